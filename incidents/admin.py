@@ -1,0 +1,115 @@
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+
+from . import services
+from .models import (
+    ActionItem,
+    ContributingFactor,
+    ExternalLink,
+    GitHubReference,
+    Incident,
+    Lesson,
+    Service,
+    Tag,
+    TimelineEvent,
+)
+
+
+class TimelineInline(admin.TabularInline):
+    model = TimelineEvent
+    extra = 0
+
+
+class FactorForm(forms.ModelForm):
+    class Meta:
+        model = ContributingFactor
+        fields = ["category", "description", "leads_to"]
+
+    def clean_leads_to(self):
+        targets = self.cleaned_data["leads_to"]
+        try:
+            self.instance.validate_leads_to(targets)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from None
+        return targets
+
+
+class FactorInline(admin.StackedInline):
+    model = ContributingFactor
+    form = FactorForm
+    fk_name = "incident"
+    extra = 0
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "leads_to":
+            incident_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = ContributingFactor.objects.filter(incident_id=incident_id or 0)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class LessonInline(admin.TabularInline):
+    model = Lesson
+    extra = 0
+
+
+class ActionItemInline(admin.TabularInline):
+    model = ActionItem
+    extra = 0
+    exclude = ["github"]
+
+
+class LinkInline(admin.TabularInline):
+    model = ExternalLink
+    extra = 0
+    exclude = ["github"]
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    list_display = ["reference", "title", "severity", "status", "started_at", "time_to_resolve"]
+    list_display_links = ["reference", "title"]
+    list_filter = ["status", "severity", "tags", "services"]
+    search_fields = ["title", "summary", "analysis"]
+    date_hierarchy = "started_at"
+    autocomplete_fields = ["tags", "services", "authors"]
+    readonly_fields = ["time_to_detect", "time_to_mitigate", "time_to_resolve", "version", "created_at", "updated_at"]
+    inlines = [TimelineInline, FactorInline, LessonInline, ActionItemInline, LinkInline]
+    fieldsets = [
+        (None, {"fields": ["title", "severity", "status", "tags", "services", "authors"]}),
+        ("Write-up", {"fields": ["summary", "impact", "analysis", "resolution"]}),
+        ("Times", {"fields": ["started_at", "detected_at", "mitigated_at", "resolved_at",
+                              "time_to_detect", "time_to_mitigate", "time_to_resolve"]}),
+        ("Record", {"fields": ["version", "created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description="reference", ordering="pk")
+    def reference(self, obj):
+        return obj.reference
+
+    def get_search_results(self, request, queryset, search_term):
+        """``INC-42`` finds incident 42 as well as incidents whose text mentions it."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        try:
+            results |= queryset.filter(pk=queryset.by_reference(search_term).pk)
+        except Incident.DoesNotExist:
+            pass
+        return results, may_have_duplicates
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.queue_github_sync(form.instance.github_references().filter(synced_at__isnull=True))
+
+
+@admin.register(Tag, Service)
+class LabelAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+
+
+@admin.register(GitHubReference)
+class GitHubReferenceAdmin(admin.ModelAdmin):
+    list_display = ["short", "kind", "state", "title", "synced_at", "sync_error"]
+    list_filter = ["kind", "state"]
+    search_fields = ["owner", "repo", "title"]
+    readonly_fields = ["synced_at", "sync_error"]

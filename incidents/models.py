@@ -1,0 +1,474 @@
+"""The incident data model: an incident with its timeline, contributing factors, lessons, action items
+and links, plus the labels (tags, services) and GitHub references shared between incidents."""
+
+import graphlib
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
+from django.db.models.functions import Lower
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from . import github
+
+REFERENCE_PREFIX = "INC-"
+REFERENCE_PATTERN = re.compile(rf"^{REFERENCE_PREFIX}(\d+)$", re.IGNORECASE)
+
+
+class Severity(models.TextChoices):
+    SEV1 = "sev1", _("SEV1 – critical")
+    SEV2 = "sev2", _("SEV2 – major")
+    SEV3 = "sev3", _("SEV3 – minor")
+    SEV4 = "sev4", _("SEV4 – low")
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    PUBLISHED = "published", _("Published")
+
+
+# --- labels shared between incidents ---------------------------------------------------------------
+
+
+class LabelQuerySet(models.QuerySet):
+    def resolve(self, names):
+        """The labels with these names, created where missing; duplicates and blanks dropped, order kept."""
+        labels, seen = [], set()
+        for raw in names:
+            name = self.model.normalize(raw)
+            if not name or name.lower() in seen:
+                continue
+            seen.add(name.lower())
+            label = self.filter(name__iexact=name).first() or self.create(name=name)
+            labels.append(label)
+        return labels
+
+
+class Label(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+
+    objects = LabelQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @staticmethod
+    def normalize(name):
+        return " ".join(str(name).split())
+
+
+class Tag(Label):
+    """A short lower-case label such as ``dns`` or ``resource-exhaustion``."""
+
+    class Meta(Label.Meta):
+        constraints = [models.UniqueConstraint(Lower("name"), name="tag_name_unique_ci")]
+
+    @staticmethod
+    def normalize(name):
+        return "-".join(str(name).lower().split())
+
+
+class Service(Label):
+    """An affected component (``nginx``, ``aws-node``), reused across incidents."""
+
+    class Meta(Label.Meta):
+        constraints = [models.UniqueConstraint(Lower("name"), name="service_name_unique_ci")]
+
+
+# --- GitHub references -----------------------------------------------------------------------------
+
+
+class GitHubReferenceQuerySet(models.QuerySet):
+    def for_ref(self, ref):
+        """The stored reference for a parsed github.Ref, created on first use (one row per issue/PR)."""
+        existing = self.filter(owner__iexact=ref.owner, repo__iexact=ref.repo, number=ref.number).first()
+        if existing:
+            return existing
+        return self.create(owner=ref.owner, repo=ref.repo, number=ref.number, kind=ref.kind)
+
+    def for_url(self, url):
+        ref = github.parse(url)
+        return self.for_ref(ref) if ref else None
+
+    def by_short(self, text):
+        """References matching ``OWNER/REPO#N`` (or a full URL); empty when the text is not one."""
+        try:
+            ref = github.parse(text)
+        except ValueError:
+            ref = None
+        if ref is None:
+            return self.none()
+        return self.filter(owner__iexact=ref.owner, repo__iexact=ref.repo, number=ref.number)
+
+
+class GitHubReference(models.Model):
+    class Kind(models.TextChoices):
+        ISSUE = github.ISSUE, _("Issue")
+        PULL = github.PULL, _("Pull request")
+
+    class State(models.TextChoices):
+        UNKNOWN = "", _("Unknown")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+        MERGED = "merged", _("Merged")
+
+    owner = models.CharField(max_length=39)
+    repo = models.CharField(max_length=100)
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ISSUE)
+    title = models.CharField(max_length=300, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    sync_error = models.CharField(max_length=300, blank=True)
+
+    objects = GitHubReferenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["owner", "repo", "number"]
+        constraints = [
+            models.UniqueConstraint(Lower("owner"), Lower("repo"), "number", name="github_reference_unique_ci"),
+        ]
+        verbose_name = "GitHub reference"
+
+    def __str__(self):
+        return self.short
+
+    @property
+    def short(self):
+        return f"{self.owner}/{self.repo}#{self.number}"
+
+    @property
+    def url(self):
+        return github.Ref(self.owner, self.repo, self.number, self.kind).url
+
+
+def validate_link(value):
+    """A link is an http(s) URL or a GitHub short form ``OWNER/REPO#N``."""
+    if github.looks_like_short_form(value):
+        pass
+    else:
+        URLValidator(schemes=["http", "https"], message=_("Enter an http(s) URL or OWNER/REPO#N."))(value)
+    try:
+        github.parse(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+class GitHubLinked(models.Model):
+    """Something with a ``url`` that, when it names a GitHub issue or PR, shares that stored ``github`` reference."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        ref = github.parse(self.url) if self.url else None
+        if ref and github.looks_like_short_form(self.url):
+            self.url = ref.url
+        self.github = GitHubReference.objects.for_ref(ref) if ref else None
+        super().save(*args, **kwargs)
+
+
+# --- incidents -------------------------------------------------------------------------------------
+
+
+class IncidentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Published incidents for anyone signed in; drafts and reviews only for editors and authors."""
+        if not user or not user.is_authenticated:
+            return self.none()
+        if user.has_perm("incidents.change_incident"):
+            return self
+        return self.filter(models.Q(status=Status.PUBLISHED) | models.Q(authors=user)).distinct()
+
+    def by_reference(self, reference):
+        """The incident named by ``INC-42`` or ``42``; raises DoesNotExist otherwise."""
+        match = REFERENCE_PATTERN.match(str(reference).strip())
+        number = match.group(1) if match else str(reference).strip()
+        if not number.isdigit():
+            raise self.model.DoesNotExist(f"{reference!r} is not an incident reference.")
+        return self.get(pk=int(number))
+
+    def linking(self, github_reference):
+        """Incidents that link this GitHub reference, by a link or by an action item."""
+        return self.filter(
+            models.Q(links__github=github_reference) | models.Q(action_items__github=github_reference)
+        ).distinct()
+
+
+class Incident(models.Model):
+    MILESTONES = ("started_at", "detected_at", "mitigated_at", "resolved_at")
+
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"), blank=True)
+    impact = models.TextField(_("impact"), blank=True)
+    analysis = models.TextField(_("analysis"), blank=True, help_text=_("What happened and why."))
+    resolution = models.TextField(_("resolution"), blank=True)
+    severity = models.CharField(_("severity"), max_length=4, choices=Severity.choices, default=Severity.SEV3)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    services = models.ManyToManyField(Service, blank=True, related_name="incidents", verbose_name=_("services"))
+    tags = models.ManyToManyField(Tag, blank=True, related_name="incidents", verbose_name=_("tags"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    detected_at = models.DateTimeField(_("detected at"), null=True, blank=True)
+    mitigated_at = models.DateTimeField(_("mitigated at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    # Derived from the milestones in save(); stored so they can be filtered and aggregated.
+    time_to_detect = models.DurationField(null=True, blank=True, editable=False)
+    time_to_mitigate = models.DurationField(null=True, blank=True, editable=False)
+    time_to_resolve = models.DurationField(null=True, blank=True, editable=False)
+    authors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="incidents")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "started_at"])]
+
+    def __str__(self):
+        return f"{self.reference} {self.title}" if self.pk else self.title
+
+    @property
+    def reference(self):
+        return f"{REFERENCE_PREFIX}{self.pk}" if self.pk else ""
+
+    def get_absolute_url(self):
+        try:
+            return reverse("incident-detail", args=[self.reference])
+        except NoReverseMatch:  # the browser UI is not mounted (e.g. an API-only deployment)
+            return reverse("admin:incidents_incident_change", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        known = []  # (field, value) of the milestones filled so far, in order
+        for field in self.MILESTONES:
+            value = getattr(self, field)
+            if value is None:
+                continue
+            for earlier_field, earlier in known:
+                if value < earlier:
+                    label = self._meta.get_field(earlier_field).verbose_name
+                    errors[field] = _("Must not be before %(earlier)s.") % {"earlier": label}
+                    break
+            known.append((field, value))
+        if errors:
+            raise ValidationError(errors)
+
+    def _since_start(self, field):
+        value = getattr(self, field)
+        return value - self.started_at if value and self.started_at else None
+
+    def save(self, *args, **kwargs):
+        self.time_to_detect = self._since_start("detected_at")
+        self.time_to_mitigate = self._since_start("mitigated_at")
+        self.time_to_resolve = self._since_start("resolved_at")
+        if not self._state.adding:
+            self.version += 1
+        super().save(*args, **kwargs)
+
+    def github_references(self):
+        return GitHubReference.objects.filter(
+            models.Q(pk__in=self.links.values("github")) | models.Q(pk__in=self.action_items.values("github"))
+        )
+
+
+class TimelineEvent(models.Model):
+    class Kind(models.TextChoices):
+        TRIGGER = "trigger", _("Trigger")
+        DETECTION = "detection", _("Detection")
+        INVESTIGATION = "investigation", _("Investigation")
+        ACTION = "action", _("Action")
+        COMMUNICATION = "communication", _("Communication")
+        MITIGATION = "mitigation", _("Mitigation")
+        RESOLUTION = "resolution", _("Resolution")
+        OTHER = "other", _("Other")
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
+    occurred_at = models.DateTimeField(_("occurred at"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    description = models.TextField(_("description"), blank=True)
+    source = models.CharField(_("source"), max_length=200, blank=True, help_text=_('e.g. "nginx error log", "chat", "alert"'))
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self):
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
+
+class FactorCategory(models.TextChoices):
+    DEFECT = "defect", _("Defect")
+    DEPENDENCY = "dependency", _("Dependency")
+    CHANGE = "change", _("Change")
+    CONFIGURATION = "configuration", _("Configuration")
+    RESOURCE_EXHAUSTION = "resource-exhaustion", _("Resource exhaustion")
+    CAPACITY = "capacity", _("Capacity")
+    NETWORK = "network", _("Network")
+    ENVIRONMENT = "environment", _("Environment")
+    MONITORING_GAP = "monitoring-gap", _("Monitoring gap")
+    PROCESS = "process", _("Process")
+    THIRD_PARTY = "third-party", _("Third party")
+    OTHER = "other", _("Other")
+
+
+def find_cycle(edges):
+    """A list of nodes forming a cycle in ``{node: [successor, ...]}``, or None when there is none."""
+    try:
+        graphlib.TopologicalSorter({node: set(succ) for node, succ in edges.items()}).prepare()
+    except graphlib.CycleError as exc:
+        return exc.args[1]
+    return None
+
+
+class ContributingFactor(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="factors")
+    category = models.CharField(_("category"), max_length=20, choices=FactorCategory.choices)
+    description = models.TextField(_("description"))
+    leads_to = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="caused_by", verbose_name=_("leads to"),
+        help_text=_("Other factors of the same incident that this one caused."),
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        text = " ".join(self.description.split())
+        return f"{self.get_category_display()}: {text[:60]}"
+
+    def validate_leads_to(self, targets):
+        """Raise ValidationError unless ``targets`` (replacing the current ones) keep the causes a valid graph."""
+        targets = list(targets)
+        if self.pk is None:  # a new factor has no causes yet, so it cannot close a cycle
+            if any(t.incident_id != self.incident_id for t in targets):
+                raise ValidationError(_("A factor can only lead to factors of the same incident."))
+            return
+        validate_causal_links([(self.pk, t.pk) for t in targets], replacing=[self.pk])
+
+    def set_leads_to(self, targets):
+        targets = list(targets)
+        self.validate_leads_to(targets)
+        self.leads_to.set(targets)
+
+
+def validate_causal_links(pairs, replacing=()):
+    """Check new (cause pk, effect pk) links between factors against the ones already stored.
+
+    ``replacing`` names causes whose stored links are about to be replaced by ``pairs``. Raises
+    ValidationError when a link joins two incidents, points a factor at itself, or closes a cycle.
+    """
+    pks = {pk for pair in pairs for pk in pair}
+    incident_of = dict(ContributingFactor.objects.filter(pk__in=pks).values_list("pk", "incident_id"))
+    for cause, effect in pairs:
+        if cause == effect:
+            raise ValidationError(_("A factor cannot lead to itself."))
+        if incident_of.get(cause) != incident_of.get(effect) or cause not in incident_of:
+            raise ValidationError(_("A factor can only lead to factors of the same incident."))
+    links = ContributingFactor.leads_to.through.objects.filter(
+        from_contributingfactor__incident_id__in=set(incident_of.values())
+    ).exclude(from_contributingfactor_id__in=replacing)
+    edges = {}
+    for cause, effect in [*links.values_list("from_contributingfactor_id", "to_contributingfactor_id"), *pairs]:
+        edges.setdefault(cause, set()).add(effect)
+    if find_cycle(edges):
+        raise ValidationError(_("These causes would form a cycle: a factor would end up causing itself."))
+
+
+@receiver(m2m_changed, sender=ContributingFactor.leads_to.through)
+def _guard_causal_links(sender, instance, action, reverse, pk_set, **kwargs):
+    """No code path (admin, shell, API) may store a cross-incident or cyclic ``leads_to``."""
+    if action == "pre_add" and pk_set:
+        pairs = [(pk, instance.pk) for pk in pk_set] if reverse else [(instance.pk, pk) for pk in pk_set]
+        validate_causal_links(pairs)
+
+
+class Lesson(models.Model):
+    class Kind(models.TextChoices):
+        WENT_WELL = "went_well", _("Went well")
+        WENT_WRONG = "went_wrong", _("Went wrong")
+        LUCKY = "lucky", _("Where we got lucky")
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="lessons")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    text = models.TextField(_("text"))
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.text[:60]}"
+
+
+class ActionItemQuerySet(models.QuerySet):
+    def unfinished(self):
+        return self.filter(status__in=[ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS])
+
+    def overdue(self, today):
+        return self.unfinished().filter(due_date__lt=today)
+
+
+class ActionItem(GitHubLinked):
+    class Kind(models.TextChoices):
+        PREVENT = "prevent", _("Prevent")
+        MITIGATE = "mitigate", _("Mitigate")
+        DETECT = "detect", _("Detect")
+        PROCESS = "process", _("Process")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        WONT_DO = "wont_do", _("Won't do")
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="action_items")
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PREVENT)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    owner = models.CharField(_("owner"), max_length=100, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    url = models.CharField(_("URL"), max_length=500, blank=True, validators=[validate_link])
+    github = models.ForeignKey(GitHubReference, null=True, blank=True, on_delete=models.SET_NULL, related_name="action_items")
+
+    objects = ActionItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.title
+
+    def is_overdue(self, today):
+        return self.status in (self.Status.OPEN, self.Status.IN_PROGRESS) and self.due_date is not None and self.due_date < today
+
+
+class ExternalLink(GitHubLinked):
+    class Relation(models.TextChoices):
+        CAUSE = "cause", _("Cause")
+        FIX = "fix", _("Fix")
+        RELATED = "related", _("Related")
+        FOLLOW_UP = "follow_up", _("Follow-up")
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="links")
+    url = models.CharField(_("URL"), max_length=500, validators=[validate_link], help_text=_("A URL, or OWNER/REPO#N for GitHub."))
+    relation = models.CharField(_("relation"), max_length=10, choices=Relation.choices, default=Relation.RELATED)
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    github = models.ForeignKey(GitHubReference, null=True, blank=True, on_delete=models.SET_NULL, related_name="links")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["incident", "url"], name="link_unique_per_incident")]
+
+    def __str__(self):
+        return self.github.short if self.github else self.url

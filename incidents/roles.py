@@ -1,0 +1,25 @@
+"""The three roles, as Django groups: viewers read published incidents, editors write and see drafts,
+admins may do everything including managing users."""
+
+from django.contrib.auth.models import Group, Permission
+
+VIEWER, EDITOR, ADMIN = "viewer", "editor", "admin"
+EDITABLE_MODELS = ["incident", "timelineevent", "contributingfactor", "lesson", "actionitem", "externallink", "tag", "service"]
+
+
+def ensure_roles():
+    """Create the role groups and (re)grant their permissions. Safe to call any number of times."""
+    incidents = Permission.objects.filter(content_type__app_label="incidents")
+    grants = {
+        VIEWER: incidents.filter(codename__startswith="view_"),
+        EDITOR: incidents.filter(codename__startswith="view_")
+        | incidents.filter(content_type__model__in=EDITABLE_MODELS),
+        ADMIN: Permission.objects.filter(content_type__app_label__in=["incidents", "auth", "authtoken"]),
+    }
+    for name, permissions in grants.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(permissions)
+
+
+def is_editor(user):
+    return user.is_authenticated and user.has_perm("incidents.change_incident")

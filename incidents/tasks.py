@@ -1,0 +1,47 @@
+"""Background tasks. Each takes primary keys, re-reads the database, and is safe to run twice."""
+
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import github
+from .models import GitHubReference
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(github.GitHubUnavailable,),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def sync_github_reference(self, reference_id):
+    """Copy the title and state of one GitHub issue or pull request from GitHub."""
+    reference = GitHubReference.objects.filter(pk=reference_id).first()
+    if reference is None:
+        return "gone"
+    try:
+        remote = github.fetch(reference.owner, reference.repo, reference.number)
+    except github.GitHubNotFound as exc:
+        _record_failure(reference, f"not found on GitHub ({exc})")
+        return "not-found"
+    except github.GitHubUnavailable as exc:
+        if self.request.is_eager:
+            # In-process (no broker): do not block the request retrying; `manage.py sync_github` tries again.
+            _record_failure(reference, f"GitHub unavailable ({exc})")
+            return "unavailable"
+        raise
+    GitHubReference.objects.filter(pk=reference.pk).update(
+        title=remote["title"], state=remote["state"], kind=remote["kind"],
+        synced_at=timezone.now(), sync_error="",
+    )
+    return remote["state"]
+
+
+def _record_failure(reference, message):
+    log.warning("GitHub sync of %s failed: %s", reference.short, message)
+    GitHubReference.objects.filter(pk=reference.pk).update(sync_error=message[:300], synced_at=timezone.now())

@@ -1,0 +1,78 @@
+"""Small factories for tests: only what a test does not care about is filled in."""
+
+from datetime import timedelta
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from incidents.models import ActionItem, ContributingFactor, ExternalLink, Incident, Lesson, TimelineEvent
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("pw")
+
+    @factory.post_generation
+    def role(user, create, extracted, **kwargs):
+        if create and extracted:
+            user.groups.add(Group.objects.get(name=extracted))
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Incident
+
+    title = factory.Sequence(lambda n: f"Incident {n}")
+    status = "published"
+    started_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+
+
+class TimelineEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TimelineEvent
+
+    incident = factory.SubFactory(IncidentFactory)
+    occurred_at = factory.LazyAttribute(lambda o: o.incident.started_at)
+    kind = "trigger"
+    description = "something happened"
+
+
+class FactorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ContributingFactor
+
+    incident = factory.SubFactory(IncidentFactory)
+    category = "defect"
+    description = factory.Sequence(lambda n: f"factor {n}")
+
+
+class LessonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Lesson
+
+    incident = factory.SubFactory(IncidentFactory)
+    kind = "went_well"
+    text = "alerts fired"
+
+
+class ActionItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ActionItem
+
+    incident = factory.SubFactory(IncidentFactory)
+    title = factory.Sequence(lambda n: f"action {n}")
+
+
+class LinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExternalLink
+
+    incident = factory.SubFactory(IncidentFactory)
+    url = factory.Sequence(lambda n: f"https://example.com/{n}")

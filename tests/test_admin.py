@@ -1,0 +1,81 @@
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from incidents.models import Incident
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(client):
+    call_command("load_demo")
+    client.login(username="demo", password="demo")
+    return client
+
+
+def test_admin_lists_the_demo_incidents_in_japanese(demo):
+    page = demo.get(reverse("admin:incidents_incident_changelist")).content.decode()
+    for incident in Incident.objects.all():
+        assert incident.title in page
+
+
+def test_admin_filters_by_tag_and_finds_by_reference(demo):
+    eks = Incident.objects.get(title__contains="pid_max")
+    url = reverse("admin:incidents_incident_changelist")
+    page = demo.get(url, {"q": eks.reference}).content.decode()
+    assert eks.title in page
+    page = demo.get(url, {"tags__id__exact": eks.tags.get(name="datadog").pk}).content.decode()
+    podman = Incident.objects.get(title__contains="aardvark-dns")
+    assert eks.title in page and podman.title not in page
+
+
+def test_admin_change_page_shows_children(demo):
+    eks = Incident.objects.get(title__contains="pid_max")
+    page = demo.get(reverse("admin:incidents_incident_change", args=[eks.pk])).content.decode()
+    assert "ゾンビ" in page and "pid_max" in page
+    assert "https://github.com/DataDog/datadog-agent/issues/12997" in page
+
+
+def test_admin_shows_a_form_error_for_a_factor_cycle(demo):
+    eks = Incident.objects.get(title__contains="pid_max")
+    url = reverse("admin:incidents_incident_change", args=[eks.pk])
+    form = demo.get(url).context["adminform"].form
+    data = _post_data(demo.get(url).context)
+    first = eks.factors.get(category="defect")
+    last = eks.factors.get(category="capacity")
+    index = list(eks.factors.values_list("pk", flat=True)).index(last.pk)
+    data[f"factors-{index}-leads_to"] = [str(first.pk)]
+    response = demo.post(url, data)
+    assert response.status_code == 200, "the form is shown again, not saved"
+    assert "cycle" in response.content.decode()
+    assert not last.leads_to.exists()
+    assert form.instance.version == Incident.objects.get(pk=eks.pk).version
+
+
+def _post_data(context):
+    """The data the admin change form would post back unchanged, inlines included."""
+    data = {}
+    forms = [context["adminform"].form]
+    for inline in context["inline_admin_formsets"]:
+        formset = inline.formset
+        data.update({f"{formset.prefix}-{k}": v for k, v in formset.management_form.initial.items()})
+        forms.extend(formset.forms)
+    for form in forms:
+        for name, field in form.fields.items():
+            value = form.initial.get(name, field.initial)
+            if callable(value):
+                value = value()
+            key = form.add_prefix(name)
+            if hasattr(value, "pk"):
+                value = value.pk
+            if isinstance(value, (list, tuple)) or hasattr(value, "__iter__") and not isinstance(value, str):
+                data[key] = [getattr(v, "pk", v) for v in value]
+            elif value is None:
+                data[key] = ""
+            elif hasattr(value, "isoformat") and hasattr(field, "fields"):  # split date/time widgets
+                local = value.astimezone()
+                data[key + "_0"], data[key + "_1"] = local.strftime("%Y-%m-%d"), local.strftime("%H:%M:%S")
+            else:
+                data[key] = value
+    return data

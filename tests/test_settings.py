@@ -1,0 +1,66 @@
+"""Settings come from the environment; bad values stop start-up loudly; production passes --deploy."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+STRONG_KEY = "k7#Qm2!vZp9@Lr4$Tx8^Wc1&Hy6*Nb3(Jd5)Fg0_Ks-Ue+Ao=Ri"
+
+
+def manage(*args, tmp_path, **env):
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**clean, "POSTMORTEM_DATA_DIR": str(tmp_path), **env},
+    )
+
+
+def test_production_profile_passes_check_deploy(tmp_path):
+    result = manage("check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path,
+                    DEBUG="0", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="postmortem.example.com")
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
+        ({"DEBUG": "0", "ALLOWED_HOSTS": "x.example"}, "SECRET_KEY must be set"),
+        ({"DEBUG": "0", "SECRET_KEY": "short", "ALLOWED_HOSTS": "x.example"}, "SECRET_KEY is too weak"),
+        ({"DEBUG": "0", "SECRET_KEY": STRONG_KEY}, "ALLOWED_HOSTS must list"),
+        ({"DATABASE_URL": "nosuchdb://localhost/x"}, "DATABASE_URL"),
+        ({"CELERY_BROKER_URL": "http://127.0.0.1:6379"}, "CELERY_BROKER_URL"),
+        ({"TIME_ZONE": "Mars/Olympus"}, "TIME_ZONE='Mars/Olympus'"),
+        ({"POSTMORTEM_MAX_BODY_BYTES": "lots"}, "POSTMORTEM_MAX_BODY_BYTES='lots' is not a whole number"),
+        ({"GITHUB_API_URL": "api.github.com"}, "GITHUB_API_URL"),
+    ],
+)
+def test_bad_values_stop_start_up_with_a_clear_message(tmp_path, env, message):
+    result = manage("check", tmp_path=tmp_path, **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and message in result.stderr
+
+
+def test_data_dir_that_is_a_file_is_refused(tmp_path):
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    result = manage("check", tmp_path=tmp_path, POSTMORTEM_DATA_DIR=str(not_a_dir))
+    assert result.returncode != 0 and "POSTMORTEM_DATA_DIR" in result.stderr
+
+
+def test_defaults_use_sqlite_in_the_data_dir_and_run_tasks_in_process(tmp_path):
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DATABASES['default']['NAME']); print(s.CELERY_TASK_ALWAYS_EAGER)"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "postmortem.settings", "POSTMORTEM_DATA_DIR": str(tmp_path)},
+    )
+    assert result.stdout.split() == [str(tmp_path / "postmortem.sqlite3"), "True"], result.stderr
