@@ -113,3 +113,56 @@ class GitHubReferenceAdmin(admin.ModelAdmin):
     list_filter = ["kind", "state"]
     search_fields = ["owner", "repo", "title"]
     readonly_fields = ["synced_at", "sync_error"]
+
+
+class ChildAdmin(admin.ModelAdmin):
+    """The children also have lists of their own, across incidents (e.g. every open action item)."""
+
+    list_select_related = ["incident"]
+    raw_id_fields = ["incident"]
+    exclude = ["github"]
+
+
+@admin.register(ActionItem)
+class ActionItemAdmin(ChildAdmin):
+    list_display = ["title", "incident", "kind", "status", "owner", "due_date", "github"]
+    list_filter = ["status", "kind", "due_date"]
+    search_fields = ["title", "owner", "incident__title"]
+
+
+@admin.register(TimelineEvent)
+class TimelineEventAdmin(ChildAdmin):
+    list_display = ["occurred_at", "kind", "incident", "source"]
+    list_filter = ["kind"]
+    search_fields = ["description", "source", "incident__title"]
+
+
+@admin.register(ContributingFactor)
+class ContributingFactorAdmin(ChildAdmin):
+    form = FactorForm
+    fields = ["incident", "category", "description", "leads_to"]
+    list_display = ["__str__", "category", "incident"]
+    list_filter = ["category"]
+    search_fields = ["description", "incident__title"]
+    filter_horizontal = ["leads_to"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.base_fields["leads_to"].queryset = (
+            ContributingFactor.objects.filter(incident=obj.incident).exclude(pk=obj.pk) if obj else ContributingFactor.objects.none()
+        )
+        return form
+
+
+@admin.register(Lesson)
+class LessonAdmin(ChildAdmin):
+    list_display = ["__str__", "kind", "incident"]
+    list_filter = ["kind"]
+    search_fields = ["text", "incident__title"]
+
+
+@admin.register(ExternalLink)
+class ExternalLinkAdmin(ChildAdmin):
+    list_display = ["__str__", "relation", "incident", "github"]
+    list_filter = ["relation"]
+    search_fields = ["url", "title", "incident__title"]

@@ -8,9 +8,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
-from django.db.models.functions import Lower
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 

@@ -10,17 +10,15 @@ from rest_framework import serializers
 from . import services
 from .models import (
     ActionItem,
-    ContributingFactor,
     ExternalLink,
     FactorCategory,
     GitHubReference,
     Incident,
     Lesson,
-    Service,
-    Tag,
     TimelineEvent,
     find_cycle,
 )
+
 
 class TimelineEventSerializer(serializers.ModelSerializer):
     class Meta:

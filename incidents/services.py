@@ -4,6 +4,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from . import tasks
 from .models import (
@@ -90,8 +91,6 @@ def queue_github_sync(references):
 
 def queue_stale_github_sync(older_than):
     """Queue a refresh of every reference never synced or last synced before ``older_than``."""
-    from django.db.models import Q
-
     stale = GitHubReference.objects.filter(Q(synced_at__isnull=True) | Q(synced_at__lt=older_than))
     queue_github_sync(stale)
     return stale.count()

@@ -7,7 +7,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from incidents.models import ActionItem, ContributingFactor, ExternalLink, Incident, Lesson, TimelineEvent
+from incidents.models import (
+    ActionItem,
+    ContributingFactor,
+    ExternalLink,
+    Incident,
+    Lesson,
+    TimelineEvent,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):

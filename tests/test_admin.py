@@ -79,3 +79,10 @@ def _post_data(context):
             else:
                 data[key] = value
     return data
+
+
+@pytest.mark.parametrize("model", ["actionitem", "timelineevent", "contributingfactor", "lesson", "externallink",
+                                   "tag", "service", "githubreference"])
+def test_every_model_has_a_working_admin_list(demo, model):
+    response = demo.get(reverse(f"admin:incidents_{model}_changelist"))
+    assert response.status_code == 200

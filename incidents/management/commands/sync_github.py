@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from incidents import services
@@ -14,8 +14,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, older_than_hours, **options):
         if older_than_hours < 0:
-            from django.core.management.base import CommandError
-
             raise CommandError("--older-than-hours must not be negative.")
         count = services.queue_stale_github_sync(timezone.now() - timedelta(hours=older_than_hours))
         self.stdout.write(f"Queued {count} GitHub reference(s) for sync.")
