@@ -190,6 +190,18 @@ class IncidentQuerySet(models.QuerySet):
             return self
         return self.filter(models.Q(status=Status.PUBLISHED) | models.Q(authors=user)).distinct()
 
+    def newest_first(self):
+        return self.order_by(models.F("started_at").desc(nulls_last=True), "-created_at", "-id")
+
+    def for_document(self):
+        """Everything the incident document shows, fetched in a fixed number of queries."""
+        return self.prefetch_related(
+            "services", "tags", "authors", "timeline", "lessons",
+            models.Prefetch("factors", queryset=ContributingFactor.objects.prefetch_related("leads_to")),
+            models.Prefetch("action_items", queryset=ActionItem.objects.select_related("github")),
+            models.Prefetch("links", queryset=ExternalLink.objects.select_related("github")),
+        )
+
     def by_reference(self, reference):
         """The incident named by ``INC-42`` or ``42``; raises DoesNotExist otherwise."""
         match = REFERENCE_PATTERN.match(str(reference).strip())
@@ -198,11 +210,32 @@ class IncidentQuerySet(models.QuerySet):
             raise self.model.DoesNotExist(f"{reference!r} is not an incident reference.")
         return self.get(pk=int(number))
 
-    def linking(self, github_reference):
-        """Incidents that link this GitHub reference, by a link or by an action item."""
+    def linking(self, references):
+        """Incidents that link any of these GitHub references, by a link or by an action item."""
         return self.filter(
-            models.Q(links__github=github_reference) | models.Q(action_items__github=github_reference)
+            models.Q(links__github__in=references) | models.Q(action_items__github__in=references)
         ).distinct()
+
+    def with_tags(self, names, match_all=True):
+        """Incidents having all (or, with ``match_all=False``, any) of these tags."""
+        names = {Tag.normalize(name) for name in names}
+        if not match_all:
+            return self.filter(tags__name__in=names).distinct()
+        having_all = (
+            Incident.tags.through.objects.filter(tag__name__in=names)
+            .values("incident_id")
+            .annotate(matched=models.Count("tag_id", distinct=True))
+            .filter(matched=len(names))
+            .values("incident_id")
+        )
+        return self.filter(pk__in=having_all)
+
+    def with_services(self, names):
+        """Incidents affecting any of these services (names compared case-insensitively)."""
+        match = models.Q()
+        for name in names:
+            match |= models.Q(services__name__iexact=Service.normalize(name))
+        return self.filter(match).distinct()
 
 
 class Incident(models.Model):

@@ -3,8 +3,13 @@
 The same serializer validates API requests and the demo data file, so both obey the same rules.
 """
 
+import datetime
+
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_array_type
 from rest_framework import serializers
 
 from . import services
@@ -20,7 +25,19 @@ from .models import (
 )
 
 
-class TimelineEventSerializer(serializers.ModelSerializer):
+class UTCDateTimeField(serializers.DateTimeField):
+    """The API speaks UTC (``…Z``) whatever the display time zone is; input may carry any offset."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("default_timezone", datetime.UTC)
+        super().__init__(*args, **kwargs)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping, models.DateTimeField: UTCDateTimeField}
+
+
+class TimelineEventSerializer(ModelSerializer):
     class Meta:
         model = TimelineEvent
         fields = ["occurred_at", "kind", "description", "source"]
@@ -45,13 +62,13 @@ def factor_ref(factor):
     return f"F{factor.pk}"
 
 
-class LessonSerializer(serializers.ModelSerializer):
+class LessonSerializer(ModelSerializer):
     class Meta:
         model = Lesson
         fields = ["kind", "text"]
 
 
-class ActionItemSerializer(serializers.ModelSerializer):
+class ActionItemSerializer(ModelSerializer):
     class Meta:
         model = ActionItem
         fields = ["title", "kind", "status", "owner", "due_date", "url"]
@@ -61,14 +78,14 @@ class ActionItemSerializer(serializers.ModelSerializer):
         return value or ""
 
 
-class GitHubReferenceSerializer(serializers.ModelSerializer):
+class GitHubReferenceSerializer(ModelSerializer):
     class Meta:
         model = GitHubReference
         fields = ["owner", "repo", "number", "kind", "title", "state"]
         read_only_fields = fields
 
 
-class LinkSerializer(serializers.ModelSerializer):
+class LinkSerializer(ModelSerializer):
     github = GitHubReferenceSerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -77,23 +94,58 @@ class LinkSerializer(serializers.ModelSerializer):
         validators = []  # (incident, url) uniqueness is checked on the whole list below
 
 
-class IncidentSerializer(serializers.ModelSerializer):
+class ChildList(serializers.Field):
+    """A list of an incident's children. It is always replaced whole, so it is validated whole, with
+    every required field, even inside a PATCH (DRF would otherwise relax nested fields too)."""
+
+    def __init__(self, serializer_class, **kwargs):
+        self.serializer_class = serializer_class
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        serializer = self.serializer_class(data=data, many=True, context=self.context)
+        if not serializer.is_valid():
+            raise serializers.ValidationError(serializer.errors)
+        return serializer.validated_data
+
+    def to_representation(self, manager):
+        return self.serializer_class(manager.all(), many=True, context=self.context).data
+
+
+class ChildListSchema(OpenApiSerializerFieldExtension):
+    target_class = ChildList
+
+    def map_serializer_field(self, auto_schema, direction):
+        component = auto_schema.resolve_serializer(self.target.serializer_class, direction)
+        return build_array_type(component.ref)
+
+
+class LabelListField(serializers.ListField):
+    """Tags or services: written as a list of names, read from the many-to-many relation."""
+
+    child = serializers.CharField(max_length=100)
+
+    def to_representation(self, manager):
+        return [label.name for label in manager.all()]
+
+
+class IncidentSerializer(ModelSerializer):
     reference = serializers.CharField(read_only=True)
     url = serializers.SerializerMethodField()
-    services = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
-    tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
-    timeline = TimelineEventSerializer(many=True, required=False)
-    factors = FactorSerializer(many=True, required=False)
-    lessons = LessonSerializer(many=True, required=False)
-    action_items = ActionItemSerializer(many=True, required=False)
-    links = LinkSerializer(many=True, required=False)
+    services = LabelListField(required=False)
+    tags = LabelListField(required=False)
+    timeline = ChildList(TimelineEventSerializer, required=False)
+    factors = ChildList(FactorSerializer, required=False)
+    lessons = ChildList(LessonSerializer, required=False)
+    action_items = ChildList(ActionItemSerializer, required=False)
+    links = ChildList(LinkSerializer, required=False)
     authors = serializers.SlugRelatedField(
         many=True, required=False, slug_field="username", queryset=get_user_model().objects.all()
     )
     time_to_detect = serializers.SerializerMethodField()
     time_to_resolve = serializers.SerializerMethodField()
     version = serializers.IntegerField(
-        required=False, min_value=1,
+        required=False, min_value=1, max_value=2**31 - 1,
         help_text="The version this write is based on; a stale one is refused with 409 Conflict.",
     )
 
@@ -120,13 +172,6 @@ class IncidentSerializer(serializers.ModelSerializer):
 
     def get_time_to_resolve(self, incident) -> float | None:
         return incident.time_to_resolve.total_seconds() if incident.time_to_resolve is not None else None
-
-    def to_representation(self, incident):
-        data = super().to_representation(incident)
-        data["services"] = [s.name for s in incident.services.all()]
-        data["tags"] = [t.name for t in incident.tags.all()]
-        data["version"] = incident.version
-        return data
 
     def validate_factors(self, factors):
         refs = [f.get("ref") or f"#{i}" for i, f in enumerate(factors)]

@@ -1,8 +1,28 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from incidents import api
+
+router = DefaultRouter()
+router.register("incidents", api.IncidentViewSet, basename="api-incident")
+router.register("tags", api.TagViewSet, basename="api-tag")
+router.register("services", api.ServiceViewSet, basename="api-service")
+
+api_v1 = [
+    path("", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="api-schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", authentication_classes=[], permission_classes=[]),
+        name="api-docs",
+    ),
+]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]

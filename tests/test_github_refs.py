@@ -77,7 +77,7 @@ def test_one_reference_is_shared_by_every_incident_that_links_it():
     assert GitHubReference.objects.count() == 2
     reference = GitHubReference.objects.by_short("DataDog/datadog-agent#12997").get()
     assert reference.short == "DataDog/datadog-agent#12997"  # spelled as first seen
-    assert set(Incident.objects.linking(reference)) == set(incidents)
+    assert set(Incident.objects.linking([reference])) == set(incidents)
     assert set(incidents[2].github_references()) == set(GitHubReference.objects.all())
 
 

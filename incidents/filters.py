@@ -1,0 +1,81 @@
+"""The incident list filters, shared by the HTML list and the API."""
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+
+from . import github
+from .models import GitHubReference, Incident, Severity, Status
+
+
+class MultipleNamesField(forms.Field):
+    """Repeatable ``?tag=a&tag=b`` (or ``?tag=a,b``) parameters as a list of names."""
+
+    widget = forms.SelectMultiple
+
+    def to_python(self, value):
+        if value in (None, "", []):
+            return []
+        values = value if isinstance(value, (list, tuple)) else [value]
+        names = [name.strip() for item in values for name in str(item).split(",") if name.strip()]
+        if any(len(name) > 100 or "\x00" in name for name in names):
+            raise forms.ValidationError(_("A name is at most 100 characters, without NUL characters."))
+        return names
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "maxLength": 100}})
+class MultipleNamesFilter(django_filters.Filter):
+    field_class = MultipleNamesField
+
+
+class GitHubReferenceField(forms.CharField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            ref = github.parse(value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        if ref is None:
+            raise forms.ValidationError(_("Use OWNER/REPO#N or a GitHub issue or pull request URL."))
+        return ref
+
+
+@extend_schema_field({"type": "string", "example": "DataDog/datadog-agent#12997"})
+class GitHubReferenceFilter(django_filters.Filter):
+    field_class = GitHubReferenceField
+
+
+class IncidentFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Status.choices)
+    severity = django_filters.ChoiceFilter(choices=Severity.choices)
+    tag = MultipleNamesFilter(method="filter_tags", label=_("tags"))
+    tag_mode = django_filters.ChoiceFilter(
+        choices=[("all", _("all of the tags")), ("any", _("any of the tags"))], method="noop", label=_("tag mode"),
+        empty_label=None,
+    )
+    service = MultipleNamesFilter(method="filter_services", label=_("services"))
+    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte", label=_("started after"))
+    started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt", label=_("started before"))
+    github = GitHubReferenceFilter(method="filter_github", label=_("GitHub issue or PR (OWNER/REPO#N)"))
+
+    class Meta:
+        model = Incident
+        fields = ["status", "severity", "tag", "tag_mode", "service", "started_after", "started_before", "github"]
+
+    def noop(self, queryset, name, value):
+        return queryset  # read by filter_tags
+
+    def filter_tags(self, queryset, name, names):
+        if not names:
+            return queryset
+        return queryset.with_tags(names, match_all=self.form.cleaned_data.get("tag_mode") != "any")
+
+    def filter_services(self, queryset, name, names):
+        return queryset.with_services(names) if names else queryset
+
+    def filter_github(self, queryset, name, ref):
+        return queryset.linking(GitHubReference.objects.by_short(ref.short)) if ref else queryset
+

@@ -1,0 +1,333 @@
+"""REST API v1: the incident document, filters, roles and bad input."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from incidents.models import Incident
+from tests.factories import IncidentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/incidents/"
+
+FULL = {
+    "title": "EKS ノードが約5日ごとに NotReady",
+    "summary": "datadog-agent の **ゾンビプロセス** が `pid_max` を使い切った。",
+    "impact": "本番の API が 40 分間 503",
+    "analysis": "```\ncat /proc/sys/kernel/pid_max\n32768\n```",
+    "resolution": "datadog-agent を修正版に更新",
+    "severity": "sev1",
+    "status": "in_review",
+    "services": ["eks", "aws-node", "datadog-agent"],
+    "tags": ["kubernetes", "resource-exhaustion"],
+    "started_at": "2022-08-06T01:00:00Z",
+    "detected_at": "2022-08-06T01:12:00Z",
+    "mitigated_at": "2022-08-06T01:40:00Z",
+    "resolved_at": "2022-08-10T09:00:00Z",
+    "timeline": [
+        {"occurred_at": "2022-08-06T01:00:00Z", "kind": "trigger", "description": "ノードが NotReady", "source": "alert"},
+        {"occurred_at": "2022-08-06T01:12:00Z", "kind": "detection", "description": "PagerDuty", "source": "pager"},
+    ],
+    "factors": [
+        {"ref": "zombies", "category": "defect", "description": "ゾンビプロセスが溜まる", "leads_to": ["pidmax"]},
+        {"ref": "pidmax", "category": "resource-exhaustion", "description": "pid_max に到達", "leads_to": ["awsnode"]},
+        {"ref": "awsnode", "category": "dependency", "description": "aws-node がスレッドを作れない", "leads_to": ["notready"]},
+        {"ref": "notready", "category": "other", "description": "ノードが NotReady", "leads_to": []},
+    ],
+    "lessons": [{"kind": "went_wrong", "text": "プロセス数を監視していなかった"}, {"kind": "lucky", "text": "深夜だった"}],
+    "action_items": [
+        {"title": "プロセス数のアラート", "kind": "detect", "status": "open", "owner": "sre", "due_date": "2022-09-30",
+         "url": "https://github.com/example/infra/issues/7"},
+    ],
+    "links": [
+        {"url": "https://github.com/DataDog/datadog-agent/issues/12997", "relation": "cause", "title": ""},
+        {"url": "DataDog/datadog-agent#13019", "relation": "fix", "title": "the fix"},
+    ],
+}
+
+
+def client_for(role=None, *, token=False):
+    client = APIClient()
+    if role:
+        user = UserFactory(username=f"{role}-user", role=role)
+        if token:
+            client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+        else:
+            client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def editor():
+    return client_for("editor", token=True)
+
+
+@pytest.fixture
+def viewer():
+    return client_for("viewer", token=True)
+
+
+def post(client, document):
+    return client.post(URL, document, format="json")
+
+
+def comparable(document):
+    """The document without server fields, with factor refs replaced by position."""
+    doc = {k: v for k, v in document.items() if k not in {"id", "reference", "url", "created_at", "updated_at",
+                                                           "version", "authors", "time_to_detect", "time_to_resolve"}}
+    position = {f["ref"]: i for i, f in enumerate(doc.get("factors", []))}
+    doc["factors"] = [{**f, "ref": position[f["ref"]], "leads_to": [position[t] for t in f["leads_to"]]}
+                      for f in doc.get("factors", [])]
+    doc["links"] = [{k: v for k, v in link.items() if k != "github"} for link in doc.get("links", [])]
+    doc["services"], doc["tags"] = sorted(doc.get("services", [])), sorted(doc.get("tags", []))
+    return doc
+
+
+def test_round_trip_of_a_full_incident_with_a_factor_chain(editor):
+    created = post(editor, FULL)
+    assert created.status_code == 201, created.json()
+    body = editor.get(f"{URL}{created.json()['id']}/").json()
+    expected = comparable(FULL)
+    expected["links"][1]["url"] = "https://github.com/DataDog/datadog-agent/issues/13019"  # short form normalized
+    assert comparable(body) == expected
+    assert body["reference"] == f"INC-{body['id']}"
+    assert body["time_to_detect"] == 12 * 60 and body["time_to_resolve"] == (4 * 24 + 8) * 3600
+    assert body["authors"] == ["editor-user"] and body["version"] == 1
+    assert body["links"][0]["github"] == {"owner": "DataDog", "repo": "datadog-agent", "number": 12997,
+                                          "kind": "issue", "title": "", "state": ""}
+    chain = {f["ref"]: f["leads_to"] for f in body["factors"]}
+    assert all(ref.startswith("F") for ref in chain) and sum(len(v) for v in chain.values()) == 3
+
+
+def test_create_needs_only_a_title(editor):
+    response = post(editor, {"title": "名前解決が遅い"})
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["severity"], body["status"], body["timeline"], body["tags"]) == ("sev3", "draft", [], [])
+
+
+def test_patch_changes_one_field_and_keeps_children(editor):
+    incident = post(editor, FULL).json()
+    response = editor.patch(f"{URL}{incident['id']}/", {"severity": "sev2", "version": 1}, format="json")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["severity"] == "sev2" and body["version"] == 2
+    assert len(body["factors"]) == 4 and body["title"] == FULL["title"]
+
+
+def test_put_replaces_the_children_it_carries(editor):
+    incident = post(editor, FULL).json()
+    document = {**incident, "timeline": [], "factors": incident["factors"][:2]}
+    document["factors"][1]["leads_to"] = []
+    response = editor.put(f"{URL}{incident['id']}/", document, format="json")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["timeline"] == [] and len(body["factors"]) == 2 and len(body["lessons"]) == 2
+
+
+def test_stale_version_is_a_conflict_and_changes_nothing(editor):
+    incident = post(editor, FULL).json()
+    assert editor.patch(f"{URL}{incident['id']}/", {"title": "first", "version": 1}, format="json").status_code == 200
+    response = editor.patch(f"{URL}{incident['id']}/", {"title": "second", "timeline": [], "version": 1}, format="json")
+    assert response.status_code == 409
+    assert response.json()["current_version"] == 2
+    stored = Incident.objects.get(pk=incident["id"])
+    assert stored.title == "first" and stored.timeline.count() == 2 and stored.version == 2
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"severity": "sev9"}, "severity"),
+        ({"status": "archived"}, "status"),
+        ({"title": ""}, "title"),
+        ({"title": "x" * 201}, "title"),
+        ({"title": 42, "tags": "dns"}, "tags"),
+        ({"started_at": "yesterday"}, "started_at"),
+        ({"started_at": "2023-01-02T00:00:00Z", "resolved_at": "2023-01-01T00:00:00Z"}, "resolved_at"),
+        ({"timeline": [{"kind": "trigger"}]}, "timeline"),
+        ({"timeline": [{"occurred_at": "2023-01-01T00:00:00Z", "kind": "explosion"}]}, "timeline"),
+        ({"factors": [{"ref": "a", "category": "bad-luck", "description": "x"}]}, "factors"),
+        ({"factors": [{"ref": "a", "category": "defect", "description": "x", "leads_to": ["nope"]}]}, "factors"),
+        ({"factors": [{"ref": "a", "category": "defect", "description": "x", "leads_to": ["b"]},
+                      {"ref": "b", "category": "defect", "description": "y", "leads_to": ["a"]}]}, "factors"),
+        ({"factors": [{"ref": "a", "category": "defect", "description": "x"},
+                      {"ref": "a", "category": "defect", "description": "y"}]}, "factors"),
+        ({"lessons": [{"kind": "meh", "text": "x"}]}, "lessons"),
+        ({"action_items": [{"title": "x", "due_date": "soon"}]}, "action_items"),
+        ({"action_items": [{"title": "x", "url": "owner/repo#0"}]}, "action_items"),
+        ({"links": [{"url": "javascript:alert(1)"}]}, "links"),
+        ({"links": [{"url": "https://a.example"}, {"url": "https://a.example"}]}, "links"),
+        ({"authors": ["nobody"]}, "authors"),
+        ({"version": "two"}, "version"),
+        ({"summary": "nul\x00byte"}, "summary"),
+        ({"authors": ["nul\x00"]}, "authors"),
+    ],
+)
+def test_bad_input_is_a_400_with_field_errors_and_stores_nothing(editor, change, field):
+    response = post(editor, {"title": "ok", **change})
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not Incident.objects.exists()
+
+
+def test_cycle_error_names_the_cycle(editor):
+    factors = [{"ref": r, "category": "defect", "description": r, "leads_to": [t]} for r, t in
+               [("a", "b"), ("b", "c"), ("c", "a")]]
+    message = post(editor, {"title": "x", "factors": factors}).json()["factors"][0]
+    assert "cycle" in message and "a" in message
+
+
+def test_bad_update_changes_nothing(editor):
+    incident = post(editor, FULL).json()
+    response = editor.patch(f"{URL}{incident['id']}/", {"title": "new", "factors": [{"category": "defect"}]}, format="json")
+    assert response.status_code == 400 and "factors" in response.json()
+    stored = Incident.objects.get(pk=incident["id"])
+    assert stored.title == FULL["title"] and stored.factors.count() == 4
+
+
+def test_non_json_and_wrong_shapes_are_400(editor):
+    assert editor.post(URL, "title=x", content_type="application/x-www-form-urlencoded").status_code == 415
+    response = editor.post(URL, "{not json", content_type="application/json")
+    assert response.status_code == 400 and "detail" in response.json()
+    response = editor.post(URL, json.dumps(["a list"]), content_type="application/json")
+    assert response.status_code == 400 and "non_field_errors" in response.json()
+
+
+def test_oversized_body_is_413(editor, settings):
+    response = editor.post(URL, {"title": "x", "analysis": "a" * (1024 * 1024 + 1)}, format="json")
+    assert response.status_code == 413
+    assert not Incident.objects.exists()
+
+
+@pytest.mark.parametrize("page_size", ["0", "101", "-1", "ten"])
+def test_page_size_out_of_range_is_400(viewer, page_size):
+    response = viewer.get(URL, {"page_size": page_size})
+    assert response.status_code == 400 and "page_size" in response.json()
+
+
+def test_list_is_paginated_newest_first(viewer):
+    IncidentFactory(title="old", started_at="2021-01-01T00:00:00Z")
+    IncidentFactory(title="new", started_at="2023-01-01T00:00:00Z")
+    IncidentFactory(title="undated", started_at=None)
+    body = viewer.get(URL, {"page_size": 2}).json()
+    assert body["count"] == 3 and body["next"] and body["previous"] is None
+    assert [i["title"] for i in body["results"]] == ["new", "old"]
+
+
+# --- roles ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def incidents():
+    return {"published": IncidentFactory(status="published"), "draft": IncidentFactory(status="draft")}
+
+
+@pytest.mark.parametrize(
+    "role, expected",
+    [
+        (None, {"list": 401, "get_published": 401, "get_draft": 401, "create": 401, "patch": 401, "delete": 401}),
+        ("viewer", {"list": 200, "get_published": 200, "get_draft": 404, "create": 403, "patch": 403, "delete": 403}),
+        ("editor", {"list": 200, "get_published": 200, "get_draft": 200, "create": 201, "patch": 200, "delete": 204}),
+        ("admin", {"list": 200, "get_published": 200, "get_draft": 200, "create": 201, "patch": 200, "delete": 204}),
+    ],
+)
+def test_permissions_matrix(incidents, role, expected):
+    client = client_for(role, token=True) if role else APIClient()
+    published, draft = incidents["published"].pk, incidents["draft"].pk
+    actual = {
+        "list": client.get(URL).status_code,
+        "get_published": client.get(f"{URL}{published}/").status_code,
+        "get_draft": client.get(f"{URL}{draft}/").status_code,
+        "create": client.post(URL, {"title": "new"}, format="json").status_code,
+        "patch": client.patch(f"{URL}{published}/", {"title": "x"}, format="json").status_code,
+        "delete": client.delete(f"{URL}{published}/").status_code,
+    }
+    assert actual == expected
+
+
+def test_viewers_see_drafts_they_wrote(viewer, incidents):
+    incidents["draft"].authors.add(UserFactory(username="viewer-user"))
+    assert viewer.get(f"{URL}{incidents['draft'].pk}/").status_code == 200
+
+
+def test_anonymous_gets_401_with_a_challenge_but_may_read_the_schema():
+    client = APIClient()
+    response = client.get("/api/v1/tags/")
+    assert response.status_code == 401 and response["WWW-Authenticate"] == "Token"
+    schema = client.get("/api/v1/schema/")
+    assert schema.status_code == 200 and b"/api/v1/incidents/" in schema.content
+    assert client.get("/api/v1/docs/").status_code == 200
+
+
+def test_session_writes_need_csrf(incidents):
+    user = UserFactory(username="web", role="editor")
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(user)
+    assert client.get(URL).status_code == 200
+    response = client.post(URL, {"title": "x"}, format="json")
+    assert response.status_code == 403 and "CSRF" in response.json()["detail"]
+
+
+def test_drf_create_token_command(capsys):
+    UserFactory(username="bot", role="editor")
+    call_command("drf_create_token", "bot")
+    key = capsys.readouterr().out.split()[2]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.post(URL, {"title": "from a script"}, format="json").status_code == 201
+
+
+# --- filters and labels ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def demo_viewer():
+    call_command("load_demo")
+    return client_for("viewer")
+
+
+def titles(client, **params):
+    body = client.get(URL, {"page_size": 100, **params}).json()
+    assert "results" in body, body
+    return {i["title"] for i in body["results"]}
+
+
+def test_filters_on_the_demo_data(demo_viewer):
+    eks = Incident.objects.get(title__contains="pid_max").title
+    podman = Incident.objects.get(title__contains="aardvark-dns").title
+    assert eks in titles(demo_viewer, github="DataDog/datadog-agent#12997")
+    assert titles(demo_viewer, github="https://github.com/DataDog/datadog-agent/pull/13019") == {eks}
+    assert titles(demo_viewer, tag=["podman", "dns"]) == {podman}  # the podman draft is not visible to viewers
+    both = titles(demo_viewer, tag=["podman", "datadog"], tag_mode="any")
+    assert podman in both and eks in both
+    assert titles(demo_viewer, tag=["podman", "datadog"]) == set()
+    assert eks in titles(demo_viewer, service="AWS-NODE")
+    assert titles(demo_viewer, status="draft") == set()
+    assert eks in titles(demo_viewer, severity="sev1")
+    in_2022 = titles(demo_viewer, started_after="2022-01-01T00:00:00Z", started_before="2023-01-01T00:00:00Z")
+    assert eks in in_2022 and podman not in in_2022
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"github": "nonsense"}, {"github": "o/r#0"}, {"started_after": "last week"}, {"severity": "sev0"},
+     {"tag_mode": "some"}, {"tag": "x" * 101}],
+)
+def test_bad_filters_are_400(viewer, params):
+    response = viewer.get(URL, params)
+    assert response.status_code == 400
+    assert set(response.json()) == set(params)
+
+
+def test_tags_and_services_with_counts(demo_viewer):
+    tags = {t["name"]: t["incident_count"] for t in demo_viewer.get("/api/v1/tags/").json()}
+    services = {s["name"]: s["incident_count"] for s in demo_viewer.get("/api/v1/services/").json()}
+    visible = Incident.objects.filter(status="published")
+    assert tags["eks"] == visible.filter(tags__name="eks").count() >= 2
+    assert "systemd" not in tags  # only on the draft, which viewers cannot see
+    assert services["nginx"] >= 1
