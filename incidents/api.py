@@ -32,6 +32,12 @@ class Pagination(PageNumberPagination):
             raise ValidationError({"page_size": [f"Must be a whole number from 1 to {self.max_page_size}."]})
         return int(raw)
 
+    def paginate_queryset(self, queryset, request, view=None):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and (not raw.isdigit() or int(raw) < 1):
+            raise ValidationError({"page": ["Must be a whole number from 1."]})
+        return super().paginate_queryset(queryset, request, view)
+
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input: field-level messages keyed by field name."),
@@ -50,7 +56,10 @@ def errors(*codes):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List incidents, newest first", responses={200: IncidentSerializer(many=True), **errors(400, 401)}),
+    list=extend_schema(
+        summary="List incidents, newest first",
+        responses={200: IncidentSerializer(many=True), **errors(400, 401), 404: OpenApiResponse(description="Page past the end.")},
+    ),
     retrieve=extend_schema(summary="One incident with all its children", responses={200: IncidentSerializer, **errors(401, 404)}),
     create=extend_schema(
         summary="Create an incident (only title is required)",
