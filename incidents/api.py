@@ -2,13 +2,20 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Q
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, permissions, serializers, status, views, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from . import patterns, search
 from .filters import IncidentFilter
 from .models import Incident, Service, Tag
 from .serializers import IncidentSerializer
@@ -55,6 +62,14 @@ def errors(*codes):
     return {code: ERRORS[code] for code in codes}
 
 
+class SimilarSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    score = serializers.FloatField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List incidents, newest first",
@@ -86,6 +101,15 @@ class IncidentViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return Incident.objects.visible_to(self.request.user).for_document().newest_first()
 
+    @extend_schema(
+        summary="The incidents most like this one, with the reasons why",
+        responses={200: inline_serializer("SimilarIncidents", {"results": SimilarSerializer(many=True)}), **errors(401, 404)},
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def similar(self, request, pk=None):
+        incident = self.get_object()
+        return Response({"results": search.similar(incident, request.user, limit=5)})
+
     def update(self, request, *args, **kwargs):
         try:
             return super().update(request, *args, **kwargs)
@@ -93,6 +117,120 @@ class IncidentViewSet(viewsets.ModelViewSet):
             return Response(
                 {"detail": str(conflict), "current_version": conflict.current_version}, status=status.HTTP_409_CONFLICT
             )
+
+
+class SearchParams(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=500, default="",
+                              help_text='Words (all must match), "exact phrase", -exclude, tag:, service:, severity:, '
+                                        "status:, category:, after:YYYY-MM-DD, before:YYYY-MM-DD.")
+    tag = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list,
+                                help_text="Repeatable: only incidents with these tags.")
+    tag_mode = serializers.ChoiceField(choices=["all", "any"], default="all")
+    page = serializers.IntegerField(min_value=1, max_value=10_000, default=1)
+    page_size = serializers.IntegerField(min_value=1, max_value=100, default=20)
+
+    def to_internal_value(self, data):
+        data = {key: data.getlist(key) if key == "tag" else data.get(key) for key in data} if hasattr(data, "getlist") else data
+        return super().to_internal_value(data)
+
+
+class SearchHitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    url = serializers.CharField()
+    score = serializers.FloatField()
+    snippet = serializers.CharField(help_text="HTML: escaped text with the matched words in <mark>.")
+    tags = serializers.ListField(child=serializers.CharField())
+
+
+class SearchResultsSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    fallback = serializers.BooleanField(help_text="True when no incident matched every word and any-word matching was used.")
+    results = SearchHitSerializer(many=True)
+
+
+class SearchView(views.APIView):
+    """Full-text search over the incidents you may see, ranked, with highlighted snippets."""
+
+    @extend_schema(parameters=[SearchParams], responses={200: SearchResultsSerializer, **errors(400, 401)})
+    def get(self, request):
+        params = SearchParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        p = params.validated_data
+        results = search.search(p["q"], request.user, page=p["page"], page_size=p["page_size"],
+                                tags=p["tag"], match_all_tags=p["tag_mode"] == "all")
+        hits = [
+            {"id": hit.id, "reference": hit.reference, "title": hit.title,
+             "url": request.build_absolute_uri(Incident(pk=hit.id).get_absolute_url()),
+             "score": hit.score, "snippet": hit.snippet, "tags": hit.tags}
+            for hit in results.hits
+        ]
+        return Response({"count": results.count, "fallback": results.fallback, "results": hits})
+
+
+class IncidentRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    reference = serializers.CharField()
+    title = serializers.CharField()
+
+
+class PatternCellSerializer(serializers.Serializer):
+    quarter = serializers.CharField()
+    count = serializers.IntegerField()
+    incidents = IncidentRefSerializer(many=True)
+
+    def to_representation(self, cell):
+        quarter, incidents = cell
+        return super().to_representation({"quarter": quarter, "count": len(incidents), "incidents": incidents})
+
+
+class PatternRowSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    total = serializers.IntegerField()
+    recurring = serializers.BooleanField()
+    median_time_to_detect = serializers.FloatField(allow_null=True, help_text="Seconds.")
+    median_time_to_resolve = serializers.FloatField(allow_null=True, help_text="Seconds.")
+    per_quarter = PatternCellSerializer(many=True, source="cells")
+
+
+class PatternGitHubSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    url = serializers.CharField()
+    title = serializers.CharField()
+    state = serializers.CharField()
+    incidents = IncidentRefSerializer(many=True)
+
+    def to_representation(self, item):
+        reference, incidents = item
+        return super().to_representation({"reference": reference.short, "url": reference.url, "title": reference.title,
+                                           "state": reference.state, "incidents": incidents})
+
+
+class PatternsSerializer(serializers.Serializer):
+    quarters = serializers.ListField(child=serializers.CharField())
+    window_days = serializers.IntegerField()
+    min_count = serializers.IntegerField()
+    tags = PatternRowSerializer(many=True)
+    services = PatternRowSerializer(many=True)
+    categories = PatternRowSerializer(many=True)
+    github = PatternGitHubSerializer(many=True)
+
+
+class PatternParams(serializers.Serializer):
+    window_days = serializers.IntegerField(min_value=1, max_value=3650, required=False)
+    min_count = serializers.IntegerField(min_value=2, max_value=100, required=False)
+
+
+class PatternsView(views.APIView):
+    """Recurring tags, services, factor categories and GitHub references, per quarter."""
+
+    @extend_schema(parameters=[PatternParams], responses={200: PatternsSerializer, **errors(400, 401)})
+    def get(self, request):
+        params = PatternParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        found = patterns.patterns(Incident.objects.visible_to(request.user), **params.validated_data)
+        return Response(PatternsSerializer(found).data)
 
 
 class LabelCountSerializer(serializers.Serializer):

@@ -14,4 +14,6 @@ class IncidentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from . import signals  # noqa: F401  (connects the search index receivers)
+
         post_migrate.connect(_create_roles, sender=self)

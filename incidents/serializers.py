@@ -6,8 +6,8 @@ The same serializer validates API requests and the demo data file, so both obey 
 import datetime
 
 from django.contrib.auth import get_user_model
-from django.db import models
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_array_type
 from rest_framework import serializers

@@ -81,6 +81,32 @@ def _replace_factors(incident, factors):
         by_ref[factor["ref"]].set_leads_to(by_ref[target] for target in factor.get("leads_to", []))
 
 
+class _Reindex:
+    """An on-commit callback that queues the re-indexing of one incident. Equal ones compare equal,
+    so a transaction that touches an incident fifty times queues it once."""
+
+    def __init__(self, pk):
+        self.pk = pk
+
+    def __call__(self):
+        tasks.update_search_index.delay(self.pk)
+
+    def __eq__(self, other):
+        return isinstance(other, _Reindex) and other.pk == self.pk
+
+    def __hash__(self):
+        return hash(self.pk)
+
+
+def queue_reindex(pk):
+    """Re-index this incident once the current transaction commits (at once outside a transaction)."""
+    callback = _Reindex(pk)
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(entry[1] == callback for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(callback, robust=True)
+
+
 def queue_github_sync(references):
     """Refresh these GitHub references from GitHub once the current transaction commits."""
     if not settings.GITHUB_SYNC:

@@ -157,6 +157,11 @@ STATIC_ROOT = DATA_DIR / "staticfiles"
 
 LOGIN_URL = "admin:login"
 
+# Recurring patterns: a tag, service or factor category recurs when at least MIN_COUNT incidents
+# carrying it started within DAYS of each other.
+POSTMORTEM_RECURRING_DAYS = env_int("POSTMORTEM_RECURRING_DAYS", 180, minimum=1)
+POSTMORTEM_RECURRING_MIN_COUNT = env_int("POSTMORTEM_RECURRING_MIN_COUNT", 2, minimum=2)
+
 # Requests larger than this are refused (the API answers 413).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("POSTMORTEM_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
 
@@ -169,9 +174,12 @@ if CELERY_BROKER_URL:
             f"CELERY_BROKER_URL={CELERY_BROKER_URL!r} has an unsupported scheme {_scheme!r}; use redis:// or amqp://."
         )
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"  # never used while tasks run in-process
 CELERY_TASK_EAGER_PROPAGATES = env_bool("CELERY_TASK_EAGER_PROPAGATES", False)
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# All index writes go through one queue, consumed by one worker process: a single index writer.
+CELERY_TASK_ROUTES = {"incidents.tasks.update_search_index": {"queue": "search"}}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

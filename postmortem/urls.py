@@ -13,6 +13,8 @@ router.register("services", api.ServiceViewSet, basename="api-service")
 
 api_v1 = [
     path("", include(router.urls)),
+    path("search/", api.SearchView.as_view(), name="api-search"),
+    path("patterns/", api.PatternsView.as_view(), name="api-patterns"),
     path("schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="api-schema"),
     path(
         "docs/",

@@ -1,8 +1,18 @@
 import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import pytest
+import redis
+from django.db import connection
 
 from postmortem.celery import app as celery_app
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # The Redis database that tests with a real worker use (and empty); nothing else should use it.
 TEST_BROKER_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
@@ -19,3 +29,73 @@ def _celery_for_tests():
 def _no_github_by_default(settings):
     """Tests that do not start the fake GitHub server never try to reach GitHub."""
     settings.GITHUB_SYNC = False
+
+
+@pytest.fixture(autouse=True)
+def search_index(settings, tmp_path):
+    """Each test writes to its own search index, never the development one under var/."""
+    from incidents.search import engine
+
+    settings.SEARCH_INDEX_DIR = tmp_path / "search-index"
+    engine.forget()
+    yield settings.SEARCH_INDEX_DIR
+    engine.forget()
+
+
+def wait_for(predicate, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.25)
+    return False
+
+
+def _redis_available(url):
+    parts = urlsplit(url)
+    try:
+        socket.create_connection((parts.hostname, parts.port or 6379), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+def _database_url_for_worker():
+    db = connection.settings_dict  # inside a test this names the test database
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    credentials = quote(db["USER"] or "") + (":" + quote(db["PASSWORD"]) if db["PASSWORD"] else "")
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def celery_worker(search_index):
+    """Start a real Celery worker process over Redis (on the test database and search index) and
+    switch this process from in-process tasks to sending them to the broker. Call with extra env."""
+    if not _redis_available(TEST_BROKER_URL):
+        message = f"Redis is not reachable at {TEST_BROKER_URL}"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+    redis.Redis.from_url(TEST_BROKER_URL).flushdb()  # the tests' own broker database: start empty
+    workers = []
+
+    def start(**env):
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "postmortem", "worker", "--pool=solo", "-Q", "default,search",
+             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, "DATABASE_URL": _database_url_for_worker(), "CELERY_BROKER_URL": TEST_BROKER_URL,
+                 "POSTMORTEM_DATA_DIR": str(search_index.parent), **env},
+        )
+        workers.append(worker)
+        celery_app.conf.task_always_eager = False
+        return worker
+
+    previously_eager = celery_app.conf.task_always_eager
+    try:
+        yield start
+    finally:
+        celery_app.conf.task_always_eager = previously_eager
+        for worker in workers:
+            worker.terminate()
+            output, _ = worker.communicate(timeout=30)
+            print(output[-5000:])

@@ -1,0 +1,126 @@
+"""Recurring failure patterns: how often each tag, service and factor category comes back, per quarter.
+
+Pure domain code over the database; the patterns page and the API both show what ``patterns()`` returns.
+"""
+
+import datetime
+import statistics
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils import timezone
+
+from .models import GitHubReference
+
+
+def quarter_of(moment):
+    local = timezone.localtime(moment)
+    return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
+
+
+def quarters_between(first, last):
+    """Every quarter label from ``first`` to ``last`` inclusive (labels like ``2023-Q2``)."""
+    year, q = int(first[:4]), int(first[-1])
+    labels = []
+    while True:
+        label = f"{year}-Q{q}"
+        labels.append(label)
+        if label == last:
+            return labels
+        year, q = (year + 1, 1) if q == 4 else (year, q + 1)
+
+
+def recurs(moments, window, minimum):
+    """True when at least ``minimum`` of the sorted ``moments`` fall within one ``window``."""
+    return any(moments[i + minimum - 1] - moments[i] <= window for i in range(len(moments) - minimum + 1))
+
+
+def _median_seconds(durations):
+    values = [d.total_seconds() for d in durations if d is not None]
+    return statistics.median(values) if values else None
+
+
+@dataclass
+class Row:
+    name: str
+    incidents: list = field(default_factory=list)
+    recurring: bool = False
+    cells: list = field(default_factory=list)  # [(quarter, [incident, ...])] aligned with the quarters
+
+    @property
+    def total(self):
+        return len(self.incidents)
+
+    @property
+    def median_time_to_detect(self):
+        return _median_seconds(i.time_to_detect for i in self.incidents)
+
+    @property
+    def median_time_to_resolve(self):
+        return _median_seconds(i.time_to_resolve for i in self.incidents)
+
+
+@dataclass
+class Patterns:
+    quarters: list
+    window_days: int
+    min_count: int
+    tags: list
+    services: list
+    categories: list
+    github: list  # [(GitHubReference, [incident, ...])] for references linked by more than one incident
+
+
+def patterns(incidents, window_days=None, min_count=None):
+    """Patterns among ``incidents`` (a queryset, already limited to what the viewer may see)."""
+    window_days = window_days or settings.POSTMORTEM_RECURRING_DAYS
+    min_count = min_count or settings.POSTMORTEM_RECURRING_MIN_COUNT
+    dated = list(
+        incidents.filter(started_at__isnull=False)
+        .prefetch_related("tags", "services", "factors")
+        .order_by("started_at", "pk")
+    )
+    quarters = quarters_between(quarter_of(dated[0].started_at), quarter_of(dated[-1].started_at)) if dated else []
+
+    def rows(labels_of):
+        grouped = {}
+        for incident in dated:
+            for label in labels_of(incident):
+                grouped.setdefault(label, []).append(incident)
+        result = []
+        for name, members in grouped.items():
+            row = Row(name=name, incidents=members)
+            row.recurring = len(members) >= min_count and recurs(
+                [i.started_at for i in members], datetime.timedelta(days=window_days), min_count
+            )
+            by_quarter = {}
+            for incident in members:
+                by_quarter.setdefault(quarter_of(incident.started_at), []).append(incident)
+            row.cells = [(quarter, by_quarter.get(quarter, [])) for quarter in quarters]
+            result.append(row)
+        return sorted(result, key=lambda r: (not r.recurring, -r.total, str(r.name)))
+
+    linked = {
+        reference: list(incidents.linking([reference]).order_by("started_at"))
+        for reference in GitHubReference.objects.filter(pk__in=_multiply_linked(incidents))
+    }
+    return Patterns(
+        quarters=quarters,
+        window_days=window_days,
+        min_count=min_count,
+        tags=rows(lambda i: {t.name for t in i.tags.all()}),
+        services=rows(lambda i: {s.name for s in i.services.all()}),
+        categories=rows(lambda i: {f.category for f in i.factors.all()}),
+        github=sorted(linked.items(), key=lambda item: (-len(item[1]), item[0].short)),
+    )
+
+
+def _multiply_linked(incidents):
+    """Ids of GitHub references that more than one of ``incidents`` links."""
+    counts = {}
+    for incident in incidents.prefetch_related("links", "action_items"):
+        refs = {link.github_id for link in incident.links.all()} | {item.github_id for item in incident.action_items.all()}
+        for ref in refs - {None}:
+            counts[ref] = counts.get(ref, 0) + 1
+    return [ref for ref, count in counts.items() if count > 1]
+

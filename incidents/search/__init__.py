@@ -1,0 +1,112 @@
+"""Full-text search over incidents: the narrow interface the rest of the project uses.
+
+``index_incident`` / ``remove_incident`` / ``rebuild`` / ``check`` keep the index true;
+``search`` / ``similar`` / ``facets`` read it. The backend (``engine``) is the only module that
+touches Whoosh, so another engine can be slotted in behind these functions.
+"""
+
+import logging
+import time
+
+from ..models import Incident
+from . import engine
+from .documents import document_for, incidents_for_index
+from .query import ParsedQuery, parse
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ParsedQuery", "check", "facets", "index_incident", "parse", "rebuild", "remove_incident", "search", "similar"]
+
+
+def index_incident(pk):
+    """Bring one incident's index entry up to date (removing it if the incident is gone)."""
+    incident = incidents_for_index().filter(pk=pk).first()
+    if incident is None:
+        engine.write(remove_ids=[pk])
+    else:
+        engine.write(documents=[document_for(incident)])
+
+
+def remove_incident(pk):
+    engine.write(remove_ids=[pk])
+
+
+def rebuild(batch_size=500):
+    """Recreate the index from the database. Returns (incidents indexed, seconds taken)."""
+    started = time.monotonic()
+
+    def documents():
+        last = 0
+        while True:
+            batch = list(incidents_for_index().filter(pk__gt=last)[:batch_size])
+            if not batch:
+                return
+            for incident in batch:
+                yield document_for(incident)
+            last = batch[-1].pk
+
+    count = engine.bulk_load(documents())
+    return count, time.monotonic() - started
+
+
+def check():
+    """(ids missing from the index, ids whose entry is stale, ids in the index but not in the database)."""
+    stored = _guarded(engine.stored_documents)
+    missing, stale = [], []
+    for incident in incidents_for_index().iterator(chunk_size=500):
+        entry = stored.pop(str(incident.pk), None)
+        if entry is None:
+            missing.append(incident.pk)
+        elif entry.get("digest") != document_for(incident)["digest"]:
+            stale.append(incident.pk)
+    return missing, stale, sorted(int(pk) for pk in stored)
+
+
+def _guarded(read):
+    """Run a read; if the index is missing or corrupt, rebuild it from the database and read again."""
+    try:
+        return read()
+    except Exception as exc:
+        if not engine.is_corruption(exc):
+            raise
+        log.error("search index at %s is unreadable (%s: %s); rebuilding it from the database",
+                  engine._directory(), exc.__class__.__name__, exc)
+        engine.forget()
+        count, seconds = rebuild()
+        log.error("search index rebuilt: %d incidents in %.1f s", count, seconds)
+        return read()
+
+
+def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True):
+    """Results for a query typed by a person (see ``query`` for the language), visible to ``user``."""
+    parsed = parse(text)
+    return _guarded(lambda: engine.search(parsed, user, page=page, page_size=page_size,
+                                          tags=tags, match_all_tags=match_all_tags))
+
+
+def similar(incident, user, limit=5):
+    """Up to ``limit`` other incidents most like this one, each with the reasons why."""
+    document = document_for(Incident.objects.for_document().get(pk=incident.pk))
+    hits = _guarded(lambda: engine.similar(document, user, limit=limit))
+    results = []
+    for fields, score, words in hits:
+        reasons = []
+        for label, key in (("same tags", "tags"), ("same services", "services"), ("same factor categories", "categories")):
+            mine = {value.lower() for value in document[key]}
+            shared = [value for value in (fields.get(key) or "").split(",") if value and value.lower() in mine]
+            if shared:
+                reasons.append(f"{label}: {', '.join(shared)}")
+        mine = {ref.lower() for ref in document["github"]}
+        reasons += [f"also links {ref}" for ref in fields.get("github_display") or [] if ref.lower() in mine]
+        readable = [word for word in words if word.isascii() and len(word) >= 3]  # not CJK bigram fragments
+        if readable:
+            reasons.append(f"similar text: {', '.join(readable[:5])}")
+        elif words:
+            reasons.append("similar wording")
+        results.append({"id": int(fields["id"]), "reference": fields["reference"], "title": fields["title"],
+                        "score": score, "reasons": reasons})
+    return results
+
+
+def facets(user):
+    return _guarded(lambda: engine.facets(user))

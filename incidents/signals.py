@@ -1,0 +1,59 @@
+"""Keep the search index true: any write to an incident, its children or its labels queues a re-index
+of the incidents concerned after the transaction commits (see services.queue_reindex)."""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.dispatch import receiver
+
+from .models import (
+    ActionItem,
+    ContributingFactor,
+    ExternalLink,
+    Incident,
+    Lesson,
+    Service,
+    Tag,
+    TimelineEvent,
+)
+from .services import queue_reindex
+
+CHILDREN = (TimelineEvent, ContributingFactor, Lesson, ActionItem, ExternalLink)
+
+
+@receiver([post_save, post_delete], sender=Incident)
+def incident_changed(sender, instance, **kwargs):
+    queue_reindex(instance.pk)
+
+
+def child_changed(sender, instance, **kwargs):
+    queue_reindex(instance.incident_id)
+
+
+for child in CHILDREN:
+    post_save.connect(child_changed, sender=child, dispatch_uid=f"reindex-{child.__name__}-save")
+    post_delete.connect(child_changed, sender=child, dispatch_uid=f"reindex-{child.__name__}-delete")
+
+
+@receiver(m2m_changed, sender=Incident.tags.through)
+@receiver(m2m_changed, sender=Incident.services.through)
+@receiver(m2m_changed, sender=Incident.authors.through)
+def labels_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if not action.startswith("post_"):
+        return
+    if not reverse:
+        queue_reindex(instance.pk)
+    elif action == "post_clear":
+        return  # pre_delete of the label already queued its incidents
+    else:
+        for pk in pk_set or ():
+            queue_reindex(pk)
+
+
+@receiver(post_save, sender=Tag)
+@receiver(post_save, sender=Service)
+@receiver(pre_delete, sender=Tag)
+@receiver(pre_delete, sender=Service)
+def label_renamed_or_deleted(sender, instance, created=False, **kwargs):
+    if created:
+        return
+    for pk in instance.incidents.values_list("pk", flat=True):
+        queue_reindex(pk)
