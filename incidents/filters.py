@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from . import github
-from .models import GitHubReference, Incident, Severity, Status
+from .models import FactorCategory, GitHubReference, Incident, Severity, Status
 
 
 class MultipleNamesField(forms.Field):
@@ -57,13 +57,16 @@ class IncidentFilter(django_filters.FilterSet):
         empty_label=None,
     )
     service = MultipleNamesFilter(method="filter_services", label=_("services"))
+    category = django_filters.ChoiceFilter(
+        choices=FactorCategory.choices, method="filter_category", label=_("factor category")
+    )
     started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte", label=_("started after"))
     started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt", label=_("started before"))
     github = GitHubReferenceFilter(method="filter_github", label=_("GitHub issue or PR (OWNER/REPO#N)"))
 
     class Meta:
         model = Incident
-        fields = ["status", "severity", "tag", "tag_mode", "service", "started_after", "started_before", "github"]
+        fields = ["status", "severity", "tag", "tag_mode", "service", "category", "started_after", "started_before", "github"]
 
     def noop(self, queryset, name, value):
         return queryset  # read by filter_tags
@@ -75,6 +78,9 @@ class IncidentFilter(django_filters.FilterSet):
 
     def filter_services(self, queryset, name, names):
         return queryset.with_services(names) if names else queryset
+
+    def filter_category(self, queryset, name, value):
+        return queryset.filter(factors__category=value).distinct() if value else queryset
 
     def filter_github(self, queryset, name, ref):
         return queryset.linking(GitHubReference.objects.by_short(ref.short)) if ref else queryset

@@ -69,6 +69,8 @@ if DATA_DIR.exists() and not DATA_DIR.is_dir():
     raise ImproperlyConfigured(f"POSTMORTEM_DATA_DIR={str(DATA_DIR)!r} exists and is not a directory.")
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 SEARCH_INDEX_DIR = DATA_DIR / "search-index"
+# Processes that analyse text during a full rebuild (manage.py rebuild_search_index).
+SEARCH_REBUILD_PROCS = env_int("SEARCH_REBUILD_PROCS", min(2, os.cpu_count() or 1), minimum=1)
 MEDIA_ROOT = DATA_DIR / "uploads"
 MEDIA_URL = "/uploads/"
 
@@ -155,7 +157,9 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
 
 # Recurring patterns: a tag, service or factor category recurs when at least MIN_COUNT incidents
 # carrying it started within DAYS of each other.

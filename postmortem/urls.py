@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from incidents import api
+from incidents import api, views
 
 router = DefaultRouter()
 router.register("incidents", api.IncidentViewSet, basename="api-incident")
@@ -26,5 +26,8 @@ api_v1 = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("patterns/", views.PatternsView.as_view(), name="patterns"),
+    path("", RedirectView.as_view(pattern_name="patterns", permanent=False)),
 ]

@@ -8,6 +8,8 @@ touches Whoosh, so another engine can be slotted in behind these functions.
 import logging
 import time
 
+from django.conf import settings
+
 from ..models import Incident
 from . import engine
 from .documents import document_for, incidents_for_index
@@ -31,8 +33,9 @@ def remove_incident(pk):
     engine.write(remove_ids=[pk])
 
 
-def rebuild(batch_size=500):
-    """Recreate the index from the database. Returns (incidents indexed, seconds taken)."""
+def rebuild(batch_size=500, procs=None):
+    """Recreate the index from the database. Returns (incidents indexed, seconds taken).
+    ``procs`` worker processes analyse the text (default: settings.SEARCH_REBUILD_PROCS)."""
     started = time.monotonic()
 
     def documents():
@@ -45,7 +48,7 @@ def rebuild(batch_size=500):
                 yield document_for(incident)
             last = batch[-1].pk
 
-    count = engine.bulk_load(documents())
+    count = engine.bulk_load(documents(), procs=procs or settings.SEARCH_REBUILD_PROCS)
     return count, time.monotonic() - started
 
 
@@ -72,7 +75,7 @@ def _guarded(read):
         log.error("search index at %s is unreadable (%s: %s); rebuilding it from the database",
                   engine._directory(), exc.__class__.__name__, exc)
         engine.forget()
-        count, seconds = rebuild()
+        count, seconds = rebuild(procs=1)  # inside a request or worker: no forking
         log.error("search index rebuilt: %d incidents in %.1f s", count, seconds)
         return read()
 
@@ -86,7 +89,9 @@ def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True):
 
 def similar(incident, user, limit=5):
     """Up to ``limit`` other incidents most like this one, each with the reasons why."""
-    document = document_for(Incident.objects.for_document().get(pk=incident.pk))
+    document = _guarded(lambda: engine.stored_document(incident.pk))
+    if document is None:  # not indexed (yet): read it from the database
+        document = document_for(Incident.objects.for_document().get(pk=incident.pk))
     hits = _guarded(lambda: engine.similar(document, user, limit=limit))
     results = []
     for fields, score, words in hits:

@@ -38,6 +38,8 @@ STEMMABLE = re.compile(r"^[a-z]{4,}$")
 
 def normalize(text):
     """NFKC per character: (normalised text, index of the original character for each normalised one)."""
+    if unicodedata.is_normalized("NFKC", text):  # the common case, checked in C
+        return text, range(len(text))
     chars, origin = [], []
     for index, char in enumerate(text):
         folded = unicodedata.normalize("NFKC", char) if ord(char) > 0x7F else char

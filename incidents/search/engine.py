@@ -6,6 +6,7 @@ the index changed) before each use, because opening one costs tens of millisecon
 """
 
 import datetime
+import heapq
 import logging
 import shutil
 import threading
@@ -18,6 +19,7 @@ from django.utils import timezone
 from whoosh import highlight, index, query
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import EmptyIndexError
+from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
 from .analysis import MixedAnalyzer
@@ -25,7 +27,9 @@ from .analysis import MixedAnalyzer
 log = logging.getLogger(__name__)
 
 ANALYZER = MixedAnalyzer()
-TEXT_FIELDS = {"title": 3.0, "summary": 1.5, "labels": 2.0, "body": 1.0}
+# Searched text fields and their boosts. ``text`` holds the summary and the body; one field for all the
+# long text keeps phrase matching (positions) to one pass per document.
+TEXT_FIELDS = {"title": 3.0, "labels": 2.0, "text": 1.0}
 FILTER_FIELDS = {"tag": "tags", "service": "services", "severity": "severity", "status": "status", "category": "categories"}
 LOCK_TIMEOUT_SECONDS = 60
 
@@ -35,9 +39,10 @@ def make_schema():
         id=ID(stored=True, unique=True),
         reference=ID(stored=True),
         title=TEXT(analyzer=ANALYZER, stored=True, field_boost=TEXT_FIELDS["title"]),
-        summary=TEXT(analyzer=ANALYZER, stored=True, field_boost=TEXT_FIELDS["summary"]),
-        body=TEXT(analyzer=ANALYZER, stored=True),
+        text=TEXT(analyzer=ANALYZER),
         labels=TEXT(analyzer=ANALYZER, field_boost=TEXT_FIELDS["labels"]),
+        summary=STORED,
+        body=STORED,
         tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         services=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         categories=KEYWORD(stored=True, commas=True, scorable=True),
@@ -102,6 +107,7 @@ def recreate():
 
 def _fields(document):
     values = dict(document)
+    values["text"] = f"{document['summary']}\n{document['body']}"
     for name in ("tags", "services", "categories", "github", "authors"):
         values[name] = ",".join(values[name])
     values["github_display"] = document["github"]
@@ -126,9 +132,11 @@ def write(documents=(), remove_ids=()):
     writer.commit()
 
 
-def bulk_load(documents, limitmb=256):
-    """Fill a freshly recreated index in one large commit (the fast path for rebuilds)."""
-    writer = recreate().writer(limitmb=limitmb)
+def bulk_load(documents, procs=1, limitmb=256):
+    """Fill a freshly recreated index in one large commit (the fast path for rebuilds). With
+    ``procs`` > 1, documents are analysed in that many worker processes, each writing a segment."""
+    ix = recreate()
+    writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=True) if procs > 1 else ix.writer(limitmb=limitmb)
     count = 0
     try:
         for document in documents:
@@ -154,6 +162,16 @@ def searcher() -> Searcher:
         current = _open().searcher()
     _local.searcher = current
     return current
+
+
+def stored_document(pk):
+    """The stored fields of one incident, shaped like documents.document_for(); None if not indexed."""
+    fields = searcher().document(id=str(pk))
+    if fields is None:
+        return None
+    split = {name: [v for v in (fields.get(name) or "").split(",") if v] for name in ("tags", "services", "categories")}
+    return {**fields, **split, "github": fields.get("github_display") or [],
+            "summary": fields.get("summary", ""), "body": fields.get("body", "")}
 
 
 def stored_documents():
@@ -186,11 +204,13 @@ def _filter_query(name, value):
     return query.Term(FILTER_FIELDS[name], value.lower())
 
 
-def _visibility(user):
-    """None (no restriction) for editors; otherwise published incidents and the user's own."""
+def _hidden_from(user):
+    """A mask query: unpublished incidents ``user`` may not see (None for editors, who see all).
+    A mask of the few unpublished incidents is cheaper than a filter of the many published ones."""
     if user.has_perm("incidents.change_incident"):
         return None
-    return query.Or([query.Term("status", "published"), query.Term("authors", str(user.pk))])
+    unpublished = query.Or([query.Term("status", "draft"), query.Term("status", "in_review")])
+    return query.AndNot(unpublished, query.Term("authors", str(user.pk)))
 
 
 def _as_datetime(date):
@@ -243,8 +263,8 @@ class MarkFormatter(highlight.HtmlFormatter):
 def _snippet(hit):
     hit.results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
     hit.results.formatter = MarkFormatter()
-    for name in ("summary", "body", "title"):
-        text = hit.highlights(name, top=2)
+    for name, source in (("text", hit.get("summary", "")), ("text", hit.get("body", "")), ("title", hit["title"])):
+        text = hit.highlights(name, text=source, top=2)
         if text:
             break
     else:
@@ -262,7 +282,7 @@ def _hits(page):
 
 def search(parsed, user, *, page=1, page_size=20, tags=(), match_all_tags=True):
     """Search with a ParsedQuery; every-word matching first, any-word matching when that finds nothing."""
-    conditions, extras = [], []
+    conditions = []
     for name, values in parsed.filters.items():
         conditions.extend(_filter_query(name, value) for value in values)
     if tags:
@@ -276,17 +296,18 @@ def search(parsed, user, *, page=1, page_size=20, tags=(), match_all_tags=True):
     excluded = [q for q in (_text_query(text) for text in parsed.excluded) if q]
     for name, values in parsed.excluded_filters.items():
         excluded.extend(_filter_query(name, value) for value in values)
-    visibility = _visibility(user)
-    if visibility is not None:
-        extras.append(visibility)
+    hidden = _hidden_from(user)
 
     text_queries = [q for q in (_text_query(text) for text in [*parsed.words, *parsed.phrases]) if q]
 
     def run(text_query):
-        positive = query.And([*([text_query] if text_query else []), *conditions, *extras]) if (text_query or conditions or extras) else query.Every()
+        parts = [*([text_query] if text_query else []), *conditions]
+        positive = query.And(parts) if parts else query.Every()
         if excluded:
             positive = query.AndNot(positive, query.Or(excluded))
-        return searcher().search_page(positive, max(1, page), pagelen=page_size, terms=True)
+        # optimize=False: the collector counts every match itself (exact totals without running the query twice)
+        return searcher().search_page(positive, max(1, page), pagelen=page_size, terms=True, optimize=False,
+                                      mask=hidden)
 
     results = run(query.And(text_queries) if text_queries else None)
     fallback = False
@@ -297,28 +318,76 @@ def search(parsed, user, *, page=1, page_size=20, tags=(), match_all_tags=True):
     return Results(results.total, fallback, _hits(results))
 
 
-def similar(document, user, limit=5):
-    """Incidents sharing labels, factor categories, GitHub references or distinctive words with ``document``."""
-    s = searcher()
-    clauses = [query.Term("tags", t.lower(), boost=2.0) for t in document["tags"]]
-    clauses += [query.Term("services", v.lower(), boost=1.5) for v in document["services"]]
-    clauses += [query.Term("categories", c, boost=1.0) for c in document["categories"]]
-    clauses += [query.Term("github", g.lower(), boost=10.0) for g in document["github"]]  # the same upstream bug is the strongest sign
+def _distinctive(s, field, values, share):
+    """The values that occur in at most ``share`` of the incidents: a label or word most incidents have
+    (a workflow tag like ``postmortem``, a word like ``ログ``) says nothing about likeness, and matching
+    it would score most of the index."""
+    ceiling = max(5, share * s.doc_count())
+    return [value for value in values if s.doc_frequency(field, value) <= ceiling]
+
+
+def _doc_ids(s, field, term):
+    try:
+        return s.postings(field, term).all_ids()
+    except TermNotFound:
+        return ()
+
+
+def _key_words(s, document, count=10, cjk_share=0.4):
+    """Distinctive words of the incident: its title's identifiers first, then the text's key terms.
+    CJK key terms are bigrams, and one long word yields many; at most ``cjk_share`` of them are kept
+    so that the identifiers (``aws-node``, ``pid_max``) are not crowded out."""
+    title = [token.text for token in ANALYZER(document["title"], mode="query") if token.text.isascii()]
     text = "\n".join([document["title"], document["summary"], document["body"]])
-    key_terms = [word for word, _ in s.key_terms_from_text("body", text, numterms=12, normalize=False)]
-    clauses += [query.Term("body", word, boost=0.5) for word in key_terms]
-    if not clauses:
-        return []
-    q = query.AndNot(query.Or(clauses), query.Term("id", document["id"]))
-    visibility = _visibility(user)
-    results = s.search(q, limit=limit, filter=visibility, terms=True)
-    hits = []
-    for hit in results:
-        fields = hit.fields()
-        matched_words = sorted({term.decode() if isinstance(term, bytes) else term
-                                for name, term in hit.matched_terms() if name == "body"})
-        hits.append((fields, round(hit.score or 0.0, 4), matched_words))
-    return hits
+    ranked = title + [word for word, _ in s.key_terms_from_text("text", text, numterms=40, normalize=False)]
+    chosen, cjk = [], 0
+    for word in _distinctive(s, "text", list(dict.fromkeys(ranked)), 0.05):
+        if not word.isascii():
+            if cjk >= count * cjk_share:
+                continue
+            cjk += 1
+        if len(word) > 1:
+            chosen.append(word)
+        if len(chosen) == count:
+            break
+    return chosen
+
+
+def similar(document, user, limit=5):
+    """Incidents sharing GitHub references, distinctive tags, services or words with ``document``,
+    plus shared factor categories. Returns [(stored fields, score, matched words)].
+
+    Scored directly from the posting lists (weight × idf per shared feature) rather than through a
+    query matcher: a likeness query ORs dozens of terms, and Whoosh's pure-Python matchers spend most
+    of their time on that machinery, not on the few thousand postings involved.
+    """
+    s = searcher()
+    features = [("github", g.lower(), 10.0, None) for g in document["github"]]  # the same upstream bug
+    features += [("tags", t, 2.0, None) for t in _distinctive(s, "tags", [t.lower() for t in document["tags"]], 0.2)]
+    features += [("services", v, 1.5, None)
+                 for v in _distinctive(s, "services", [v.lower() for v in document["services"]], 0.2)]
+    for word in _key_words(s, document):
+        features += [("title", word, 1.5, word), ("text", word, 0.5, word)]
+    scores, matched = {}, {}
+    for field, term, weight, word in features:
+        gain = weight * s.idf(field, term)
+        for docnum in _doc_ids(s, field, term):
+            scores[docnum] = scores.get(docnum, 0.0) + gain
+            if word:
+                matched.setdefault(docnum, set()).add(word)
+    excluded = set(s.document_numbers(id=document["id"]))
+    hidden = _hidden_from(user)
+    if hidden is not None:
+        excluded |= set(s.docs_for_query(hidden))
+    candidates = heapq.nlargest(limit * 10, (d for d in scores if d not in excluded and not s.ixreader.is_deleted(d)),
+                                key=scores.get)
+    for category in document["categories"]:  # common by nature: only a bonus among the candidates
+        members = set(_doc_ids(s, "categories", category))
+        for docnum in candidates:
+            if docnum in members:
+                scores[docnum] += 2.0
+    best = heapq.nlargest(limit, candidates, key=scores.get)
+    return [(s.stored_fields(d), round(scores[d], 4), sorted(matched.get(d, ()))) for d in best]
 
 
 def facets(user):
@@ -327,7 +396,7 @@ def facets(user):
 
     names = ["tags", "services", "severity", "status", "categories", "year"]
     groups = {name: sorting.FieldFacet(name, allow_overlap=name in {"tags", "services", "categories"}) for name in names}
-    results = searcher().search(query.Every(), limit=None, groupedby=groups, filter=_visibility(user))
+    results = searcher().search(query.Every(), limit=None, groupedby=groups, mask=_hidden_from(user))
     return {name: {str(key): len(ids) for key, ids in results.groups(name).items()} for name in names}
 
 
