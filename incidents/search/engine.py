@@ -369,9 +369,9 @@ def similar(document, user, limit=5):
     for word in _key_words(s, document):
         features += [("title", word, 1.5, word), ("text", word, 0.5, word)]
     scores, matched = {}, {}
-    for field, term, weight, word in features:
-        gain = weight * s.idf(field, term)
-        for docnum in _doc_ids(s, field, term):
+    for name, term, weight, word in features:
+        gain = weight * s.idf(name, term)
+        for docnum in _doc_ids(s, name, term):
             scores[docnum] = scores.get(docnum, 0.0) + gain
             if word:
                 matched.setdefault(docnum, set()).add(word)
