@@ -120,6 +120,15 @@ class ChildListSchema(OpenApiSerializerFieldExtension):
         return build_array_type(component.ref)
 
 
+class UsernameField(serializers.SlugRelatedField):
+    """A user by user name. A NUL character is refused here: PostgreSQL cannot even compare with it."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", "\\x00"))
+        return super().to_internal_value(data)
+
+
 class LabelListField(serializers.ListField):
     """Tags or services: written as a list of names, read from the many-to-many relation."""
 
@@ -139,9 +148,7 @@ class IncidentSerializer(ModelSerializer):
     lessons = ChildList(LessonSerializer, required=False)
     action_items = ChildList(ActionItemSerializer, required=False)
     links = ChildList(LinkSerializer, required=False)
-    authors = serializers.SlugRelatedField(
-        many=True, required=False, slug_field="username", queryset=get_user_model().objects.all()
-    )
+    authors = UsernameField(many=True, required=False, slug_field="username", queryset=get_user_model().objects.all())
     time_to_detect = serializers.SerializerMethodField()
     time_to_resolve = serializers.SerializerMethodField()
     version = serializers.IntegerField(
