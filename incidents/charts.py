@@ -35,3 +35,68 @@ def heatmap(rows, quarters):
         "cell_w": CELL_W - 4,
         "cell_h": CELL_H - 4,
     }
+
+
+def _width(char):
+    return 2 if ord(char) > 0x2E7F else 1
+
+
+def wrap(text, width=26, lines=3):
+    """Split text into at most ``lines`` lines of ``width`` display columns (CJK counts double)."""
+    words = " ".join(text.split())
+    result, current, used = [], "", 0
+    for char in words:
+        if used + _width(char) > width:
+            result.append(current)
+            current, used = "", 0
+            if len(result) == lines:
+                break
+        current += char
+        used += _width(char)
+    else:
+        if current:
+            result.append(current)
+        return result
+    result[-1] = result[-1][:-1] + "…"
+    return result
+
+
+NODE_W, NODE_H, GAP_X, GAP_Y, LINE_H = 178, 78, 36, 18, 15
+
+
+def factor_graph(factors):
+    """Layout of the contributing factors' ``leads_to`` graph: causes left, effects right.
+
+    Each factor sits in the column of its longest chain of causes, so "zombie processes → pid_max
+    → aws-node → NotReady" reads left to right. Returns nodes, edges and the canvas size for SVG.
+    """
+    factors = list(factors)
+    effects = {f.pk: [e.pk for e in f.leads_to.all()] for f in factors}
+    depth = {f.pk: 0 for f in factors}
+    for _ in factors:  # longest-path layering; the graph is acyclic, so len(factors) rounds suffice
+        for cause, targets in effects.items():
+            for target in targets:
+                if target in depth:
+                    depth[target] = max(depth[target], depth[cause] + 1)
+    columns = {}
+    for factor in factors:
+        columns.setdefault(depth[factor.pk], []).append(factor)
+    position, nodes = {}, []
+    for column, members in sorted(columns.items()):
+        for row, factor in enumerate(members):
+            x, y = 8 + column * (NODE_W + GAP_X), 8 + row * (NODE_H + GAP_Y)
+            position[factor.pk] = (x, y)
+            nodes.append({
+                "factor": factor, "x": x, "y": y, "w": NODE_W, "h": NODE_H,
+                "title_y": y + 18, "lines": [{"text": line, "y": y + 36 + i * LINE_H}
+                                             for i, line in enumerate(wrap(factor.description))],
+            })
+    edges = []
+    for cause, targets in effects.items():
+        for target in targets:
+            if cause in position and target in position:
+                (x1, y1), (x2, y2) = position[cause], position[target]
+                edges.append({"x1": x1 + NODE_W, "y1": y1 + NODE_H // 2, "x2": x2 - 6, "y2": y2 + NODE_H // 2})
+    width = 16 + (max(columns, default=0) + 1) * (NODE_W + GAP_X) - GAP_X
+    height = 16 + max((len(m) for m in columns.values()), default=1) * (NODE_H + GAP_Y) - GAP_Y
+    return {"nodes": nodes, "edges": edges, "width": width, "height": height}

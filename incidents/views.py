@@ -1,8 +1,70 @@
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.views.generic import TemplateView
+"""Browser pages: thin views over the models, the shared FilterSet, search and patterns."""
 
-from . import charts, patterns
-from .models import Incident
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import DetailView, TemplateView
+
+from . import charts, patterns, search
+from .filters import IncidentFilter
+from .models import Incident, Lesson
+
+
+class IncidentListView(LoginRequiredMixin, TemplateView):
+    """Newest first with the shared filters; with ``q``, full-text search results ranked instead."""
+
+    template_name = "incidents/incident_list.html"
+    page_size = 25
+
+    def get_context_data(self, **kwargs):
+        visible = Incident.objects.visible_to(self.request.user)
+        filterset = IncidentFilter(self.request.GET, queryset=visible.newest_first())
+        query = self.request.GET.get("q", "").strip()[:500]
+        page_number = self.request.GET.get("page", "1")
+        page_number = int(page_number) if page_number.isdigit() and int(page_number) > 0 else 1
+        context = {"filter": filterset, "query": query}
+        if query and filterset.is_valid():
+            tags = filterset.form.cleaned_data.get("tag") or []
+            results = search.search(query, self.request.user, page=page_number, page_size=self.page_size,
+                                    tags=tags, match_all_tags=filterset.form.cleaned_data.get("tag_mode") != "any")
+            incidents = {i.pk: i for i in visible.filter(pk__in=[h.id for h in results.hits]).prefetch_related("tags")}
+            rows = [(incidents[hit.id], hit) for hit in results.hits if hit.id in incidents]
+            paginator = Paginator(range(results.count), self.page_size)
+            context.update(rows=rows, fallback=results.fallback, count=results.count,
+                           page=paginator.get_page(page_number))
+        else:
+            queryset = filterset.qs if filterset.is_valid() else visible.none()
+            page = Paginator(queryset.prefetch_related("tags"), self.page_size).get_page(page_number)
+            context.update(rows=[(incident, None) for incident in page], count=page.paginator.count, page=page)
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        context["params"] = params.urlencode()
+        return super().get_context_data(**context, **kwargs)
+
+
+class IncidentDetailView(LoginRequiredMixin, DetailView):
+    template_name = "incidents/incident_detail.html"
+    context_object_name = "incident"
+
+    def get_object(self, queryset=None):
+        visible = Incident.objects.visible_to(self.request.user).for_document()
+        try:
+            return visible.by_reference(self.kwargs["reference"])
+        except Incident.DoesNotExist:
+            raise Http404(_("No such incident, or you may not see it.")) from None
+
+    def get_context_data(self, **kwargs):
+        incident = self.object
+        lessons = list(incident.lessons.all())
+        return super().get_context_data(
+            graph=charts.factor_graph(incident.factors.all()),
+            lesson_groups=[(label, [l for l in lessons if l.kind == kind]) for kind, label in Lesson.Kind.choices],
+            similar=search.similar(incident, self.request.user),
+            today=timezone.localdate(),
+            **kwargs,
+        )
 
 
 class PatternsView(LoginRequiredMixin, TemplateView):
@@ -11,9 +73,9 @@ class PatternsView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         found = patterns.patterns(Incident.objects.visible_to(self.request.user))
         sections = [
-            ("tags", "Tags", found.tags),
-            ("services", "Services", found.services),
-            ("categories", "Factor categories", found.categories),
+            ("tags", _("Tags"), found.tags),
+            ("services", _("Services"), found.services),
+            ("categories", _("Factor categories"), found.categories),
         ]
         return super().get_context_data(
             patterns=found,

@@ -28,6 +28,8 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("incidents/", views.IncidentListView.as_view(), name="incident-list"),
+    path("incidents/<str:reference>/", views.IncidentDetailView.as_view(), name="incident-detail"),
     path("patterns/", views.PatternsView.as_view(), name="patterns"),
-    path("", RedirectView.as_view(pattern_name="patterns", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="incident-list", permanent=False)),
 ]

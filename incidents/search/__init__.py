@@ -103,7 +103,9 @@ def similar(incident, user, limit=5):
                 reasons.append(f"{label}: {', '.join(shared)}")
         mine = {ref.lower() for ref in document["github"]}
         reasons += [f"also links {ref}" for ref in fields.get("github_display") or [] if ref.lower() in mine]
-        readable = [word for word in words if word.isascii() and len(word) >= 3]  # not CJK bigram fragments
+        text = " ".join([document["title"], document["summary"], document["body"]]).lower()
+        # Words as written (not stems like "notreadi", not CJK bigram fragments)
+        readable = [word for word in words if word.isascii() and len(word) >= 3 and word in text]
         if readable:
             reasons.append(f"similar text: {', '.join(readable[:5])}")
         elif words:

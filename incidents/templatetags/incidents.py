@@ -51,3 +51,8 @@ def pattern_cell_url(dimension, name, quarter):
     except NoReverseMatch:
         return ""
     return f"{base}?{urlencode({key: name, 'started_after': start, 'started_before': end})}"
+
+
+@register.filter
+def is_overdue(item, today):
+    return item.is_overdue(today)

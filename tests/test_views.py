@@ -1,0 +1,87 @@
+"""Browser pages for reading: the incident list with filters and search, and the detail page."""
+
+import pytest
+from django.core.management import call_command
+from django.utils.html import escape
+
+from incidents.models import Incident
+from tests.factories import IncidentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo")
+
+
+@pytest.fixture
+def viewer(client):
+    client.force_login(UserFactory(username="viewer", role="viewer"))
+    return client
+
+
+@pytest.fixture
+def editor(client):
+    client.force_login(UserFactory(username="editor", role="editor"))
+    return client
+
+
+def test_pages_need_sign_in(client, demo):
+    for url in ["/incidents/", f"/incidents/{Incident.objects.first().reference}/", "/patterns/"]:
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_list_is_newest_first_and_hides_drafts_from_viewers(viewer, demo):
+    page = viewer.get("/incidents/").content.decode()
+    published = list(Incident.objects.filter(status="published").newest_first())
+    positions = [page.index(escape(i.title)) for i in published]
+    assert positions == sorted(positions)
+    assert Incident.objects.get(status="draft").title not in page
+
+
+def test_list_filters(viewer, demo):
+    podman = Incident.objects.get(title__contains="aardvark-dns", status="published")
+    eks = Incident.objects.get(title__contains="pid_max")
+    page = viewer.get("/incidents/", {"tag": "podman"}).content.decode()
+    assert podman.title in page and eks.title not in page
+    page = viewer.get("/incidents/", {"severity": "sev1"}).content.decode()
+    assert escape(eks.title) in page and escape(podman.title) not in page
+    response = viewer.get("/incidents/", {"started_after": "not a date"})
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+
+
+def test_list_search_highlights_and_explains_fallback(viewer, demo):
+    page = viewer.get("/incidents/", {"q": "名前解決"}).content.decode()
+    assert "<mark>名前解決</mark>" in page
+    page = viewer.get("/incidents/", {"q": "pid_max aardvark-dns"}).content.decode()
+    assert "No incident has every word" in page
+
+
+def test_detail_in_the_order_of_the_template_with_the_factor_chain(viewer, demo):
+    eks = Incident.objects.get(title__contains="pid_max")
+    page = viewer.get(f"/incidents/{eks.reference}/").content.decode()
+    order = ['id="summary"', 'id="impact"', 'id="timeline"', 'id="factors"', 'id="analysis"',
+             'id="resolution"', 'id="lessons"', 'id="action-items"', 'id="links"', 'id="similar"']
+    assert [page.index(marker) for marker in order] == sorted(page.index(marker) for marker in order)
+    assert page.count('class="edge"') == sum(f.leads_to.count() for f in eks.factors.all())
+    assert "DataDog/datadog-agent#12997" in page and 'class="overdue"' in page
+    assert "same tags:" in page
+
+
+def test_detail_by_id_or_reference_and_drafts_are_404_for_viewers(viewer, demo):
+    draft = Incident.objects.get(status="draft")
+    assert viewer.get(f"/incidents/{draft.reference}/").status_code == 404
+    published = Incident.objects.filter(status="published").first()
+    assert viewer.get(f"/incidents/{published.pk}/").status_code == 200
+    assert viewer.get("/incidents/INC-999999/").status_code == 404
+    assert viewer.get("/incidents/nonsense/").status_code == 404
+
+
+def test_markup_in_incident_text_is_shown_as_text(editor):
+    incident = IncidentFactory(title="<b>bold?</b>", summary="<script>alert(1)</script> and <img src=x onerror=alert(1)>")
+    page = editor.get(f"/incidents/{incident.reference}/").content.decode()
+    assert "<script>alert(1)</script>" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;b&gt;bold?&lt;/b&gt;" in page
