@@ -60,7 +60,8 @@ class IncidentDetailView(LoginRequiredMixin, DetailView):
         lessons = list(incident.lessons.all())
         return super().get_context_data(
             graph=charts.factor_graph(incident.factors.all()),
-            lesson_groups=[(label, [l for l in lessons if l.kind == kind]) for kind, label in Lesson.Kind.choices],
+            lesson_groups=[(label, [lesson for lesson in lessons if lesson.kind == kind])
+                           for kind, label in Lesson.Kind.choices],
             similar=search.similar(incident, self.request.user),
             today=timezone.localdate(),
             **kwargs,
