@@ -64,7 +64,8 @@ class Label(models.Model):
 
     @staticmethod
     def normalize(name):
-        return " ".join(str(name).split())
+        """Names are single-spaced and comma-free (the search index lists them comma-separated)."""
+        return " ".join(str(name).replace(",", " ").split())
 
 
 class Tag(Label):
@@ -75,7 +76,7 @@ class Tag(Label):
 
     @staticmethod
     def normalize(name):
-        return "-".join(str(name).lower().split())
+        return "-".join(str(name).lower().replace(",", " ").split())
 
 
 class Service(Label):

@@ -140,3 +140,8 @@ def test_visibility_of_drafts():
     assert set(Incident.objects.visible_to(viewer)) == {published}
     assert set(Incident.objects.visible_to(author)) == {published, review}
     assert set(Incident.objects.visible_to(editor)) == {published, draft, review}
+
+
+def test_label_names_never_contain_commas():
+    assert [t.name for t in Tag.objects.resolve(["dns,network"])] == ["dns-network"]
+    assert [s.name for s in Service.objects.resolve(["a, b"])] == ["a b"]

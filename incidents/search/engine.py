@@ -16,9 +16,8 @@ from pathlib import Path
 import nh3
 from django.conf import settings
 from django.utils import timezone
-from whoosh import highlight, index, query
+from whoosh import highlight, index, query, sorting
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.index import EmptyIndexError
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
@@ -392,13 +391,8 @@ def similar(document, user, limit=5):
 
 def facets(user):
     """Counts of visible incidents per tag, service, severity, status, factor category and year."""
-    from whoosh import sorting
-
     names = ["tags", "services", "severity", "status", "categories", "year"]
     groups = {name: sorting.FieldFacet(name, allow_overlap=name in {"tags", "services", "categories"}) for name in names}
     results = searcher().search(query.Every(), limit=None, groupedby=groups, mask=_hidden_from(user))
     return {name: {str(key): len(ids) for key, ids in results.groups(name).items()} for name in names}
 
-
-def is_corruption(exc):
-    return isinstance(exc, (EmptyIndexError, OSError, EOFError, ValueError, KeyError)) or exc.__class__.__module__.startswith("whoosh")
