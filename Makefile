@@ -6,7 +6,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: install run test bench migrate demo clean
+.PHONY: install run test bench messages migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ test: install
 
 bench: install
 	$(BIN)/python bench/search_bench.py $(BENCH_ARGS)
+
+# Refresh the Japanese translations (needs GNU gettext); the compiled .mo is committed.
+messages: install
+	$(BIN)/python manage.py makemessages -l ja --ignore=bench --ignore=tests --ignore=.venv
+	$(BIN)/python manage.py compilemessages -l ja --ignore=.venv
 
 clean:
 	rm -rf $(VENV) var/test.sqlite3

@@ -144,7 +144,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ja", "日本語")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [BASE_DIR / "incidents" / "locale"]  # templates/ strings are kept with the app's
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Tokyo")
 try:
     ZoneInfo(TIME_ZONE)
