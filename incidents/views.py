@@ -24,7 +24,8 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
         query = self.request.GET.get("q", "").strip()[:500]
         page_number = self.request.GET.get("page", "1")
         page_number = int(page_number) if page_number.isdigit() and int(page_number) > 0 else 1
-        context = {"filter": filterset, "query": query}
+        filters_active = any(value for key, value in self.request.GET.items() if key not in ("q", "page"))
+        context = {"filter": filterset, "query": query, "filters_active": filters_active}
         if query and filterset.is_valid():
             tags = filterset.form.cleaned_data.get("tag") or []
             results = search.search(query, self.request.user, page=page_number, page_size=self.page_size,
