@@ -271,3 +271,8 @@ def test_index_updates_through_a_real_worker_over_redis(celery_worker):
     Incident.objects.filter(pk=incident.pk).delete()
     assert wait_for(lambda: search.search("索引", editor).count == 0), "the worker did not remove the incident"
     assert worker.poll() is None
+
+
+def test_similar_on_an_empty_or_tiny_index(db):
+    lonely = IncidentFactory(title="ひとつだけ")  # not indexed: the test transaction never commits
+    assert search.similar(lonely, UserFactory(role="editor")) == []

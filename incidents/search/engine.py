@@ -8,6 +8,7 @@ the index changed) before each use, because opening one costs tens of millisecon
 import datetime
 import heapq
 import logging
+import math
 import shutil
 import threading
 from dataclasses import dataclass, field
@@ -368,8 +369,9 @@ def similar(document, user, limit=5):
     for word in _key_words(s, document):
         features += [("title", word, 1.5, word), ("text", word, 0.5, word)]
     scores, matched = {}, {}
+    total = s.doc_count_all()
     for name, term, weight, word in features:
-        gain = weight * s.idf(name, term)
+        gain = weight * (math.log((total + 1) / (s.doc_frequency(name, term) + 1)) + 1)  # idf, safe on tiny indexes
         for docnum in _doc_ids(s, name, term):
             scores[docnum] = scores.get(docnum, 0.0) + gain
             if word:
