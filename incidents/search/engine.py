@@ -328,7 +328,7 @@ def _distinctive(s, field, values, share):
 
 def _doc_ids(s, field, term):
     try:
-        return s.postings(field, term).all_ids()
+        return s.reader().postings(field, term).all_ids()  # raw postings: no scorer needed
     except TermNotFound:
         return ()
 
@@ -362,6 +362,8 @@ def similar(document, user, limit=5):
     of their time on that machinery, not on the few thousand postings involved.
     """
     s = searcher()
+    if s.doc_count() == 0:
+        return []
     features = [("github", g.lower(), 10.0, None) for g in document["github"]]  # the same upstream bug
     features += [("tags", t, 2.0, None) for t in _distinctive(s, "tags", [t.lower() for t in document["tags"]], 0.2)]
     features += [("services", v, 1.5, None)
