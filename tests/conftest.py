@@ -99,3 +99,12 @@ def celery_worker(search_index):
             worker.terminate()
             output, _ = worker.communicate(timeout=30)
             print(output[-5000:])
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Each test starts in English: a request in Japanese leaves the thread's language active."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

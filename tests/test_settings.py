@@ -12,7 +12,8 @@ STRONG_KEY = "k7#Qm2!vZp9@Lr4$Tx8^Wc1&Hy6*Nb3(Jd5)Fg0_Ks-Ue+Ao=Ri"
 
 
 def manage(*args, tmp_path, **env):
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"}}
+    clean = {k: v for k, v in os.environ.items()
+             if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
