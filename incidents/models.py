@@ -241,6 +241,12 @@ class IncidentQuerySet(models.QuerySet):
 
 class Incident(models.Model):
     MILESTONES = ("started_at", "detected_at", "mitigated_at", "resolved_at")
+    # The review workflow: draft → in review → published, and back a step when more work is needed.
+    TRANSITIONS = {
+        Status.DRAFT: [Status.IN_REVIEW],
+        Status.IN_REVIEW: [Status.PUBLISHED, Status.DRAFT],
+        Status.PUBLISHED: [Status.IN_REVIEW],
+    }
 
     title = models.CharField(_("title"), max_length=200)
     summary = models.TextField(_("summary"), blank=True)
@@ -299,6 +305,9 @@ class Incident(models.Model):
             known.append((field, value))
         if errors:
             raise ValidationError(errors)
+
+    def allowed_transitions(self):
+        return self.TRANSITIONS.get(self.status, [])
 
     def _since_start(self, field):
         value = getattr(self, field)

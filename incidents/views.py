@@ -1,15 +1,19 @@
 """Browser pages: thin views over the models, the shared FilterSet, search and patterns."""
 
-from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
+from django.shortcuts import redirect
+from django.views import View
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, TemplateView
 
 from . import charts, patterns, search
 from .filters import IncidentFilter
-from .models import Incident, Lesson
+from .models import Incident, Lesson, Status
 
 
 class IncidentListView(LoginRequiredMixin, TemplateView):
@@ -64,9 +68,33 @@ class IncidentDetailView(LoginRequiredMixin, DetailView):
             lesson_groups=[(label, [lesson for lesson in lessons if lesson.kind == kind])
                            for kind, label in Lesson.Kind.choices],
             similar=search.similar(incident, self.request.user),
+            transitions=[(status, Status(status).label) for status in incident.allowed_transitions()]
+            if self.request.user.has_perm("incidents.change_incident") else [],
             today=timezone.localdate(),
             **kwargs,
         )
+
+
+class IncidentStatusView(PermissionRequiredMixin, View):
+    """Move an incident along the review workflow (editors only); the buttons show the allowed steps."""
+
+    permission_required = "incidents.change_incident"
+    http_method_names = ["post"]
+
+    def post(self, request, reference):
+        with transaction.atomic():
+            try:
+                incident = Incident.objects.select_for_update().by_reference(reference)
+            except Incident.DoesNotExist:
+                raise Http404(_("No such incident, or you may not see it.")) from None
+            target = request.POST.get("status")
+            if target not in incident.allowed_transitions():
+                messages.error(request, _("That status change is not allowed from here."))
+            else:
+                incident.status = target
+                incident.save()
+                messages.success(request, _("Status changed to %(status)s.") % {"status": Status(target).label})
+        return redirect(incident.get_absolute_url())
 
 
 class PatternsView(LoginRequiredMixin, TemplateView):

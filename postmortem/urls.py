@@ -30,6 +30,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("incidents/", views.IncidentListView.as_view(), name="incident-list"),
     path("incidents/<str:reference>/", views.IncidentDetailView.as_view(), name="incident-detail"),
+    path("incidents/<str:reference>/status/", views.IncidentStatusView.as_view(), name="incident-status"),
     path("patterns/", views.PatternsView.as_view(), name="patterns"),
     path("", RedirectView.as_view(pattern_name="incident-list", permanent=False)),
 ]

@@ -85,3 +85,25 @@ def test_markup_in_incident_text_is_shown_as_text(editor):
     page = editor.get(f"/incidents/{incident.reference}/").content.decode()
     assert "<script>alert(1)</script>" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;b&gt;bold?&lt;/b&gt;" in page
+
+
+def test_status_workflow_buttons_and_transitions(editor, demo):
+    draft = Incident.objects.get(status="draft")
+    page = editor.get(f"/incidents/{draft.reference}/").content.decode()
+    assert 'value="in_review"' in page and 'value="published"' not in page
+    url = f"/incidents/{draft.reference}/status/"
+    assert editor.post(url, {"status": "published"}).status_code == 302  # not allowed from draft: refused
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+    editor.post(url, {"status": "in_review"})
+    editor.post(url, {"status": "published"})
+    draft.refresh_from_db()
+    assert draft.status == "published" and draft.version == 3
+
+
+def test_viewers_cannot_change_status(viewer, demo):
+    incident = Incident.objects.filter(status="published").first()
+    assert 'name="status"' not in viewer.get(f"/incidents/{incident.reference}/").content.decode()
+    assert viewer.post(f"/incidents/{incident.reference}/status/", {"status": "in_review"}).status_code == 403
+    incident.refresh_from_db()
+    assert incident.status == "published"
