@@ -9,6 +9,7 @@ import logging
 import time
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from ..models import Incident
 from . import engine
@@ -95,20 +96,22 @@ def similar(incident, user, limit=5):
     results = []
     for fields, score, words in hits:
         reasons = []
-        for label, key in (("same tags", "tags"), ("same services", "services"), ("same factor categories", "categories")):
+        for label, key in ((_("same tags"), "tags"), (_("same services"), "services"),
+                           (_("same factor categories"), "categories")):
             mine = {value.lower() for value in document[key]}
             shared = [value for value in (fields.get(key) or "").split(",") if value and value.lower() in mine]
             if shared:
                 reasons.append(f"{label}: {', '.join(shared)}")
         mine = {ref.lower() for ref in document["github"]}
-        reasons += [f"also links {ref}" for ref in fields.get("github_display") or [] if ref.lower() in mine]
+        reasons += [_("also links %(reference)s") % {"reference": ref}
+                    for ref in fields.get("github_display") or [] if ref.lower() in mine]
         text = " ".join([document["title"], document["summary"], document["body"]]).lower()
         # Words as written (not stems like "notreadi", not CJK bigram fragments)
         readable = [word for word in words if word.isascii() and len(word) >= 3 and word in text]
         if readable:
-            reasons.append(f"similar text: {', '.join(readable[:5])}")
+            reasons.append(_("similar text: %(words)s") % {"words": ", ".join(readable[:5])})
         elif words:
-            reasons.append("similar wording")
+            reasons.append(_("similar wording"))
         results.append({"id": int(fields["id"]), "reference": fields["reference"], "title": fields["title"],
                         "score": score, "reasons": reasons})
     return results
