@@ -76,7 +76,7 @@ class Tag(Label):
 
     @staticmethod
     def normalize(name):
-        return "-".join(str(name).lower().replace(",", " ").split())
+        return Label.normalize(name).lower().replace(" ", "-")
 
 
 class Service(Label):

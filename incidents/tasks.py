@@ -6,8 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from . import github, search
-from .models import GitHubReference
-from .search.documents import linked_incident_ids
+from .models import GitHubReference, Incident
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +43,7 @@ def sync_github_reference(self, reference_id):
     if changed:  # the issue title is part of what search finds for the incidents linking it
         from .services import queue_reindex  # services imports this module
 
-        for incident_id in linked_incident_ids(reference.pk):
+        for incident_id in Incident.objects.linking([reference]).values_list("pk", flat=True):
             queue_reindex(incident_id)
     return remote["state"]
 
@@ -52,7 +51,6 @@ def sync_github_reference(self, reference_id):
 def _record_failure(reference, message):
     log.warning("GitHub sync of %s failed: %s", reference.short, message)
     GitHubReference.objects.filter(pk=reference.pk).update(sync_error=message[:300], synced_at=timezone.now())
-
 
 
 @shared_task(bind=True, max_retries=10)

@@ -132,6 +132,13 @@ def test_drafts_are_hidden_from_viewers_but_not_from_their_authors(demo):
     assert draft.reference in refs(search.search("aardvark-dns", demo))
 
 
+def test_tag_names_are_matched_as_stored(demo):
+    expected = set(refs(search.search("tag:resource-exhaustion", demo)))
+    assert expected
+    assert set(refs(search.search('tag:"Resource Exhaustion"', demo))) == expected
+    assert set(refs(search.search("", demo, tags=["Resource Exhaustion"]))) == expected
+
+
 def test_tag_search_all_or_any(demo):
     both = search.search("", demo, tags=["podman", "dns"])
     either = search.search("", demo, tags=["podman", "datadog"], match_all_tags=False)

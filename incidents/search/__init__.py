@@ -11,7 +11,7 @@ import time
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from ..models import Incident
+from ..models import Incident, Tag
 from . import engine
 from .documents import document_for, incidents_for_index
 from .query import ParsedQuery, parse
@@ -83,6 +83,11 @@ def _guarded(read):
 def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True):
     """Results for a query typed by a person (see ``query`` for the language), visible to ``user``."""
     parsed = parse(text)
+    # Tag names as stored (``Resource Exhaustion`` is ``resource-exhaustion``), as the list filter does.
+    for filters in (parsed.filters, parsed.excluded_filters):
+        if "tag" in filters:
+            filters["tag"] = [Tag.normalize(name) for name in filters["tag"]]
+    tags = [Tag.normalize(name) for name in tags]
     return _guarded(lambda: engine.search(parsed, user, page=page, page_size=page_size,
                                           tags=tags, match_all_tags=match_all_tags))
 
@@ -94,17 +99,17 @@ def similar(incident, user, limit=5):
         document = document_for(Incident.objects.for_document().get(pk=incident.pk))
     hits = _guarded(lambda: engine.similar(document, user, limit=limit))
     results = []
-    for fields, score, words in hits:
+    for other, score, words in hits:
         reasons = []
         for label, key in ((_("same tags"), "tags"), (_("same services"), "services"),
                            (_("same factor categories"), "categories")):
             mine = {value.lower() for value in document[key]}
-            shared = [value for value in (fields.get(key) or "").split(",") if value and value.lower() in mine]
+            shared = [value for value in other[key] if value.lower() in mine]
             if shared:
                 reasons.append(f"{label}: {', '.join(shared)}")
         mine = {ref.lower() for ref in document["github"]}
         reasons += [_("also links %(reference)s") % {"reference": ref}
-                    for ref in fields.get("github_display") or [] if ref.lower() in mine]
+                    for ref in other["github"] if ref.lower() in mine]
         text = " ".join([document["title"], document["summary"], document["body"]]).lower()
         # Words as written (not stems like "notreadi", not CJK bigram fragments)
         readable = [word for word in words if word.isascii() and len(word) >= 3 and word in text]
@@ -112,7 +117,7 @@ def similar(incident, user, limit=5):
             reasons.append(_("similar text: %(words)s") % {"words": ", ".join(readable[:5])})
         elif words:
             reasons.append(_("similar wording"))
-        results.append({"id": int(fields["id"]), "reference": fields["reference"], "title": fields["title"],
+        results.append({"id": int(other["id"]), "reference": other["reference"], "title": other["title"],
                         "score": score, "reasons": reasons})
     return results
 

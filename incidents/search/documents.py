@@ -4,7 +4,7 @@ import datetime
 import hashlib
 import json
 
-from ..models import GitHubReference, Incident
+from ..models import Incident
 
 
 def _join(*parts):
@@ -60,7 +60,3 @@ def digest(document):
 def incidents_for_index():
     return Incident.objects.for_document().prefetch_related("authors").order_by("pk")
 
-
-def linked_incident_ids(reference_id):
-    reference = GitHubReference.objects.filter(pk=reference_id)
-    return list(Incident.objects.linking(reference).values_list("pk", flat=True))

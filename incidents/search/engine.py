@@ -7,11 +7,12 @@ the index changed) before each use, because opening one costs tens of millisecon
 
 import datetime
 import heapq
+import html
 import logging
 import math
 import shutil
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import nh3
@@ -164,14 +165,17 @@ def searcher() -> Searcher:
     return current
 
 
-def stored_document(pk):
-    """The stored fields of one incident, shaped like documents.document_for(); None if not indexed."""
-    fields = searcher().document(id=str(pk))
-    if fields is None:
-        return None
-    split = {name: [v for v in (fields.get(name) or "").split(",") if v] for name in ("tags", "services", "categories")}
-    return {**fields, **split, "github": fields.get("github_display") or [],
+def _as_document(fields):
+    """Stored fields shaped like documents.document_for(): the comma-joined label fields as lists."""
+    lists = {name: [v for v in (fields.get(name) or "").split(",") if v] for name in ("tags", "services", "categories")}
+    return {**fields, **lists, "github": fields.get("github_display") or [],
             "summary": fields.get("summary", ""), "body": fields.get("body", "")}
+
+
+def stored_document(pk):
+    """The indexed document of one incident; None if it is not indexed."""
+    fields = searcher().document(id=str(pk))
+    return None if fields is None else _as_document(fields)
 
 
 def stored_documents():
@@ -227,7 +231,6 @@ class Hit:
     score: float
     snippet: str
     tags: list
-    fields: dict = field(default_factory=dict, repr=False)
 
 
 @dataclass
@@ -261,21 +264,21 @@ class MarkFormatter(highlight.HtmlFormatter):
 
 
 def _snippet(hit):
-    hit.results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
-    hit.results.formatter = MarkFormatter()
     for name, source in (("text", hit.get("summary", "")), ("text", hit.get("body", "")), ("title", hit["title"])):
         text = hit.highlights(name, text=source, top=2)
         if text:
             break
     else:
-        text = MarkFormatter()._text((hit.get("summary") or hit.get("body") or "")[:200])
+        text = html.escape((hit.get("summary") or hit.get("body") or "")[:200], quote=False)
     return nh3.clean(text, tags={"mark"}, attributes={})
 
 
 def _hits(page):
+    page.results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
+    page.results.formatter = MarkFormatter()
     return [
         Hit(int(hit["id"]), hit["reference"], hit["title"], round(hit.score or 0.0, 4), _snippet(hit),
-            hit.get("tags", "").split(",") if hit.get("tags") else [], dict(hit.fields()))
+            _as_document(hit.fields())["tags"])
         for hit in page
     ]
 
@@ -355,7 +358,7 @@ def _key_words(s, document, count=10, cjk_share=0.4):
 
 def similar(document, user, limit=5):
     """Incidents sharing GitHub references, distinctive tags, services or words with ``document``,
-    plus shared factor categories. Returns [(stored fields, score, matched words)].
+    plus shared factor categories. Returns [(indexed document, score, matched words)].
 
     Scored directly from the posting lists (weight × idf per shared feature) rather than through a
     query matcher: a likeness query ORs dozens of terms, and Whoosh's pure-Python matchers spend most
@@ -390,7 +393,7 @@ def similar(document, user, limit=5):
             if docnum in members:
                 scores[docnum] += 2.0
     best = heapq.nlargest(limit, candidates, key=scores.get)
-    return [(s.stored_fields(d), round(scores[d], 4), sorted(matched.get(d, ()))) for d in best]
+    return [(_as_document(s.stored_fields(d)), round(scores[d], 4), sorted(matched.get(d, ()))) for d in best]
 
 
 def facets(user):
