@@ -1,17 +1,19 @@
 """Browser pages: thin views over the models, the shared FilterSet, search and patterns."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
-from . import charts, patterns, search
+from . import charts, forms, patterns, search, services
 from .filters import IncidentFilter
 from .models import Incident, Lesson, Status
 
@@ -95,6 +97,107 @@ class IncidentStatusView(PermissionRequiredMixin, View):
                 incident.save()
                 messages.success(request, _("Status changed to %(status)s.") % {"status": Status(target).label})
         return redirect(incident.get_absolute_url())
+
+
+class IncidentEditView(PermissionRequiredMixin, View):
+    """Create (no reference in the URL) or edit an incident with all its rows on one page.
+
+    Buttons other than Save (add a row, preview the Markdown, turn a pasted log into timeline rows)
+    re-show the page with what was typed and store nothing. Save goes through services.save_incident,
+    which refuses a copy someone else has saved over since the page was opened.
+    """
+
+    permission_required = ("incidents.add_incident", "incidents.change_incident")
+    template_name = "incidents/incident_form.html"
+
+    def get_incident(self):
+        if "reference" not in self.kwargs:
+            return Incident()
+        try:
+            return Incident.objects.visible_to(self.request.user).by_reference(self.kwargs["reference"])
+        except Incident.DoesNotExist:
+            raise Http404(_("No such incident, or you may not see it.")) from None
+
+    def get(self, request, reference=None):
+        incident = self.get_incident()
+        rows = forms.initial_rows(incident)
+        formsets = {key: formset(prefix=prefix, initial=rows[key]) for key, prefix, formset, _title in forms.SECTIONS}
+        return self.render(incident, forms.IncidentForm(instance=incident), formsets, forms.LogPasteForm(prefix="log"))
+
+    def post(self, request, reference=None):
+        incident = self.get_incident()
+        data = request.POST.copy()
+        action = data.get("action", "save")
+        log_form = forms.LogPasteForm(data if action == "parse_log" else None, prefix="log")
+        parsed = None
+        if action == "parse_log" and log_form.is_valid():
+            parsed = log_form.parse()
+            self.append_rows(data, "timeline", [forms.timeline_row(event) for event in parsed.events])
+            # the box keeps only what could not be read, so nothing is lost and nothing is added twice
+            log_form = forms.LogPasteForm(prefix="log", initial={"log": "\n".join(parsed.leftover),
+                                                                 **{k: log_form.cleaned_data[k] for k in ("date", "zone")}})
+        elif action.startswith("add:"):
+            self.append_rows(data, action.removeprefix("add:"), [{}])
+        form = forms.IncidentForm(data, instance=incident)
+        formsets = {key: formset(data, prefix=prefix) for key, prefix, formset, _title in forms.SECTIONS}
+        if action != "save":
+            return self.render(incident, form, formsets, log_form, show_errors=False, parsed=parsed,
+                               preview=action == "preview")
+        if not (form.is_valid() and all(formset.is_valid() for formset in formsets.values())):
+            return self.render(incident, form, formsets, log_form, invalid=True)
+        document = form.document() | {key: formset.rows() for key, formset in formsets.items()}
+        if incident.pk is None:
+            document["authors"] = [request.user]
+        try:
+            services.save_incident(incident, document, expected_version=form.cleaned_data["version"] if incident.pk else None)
+        except services.VersionConflict as conflict:
+            return self.conflict(incident.pk, data, formsets, log_form, conflict.current_version)
+        messages.success(request, _("Saved %(reference)s.") % {"reference": incident.reference})
+        return redirect(incident.get_absolute_url())
+
+    @staticmethod
+    def append_rows(data, key, rows):
+        """Add rows to a bound formset's data (``key`` a document key such as ``timeline``)."""
+        prefix = next((prefix for name, prefix, *_rest in forms.SECTIONS if name == key), None)
+        if prefix is None:
+            return
+        total = data.get(f"{prefix}-TOTAL_FORMS", "0")
+        total = int(total) if total.isdigit() else 0
+        for offset, row in enumerate(rows):
+            for field, value in row.items():
+                data[f"{prefix}-{total + offset}-{field}"] = value
+        data[f"{prefix}-TOTAL_FORMS"] = str(total + len(rows))
+
+    def conflict(self, pk, data, formsets, log_form, current_version):
+        """Someone saved since this copy was opened: show what differs, keep every word typed, store nothing."""
+        current = Incident.objects.get(pk=pk)
+        theirs = {name: getattr(current, name) for name in forms.IncidentForm.Meta.fields} | {
+            "tags": [tag.name for tag in current.tags.all()],
+            "services": [service.name for service in current.services.all()],
+        }
+        data["version"] = str(current_version)  # saving again from this page is a deliberate overwrite
+        form = forms.IncidentForm(data, instance=current)
+        form.is_valid()
+        differences = [(form[name].label, _shown(value)) for name, value in theirs.items()
+                       if _shown(value) != _shown(form.cleaned_data.get(name))]
+        return self.render(current, form, formsets, log_form, status=409,
+                           conflict={"version": current_version, "differences": differences})
+
+    def render(self, incident, form, formsets, log_form, *, show_errors=True, status=200, **extra):
+        sections = [(key, title, formsets[key]) for key, _prefix, _formset, title in forms.SECTIONS]
+        context = {"incident": incident, "form": form, "sections": sections, "log_form": log_form,
+                   "show_errors": show_errors, "time_zone": timezone.get_current_timezone_name(),
+                   "common_time_zones": forms.COMMON_TIME_ZONES, **extra}
+        return render(self.request, self.template_name, context, status=status)
+
+
+def _shown(value):
+    """A field value as a person compares it: local time to the second, lists joined, line ends unified."""
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    return "" if value is None else str(value).replace("\r\n", "\n").strip()
 
 
 class PatternsView(LoginRequiredMixin, TemplateView):

@@ -76,3 +76,42 @@ def test_markup_in_incident_text_never_runs(page, live_server):
     page.wait_for_timeout(300)
     assert page.dialogs == []
     assert page.locator("#summary script, #summary img").count() == 0
+
+
+def test_write_an_incident_from_a_pasted_log_with_a_factor_chain(page, live_server):
+    page.click("a[href='/incidents/new/']")
+    page.fill("#id_title", "決済 API の 502：upstream への接続拒否")
+    page.select_option("#id_severity", "sev2")
+    page.fill("#id_started_at", "2023-06-22T11:46:00")
+    page.fill("#id_summary", "nginx から **upstream** へ接続できず、決済が 6 分間失敗した。")
+    page.fill("#id_tags", "nginx, postmortem")
+
+    page.click("details.log-paste summary")
+    page.fill("#id_log-log", "2023/06/22 02:46:26 [error] 1234#0: *5 connect() failed (111: Connection refused)\n"
+                             "    while connecting to upstream\n"
+                             "2023-06-22T02:52:10Z upstream healthy again\n")
+    page.fill("#id_log-date", "2023-06-22")
+    page.fill("#id_log-zone", "UTC")
+    page.click("button[value=parse_log]")
+    assert page.locator("#timeline fieldset.row").count() == 2
+    assert page.input_value("#id_timeline-0-occurred_at") == "2023-06-22T11:46:26"  # shown in Asia/Tokyo
+    assert "while connecting to upstream" in page.input_value("#id_timeline-0-description")
+
+    page.click("button[value='add:factors']")
+    page.select_option("#id_factors-0-category", "resource-exhaustion")
+    page.fill("#id_factors-0-description", "upstream のコネクションプールが枯渇")
+    page.click("button[value='add:factors']")
+    page.select_option("#id_factors-1-category", "dependency")
+    page.fill("#id_factors-1-description", "決済 API が 502 を返す")
+    page.click("button[value='add:factors']")  # a third, left blank, is not stored
+    page.check("#factors fieldset.row >> nth=0 >> label.choice:has-text('F2')")
+    page.click("button.primary[value=save]")
+
+    incident = Incident.objects.get(title__startswith="決済 API")
+    page.wait_for_url(f"{live_server.url}/incidents/{incident.reference}/")
+    assert [e.occurred_at.isoformat() for e in incident.timeline.all()] == [
+        "2023-06-22T02:46:26+00:00", "2023-06-22T02:52:10+00:00"]
+    graph = page.locator("svg.factor-graph")
+    assert graph.is_visible() and graph.locator("g.node").count() == 2 and graph.locator("line.edge").count() == 1
+    assert "コネクションプールが枯渇" in graph.text_content()
+    assert page.locator("#summary strong").inner_text() == "upstream"

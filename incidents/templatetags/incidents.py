@@ -56,3 +56,9 @@ def pattern_cell_url(dimension, name, quarter):
 @register.filter
 def is_overdue(item, today):
     return item.is_overdue(today)
+
+
+@register.filter
+def field_named(form, name):
+    """``form[name]``, for templates that loop over field names."""
+    return form[name]
