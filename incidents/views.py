@@ -33,9 +33,8 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
         filters_active = any(value for key, value in self.request.GET.items() if key not in ("q", "page"))
         context = {"filter": filterset, "query": query, "filters_active": filters_active}
         if query and filterset.is_valid():
-            tags = filterset.form.cleaned_data.get("tag") or []
             results = search.search(query, self.request.user, page=page_number, page_size=self.page_size,
-                                    tags=tags, match_all_tags=filterset.form.cleaned_data.get("tag_mode") != "any")
+                                    **self.search_filters(filterset.form.cleaned_data))
             incidents = {i.pk: i for i in visible.filter(pk__in=[h.id for h in results.hits]).prefetch_related("tags")}
             rows = [(incidents[hit.id], hit) for hit in results.hits if hit.id in incidents]
             paginator = Paginator(range(results.count), self.page_size)
@@ -49,6 +48,24 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
         params.pop("page", None)
         context["params"] = params.urlencode()
         return super().get_context_data(**context, **kwargs)
+
+
+    @staticmethod
+    def search_filters(cleaned):
+        """The shared FilterSet's values as search arguments, so a search honours every filter shown."""
+        github = cleaned.get("github")
+        return {
+            "tags": cleaned.get("tag") or [],
+            "match_all_tags": cleaned.get("tag_mode") != "any",
+            "any_of": {
+                "status": [cleaned["status"]] if cleaned.get("status") else [],
+                "severity": [cleaned["severity"]] if cleaned.get("severity") else [],
+                "service": cleaned.get("service") or [],
+                "category": [cleaned["category"]] if cleaned.get("category") else [],
+                "github": [github.short] if github else [],
+            },
+            "started": (cleaned.get("started_after"), cleaned.get("started_before")),
+        }
 
 
 class IncidentDetailView(LoginRequiredMixin, DetailView):

@@ -107,3 +107,15 @@ def test_viewers_cannot_change_status(viewer, demo):
     assert viewer.post(f"/incidents/{incident.reference}/status/", {"status": "in_review"}).status_code == 403
     incident.refresh_from_db()
     assert incident.status == "published"
+
+
+def test_list_search_honours_every_filter(viewer, demo):
+    everything = viewer.get("/incidents/", {"q": "pod"}).context["count"]
+    sev1 = viewer.get("/incidents/", {"q": "pod", "severity": "sev1"})
+    assert 0 < sev1.context["count"] < everything
+    assert all(incident.severity == "sev1" for incident, _hit in sev1.context["rows"])
+    later = viewer.get("/incidents/", {"q": "pod", "started_after": "2030-01-01"})
+    assert later.context["count"] == 0
+    by_service = viewer.get("/incidents/", {"q": "pod", "service": "aws-node"})
+    assert by_service.context["rows"] and all(
+        "aws-node" in [s.name for s in incident.services.all()] for incident, _hit in by_service.context["rows"])

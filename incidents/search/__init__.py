@@ -80,16 +80,17 @@ def _guarded(read):
     return read()
 
 
-def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True):
-    """Results for a query typed by a person (see ``query`` for the language), visible to ``user``."""
+def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True, any_of=None, started=(None, None)):
+    """Results for a query typed by a person (see ``query`` for the language), visible to ``user``,
+    narrowed by the list's filters (see ``engine.search``)."""
     parsed = parse(text)
     # Tag names as stored (``Resource Exhaustion`` is ``resource-exhaustion``), as the list filter does.
     for filters in (parsed.filters, parsed.excluded_filters):
         if "tag" in filters:
             filters["tag"] = [Tag.normalize(name) for name in filters["tag"]]
     tags = [Tag.normalize(name) for name in tags]
-    return _guarded(lambda: engine.search(parsed, user, page=page, page_size=page_size,
-                                          tags=tags, match_all_tags=match_all_tags))
+    return _guarded(lambda: engine.search(parsed, user, page=page, page_size=page_size, tags=tags,
+                                          match_all_tags=match_all_tags, any_of=any_of, started=started))
 
 
 def similar(incident, user, limit=5):

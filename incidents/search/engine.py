@@ -31,7 +31,8 @@ ANALYZER = MixedAnalyzer()
 # Searched text fields and their boosts. ``text`` holds the summary and the body; one field for all the
 # long text keeps phrase matching (positions) to one pass per document.
 TEXT_FIELDS = {"title": 3.0, "labels": 2.0, "text": 1.0}
-FILTER_FIELDS = {"tag": "tags", "service": "services", "severity": "severity", "status": "status", "category": "categories"}
+FILTER_FIELDS = {"tag": "tags", "service": "services", "severity": "severity", "status": "status", "category": "categories",
+                 "github": "github"}
 LOCK_TIMEOUT_SECONDS = 60
 
 
@@ -217,6 +218,10 @@ def _hidden_from(user):
     return query.AndNot(unpublished, query.Term("authors", str(user.pk)))
 
 
+def _as_naive_utc(moment):
+    return moment.astimezone(datetime.UTC).replace(tzinfo=None) if moment else None
+
+
 def _as_datetime(date):
     """Midnight of ``date`` in the display time zone, as the naive UTC the index stores."""
     midnight = timezone.make_aware(datetime.datetime.combine(date, datetime.time.min))
@@ -283,11 +288,20 @@ def _hits(page):
     ]
 
 
-def search(parsed, user, *, page=1, page_size=20, tags=(), match_all_tags=True):
-    """Search with a ParsedQuery; every-word matching first, any-word matching when that finds nothing."""
+def search(parsed, user, *, page=1, page_size=20, tags=(), match_all_tags=True, any_of=None, started=(None, None)):
+    """Search with a ParsedQuery; every-word matching first, any-word matching when that finds nothing.
+
+    The list page's filters come as ``any_of`` ({filter name: values, one of which must match}) and
+    ``started`` (aware datetimes, from inclusive, to exclusive), besides the query's own filters.
+    """
     conditions = []
     for name, values in parsed.filters.items():
         conditions.extend(_filter_query(name, value) for value in values)
+    for name, values in (any_of or {}).items():
+        if values:
+            conditions.append(query.Or([_filter_query(name, value) for value in values]))
+    if any(started):
+        conditions.append(query.DateRange("started", *(_as_naive_utc(moment) for moment in started), endexcl=True))
     if tags:
         tag_terms = [query.Term("tags", tag.lower()) for tag in tags]
         conditions.append(query.And(tag_terms) if match_all_tags else query.Or(tag_terms))
