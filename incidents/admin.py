@@ -5,11 +5,13 @@ from django.core.exceptions import ValidationError
 from . import services
 from .models import (
     ActionItem,
+    AgendaItem,
     ContributingFactor,
     ExternalLink,
     GitHubReference,
     Incident,
     Lesson,
+    Retrospective,
     Service,
     Tag,
     TimelineEvent,
@@ -166,3 +168,18 @@ class ExternalLinkAdmin(ChildAdmin):
     list_display = ["__str__", "relation", "incident", "github"]
     list_filter = ["relation"]
     search_fields = ["url", "title", "incident__title"]
+
+
+class AgendaItemInline(admin.TabularInline):
+    model = AgendaItem
+    extra = 0
+    raw_id_fields = ["incident"]
+
+
+@admin.register(Retrospective)
+class RetrospectiveAdmin(admin.ModelAdmin):
+    list_display = ["title", "date", "facilitator", "closed_at"]
+    search_fields = ["title", "facilitator"]
+    date_hierarchy = "date"
+    readonly_fields = ["closed_at", "created_at"]
+    inlines = [AgendaItemInline]

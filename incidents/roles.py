@@ -4,7 +4,8 @@ admins may do everything including managing users."""
 from django.contrib.auth.models import Group, Permission
 
 VIEWER, EDITOR, ADMIN = "viewer", "editor", "admin"
-EDITABLE_MODELS = ["incident", "timelineevent", "contributingfactor", "lesson", "actionitem", "externallink", "tag", "service"]
+EDITABLE_MODELS = ["incident", "timelineevent", "contributingfactor", "lesson", "actionitem", "externallink", "tag", "service",
+                   "retrospective", "agendaitem"]
 
 
 def ensure_roles():

@@ -83,3 +83,12 @@ class LinkFactory(factory.django.DjangoModelFactory):
 
     incident = factory.SubFactory(IncidentFactory)
     url = factory.Sequence(lambda n: f"https://example.com/{n}")
+
+
+class RetrospectiveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.Retrospective"
+
+    title = factory.Sequence(lambda n: f"Retrospective {n}")
+    date = factory.LazyFunction(timezone.localdate)
+    facilitator = "tanaka"
