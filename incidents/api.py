@@ -1,8 +1,10 @@
 """REST API v1: thin views over the incident document, the shared filters and the domain queries."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -12,13 +14,15 @@ from rest_framework import mixins, permissions, serializers, status, views, view
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from . import export as exports
 from . import patterns, search
 from .filters import IncidentFilter
-from .models import Incident, Service, Tag
-from .serializers import IncidentSerializer
+from .models import AgendaItem, Incident, Retrospective, Service, Tag
+from .serializers import IncidentSerializer, RetrospectiveSerializer
 from .services import VersionConflict
 
 
@@ -70,6 +74,36 @@ class SimilarSerializer(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.CharField())
 
 
+class FileExportMixin:
+    # ``export`` actions answer with a file. Their ``?format=`` names the file format (md, html, pdf), not a
+    # DRF renderer, so content negotiation is skipped for them; their errors are JSON like everywhere else.
+
+    def perform_content_negotiation(self, request, force=False):
+        if self.action == "export":
+            return JSONRenderer(), JSONRenderer.media_type
+        return super().perform_content_negotiation(request, force)
+
+    def file_response(self, make, allowed):
+        fmt = self.request.query_params.get("format", "md")
+        if fmt not in allowed:
+            raise ValidationError({"format": [str(exports.UnknownFormat(fmt, allowed))]})
+        return make(fmt).response()
+
+
+def export_schema(summary, formats):
+    media_types = [exports.FORMATS[fmt].split(";")[0] for fmt in formats]
+    return extend_schema(
+        summary=summary,
+        parameters=[OpenApiParameter("format", str, enum=list(formats), default="md", description="File format.")],
+        responses={
+            (200, *media_types): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file, with a Content-Disposition naming it."
+            ),
+            **{(code, "application/json"): ERRORS[code] for code in (400, 401, 404)},
+        },
+    )
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List incidents, newest first",
@@ -90,7 +124,7 @@ class SimilarSerializer(serializers.Serializer):
     ),
     destroy=extend_schema(summary="Delete an incident", responses={204: None, **errors(401, 403, 404)}),
 )
-class IncidentViewSet(viewsets.ModelViewSet):
+class IncidentViewSet(FileExportMixin, viewsets.ModelViewSet):
     serializer_class = IncidentSerializer
     filterset_class = IncidentFilter
     pagination_class = Pagination
@@ -110,6 +144,12 @@ class IncidentViewSet(viewsets.ModelViewSet):
         incident = self.get_object()
         return Response({"results": search.similar(incident, request.user, limit=5)})
 
+    @export_schema("The write-up as a file, in the order of the SRE postmortem template", exports.INCIDENT_FORMATS)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def export(self, request, pk=None):
+        incident = self.get_object()
+        return self.file_response(lambda fmt: exports.export_incident(incident, request.user, fmt), exports.INCIDENT_FORMATS)
+
     def update(self, request, *args, **kwargs):
         try:
             return super().update(request, *args, **kwargs)
@@ -117,6 +157,40 @@ class IncidentViewSet(viewsets.ModelViewSet):
             return Response(
                 {"detail": str(conflict), "current_version": conflict.current_version}, status=status.HTTP_409_CONFLICT
             )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List retrospective meetings, newest first",
+                       responses={200: RetrospectiveSerializer(many=True), **errors(400, 401),
+                                  404: OpenApiResponse(description="Page past the end.")}),
+    retrieve=extend_schema(summary="One meeting with its agenda", responses={200: RetrospectiveSerializer, **errors(401, 404)}),
+    create=extend_schema(summary="Create a meeting", responses={201: RetrospectiveSerializer, **errors(400, 401, 403, 413)}),
+    update=extend_schema(summary="Replace a meeting; an agenda present replaces the stored one",
+                         responses={200: RetrospectiveSerializer, **errors(400, 401, 403, 404, 413)}),
+    partial_update=extend_schema(summary="Change some fields of a meeting",
+                                 responses={200: RetrospectiveSerializer, **errors(400, 401, 403, 404, 413)}),
+    destroy=extend_schema(summary="Delete a meeting", responses={204: None, **errors(401, 403, 404)}),
+)
+class RetrospectiveViewSet(FileExportMixin, viewsets.ModelViewSet):
+    """Retrospective meetings: everyone signed in reads them (agenda incidents they may not see are left
+    out), editors write them."""
+
+    serializer_class = RetrospectiveSerializer
+    pagination_class = Pagination
+    permission_classes = [RolePermission]
+    filterset_class = None
+    lookup_value_regex = r"\d+"
+    queryset = Retrospective.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self):
+        shown = AgendaItem.objects.filter(incident__in=Incident.objects.visible_to(self.request.user)).select_related("incident")
+        return Retrospective.objects.newest_first().prefetch_related(Prefetch("agenda", queryset=shown))
+
+    @export_schema("The meeting's pack as a file", exports.PACK_FORMATS)
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def export(self, request, pk=None):
+        meeting = self.get_object()
+        return self.file_response(lambda fmt: exports.export_meeting(meeting, request.user, fmt), exports.PACK_FORMATS)
 
 
 class SearchParams(serializers.Serializer):

@@ -7,7 +7,7 @@ import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import models
+from django.db import models, transaction
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_array_type
 from rest_framework import serializers
@@ -15,11 +15,13 @@ from rest_framework import serializers
 from . import services
 from .models import (
     ActionItem,
+    AgendaItem,
     ExternalLink,
     FactorCategory,
     GitHubReference,
     Incident,
     Lesson,
+    Retrospective,
     TimelineEvent,
     find_cycle,
 )
@@ -231,6 +233,68 @@ class IncidentSerializer(ModelSerializer):
             incident, data, expected_version=expected_version, sync_github=self.context.get("sync_github", True)
         )
 
+
+
+# --- retrospective meetings ------------------------------------------------------------------------
+
+
+class VisibleIncidentField(serializers.PrimaryKeyRelatedField):
+    """An incident by id, among those the requesting user may see."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return Incident.objects.visible_to(request.user if request else None)
+
+
+class AgendaItemSerializer(serializers.ModelSerializer):
+    incident = VisibleIncidentField()
+    reference = serializers.CharField(source="incident.reference", read_only=True)
+    title = serializers.CharField(source="incident.title", read_only=True)
+
+    class Meta:
+        model = AgendaItem
+        fields = ["incident", "reference", "title", "notes", "decisions"]
+
+
+class RetrospectiveSerializer(ModelSerializer):
+    """A meeting with its agenda in order; an ``agenda`` present in a write replaces the stored one.
+    Agenda incidents the reader may not see are left out when reading."""
+
+    agenda = ChildList(AgendaItemSerializer, required=False)
+
+    class Meta:
+        model = Retrospective
+        fields = ["id", "title", "date", "facilitator", "select_tag", "select_status", "select_since",
+                  "select_since_previous", "agenda", "closed_at", "created_at"]
+        read_only_fields = ["closed_at", "created_at"]
+
+    def validate_agenda(self, agenda):
+        ids = [item["incident"].pk for item in agenda]
+        if len(ids) != len(set(ids)):
+            raise serializers.ValidationError("An incident can be on the agenda only once.")
+        return agenda
+
+    @transaction.atomic
+    def create(self, validated_data):
+        agenda = validated_data.pop("agenda", None)
+        meeting = super().create(validated_data)
+        if agenda is not None:
+            self._replace_agenda(meeting, agenda)
+        return meeting
+
+    @transaction.atomic
+    def update(self, meeting, validated_data):
+        agenda = validated_data.pop("agenda", None)
+        meeting = super().update(meeting, validated_data)
+        if agenda is not None:
+            self._replace_agenda(meeting, agenda)
+        return meeting
+
+    def _replace_agenda(self, meeting, agenda):
+        meeting.agenda.all().delete()
+        AgendaItem.objects.bulk_create(
+            AgendaItem(retrospective=meeting, position=position, **item) for position, item in enumerate(agenda, start=1)
+        )
 
 
 def error_lines(errors, path=""):

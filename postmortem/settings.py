@@ -220,6 +220,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Incidents, action items and meetings' selections all have a "status": one name per choice set.
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "incidents.models.Status",
+        "ActionItemStatusEnum": "incidents.models.ActionItem.Status",
+    },
 }
 
 LOGGING = {

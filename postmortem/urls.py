@@ -4,12 +4,13 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from incidents import api, views
+from incidents import api, retrospective_views, views
 
 router = DefaultRouter()
 router.register("incidents", api.IncidentViewSet, basename="api-incident")
 router.register("tags", api.TagViewSet, basename="api-tag")
 router.register("services", api.ServiceViewSet, basename="api-service")
+router.register("retrospectives", api.RetrospectiveViewSet, basename="api-retrospective")
 
 api_v1 = [
     path("", include(router.urls)),
@@ -34,5 +35,16 @@ urlpatterns = [
     path("incidents/<str:reference>/edit/", views.IncidentEditView.as_view(), name="incident-edit"),
     path("incidents/<str:reference>/status/", views.IncidentStatusView.as_view(), name="incident-status"),
     path("patterns/", views.PatternsView.as_view(), name="patterns"),
+    path("incidents/<str:reference>/export.<str:fmt>", retrospective_views.IncidentExportView.as_view(), name="incident-export"),
+    path("retrospectives/", retrospective_views.RetrospectiveListView.as_view(), name="retrospective-list"),
+    path("retrospectives/new/", retrospective_views.RetrospectiveCreateView.as_view(), name="retrospective-create"),
+    path("retrospectives/<int:pk>/", retrospective_views.RetrospectiveDetailView.as_view(), name="retrospective-detail"),
+    path("retrospectives/<int:pk>/edit/", retrospective_views.RetrospectiveUpdateView.as_view(), name="retrospective-edit"),
+    path("retrospectives/<int:pk>/agenda/", retrospective_views.AgendaView.as_view(), name="retrospective-agenda"),
+    path("retrospectives/<int:pk>/agenda/<int:item>/notes/", retrospective_views.AgendaNotesView.as_view(),
+         name="retrospective-notes"),
+    path("retrospectives/<int:pk>/close/", retrospective_views.RetrospectiveCloseView.as_view(), name="retrospective-close"),
+    path("retrospectives/<int:pk>/export.<str:fmt>", retrospective_views.RetrospectiveExportView.as_view(),
+         name="retrospective-export"),
     path("", RedirectView.as_view(pattern_name="incident-list", permanent=False)),
 ]
