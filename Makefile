@@ -6,7 +6,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: install run test bench messages migrate demo clean
+.PHONY: install run test bench bench-export messages migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ test: install
 
 bench: install
 	$(BIN)/python bench/search_bench.py $(BENCH_ARGS)
+
+bench-export: install
+	$(BIN)/python bench/export_bench.py
 
 # Refresh the Japanese translations (needs GNU gettext); the compiled .mo is committed.
 messages: install
