@@ -8,7 +8,6 @@ pages, the API and the command use (incidents.export.export_meeting), and prints
 """
 
 import argparse
-import os
 import shutil
 import sys
 import tempfile
@@ -19,19 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def setup_django(directory):
-    os.environ["POSTMORTEM_DATA_DIR"] = str(directory)
-    os.environ["DATABASE_URL"] = f"sqlite:///{directory / 'bench.sqlite3'}"
-    os.environ.pop("CELERY_BROKER_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postmortem.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+from search_bench import setup_django  # noqa: E402 - same throw-away database and index (bench/ is on the path)
 
 
 def generate(count):
