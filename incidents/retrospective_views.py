@@ -1,18 +1,18 @@
 """Browser pages for retrospective meetings: list, create, edit, the meeting (agenda, notes, decisions,
-close) and file downloads of a meeting's pack or of one incident. Thin views over the models and
-incidents.export."""
+close) and file downloads of a meeting's pack or of one incident, directly or prepared in the background
+(export jobs). Thin views over the models, incidents.export and incidents.services."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.db import transaction
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
-from django.utils.translation import gettext as _, ngettext
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language, gettext as _, ngettext
 from django.views import View
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
-from . import export
-from .models import AgendaItem, Incident, Retrospective
+from . import export, services
+from .models import AgendaItem, ExportJob, Incident, Retrospective
 from .retrospective_forms import AgendaAddForm, AgendaNotesForm, CloseForm, RetrospectiveForm
 
 
@@ -153,3 +153,46 @@ class IncidentExportView(LoginRequiredMixin, View):
         except Incident.DoesNotExist:
             raise Http404(_("No such incident, or you may not see it.")) from None
         return export.export_incident(incident, request.user, fmt).response()
+
+
+class ExportRequestView(LoginRequiredMixin, View):
+    """Ask for a meeting's pack to be prepared in the background; then wait on the job's page."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        meeting = get_object_or_404(Retrospective, pk=pk)
+        fmt = request.POST.get("format", "pdf")
+        if fmt not in export.PACK_FORMATS:
+            raise Http404(_("Unknown format."))
+        with transaction.atomic():  # in-process (no broker) the file is made when this commits
+            job = services.request_export(meeting, request.user, fmt, language=get_language())
+        return redirect(job)
+
+
+class ExportJobMixin(LoginRequiredMixin):
+    def job(self):
+        """The job, only for the user who asked for it (or a superuser): anyone else gets a 404."""
+        jobs = ExportJob.objects.select_related("retrospective")
+        if not self.request.user.is_superuser:
+            jobs = jobs.filter(requested_by=self.request.user)
+        return get_object_or_404(jobs, pk=self.kwargs["pk"])
+
+
+class ExportJobView(ExportJobMixin, View):
+    """Waiting (the page reloads itself every 2 seconds), a download link, or the error and a retry."""
+
+    def get(self, request, pk):
+        return render(request, "retrospectives/export_job.html", {"job": self.job()})
+
+
+class ExportDownloadView(ExportJobMixin, View):
+    def get(self, request, pk):
+        job = self.job()
+        if job.status != ExportJob.Status.DONE:
+            raise Http404(_("The file is not ready."))
+        try:
+            handle = job.path.open("rb")
+        except FileNotFoundError:
+            raise Http404(_("The file is no longer kept: prepare it again.")) from None
+        return FileResponse(handle, as_attachment=True, filename=job.filename, content_type=export.FORMATS[job.format])

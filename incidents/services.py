@@ -6,10 +6,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from . import tasks
+from . import export, tasks
 from .models import (
     ActionItem,
     ContributingFactor,
+    ExportJob,
     ExternalLink,
     GitHubReference,
     Incident,
@@ -120,3 +121,13 @@ def queue_stale_github_sync(older_than):
     stale = GitHubReference.objects.filter(Q(synced_at__isnull=True) | Q(synced_at__lt=older_than))
     queue_github_sync(stale)
     return stale.count()
+
+
+def request_export(meeting, user, fmt, language=None):
+    """Queue the preparation of ``meeting``'s pack in ``fmt`` as ``user`` may see it (once the current
+    transaction commits; in-process without a broker, so the job is done when this returns outside one)."""
+    export.check_format(fmt, export.PACK_FORMATS)
+    job = ExportJob.objects.create(retrospective=meeting, requested_by=user, format=fmt,
+                                   language=language or settings.LANGUAGE_CODE)
+    transaction.on_commit(partial(tasks.render_export.delay, job.pk))
+    return job

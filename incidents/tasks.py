@@ -1,12 +1,15 @@
 """Background tasks. Each takes primary keys, re-reads the database, and is safe to run twice."""
 
 import logging
+import os
+import time
 
 from celery import shared_task
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 
-from . import github, search
-from .models import GitHubReference, Incident
+from . import export, github, search
+from .models import ExportJob, GitHubReference, Incident
 
 log = logging.getLogger(__name__)
 
@@ -65,3 +68,56 @@ def update_search_index(self, incident_id):
             return "failed"
         raise self.retry(exc=exc, countdown=min(300, 5 * 2**self.request.retries)) from exc
     return "indexed"
+
+
+@shared_task(bind=True, max_retries=3)
+def render_export(self, job_id):
+    """Render an export job's file as its requester may see the meeting, and store it under EXPORT_DIR.
+    A failure to store the file (OSError) is retried with backoff in a worker; in-process, or after the
+    last retry, or on any other error, the job is marked failed with a short message."""
+    remove_expired_exports()
+    job = ExportJob.objects.select_related("retrospective", "requested_by").filter(pk=job_id).first()
+    if job is None or job.status == ExportJob.Status.DONE:
+        return "gone" if job is None else "done"
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING)
+    try:
+        with translation.override(job.language):
+            file = export.export_meeting(job.retrospective, job.requested_by, job.format)
+        job.filename = file.filename
+        settings.EXPORT_DIR.mkdir(parents=True, exist_ok=True)
+        tmp = job.path.with_name(f".{job.path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(file.content)
+        os.replace(tmp, job.path)  # readers never see half a file
+    except OSError as exc:
+        if self.request.is_eager or self.request.retries >= self.max_retries:
+            log.warning("export job %s failed: %s", job.pk, exc)
+            _export_failed(job, f"The file could not be stored: {exc.strerror or exc.__class__.__name__}.")
+            return "failed"
+        raise self.retry(exc=exc, countdown=min(300, 10 * 2**self.request.retries)) from exc
+    except Exception as exc:
+        # A bug, not something a retry fixes: say so on the job, and let Celery (or the test) see the error.
+        _export_failed(job, f"Unexpected error ({exc.__class__.__name__}).")
+        raise
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.DONE, filename=job.filename, error="",
+                                               finished_at=timezone.now())
+    return "done"
+
+
+def _export_failed(job, message):
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED, error=message[:300],
+                                               finished_at=timezone.now())
+
+
+def remove_expired_exports():
+    """Housekeeping: drop jobs older than ExportJob.KEEP, and files under EXPORT_DIR older than that
+    (which includes files of jobs deleted with their meeting and leftovers of interrupted writes)."""
+    ExportJob.objects.expired().delete()
+    cutoff = time.time() - ExportJob.KEEP.total_seconds()
+    try:
+        if not settings.EXPORT_DIR.is_dir():
+            return
+        for path in settings.EXPORT_DIR.iterdir():
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+    except OSError as exc:  # never stops the export itself
+        log.warning("could not clean up %s: %s", settings.EXPORT_DIR, exc)

@@ -69,6 +69,8 @@ if DATA_DIR.exists() and not DATA_DIR.is_dir():
     raise ImproperlyConfigured(f"POSTMORTEM_DATA_DIR={str(DATA_DIR)!r} exists and is not a directory.")
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 SEARCH_INDEX_DIR = DATA_DIR / "search-index"
+# Files prepared in the background (a meeting's pack as PDF), kept for a day (incidents.tasks.render_export).
+EXPORT_DIR = DATA_DIR / "exports"
 # Processes that analyse text during a full rebuild (manage.py rebuild_search_index).
 SEARCH_REBUILD_PROCS = env_int("SEARCH_REBUILD_PROCS", min(2, os.cpu_count() or 1), minimum=1)
 MEDIA_ROOT = DATA_DIR / "uploads"

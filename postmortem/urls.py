@@ -46,5 +46,9 @@ urlpatterns = [
     path("retrospectives/<int:pk>/close/", retrospective_views.RetrospectiveCloseView.as_view(), name="retrospective-close"),
     path("retrospectives/<int:pk>/export.<str:fmt>", retrospective_views.RetrospectiveExportView.as_view(),
          name="retrospective-export"),
+    path("retrospectives/<int:pk>/exports/", retrospective_views.ExportRequestView.as_view(),
+         name="retrospective-export-request"),
+    path("exports/<int:pk>/", retrospective_views.ExportJobView.as_view(), name="export-job"),
+    path("exports/<int:pk>/download/", retrospective_views.ExportDownloadView.as_view(), name="export-download"),
     path("", RedirectView.as_view(pattern_name="incident-list", permanent=False)),
 ]

@@ -42,6 +42,14 @@ def search_index(settings, tmp_path):
     engine.forget()
 
 
+@pytest.fixture(autouse=True)
+def export_dir(settings, search_index):
+    """Files prepared in the background go to the test's own directory (where a real worker, whose
+    POSTMORTEM_DATA_DIR is the parent of the search index, puts them too)."""
+    settings.EXPORT_DIR = search_index.parent / "exports"
+    return settings.EXPORT_DIR
+
+
 def wait_for(predicate, seconds=60):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
