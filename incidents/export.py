@@ -21,23 +21,22 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import get_language, gettext as _, ngettext
 
 from . import charts, search
-from .models import ActionItem, Incident, Lesson, Status, TimelineEvent
+from .models import Incident, Lesson, Status, TimelineEvent
 from .templatetags.incidents import seconds_duration
 
 FORMATS = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 PACK_FORMATS = ("md", "html", "pdf")
 INCIDENT_FORMATS = ("md", "pdf")
 KEY_EVENT_KINDS = (TimelineEvent.Kind.DETECTION, TimelineEvent.Kind.MITIGATION, TimelineEvent.Kind.RESOLUTION)
-UNFINISHED = (ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS)
 EARLIER_LIMIT = 3  # similar earlier incidents shown per incident
-RECURRENCE_PROMPTS = 3
+RECURRENCE_PROMPTS = 3  # "third … incident in 180 days" prompts per incident, most frequent first
 # Factor graph colours per category (fill, stroke), as on the incident page; drawn as SVG attributes.
 NODE_COLOURS = {
     "resource-exhaustion": ("#fff1ec", "#d97757"), "capacity": ("#fff1ec", "#d97757"),
     "defect": ("#fff8e1", "#c79a1e"), "change": ("#fff8e1", "#c79a1e"),
     "monitoring-gap": ("#eef7ee", "#5c9e5c"), "process": ("#eef7ee", "#5c9e5c"),
 }
-DEFAULT_COLOURS = ("#f0f4ff", "#7a9be0")  # "third … incident in 180 days" prompts per incident, most frequent first
+DEFAULT_COLOURS = ("#f0f4ff", "#7a9be0")
 
 
 # --- what a pack shows --------------------------------------------------------------------------------
@@ -132,7 +131,7 @@ def incident_section(incident, user, visible, today, *, number=1, exclude_tags=(
         incident=incident,
         milestones=milestones(incident),
         key_events=[event for event in incident.timeline.all() if event.kind in KEY_EVENT_KINDS],
-        factors=[{"number": numbers[node["factor"].pk], "factor": node["factor"],
+        factors=[{"number": node["number"], "factor": node["factor"],
                   "effects": sorted(numbers[e.pk] for e in node["factor"].leads_to.all() if e.pk in numbers)}
                  for node in graph["nodes"]],
         graph=graph,
@@ -206,7 +205,7 @@ def prompts(section, visible, today, exclude_tags=()):
         found.append(_("No lessons recorded."))
     if not items:
         found.append(_("No action items recorded: is nothing to be done?"))
-    ownerless = [item for item in items if not item.owner.strip() and item.status in UNFINISHED]
+    ownerless = [item for item in items if not item.owner.strip() and item.is_unfinished]
     if ownerless:
         found.append(ngettext("%(n)d action item has no owner.", "%(n)d action items have no owner.",
                               len(ownerless)) % {"n": len(ownerless)})
@@ -222,7 +221,7 @@ def prompts(section, visible, today, exclude_tags=()):
                 "references": ", ".join(Incident(pk=pk).reference for pk in earlier)})
     for other in section.earlier:  # "we said we would add a pid alert in July; it is still open"
         for item in other.action_items:
-            if item.status in UNFINISHED and (item.due_date is None or item.due_date < today):
+            if item.is_unfinished and (item.due_date is None or item.due_date < today):
                 values = {"reference": other.incident.reference, "title": item.title,
                           "status": item.get_status_display(), "due": item.due_date.isoformat() if item.due_date else ""}
                 found.append((_("%(reference)s planned “%(title)s” by %(due)s; it is still “%(status)s”.") if item.due_date
@@ -235,7 +234,7 @@ def open_items_by_owner(sections):
     groups = {}
     for section in sections:
         for item in section.action_items:
-            if item.status in UNFINISHED:
+            if item.is_unfinished:
                 groups.setdefault(item.owner.strip(), []).append((section.incident, item))
     owners = sorted(groups, key=lambda owner: (owner == "", owner.lower()))
     return [(owner or _("No owner"),
@@ -311,7 +310,7 @@ def lesson_lines(section):
 
 def milestone_table(section):
     return table([_("Milestone"), _("Time"), _("After")],
-                 [[m.label, local(m.at), duration(m.after) if m.after is not None else "—"] for m in section.milestones])
+                 [[m.label, local(m.at), duration(m.after)] for m in section.milestones])
 
 
 def event_line(event):
@@ -462,7 +461,7 @@ class ExportFile:
 
 
 def render_pack(pack, fmt, basename):
-    check_format(fmt, PACK_FORMATS)
+    """The pack as a file (``fmt`` already checked by the caller, before the pack was gathered)."""
     body = {"md": pack_markdown, "html": pack_html, "pdf": pack_pdf}[fmt](pack)
     return ExportFile(body if isinstance(body, bytes) else body.encode(), FORMATS[fmt], f"{basename}.{fmt}")
 

@@ -233,6 +233,18 @@ class IncidentQuerySet(models.QuerySet):
         )
         return self.filter(pk__in=having_all)
 
+    def selected(self, *, tags=(), status="", since=None, until=None):
+        """Incidents matching a retrospective's selection, oldest first: all these tags, this status,
+        started on or after ``since`` / on or before ``until`` (dates in the display time zone)."""
+        queryset = self.with_tags(tags) if tags else self
+        if status:
+            queryset = queryset.filter(status=status)
+        if since:
+            queryset = queryset.filter(started_at__gte=start_of_day(since))
+        if until:
+            queryset = queryset.filter(started_at__lt=start_of_day(until + datetime.timedelta(days=1)))
+        return queryset.order_by(models.F("started_at").asc(nulls_last=True), "id")
+
     def with_services(self, names):
         """Incidents affecting any of these services (names compared case-insensitively)."""
         match = models.Q()
@@ -458,7 +470,7 @@ class Lesson(models.Model):
 
 class ActionItemQuerySet(models.QuerySet):
     def unfinished(self):
-        return self.filter(status__in=[ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS])
+        return self.filter(status__in=ActionItem.UNFINISHED)
 
     def overdue(self, today):
         return self.unfinished().filter(due_date__lt=today)
@@ -486,6 +498,8 @@ class ActionItem(GitHubLinked):
     url = models.CharField(_("URL"), max_length=500, blank=True, validators=[validate_link])
     github = models.ForeignKey(GitHubReference, null=True, blank=True, on_delete=models.SET_NULL, related_name="action_items")
 
+    UNFINISHED = (Status.OPEN, Status.IN_PROGRESS)
+
     objects = ActionItemQuerySet.as_manager()
 
     class Meta:
@@ -494,8 +508,12 @@ class ActionItem(GitHubLinked):
     def __str__(self):
         return self.title
 
+    @property
+    def is_unfinished(self):
+        return self.status in self.UNFINISHED
+
     def is_overdue(self, today):
-        return self.status in (self.Status.OPEN, self.Status.IN_PROGRESS) and self.due_date is not None and self.due_date < today
+        return self.is_unfinished and self.due_date is not None and self.due_date < today
 
 
 class ExternalLink(GitHubLinked):
@@ -525,20 +543,6 @@ class ExternalLink(GitHubLinked):
 def start_of_day(day):
     """The aware datetime at which ``day`` starts in the display time zone."""
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_default_timezone())
-
-
-def select_incidents(queryset, *, tags=(), status="", since=None, until=None):
-    """Incidents of ``queryset`` matching a saved selection, oldest first: all these tags, this status,
-    started on or after ``since`` / on or before ``until`` (dates in the display time zone)."""
-    if tags:
-        queryset = queryset.with_tags(tags)
-    if status:
-        queryset = queryset.filter(status=status)
-    if since:
-        queryset = queryset.filter(started_at__gte=start_of_day(since))
-    if until:
-        queryset = queryset.filter(started_at__lt=start_of_day(until + datetime.timedelta(days=1)))
-    return queryset.order_by(models.F("started_at").asc(nulls_last=True), "id")
 
 
 class RetrospectiveQuerySet(models.QuerySet):
@@ -598,8 +602,8 @@ class Retrospective(models.Model):
         queryset = Incident.objects.all() if queryset is None else queryset
         if not self.has_selection():
             return queryset.none()
-        return select_incidents(queryset, tags=[self.select_tag] if self.select_tag else (),
-                                status=self.select_status, since=self.selection_since())
+        return queryset.selected(tags=[self.select_tag] if self.select_tag else (),
+                                 status=self.select_status, since=self.selection_since())
 
     def add_to_agenda(self, incidents):
         """Append these incidents to the end of the agenda (those already on it stay where they are)."""

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 
 from incidents import export
-from incidents.models import Incident, Retrospective, Status, select_incidents
+from incidents.models import Incident, Retrospective, Status
 
 
 def iso_date(option):
@@ -57,8 +57,8 @@ class Command(BaseCommand):
                     raise CommandError(f"No meeting with id {meeting}.")
                 file = export.export_meeting(found, reader, format)
             else:
-                incidents = select_incidents(Incident.objects.visible_to(reader), tags=tag, status=status or "",
-                                             since=since, until=until)
+                incidents = Incident.objects.visible_to(reader).selected(tags=tag, status=status or "",
+                                                                         since=since, until=until)
                 today = timezone.localdate()
                 file = export.export_selection(incidents, reader, format, title=title or f"Retrospective {today}",
                                                facilitator=facilitator, exclude_tags=tag)
