@@ -14,6 +14,7 @@ from django.views.generic import CreateView, DetailView, ListView, UpdateView
 from . import export, services
 from .models import AgendaItem, ExportJob, Incident, Retrospective
 from .retrospective_forms import AgendaAddForm, AgendaNotesForm, CloseForm, RetrospectiveForm
+from .views import incident_or_404
 
 
 class RetrospectiveListView(LoginRequiredMixin, ListView):
@@ -139,20 +140,19 @@ class RetrospectiveExportView(LoginRequiredMixin, View):
 
     def get(self, request, pk, fmt):
         meeting = get_object_or_404(Retrospective, pk=pk)
-        if fmt not in export.PACK_FORMATS:
-            raise Http404(_("Unknown format."))
-        return export.export_meeting(meeting, request.user, fmt).response()
+        try:
+            return export.export_meeting(meeting, request.user, fmt).response()
+        except export.UnknownFormat:
+            raise Http404(_("Unknown format.")) from None
 
 
 class IncidentExportView(LoginRequiredMixin, View):
     def get(self, request, reference, fmt):
-        if fmt not in export.INCIDENT_FORMATS:
-            raise Http404(_("Unknown format."))
+        incident = incident_or_404(Incident.objects.visible_to(request.user), reference)
         try:
-            incident = Incident.objects.visible_to(request.user).by_reference(reference)
-        except Incident.DoesNotExist:
-            raise Http404(_("No such incident, or you may not see it.")) from None
-        return export.export_incident(incident, request.user, fmt).response()
+            return export.export_incident(incident, request.user, fmt).response()
+        except export.UnknownFormat:
+            raise Http404(_("Unknown format.")) from None
 
 
 class ExportRequestView(LoginRequiredMixin, View):
@@ -162,11 +162,12 @@ class ExportRequestView(LoginRequiredMixin, View):
 
     def post(self, request, pk):
         meeting = get_object_or_404(Retrospective, pk=pk)
-        fmt = request.POST.get("format", "pdf")
-        if fmt not in export.PACK_FORMATS:
-            raise Http404(_("Unknown format."))
-        with transaction.atomic():  # in-process (no broker) the file is made when this commits
-            job = services.request_export(meeting, request.user, fmt, language=get_language())
+        try:
+            with transaction.atomic():  # in-process (no broker) the file is made when this commits
+                job = services.request_export(meeting, request.user, request.POST.get("format", "pdf"),
+                                              language=get_language())
+        except export.UnknownFormat:
+            raise Http404(_("Unknown format.")) from None
         return redirect(job)
 
 

@@ -18,6 +18,14 @@ from .filters import IncidentFilter
 from .models import Incident, Lesson, Status
 
 
+def incident_or_404(incidents, reference):
+    """The incident of ``incidents`` named by ``INC-42`` or ``42``; a 404 when it is not among them."""
+    try:
+        return incidents.by_reference(reference)
+    except Incident.DoesNotExist:
+        raise Http404(_("No such incident, or you may not see it.")) from None
+
+
 class IncidentListView(LoginRequiredMixin, TemplateView):
     """Newest first with the shared filters; with ``q``, full-text search results ranked instead."""
 
@@ -73,11 +81,7 @@ class IncidentDetailView(LoginRequiredMixin, DetailView):
     context_object_name = "incident"
 
     def get_object(self, queryset=None):
-        visible = Incident.objects.visible_to(self.request.user).for_document()
-        try:
-            return visible.by_reference(self.kwargs["reference"])
-        except Incident.DoesNotExist:
-            raise Http404(_("No such incident, or you may not see it.")) from None
+        return incident_or_404(Incident.objects.visible_to(self.request.user).for_document(), self.kwargs["reference"])
 
     def get_context_data(self, **kwargs):
         incident = self.object
@@ -102,10 +106,7 @@ class IncidentStatusView(PermissionRequiredMixin, View):
 
     def post(self, request, reference):
         with transaction.atomic():
-            try:
-                incident = Incident.objects.select_for_update().by_reference(reference)
-            except Incident.DoesNotExist:
-                raise Http404(_("No such incident, or you may not see it.")) from None
+            incident = incident_or_404(Incident.objects.select_for_update(), reference)
             target = request.POST.get("status")
             if target not in incident.allowed_transitions():
                 messages.error(request, _("That status change is not allowed from here."))
@@ -130,10 +131,7 @@ class IncidentEditView(PermissionRequiredMixin, View):
     def get_incident(self):
         if "reference" not in self.kwargs:
             return Incident()
-        try:
-            return Incident.objects.visible_to(self.request.user).by_reference(self.kwargs["reference"])
-        except Incident.DoesNotExist:
-            raise Http404(_("No such incident, or you may not see it.")) from None
+        return incident_or_404(Incident.objects.visible_to(self.request.user), self.kwargs["reference"])
 
     def get(self, request, reference=None):
         incident = self.get_incident()
