@@ -8,9 +8,7 @@ pages, the API and the command use (incidents.export.export_meeting), and prints
 """
 
 import argparse
-import shutil
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from search_bench import setup_django  # noqa: E402 - same throw-away database and index (bench/ is on the path)
+from search_bench import throwaway_django  # noqa: E402 - same throw-away database and index (bench/ is on the path)
 
 
 def generate(count):
@@ -48,9 +46,7 @@ def main():
     parser.add_argument("--count", type=int, default=50, help="incidents on the agenda (default 50)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (and the files)")
     args = parser.parse_args()
-    directory = Path(tempfile.mkdtemp(prefix="postmortem-export-bench-"))
-    try:
-        setup_django(directory)
+    with throwaway_django("postmortem-export-bench-", keep=args.keep) as directory:
         from django.contrib.auth import get_user_model
         from django.contrib.auth.models import Group
 
@@ -73,11 +69,6 @@ def main():
             seconds = time.perf_counter() - began
             (directory / file.filename).write_bytes(file.content)
             print(f"  {fmt:<5} {seconds:6.2f} s  {len(file.content) / 2**10:8.0f} KiB")
-    finally:
-        if args.keep:
-            print(f"kept {directory}")
-        else:
-            shutil.rmtree(directory, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ the API uses (incidents.search.rebuild / search / similar), and prints the figur
 """
 
 import argparse
+import contextlib
 import os
 import random
 import shutil
@@ -91,6 +92,21 @@ def sentence(rng):
 
 def paragraph(rng, n):
     return "".join(sentence(rng) for _ in range(n))
+
+
+@contextlib.contextmanager
+def throwaway_django(prefix, keep=False):
+    """Django on a new SQLite database and search index in a temporary directory, removed afterwards
+    unless ``keep``; yields the directory."""
+    directory = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        setup_django(directory)
+        yield directory
+    finally:
+        if keep:
+            print(f"kept {directory}")
+        else:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 def setup_django(directory):
@@ -181,10 +197,8 @@ def main():
     if args.count < 10 or args.queries < 1:
         parser.error("--count must be at least 10 and --queries at least 1")
 
-    directory = Path(tempfile.mkdtemp(prefix="postmortem-bench-"))
     rng = random.Random(args.seed)
-    try:
-        setup_django(directory)
+    with throwaway_django("postmortem-bench-", keep=args.keep) as directory:
         from django.contrib.auth import get_user_model
 
         from incidents import search
@@ -224,11 +238,6 @@ def main():
         sample = [Incident(pk=rng.choice(ids)) for _ in range(n)]
         p50, p95, _ = timed(lambda incident: search.similar(incident, viewer), sample)
         print(f"  {'similar':<14} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   (top 5)")
-    finally:
-        if args.keep:
-            print(f"kept {directory}")
-        else:
-            shutil.rmtree(directory, ignore_errors=True)
 
 
 if __name__ == "__main__":
