@@ -198,7 +198,7 @@ def main():
         parser.error("--count must be at least 10 and --queries at least 1")
 
     rng = random.Random(args.seed)
-    with throwaway_django("postmortem-bench-", keep=args.keep) as directory:
+    with throwaway_django("postmortem-bench-", keep=args.keep):
         from django.contrib.auth import get_user_model
 
         from incidents import search

@@ -223,7 +223,6 @@ class LogPasteForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["log"].required = True
         self.initial.setdefault("date", timezone.localdate())
         self.initial.setdefault("zone", timezone.get_current_timezone_name())
 
