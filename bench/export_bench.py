@@ -24,7 +24,7 @@ def generate(count):
     from django.utils.dateparse import parse_datetime
 
     from incidents.management.commands.load_demo import DEMO_FILE, read_documents
-    from incidents.serializers import IncidentSerializer
+    from incidents.api.serializers import IncidentSerializer
 
     documents = read_documents(DEMO_FILE)
     for n in range(count):

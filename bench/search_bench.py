@@ -204,7 +204,7 @@ def main():
         from incidents import search
         from incidents.models import Incident
         from incidents.roles import ensure_roles
-        from incidents.search import engine
+        from incidents.search.backends import whoosh as engine
 
         ensure_roles()
         began = time.perf_counter()

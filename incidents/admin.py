@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from . import services
+from .actions.github import queue_github_sync
 from .models import (
     ActionItem,
     AgendaItem,
@@ -100,7 +100,7 @@ class IncidentAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        services.queue_github_sync(form.instance.github_references().filter(synced_at__isnull=True))
+        queue_github_sync(form.instance.github_references().filter(synced_at__isnull=True))
 
 
 @admin.register(Tag, Service)

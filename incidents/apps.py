@@ -14,6 +14,8 @@ class IncidentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the search index receivers)
+        # signals connects the search index receivers; tasks registers the Celery tasks that incidents.jobs
+        # queues by name (a worker imports them itself, a web process only through this line).
+        from . import signals, tasks  # noqa: F401
 
         post_migrate.connect(_create_roles, sender=self)

@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from . import github
+from .github import refs
 from .models import FactorCategory, GitHubReference, Incident, Severity, Status
 
 
@@ -35,7 +35,7 @@ class GitHubReferenceField(forms.CharField):
         if not value:
             return None
         try:
-            ref = github.parse(value)
+            ref = refs.parse(value)
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from None
         if ref is None:

@@ -1,5 +1,5 @@
 """Keep the search index true: any write to an incident, its children or its labels queues a re-index
-of the incidents concerned after the transaction commits (see services.queue_reindex)."""
+of the incidents concerned after the transaction commits (see incidents.jobs.reindex)."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
@@ -14,7 +14,7 @@ from .models import (
     Tag,
     TimelineEvent,
 )
-from .services import queue_reindex
+from .jobs import reindex as queue_reindex
 
 CHILDREN = (TimelineEvent, ContributingFactor, Lesson, ActionItem, ExternalLink)
 

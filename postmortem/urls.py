@@ -4,7 +4,8 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from incidents import api, retrospective_views, views
+from incidents.api import views as api
+from incidents.web import exports, incidents as views, retrospectives
 
 router = DefaultRouter()
 router.register("incidents", api.IncidentViewSet, basename="api-incident")
@@ -35,20 +36,20 @@ urlpatterns = [
     path("incidents/<str:reference>/edit/", views.IncidentEditView.as_view(), name="incident-edit"),
     path("incidents/<str:reference>/status/", views.IncidentStatusView.as_view(), name="incident-status"),
     path("patterns/", views.PatternsView.as_view(), name="patterns"),
-    path("incidents/<str:reference>/export.<str:fmt>", retrospective_views.IncidentExportView.as_view(), name="incident-export"),
-    path("retrospectives/", retrospective_views.RetrospectiveListView.as_view(), name="retrospective-list"),
-    path("retrospectives/new/", retrospective_views.RetrospectiveCreateView.as_view(), name="retrospective-create"),
-    path("retrospectives/<int:pk>/", retrospective_views.RetrospectiveDetailView.as_view(), name="retrospective-detail"),
-    path("retrospectives/<int:pk>/edit/", retrospective_views.RetrospectiveUpdateView.as_view(), name="retrospective-edit"),
-    path("retrospectives/<int:pk>/agenda/", retrospective_views.AgendaView.as_view(), name="retrospective-agenda"),
-    path("retrospectives/<int:pk>/agenda/<int:item>/notes/", retrospective_views.AgendaNotesView.as_view(),
+    path("incidents/<str:reference>/export.<str:fmt>", exports.IncidentExportView.as_view(), name="incident-export"),
+    path("retrospectives/", retrospectives.RetrospectiveListView.as_view(), name="retrospective-list"),
+    path("retrospectives/new/", retrospectives.RetrospectiveCreateView.as_view(), name="retrospective-create"),
+    path("retrospectives/<int:pk>/", retrospectives.RetrospectiveDetailView.as_view(), name="retrospective-detail"),
+    path("retrospectives/<int:pk>/edit/", retrospectives.RetrospectiveUpdateView.as_view(), name="retrospective-edit"),
+    path("retrospectives/<int:pk>/agenda/", retrospectives.AgendaView.as_view(), name="retrospective-agenda"),
+    path("retrospectives/<int:pk>/agenda/<int:item>/notes/", retrospectives.AgendaNotesView.as_view(),
          name="retrospective-notes"),
-    path("retrospectives/<int:pk>/close/", retrospective_views.RetrospectiveCloseView.as_view(), name="retrospective-close"),
-    path("retrospectives/<int:pk>/export.<str:fmt>", retrospective_views.RetrospectiveExportView.as_view(),
+    path("retrospectives/<int:pk>/close/", retrospectives.RetrospectiveCloseView.as_view(), name="retrospective-close"),
+    path("retrospectives/<int:pk>/export.<str:fmt>", exports.RetrospectiveExportView.as_view(),
          name="retrospective-export"),
-    path("retrospectives/<int:pk>/exports/", retrospective_views.ExportRequestView.as_view(),
+    path("retrospectives/<int:pk>/exports/", exports.ExportRequestView.as_view(),
          name="retrospective-export-request"),
-    path("exports/<int:pk>/", retrospective_views.ExportJobView.as_view(), name="export-job"),
-    path("exports/<int:pk>/download/", retrospective_views.ExportDownloadView.as_view(), name="export-download"),
+    path("exports/<int:pk>/", exports.ExportJobView.as_view(), name="export-job"),
+    path("exports/<int:pk>/download/", exports.ExportDownloadView.as_view(), name="export-download"),
     path("", RedirectView.as_view(pattern_name="incident-list", permanent=False)),
 ]

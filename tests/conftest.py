@@ -34,7 +34,7 @@ def _no_github_by_default(settings):
 @pytest.fixture(autouse=True)
 def search_index(settings, tmp_path):
     """Each test writes to its own search index, never the development one under var/."""
-    from incidents.search import engine
+    from incidents.search.backends import whoosh as engine
 
     settings.SEARCH_INDEX_DIR = tmp_path / "search-index"
     engine.forget()

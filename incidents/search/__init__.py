@@ -1,8 +1,9 @@
 """Full-text search over incidents: the narrow interface the rest of the project uses.
 
 ``index_incident`` / ``remove_incident`` / ``rebuild`` / ``check`` keep the index true;
-``search`` / ``similar`` / ``facets`` read it. The backend (``engine``) is the only module that
-touches Whoosh, so another engine can be slotted in behind these functions.
+``search`` / ``similar`` / ``facets`` read it. The backend (``backends/whoosh`` and its
+``whoosh_similar``) is the only code that touches Whoosh, so another engine can be slotted in behind
+these functions.
 """
 
 import logging
@@ -12,7 +13,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from ..models import Incident, Tag
-from . import engine
+from .backends import whoosh as engine
+from .backends import whoosh_similar
 from .documents import document_for, incidents_for_index
 from .query import ParsedQuery, parse
 
@@ -98,7 +100,7 @@ def similar(incident, user, limit=5):
     document = _guarded(lambda: engine.stored_document(incident.pk))
     if document is None:  # not indexed (yet): read it from the database
         document = document_for(Incident.objects.for_document().get(pk=incident.pk))
-    hits = _guarded(lambda: engine.similar(document, user, limit=limit))
+    hits = _guarded(lambda: whoosh_similar.similar(document, user, limit=limit))
     results = []
     for other, score, words in hits:
         reasons = []

@@ -3,9 +3,8 @@ from urllib.parse import urlencode
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext as _
 
-from .. import markdown
+from incidents.text import durations, markdown
 
 register = template.Library()
 
@@ -14,24 +13,11 @@ QUARTER_START = {"1": "01-01", "2": "04-01", "3": "07-01", "4": "10-01"}
 
 @register.filter
 def render_markdown(text):
-    """Markdown source as sanitized HTML (see incidents.markdown)."""
+    """Markdown source as sanitized HTML (see incidents.text.markdown)."""
     return mark_safe(markdown.render(text or ""))  # noqa: S308 - sanitized by nh3 in markdown.render
 
 
-@register.filter
-def seconds_duration(value):
-    """A duration (timedelta or seconds) for people: ``3 d 4 h``, ``12 min``; ``—`` when unknown."""
-    if value is None or value == "":
-        return "—"
-    seconds = int(value.total_seconds() if hasattr(value, "total_seconds") else value)
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
-    if hours:
-        return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
-    return _("%(m)d min") % {"m": minutes}
+register.filter("seconds_duration", durations.seconds_duration)
 
 
 def quarter_range(quarter):

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from incidents.models import Incident
 from incidents.roles import ensure_roles
-from incidents.serializers import IncidentSerializer, error_lines
+from incidents.api.serializers import IncidentSerializer, error_lines
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "incidents.yaml"
 

@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from incidents import services
+from incidents.actions.github import queue_stale_github_sync
 
 
 class Command(BaseCommand):
@@ -15,5 +15,5 @@ class Command(BaseCommand):
     def handle(self, *args, older_than_hours, **options):
         if older_than_hours < 0:
             raise CommandError("--older-than-hours must not be negative.")
-        count = services.queue_stale_github_sync(timezone.now() - timedelta(hours=older_than_hours))
+        count = queue_stale_github_sync(timezone.now() - timedelta(hours=older_than_hours))
         self.stdout.write(f"Queued {count} GitHub reference(s) for sync.")

@@ -1,0 +1,78 @@
+"""Saving an incident document: its fields and children in one transaction, refusing a stale version,
+then the GitHub references it names are refreshed (after commit, through incidents.jobs)."""
+
+from django.db import transaction
+
+from incidents.models import (
+    ActionItem,
+    ContributingFactor,
+    ExternalLink,
+    Incident,
+    Lesson,
+    Service,
+    Tag,
+    TimelineEvent,
+)
+
+from .github import queue_github_sync
+
+SCALAR_FIELDS = (
+    "title", "summary", "impact", "analysis", "resolution", "severity", "status",
+    "started_at", "detected_at", "mitigated_at", "resolved_at",
+)
+SIMPLE_CHILDREN = {"timeline": TimelineEvent, "lessons": Lesson, "action_items": ActionItem, "links": ExternalLink}
+
+
+class VersionConflict(Exception):
+    """The write was based on an older version of the incident."""
+
+    def __init__(self, current_version):
+        super().__init__(f"The incident has changed since version was read; current version is {current_version}.")
+        self.current_version = current_version
+
+
+@transaction.atomic
+def save_incident(incident, data, *, expected_version=None, sync_github=True):
+    """Create or update ``incident`` from validated document ``data``.
+
+    Scalar fields present in ``data`` are set; each child list present replaces the stored one; absent
+    keys are left alone. With ``expected_version``, a stale write raises VersionConflict and changes nothing.
+    """
+    if incident.pk is not None:
+        current = Incident.objects.select_for_update().only("version").get(pk=incident.pk).version
+        if expected_version is not None and expected_version != current:
+            raise VersionConflict(current)
+        incident.version = current
+    for field in SCALAR_FIELDS:
+        if field in data:
+            setattr(incident, field, data[field])
+    incident.save()
+
+    if "tags" in data:
+        incident.tags.set(Tag.objects.resolve(data["tags"]))
+    if "services" in data:
+        incident.services.set(Service.objects.resolve(data["services"]))
+    if "authors" in data:
+        incident.authors.set(data["authors"])
+    for key, model in SIMPLE_CHILDREN.items():
+        if key in data:
+            model.objects.filter(incident=incident).delete()
+            for item in data[key]:
+                model(incident=incident, **item).save()
+    if "factors" in data:
+        _replace_factors(incident, data["factors"])
+
+    if sync_github:
+        queue_github_sync(incident.github_references().filter(synced_at__isnull=True))
+    return incident
+
+
+def _replace_factors(incident, factors):
+    incident.factors.all().delete()
+    by_ref = {}
+    for factor in factors:
+        by_ref[factor["ref"]] = ContributingFactor.objects.create(
+            incident=incident, category=factor["category"], description=factor["description"]
+        )
+    for factor in factors:
+        by_ref[factor["ref"]].set_leads_to(by_ref[target] for target in factor.get("leads_to", []))

@@ -1,0 +1,314 @@
+"""The incident document: one incident with its children, read and written together.
+
+The same serializer validates API requests and the demo data file, so both obey the same rules.
+"""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models, transaction
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_array_type
+from rest_framework import serializers
+
+from incidents.actions.incidents import save_incident
+from incidents.models import (
+    ActionItem,
+    AgendaItem,
+    ExternalLink,
+    FactorCategory,
+    GitHubReference,
+    Incident,
+    Lesson,
+    Retrospective,
+    TimelineEvent,
+    find_cycle,
+)
+
+
+class UTCDateTimeField(serializers.DateTimeField):
+    """The API speaks UTC (``…Z``) whatever the display time zone is; input may carry any offset."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("default_timezone", datetime.UTC)
+        super().__init__(*args, **kwargs)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping, models.DateTimeField: UTCDateTimeField}
+
+
+class TimelineEventSerializer(ModelSerializer):
+    class Meta:
+        model = TimelineEvent
+        fields = ["occurred_at", "kind", "description", "source"]
+
+
+class FactorSerializer(serializers.Serializer):
+    ref = serializers.CharField(max_length=50, required=False, help_text="Key local to the document; the server returns its own.")
+    category = serializers.ChoiceField(choices=FactorCategory.choices)
+    description = serializers.CharField(allow_blank=False)
+    leads_to = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list)
+
+    def to_representation(self, factor):
+        return {
+            "ref": factor_ref(factor),
+            "category": factor.category,
+            "description": factor.description,
+            "leads_to": [factor_ref(effect) for effect in factor.leads_to.all()],
+        }
+
+
+def factor_ref(factor):
+    return f"F{factor.pk}"
+
+
+class LessonSerializer(ModelSerializer):
+    class Meta:
+        model = Lesson
+        fields = ["kind", "text"]
+
+
+class ActionItemSerializer(ModelSerializer):
+    class Meta:
+        model = ActionItem
+        fields = ["title", "kind", "status", "owner", "due_date", "url"]
+        extra_kwargs = {"url": {"allow_null": True}}
+
+    def validate_url(self, value):
+        return value or ""
+
+
+class GitHubReferenceSerializer(ModelSerializer):
+    class Meta:
+        model = GitHubReference
+        fields = ["owner", "repo", "number", "kind", "title", "state"]
+        read_only_fields = fields
+
+
+class LinkSerializer(ModelSerializer):
+    github = GitHubReferenceSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ExternalLink
+        fields = ["url", "relation", "title", "github"]
+        validators = []  # (incident, url) uniqueness is checked on the whole list below
+
+
+class ChildList(serializers.Field):
+    """A list of an incident's children. It is always replaced whole, so it is validated whole, with
+    every required field, even inside a PATCH (DRF would otherwise relax nested fields too)."""
+
+    def __init__(self, serializer_class, **kwargs):
+        self.serializer_class = serializer_class
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        serializer = self.serializer_class(data=data, many=True, context=self.context)
+        if not serializer.is_valid():
+            raise serializers.ValidationError(serializer.errors)
+        return serializer.validated_data
+
+    def to_representation(self, manager):
+        return self.serializer_class(manager.all(), many=True, context=self.context).data
+
+
+class ChildListSchema(OpenApiSerializerFieldExtension):
+    target_class = ChildList
+
+    def map_serializer_field(self, auto_schema, direction):
+        component = auto_schema.resolve_serializer(self.target.serializer_class, direction)
+        return build_array_type(component.ref)
+
+
+class UsernameField(serializers.SlugRelatedField):
+    """A user by user name. A NUL character is refused here: PostgreSQL cannot even compare with it."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", "\\x00"))
+        return super().to_internal_value(data)
+
+
+class LabelListField(serializers.ListField):
+    """Tags or services: written as a list of names, read from the many-to-many relation."""
+
+    child = serializers.CharField(max_length=100)
+
+    def to_representation(self, manager):
+        return [label.name for label in manager.all()]
+
+
+class IncidentSerializer(ModelSerializer):
+    reference = serializers.CharField(read_only=True)
+    url = serializers.SerializerMethodField()
+    services = LabelListField(required=False)
+    tags = LabelListField(required=False)
+    timeline = ChildList(TimelineEventSerializer, required=False)
+    factors = ChildList(FactorSerializer, required=False)
+    lessons = ChildList(LessonSerializer, required=False)
+    action_items = ChildList(ActionItemSerializer, required=False)
+    links = ChildList(LinkSerializer, required=False)
+    authors = UsernameField(many=True, required=False, slug_field="username", queryset=get_user_model().objects.all())
+    time_to_detect = serializers.SerializerMethodField()
+    time_to_resolve = serializers.SerializerMethodField()
+    version = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1,
+        help_text="The version this write is based on; a stale one is refused with 409 Conflict.",
+    )
+
+    CHILDREN = ("timeline", "factors", "lessons", "action_items", "links")
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id", "reference", "url", "title", "summary", "impact", "analysis", "resolution",
+            "severity", "status", "services", "tags",
+            "started_at", "detected_at", "mitigated_at", "resolved_at", "time_to_detect", "time_to_resolve",
+            "timeline", "factors", "lessons", "action_items", "links",
+            "authors", "created_at", "updated_at", "version",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def get_url(self, incident) -> str:
+        path = incident.get_absolute_url()
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def get_time_to_detect(self, incident) -> float | None:
+        return incident.time_to_detect.total_seconds() if incident.time_to_detect is not None else None
+
+    def get_time_to_resolve(self, incident) -> float | None:
+        return incident.time_to_resolve.total_seconds() if incident.time_to_resolve is not None else None
+
+    def validate_factors(self, factors):
+        refs = [f.get("ref") or f"#{i}" for i, f in enumerate(factors)]
+        duplicates = sorted({r for r in refs if refs.count(r) > 1})
+        if duplicates:
+            raise serializers.ValidationError(f"Duplicate factor refs: {', '.join(duplicates)}.")
+        known = set(refs)
+        for ref, factor in zip(refs, factors):
+            missing = [target for target in factor["leads_to"] if target not in known]
+            if missing:
+                raise serializers.ValidationError(f"Factor {ref!r} leads to unknown ref(s): {', '.join(missing)}.")
+            if ref in factor["leads_to"]:
+                raise serializers.ValidationError(f"Factor {ref!r} cannot lead to itself.")
+        cycle = find_cycle({ref: factor["leads_to"] for ref, factor in zip(refs, factors)})
+        if cycle:
+            raise serializers.ValidationError(f"The factors' causes form a cycle: {' → '.join(cycle)}.")
+        for ref, factor in zip(refs, factors):
+            factor["ref"] = ref
+        return factors
+
+    def validate_links(self, links):
+        seen = set()
+        for link in links:
+            if link["url"] in seen:
+                raise serializers.ValidationError(f"The link {link['url']} is listed twice.")
+            seen.add(link["url"])
+        return links
+
+    def validate(self, attrs):
+        probe = Incident(**{f: attrs.get(f, getattr(self.instance, f, None)) for f in Incident.MILESTONES})
+        try:
+            probe.clean()
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from None
+        return attrs
+
+    def create(self, validated_data):
+        return self._save(Incident(), validated_data)
+
+    def update(self, incident, validated_data):
+        return self._save(incident, validated_data)
+
+    def _save(self, incident, data):
+        data = dict(data)
+        expected_version = data.pop("version", None)
+        request = self.context.get("request")
+        if incident.pk is None and not data.get("authors") and request and request.user.is_authenticated:
+            data["authors"] = [request.user]
+        return save_incident(
+            incident, data, expected_version=expected_version, sync_github=self.context.get("sync_github", True)
+        )
+
+
+
+# --- retrospective meetings ------------------------------------------------------------------------
+
+
+class VisibleIncidentField(serializers.PrimaryKeyRelatedField):
+    """An incident by id, among those the requesting user may see."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return Incident.objects.visible_to(request.user if request else None)
+
+
+class AgendaItemSerializer(serializers.ModelSerializer):
+    incident = VisibleIncidentField()
+    reference = serializers.CharField(source="incident.reference", read_only=True)
+    title = serializers.CharField(source="incident.title", read_only=True)
+
+    class Meta:
+        model = AgendaItem
+        fields = ["incident", "reference", "title", "notes", "decisions"]
+
+
+class RetrospectiveSerializer(ModelSerializer):
+    """A meeting with its agenda in order; an ``agenda`` present in a write replaces the stored one.
+    Agenda incidents the reader may not see are left out when reading."""
+
+    agenda = ChildList(AgendaItemSerializer, required=False)
+
+    class Meta:
+        model = Retrospective
+        fields = ["id", "title", "date", "facilitator", "select_tag", "select_status", "select_since",
+                  "select_since_previous", "agenda", "closed_at", "created_at"]
+        read_only_fields = ["closed_at", "created_at"]
+
+    def validate_agenda(self, agenda):
+        ids = [item["incident"].pk for item in agenda]
+        if len(ids) != len(set(ids)):
+            raise serializers.ValidationError("An incident can be on the agenda only once.")
+        return agenda
+
+    @transaction.atomic
+    def create(self, validated_data):
+        agenda = validated_data.pop("agenda", None)
+        meeting = super().create(validated_data)
+        if agenda is not None:
+            self._replace_agenda(meeting, agenda)
+        return meeting
+
+    @transaction.atomic
+    def update(self, meeting, validated_data):
+        agenda = validated_data.pop("agenda", None)
+        meeting = super().update(meeting, validated_data)
+        if agenda is not None:
+            self._replace_agenda(meeting, agenda)
+        return meeting
+
+    def _replace_agenda(self, meeting, agenda):
+        meeting.agenda.all().delete()
+        AgendaItem.objects.bulk_create(
+            AgendaItem(retrospective=meeting, position=position, **item) for position, item in enumerate(agenda, start=1)
+        )
+
+
+def error_lines(errors, path=""):
+    """DRF's nested error structure as readable ``factors[2].leads_to: message`` lines."""
+    if isinstance(errors, dict):
+        return [line for key, value in errors.items() for line in error_lines(value, _join(path, key))]
+    if isinstance(errors, list) and all(isinstance(error, str) for error in errors):
+        return [f"{path or 'document'}: {error}" for error in errors]
+    if isinstance(errors, list):
+        return [line for i, value in enumerate(errors) if value for line in error_lines(value, _join(path, i))]
+    return [f"{path or 'document'}: {errors}"]
+
+
+def _join(path, key):
+    if isinstance(key, int) or str(key).isdigit():
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else str(key)

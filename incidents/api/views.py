@@ -1,0 +1,351 @@
+"""REST API v1: thin views over the incident document, the shared filters and the domain queries."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count, Prefetch, Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, permissions, serializers, status, views, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from incidents import export as exports
+from incidents import patterns, search
+from incidents.actions.incidents import VersionConflict
+from incidents.filters import IncidentFilter
+from incidents.models import AgendaItem, Incident, Retrospective, Service, Tag
+
+from .serializers import IncidentSerializer, RetrospectiveSerializer
+
+
+class RolePermission(permissions.DjangoModelPermissions):
+    """Signed-in users read; writing needs the editor role's add/change/delete permissions."""
+
+
+class Pagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ValidationError({"page_size": [f"Must be a whole number from 1 to {self.max_page_size}."]})
+        return int(raw)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and (not raw.isdigit() or int(raw) < 1):
+            raise ValidationError({"page": ["Must be a whole number from 1."]})
+        return super().paginate_queryset(queryset, request, view)
+
+
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input: field-level messages keyed by field name."),
+    401: OpenApiResponse(description="Not signed in: session or `Authorization: Token <key>` required."),
+    403: OpenApiResponse(description="Signed in, but the role may not do this."),
+    404: OpenApiResponse(description="No such incident, or not visible to this user."),
+    413: OpenApiResponse(description="Request body larger than the configured limit."),
+}
+CONFLICT = inline_serializer(
+    "VersionConflict", {"detail": serializers.CharField(), "current_version": serializers.IntegerField()}
+)
+
+
+def errors(*codes):
+    return {code: ERRORS[code] for code in codes}
+
+
+class SimilarSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    score = serializers.FloatField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class FileExportMixin:
+    # ``export`` actions answer with a file. Their ``?format=`` names the file format (md, html, pdf), not a
+    # DRF renderer, so content negotiation is skipped for them; their errors are JSON like everywhere else.
+
+    def perform_content_negotiation(self, request, force=False):
+        if self.action == "export":
+            return JSONRenderer(), JSONRenderer.media_type
+        return super().perform_content_negotiation(request, force)
+
+    def file_response(self, make):
+        try:
+            return make(self.request.query_params.get("format", "md")).response()
+        except exports.UnknownFormat as exc:  # raised before any work is done
+            raise ValidationError({"format": [str(exc)]}) from None
+
+
+def export_schema(summary, formats):
+    media_types = [exports.FORMATS[fmt].split(";")[0] for fmt in formats]
+    return extend_schema(
+        summary=summary,
+        parameters=[OpenApiParameter("format", str, enum=list(formats), default="md", description="File format.")],
+        responses={
+            (200, *media_types): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file, with a Content-Disposition naming it."
+            ),
+            **{(code, "application/json"): ERRORS[code] for code in (400, 401, 404)},
+        },
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List incidents, newest first",
+        responses={200: IncidentSerializer(many=True), **errors(400, 401), 404: OpenApiResponse(description="Page past the end.")},
+    ),
+    retrieve=extend_schema(summary="One incident with all its children", responses={200: IncidentSerializer, **errors(401, 404)}),
+    create=extend_schema(
+        summary="Create an incident (only title is required)",
+        responses={201: IncidentSerializer, **errors(400, 401, 403, 413)},
+    ),
+    update=extend_schema(
+        summary="Replace an incident; child lists present replace the stored ones",
+        responses={200: IncidentSerializer, 409: CONFLICT, **errors(400, 401, 403, 404, 413)},
+    ),
+    partial_update=extend_schema(
+        summary="Change some fields; child lists present replace the stored ones",
+        responses={200: IncidentSerializer, 409: CONFLICT, **errors(400, 401, 403, 404, 413)},
+    ),
+    destroy=extend_schema(summary="Delete an incident", responses={204: None, **errors(401, 403, 404)}),
+)
+class IncidentViewSet(FileExportMixin, viewsets.ModelViewSet):
+    serializer_class = IncidentSerializer
+    filterset_class = IncidentFilter
+    pagination_class = Pagination
+    permission_classes = [RolePermission]
+    lookup_value_regex = r"\d+"
+    queryset = Incident.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self):
+        return Incident.objects.visible_to(self.request.user).for_document().newest_first()
+
+    @extend_schema(
+        summary="The incidents most like this one, with the reasons why",
+        responses={200: inline_serializer("SimilarIncidents", {"results": SimilarSerializer(many=True)}), **errors(401, 404)},
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def similar(self, request, pk=None):
+        incident = self.get_object()
+        return Response({"results": search.similar(incident, request.user, limit=5)})
+
+    @export_schema("The write-up as a file, in the order of the SRE postmortem template", exports.INCIDENT_FORMATS)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def export(self, request, pk=None):
+        incident = self.get_object()
+        return self.file_response(lambda fmt: exports.export_incident(incident, request.user, fmt))
+
+    def update(self, request, *args, **kwargs):
+        try:
+            return super().update(request, *args, **kwargs)
+        except VersionConflict as conflict:
+            return Response(
+                {"detail": str(conflict), "current_version": conflict.current_version}, status=status.HTTP_409_CONFLICT
+            )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List retrospective meetings, newest first",
+                       responses={200: RetrospectiveSerializer(many=True), **errors(400, 401),
+                                  404: OpenApiResponse(description="Page past the end.")}),
+    retrieve=extend_schema(summary="One meeting with its agenda", responses={200: RetrospectiveSerializer, **errors(401, 404)}),
+    create=extend_schema(summary="Create a meeting", responses={201: RetrospectiveSerializer, **errors(400, 401, 403, 413)}),
+    update=extend_schema(summary="Replace a meeting; an agenda present replaces the stored one",
+                         responses={200: RetrospectiveSerializer, **errors(400, 401, 403, 404, 413)}),
+    partial_update=extend_schema(summary="Change some fields of a meeting",
+                                 responses={200: RetrospectiveSerializer, **errors(400, 401, 403, 404, 413)}),
+    destroy=extend_schema(summary="Delete a meeting", responses={204: None, **errors(401, 403, 404)}),
+)
+class RetrospectiveViewSet(FileExportMixin, viewsets.ModelViewSet):
+    """Retrospective meetings: everyone signed in reads them (agenda incidents they may not see are left
+    out), editors write them."""
+
+    serializer_class = RetrospectiveSerializer
+    pagination_class = Pagination
+    permission_classes = [RolePermission]
+    filterset_class = None
+    lookup_value_regex = r"\d+"
+    queryset = Retrospective.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self):
+        shown = AgendaItem.objects.filter(incident__in=Incident.objects.visible_to(self.request.user)).select_related("incident")
+        return Retrospective.objects.newest_first().prefetch_related(Prefetch("agenda", queryset=shown))
+
+    @export_schema("The meeting's pack as a file", exports.PACK_FORMATS)
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def export(self, request, pk=None):
+        meeting = self.get_object()
+        return self.file_response(lambda fmt: exports.export_meeting(meeting, request.user, fmt))
+
+
+class SearchParams(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=500, default="",
+                              help_text='Words (all must match), "exact phrase", -exclude, tag:, service:, severity:, '
+                                        "status:, category:, after:YYYY-MM-DD, before:YYYY-MM-DD.")
+    tag = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list,
+                                help_text="Repeatable: only incidents with these tags.")
+    tag_mode = serializers.ChoiceField(choices=["all", "any"], default="all")
+    page = serializers.IntegerField(min_value=1, max_value=10_000, default=1)
+    page_size = serializers.IntegerField(min_value=1, max_value=100, default=20)
+
+    def to_internal_value(self, data):
+        data = {key: data.getlist(key) if key == "tag" else data.get(key) for key in data} if hasattr(data, "getlist") else data
+        return super().to_internal_value(data)
+
+
+class SearchHitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    url = serializers.CharField()
+    score = serializers.FloatField()
+    snippet = serializers.CharField(help_text="HTML: escaped text with the matched words in <mark>.")
+    tags = serializers.ListField(child=serializers.CharField())
+
+
+class SearchResultsSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    fallback = serializers.BooleanField(help_text="True when no incident matched every word and any-word matching was used.")
+    results = SearchHitSerializer(many=True)
+
+
+class SearchView(views.APIView):
+    """Full-text search over the incidents you may see, ranked, with highlighted snippets."""
+
+    @extend_schema(parameters=[SearchParams], responses={200: SearchResultsSerializer, **errors(400, 401)})
+    def get(self, request):
+        params = SearchParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        p = params.validated_data
+        results = search.search(p["q"], request.user, page=p["page"], page_size=p["page_size"],
+                                tags=p["tag"], match_all_tags=p["tag_mode"] == "all")
+        hits = [
+            {"id": hit.id, "reference": hit.reference, "title": hit.title,
+             "url": request.build_absolute_uri(Incident(pk=hit.id).get_absolute_url()),
+             "score": hit.score, "snippet": hit.snippet, "tags": hit.tags}
+            for hit in results.hits
+        ]
+        return Response({"count": results.count, "fallback": results.fallback, "results": hits})
+
+
+class IncidentRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    reference = serializers.CharField()
+    title = serializers.CharField()
+
+
+class PatternCellSerializer(serializers.Serializer):
+    quarter = serializers.CharField()
+    count = serializers.IntegerField()
+    incidents = IncidentRefSerializer(many=True)
+
+    def to_representation(self, cell):
+        quarter, incidents = cell
+        return super().to_representation({"quarter": quarter, "count": len(incidents), "incidents": incidents})
+
+
+class PatternRowSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    total = serializers.IntegerField()
+    recurring = serializers.BooleanField()
+    median_time_to_detect = serializers.FloatField(allow_null=True, help_text="Seconds.")
+    median_time_to_resolve = serializers.FloatField(allow_null=True, help_text="Seconds.")
+    per_quarter = PatternCellSerializer(many=True, source="cells")
+
+
+class PatternGitHubSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    url = serializers.CharField()
+    title = serializers.CharField()
+    state = serializers.CharField()
+    incidents = IncidentRefSerializer(many=True)
+
+    def to_representation(self, item):
+        reference, incidents = item
+        return super().to_representation({"reference": reference.short, "url": reference.url, "title": reference.title,
+                                           "state": reference.state, "incidents": incidents})
+
+
+class PatternsSerializer(serializers.Serializer):
+    quarters = serializers.ListField(child=serializers.CharField())
+    window_days = serializers.IntegerField()
+    min_count = serializers.IntegerField()
+    tags = PatternRowSerializer(many=True)
+    services = PatternRowSerializer(many=True)
+    categories = PatternRowSerializer(many=True)
+    github = PatternGitHubSerializer(many=True)
+
+
+class PatternParams(serializers.Serializer):
+    window_days = serializers.IntegerField(min_value=1, max_value=3650, required=False)
+    min_count = serializers.IntegerField(min_value=2, max_value=100, required=False)
+
+
+class PatternsView(views.APIView):
+    """Recurring tags, services, factor categories and GitHub references, per quarter."""
+
+    @extend_schema(parameters=[PatternParams], responses={200: PatternsSerializer, **errors(400, 401)})
+    def get(self, request):
+        params = PatternParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        found = patterns.patterns(Incident.objects.visible_to(request.user), **params.validated_data)
+        return Response(PatternsSerializer(found).data)
+
+
+class LabelCountSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    incident_count = serializers.IntegerField()
+
+
+class LabelViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Names with how many incidents (that you may see) carry them, most used first."""
+
+    serializer_class = LabelCountSerializer
+    pagination_class = None
+    model = None
+
+    def get_queryset(self):
+        visible = Incident.objects.visible_to(self.request.user)
+        return (
+            self.model.objects.annotate(incident_count=Count("incidents", filter=Q(incidents__in=visible), distinct=True))
+            .filter(incident_count__gt=0)
+            .order_by("-incident_count", "name")
+        )
+
+    @extend_schema(responses={200: LabelCountSerializer(many=True), **errors(401)})
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+
+class TagViewSet(LabelViewSet):
+    model = Tag
+    queryset = Tag.objects.none()
+
+
+class ServiceViewSet(LabelViewSet):
+    model = Service
+    queryset = Service.objects.none()
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus model-level ValidationErrors as 400s (they never become 500s)."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = ValidationError(detail)
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,69 @@
+"""Export files for the pages, the API, the command and the background jobs: the formats, their checks,
+and ``export_meeting`` / ``export_selection`` / ``export_incident``, which gather a pack and render it."""
+
+from dataclasses import dataclass
+
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+
+from incidents.models import Incident
+
+from . import html, markdown, pdf
+from .pack import incident_section, meeting_pack, selection_pack
+
+FORMATS = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8", "pdf": "application/pdf"}
+PACK_FORMATS = ("md", "html", "pdf")
+INCIDENT_FORMATS = ("md", "pdf")
+
+
+class UnknownFormat(ValueError):
+    def __init__(self, fmt, allowed):
+        self.fmt, self.allowed = fmt, allowed
+        super().__init__(_("Unknown format “%(format)s”: use one of %(allowed)s.")
+                         % {"format": fmt, "allowed": ", ".join(allowed)})
+
+
+@dataclass
+class ExportFile:
+    content: bytes
+    content_type: str
+    filename: str
+
+    def response(self):
+        response = HttpResponse(self.content, content_type=self.content_type)
+        response["Content-Disposition"] = content_disposition_header(True, self.filename)
+        return response
+
+
+def render_pack(pack, fmt, basename):
+    """The pack as a file (``fmt`` already checked by the caller, before the pack was gathered)."""
+    body = {"md": markdown.pack_markdown, "html": html.pack_html, "pdf": pdf.pack_pdf}[fmt](pack)
+    return ExportFile(body if isinstance(body, bytes) else body.encode(), FORMATS[fmt], f"{basename}.{fmt}")
+
+
+def check_format(fmt, allowed):
+    if fmt not in allowed:
+        raise UnknownFormat(fmt, allowed)
+
+
+def export_meeting(meeting, user, fmt):
+    check_format(fmt, PACK_FORMATS)
+    return render_pack(meeting_pack(meeting, user), fmt, f"retrospective-{meeting.pk}-{meeting.date.isoformat()}")
+
+
+def export_selection(incidents, user, fmt, **pack_options):
+    check_format(fmt, PACK_FORMATS)
+    pack = selection_pack(incidents, user, **pack_options)
+    return render_pack(pack, fmt, f"retrospective-{pack.date.isoformat()}")
+
+
+def export_incident(incident, user, fmt, today=None):
+    """One incident (which ``user`` must be able to see: the caller looks it up with visible_to)."""
+    check_format(fmt, INCIDENT_FORMATS)
+    today = today or timezone.localdate()
+    incident = Incident.objects.for_document().get(pk=incident.pk)
+    section = incident_section(incident, user, Incident.objects.visible_to(user), today, for_meeting=False)
+    body = markdown.incident_markdown(section, today).encode() if fmt == "md" else pdf.incident_pdf(section, today)
+    return ExportFile(body, FORMATS[fmt], f"{incident.reference}.{fmt}")

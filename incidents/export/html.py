@@ -1,0 +1,15 @@
+"""A pack, or one write-up, as self-contained HTML from templates/export/ (inline CSS and SVG, incident
+text rendered by incidents.text.markdown, no resource that would be fetched from anywhere)."""
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
+
+
+def pack_html(pack):
+    return render_to_string("export/pack.html", {"pack": pack, "language": get_language() or "en"})
+
+
+def incident_html(section, today):
+    return render_to_string("export/incident.html", {"section": section, "incident": section.incident, "today": today,
+                                                     "time_zone": settings.TIME_ZONE, "language": get_language() or "en"})

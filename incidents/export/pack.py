@@ -1,0 +1,221 @@
+"""What a retrospective pack shows, gathered from the database and the search index (reads only): per
+incident its milestones, key events, factor chain, lessons, action items, similar earlier incidents and
+discussion prompts, and the open action items by owner. The renderers (markdown, html, pdf) turn it into
+a file."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _, ngettext
+
+from incidents import charts, search
+from incidents.models import Incident, Lesson, Status, TimelineEvent
+
+KEY_EVENT_KINDS = (TimelineEvent.Kind.DETECTION, TimelineEvent.Kind.MITIGATION, TimelineEvent.Kind.RESOLUTION)
+EARLIER_LIMIT = 3  # similar earlier incidents shown per incident
+RECURRENCE_PROMPTS = 3  # "third … incident in 180 days" prompts per incident, most frequent first
+# Factor graph colours per category (fill, stroke), as on the incident page; drawn as SVG attributes.
+NODE_COLOURS = {
+    "resource-exhaustion": ("#fff1ec", "#d97757"), "capacity": ("#fff1ec", "#d97757"),
+    "defect": ("#fff8e1", "#c79a1e"), "change": ("#fff8e1", "#c79a1e"),
+    "monitoring-gap": ("#eef7ee", "#5c9e5c"), "process": ("#eef7ee", "#5c9e5c"),
+}
+DEFAULT_COLOURS = ("#f0f4ff", "#7a9be0")
+
+
+@dataclass
+class Milestone:
+    label: str
+    at: datetime.datetime | None
+    after: datetime.timedelta | None  # since the previous recorded milestone
+
+
+@dataclass
+class Earlier:
+    incident: Incident
+    reasons: list
+    action_items: list
+
+
+@dataclass
+class Section:
+    number: int
+    incident: Incident
+    notes: str = ""
+    decisions: str = ""
+    milestones: list = field(default_factory=list)
+    key_events: list = field(default_factory=list)
+    factors: list = field(default_factory=list)  # [{"number", "factor", "effects": [numbers]}]
+    graph: dict = field(default_factory=dict)
+    lesson_groups: list = field(default_factory=list)
+    action_items: list = field(default_factory=list)
+    earlier: list = field(default_factory=list)
+    prompts: list = field(default_factory=list)
+
+
+@dataclass
+class Pack:
+    title: str
+    date: datetime.date
+    facilitator: str
+    sections: list
+    open_items: list  # [(owner label, [(incident, action item)])]
+    hidden: int  # agenda incidents the reader may not see, left out
+    today: datetime.date
+    time_zone: str = field(default_factory=lambda: settings.TIME_ZONE)
+
+
+def meeting_pack(meeting, user, today=None):
+    """The pack of a saved meeting as ``user`` may see it: agenda incidents they cannot see are left out."""
+    visible = Incident.objects.visible_to(user)
+    items = list(meeting.agenda.select_related("incident"))
+    shown = {pk for pk in visible.filter(pk__in=[item.incident_id for item in items]).values_list("pk", flat=True)}
+    entries = [(item.incident_id, item.notes, item.decisions) for item in items if item.incident_id in shown]
+    return build_pack(meeting.title, meeting.date, meeting.facilitator, entries, user, visible,
+                      hidden=len(items) - len(entries), today=today,
+                      exclude_tags=[meeting.select_tag] if meeting.select_tag else [])
+
+
+def selection_pack(incidents, user, *, title, date=None, facilitator="", exclude_tags=(), today=None):
+    """A pack without a saved meeting, over these incidents (a queryset already limited to ``user``)."""
+    entries = [(pk, "", "") for pk in incidents.values_list("pk", flat=True)]
+    return build_pack(title, date or timezone.localdate(), facilitator, entries, user,
+                      Incident.objects.visible_to(user), today=today, exclude_tags=exclude_tags)
+
+
+def build_pack(title, date, facilitator, entries, user, visible, *, hidden=0, today=None, exclude_tags=()):
+    today = today or timezone.localdate()
+    incidents = Incident.objects.for_document().in_bulk([pk for pk, _n, _d in entries])
+    sections = []
+    for number, (pk, notes, decisions) in enumerate(entries, start=1):
+        section = incident_section(incidents[pk], user, visible, today, number=number, exclude_tags=exclude_tags)
+        section.notes, section.decisions = notes, decisions
+        sections.append(section)
+    return Pack(title=title, date=date, facilitator=facilitator, sections=sections,
+                open_items=open_items_by_owner(sections), hidden=hidden, today=today)
+
+
+def incident_section(incident, user, visible, today, *, number=1, exclude_tags=(), for_meeting=True):
+    """One incident as a pack shows it; ``for_meeting`` adds similar earlier incidents and discussion prompts."""
+    graph = charts.factor_graph(incident.factors.all())
+    numbers = {node["factor"].pk: index for index, node in enumerate(graph["nodes"], start=1)}
+    for node in graph["nodes"]:
+        node["number"] = numbers[node["factor"].pk]
+        node["fill"], node["stroke"] = NODE_COLOURS.get(node["factor"].category, DEFAULT_COLOURS)
+    lessons = list(incident.lessons.all())
+    section = Section(
+        number=number,
+        incident=incident,
+        milestones=milestones(incident),
+        key_events=[event for event in incident.timeline.all() if event.kind in KEY_EVENT_KINDS],
+        factors=[{"number": node["number"], "factor": node["factor"],
+                  "effects": sorted(numbers[e.pk] for e in node["factor"].leads_to.all() if e.pk in numbers)}
+                 for node in graph["nodes"]],
+        graph=graph,
+        lesson_groups=[(label, [lesson for lesson in lessons if lesson.kind == kind]) for kind, label in Lesson.Kind.choices],
+        action_items=list(incident.action_items.all()),
+    )
+    if for_meeting:
+        section.earlier = similar_earlier(incident, user, visible)
+        section.prompts = prompts(section, visible, today, exclude_tags)
+    return section
+
+
+def milestones(incident):
+    """Started, detected, mitigated and resolved, each with the time since the previous one recorded."""
+    rows, previous = [], None
+    labels = {"started_at": _("Started"), "detected_at": _("Detected"),
+              "mitigated_at": _("Mitigated"), "resolved_at": _("Resolved")}
+    for name in Incident.MILESTONES:
+        value = getattr(incident, name)
+        rows.append(Milestone(labels[name], value, value - previous if value and previous else None))
+        previous = value or previous
+    return rows
+
+
+def similar_earlier(incident, user, visible):
+    """Similar incidents that started before this one, with their action items (were they done?)."""
+    if incident.started_at is None:
+        return []
+    hits = search.similar(incident, user, limit=EARLIER_LIMIT * 3)
+    found = visible.filter(pk__in=[hit["id"] for hit in hits], started_at__lt=incident.started_at).prefetch_related("action_items")
+    found = {other.pk: other for other in found}
+    return [Earlier(found[hit["id"]], hit["reasons"], list(found[hit["id"]].action_items.all()))
+            for hit in hits if hit["id"] in found][:EARLIER_LIMIT]
+
+
+def ordinal(n):
+    words = {2: _("Second"), 3: _("Third"), 4: _("Fourth"), 5: _("Fifth"), 6: _("Sixth"),
+             7: _("Seventh"), 8: _("Eighth"), 9: _("Ninth"), 10: _("Tenth")}
+    return words.get(n) or _("No. %(n)d") % {"n": n}
+
+
+def recurrences(incident, visible, exclude_tags=()):
+    """[(name, earlier incidents)] for this incident's factor categories and tags that earlier incidents
+    (within POSTMORTEM_RECURRING_DAYS) share, most shared first."""
+    if incident.started_at is None:
+        return []
+    categories = {f.category for f in incident.factors.all()} - {"other"}
+    excluded = {name.lower() for name in exclude_tags}
+    tags = {tag.name for tag in incident.tags.all()} - excluded
+    earlier = visible.filter(started_at__lt=incident.started_at,
+                             started_at__gte=incident.started_at - datetime.timedelta(days=settings.POSTMORTEM_RECURRING_DAYS))
+    shared = {}
+    rows = [*earlier.filter(factors__category__in=categories).values_list("factors__category", "pk"),
+            *earlier.filter(tags__name__in=tags).values_list("tags__name", "pk")]
+    for name, pk in rows:
+        shared.setdefault(name, set()).add(pk)
+    return sorted(((name, sorted(pks)) for name, pks in shared.items()), key=lambda row: (-len(row[1]), row[0]))
+
+
+def prompts(section, visible, today, exclude_tags=()):
+    """Questions for the meeting, derived from what the write-up has (and lacks)."""
+    incident, items = section.incident, section.action_items
+    found = []
+    if incident.status == Status.IN_REVIEW:
+        found.append(_("Still in review: can it be published after this meeting?"))
+    if incident.detected_at is None:
+        found.append(_("No detection time recorded: when and how did we find out?"))
+    if not section.factors:
+        found.append(_("No contributing factors recorded."))
+    if not any(group for _label, group in section.lesson_groups):
+        found.append(_("No lessons recorded."))
+    if not items:
+        found.append(_("No action items recorded: is nothing to be done?"))
+    ownerless = [item for item in items if not item.owner.strip() and item.is_unfinished]
+    if ownerless:
+        found.append(ngettext("%(n)d action item has no owner.", "%(n)d action items have no owner.",
+                              len(ownerless)) % {"n": len(ownerless)})
+    overdue = [item for item in items if item.is_overdue(today)]
+    if overdue:
+        found.append(ngettext("%(n)d action item is overdue.", "%(n)d action items are overdue.",
+                              len(overdue)) % {"n": len(overdue)})
+    minimum = settings.POSTMORTEM_RECURRING_MIN_COUNT
+    for name, earlier in recurrences(incident, visible, exclude_tags)[:RECURRENCE_PROMPTS]:
+        if len(earlier) + 1 >= minimum:
+            found.append(_("%(ordinal)s %(name)s incident in %(days)d days (earlier: %(references)s).") % {
+                "ordinal": ordinal(len(earlier) + 1), "name": name, "days": settings.POSTMORTEM_RECURRING_DAYS,
+                "references": ", ".join(Incident(pk=pk).reference for pk in earlier)})
+    for other in section.earlier:  # "we said we would add a pid alert in July; it is still open"
+        for item in other.action_items:
+            if item.is_unfinished and (item.due_date is None or item.due_date < today):
+                values = {"reference": other.incident.reference, "title": item.title,
+                          "status": item.get_status_display(), "due": item.due_date.isoformat() if item.due_date else ""}
+                found.append((_("%(reference)s planned “%(title)s” by %(due)s; it is still “%(status)s”.") if item.due_date
+                              else _("%(reference)s planned “%(title)s”; it is still “%(status)s”.")) % values)
+    return found
+
+
+def open_items_by_owner(sections):
+    """Every unfinished action item on the agenda, grouped by owner (no owner last), soonest due first."""
+    groups = {}
+    for section in sections:
+        for item in section.action_items:
+            if item.is_unfinished:
+                groups.setdefault(item.owner.strip(), []).append((section.incident, item))
+    owners = sorted(groups, key=lambda owner: (owner == "", owner.lower()))
+    return [(owner or _("No owner"),
+             sorted(groups[owner], key=lambda row: (row[1].due_date is None, row[1].due_date or datetime.date.min, row[0].pk)))
+            for owner in owners]

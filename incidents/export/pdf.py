@@ -1,0 +1,19 @@
+"""PDF from the self-contained HTML, through WeasyPrint."""
+
+from .html import incident_html, pack_html
+
+
+def html_to_pdf(html):
+    """PDF from self-contained HTML. Nothing is fetched: every URL (there should be none) is refused."""
+    import weasyprint  # imported on first use: it loads pango and fonts
+
+    fetcher = weasyprint.URLFetcher(allowed_protocols=())
+    return weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
+
+
+def pack_pdf(pack):
+    return html_to_pdf(pack_html(pack))
+
+
+def incident_pdf(section, today):
+    return html_to_pdf(incident_html(section, today))

@@ -1,0 +1,245 @@
+"""Forms for writing an incident in the browser: the incident itself, its child rows as formsets (all on
+one page), and a log excerpt to turn into timeline rows. They produce the same document dict as the API,
+so every write goes through ``incidents.actions.incidents.save_incident``."""
+
+import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from incidents.models import ActionItem, ContributingFactor, ExternalLink, Incident, Label, Lesson, Tag, TimelineEvent, find_cycle
+from incidents.text import logparse
+
+COMMON_TIME_ZONES = ["UTC", "Asia/Tokyo", "Asia/Seoul", "Asia/Singapore", "Asia/Kolkata", "Europe/London",
+                     "Europe/Berlin", "America/New_York", "America/Chicago", "America/Los_Angeles", "Australia/Sydney"]
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """A native date-and-time picker; the value is wall-clock time in the page's time zone."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"step": "1", **(attrs or {})}, format="%Y-%m-%dT%H:%M:%S")
+
+
+def _zone_label(label):
+    return f"{label} ({timezone.get_current_timezone_name()})"
+
+
+def _names(text, model):
+    """Comma-separated label names as a list, or a ValidationError naming the bad one."""
+    names = [model.normalize(part) for part in text.split(",")]
+    names = [name for name in names if name]
+    for name in names:
+        if len(name) > 100:
+            raise forms.ValidationError(_("“%(name)s…” is longer than 100 characters.") % {"name": name[:20]})
+    return names
+
+
+class IncidentForm(forms.ModelForm):
+    tags = forms.CharField(label=_("tags"), required=False, max_length=2000,
+                           help_text=_("Comma-separated, e.g. dns, resource-exhaustion."))
+    services = forms.CharField(label=_("services"), required=False, max_length=2000,
+                               help_text=_("Comma-separated, e.g. nginx, aws-node."))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Incident
+        fields = ["title", "severity", "started_at", "detected_at", "mitigated_at", "resolved_at",
+                  "summary", "impact", "analysis", "resolution"]
+        widgets = {name: DateTimeInput for name in Incident.MILESTONES} | {
+            name: forms.Textarea(attrs={"rows": 5}) for name in ("summary", "impact", "analysis", "resolution")
+        }
+
+    MARKDOWN_FIELDS = ("summary", "impact", "analysis", "resolution")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in Incident.MILESTONES:
+            self.fields[name].label = _zone_label(self.fields[name].label)
+        for name in self.MARKDOWN_FIELDS:
+            self.fields[name].help_text = _("Markdown.")
+        if self.instance.pk and not self.is_bound:
+            self.initial["tags"] = ", ".join(tag.name for tag in self.instance.tags.all())
+            self.initial["services"] = ", ".join(service.name for service in self.instance.services.all())
+            self.initial["version"] = self.instance.version
+
+    def clean_tags(self):
+        return _names(self.cleaned_data["tags"], Tag)
+
+    def clean_services(self):
+        return _names(self.cleaned_data["services"], Label)
+
+    def document(self):
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        return data | {"tags": self.cleaned_data["tags"], "services": self.cleaned_data["services"]}
+
+
+# --- the child rows ---------------------------------------------------------------------------------
+
+
+class TimelineEventForm(forms.ModelForm):
+    class Meta:
+        model = TimelineEvent
+        fields = ["occurred_at", "kind", "source", "description"]
+        widgets = {"occurred_at": DateTimeInput, "description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["occurred_at"].label = _zone_label(self.fields["occurred_at"].label)
+
+
+class FactorForm(forms.ModelForm):
+    """A factor, and which other factors on the page it led to (by their place in the list, F1, F2, …)."""
+
+    leads_to = forms.TypedMultipleChoiceField(
+        label=_("leads to"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = ContributingFactor
+        fields = ["category", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class LessonForm(forms.ModelForm):
+    class Meta:
+        model = Lesson
+        fields = ["kind", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+
+
+class ActionItemForm(forms.ModelForm):
+    class Meta:
+        model = ActionItem
+        fields = ["title", "kind", "status", "owner", "due_date", "url"]
+        widgets = {"due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        help_texts = {"url": _("A GitHub issue (OWNER/REPO#N) or any URL.")}
+
+
+class LinkForm(forms.ModelForm):
+    class Meta:
+        model = ExternalLink
+        fields = ["url", "relation", "title"]
+
+
+class RowFormSet(forms.BaseFormSet):
+    """Rows that become a list of dicts; unchanged blank rows and rows marked for removal are left out."""
+
+    def kept_forms(self):
+        return [form for index, form in enumerate(self.forms)
+                if (index < self.initial_form_count() or form.has_changed()) and not self._should_delete_form(form)]
+
+    def rows(self):
+        return [{name: form.cleaned_data[name] for name in form.Meta.fields} for form in self.kept_forms()]
+
+
+class FactorFormSet(RowFormSet):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(index, self._label(index)) for index in range(self.total_form_count())]
+        for index, form in enumerate(self.forms):
+            form.fields["leads_to"].choices = [choice for choice in choices if choice[0] != index]
+            form.number = f"F{index + 1}"
+
+    def _label(self, index):
+        """``F2 pid_max exhausted…``: the factor's number and the start of its description as typed so far."""
+        if self.is_bound:
+            text = self.data.get(f"{self.add_prefix(index)}-description", "")
+        else:
+            text = self.initial[index].get("description", "") if index < len(self.initial or []) else ""
+        text = " ".join(str(text).split())
+        return f"F{index + 1} {text[:50]}{'…' if len(text) > 50 else ''}".strip()
+
+    def clean(self):
+        if any(self.errors):
+            return
+        kept = {self.forms.index(form) for form in self.kept_forms()}
+        edges = {}
+        for index in kept:
+            targets = [target for target in self.forms[index].cleaned_data.get("leads_to", []) if target in kept]
+            edges[index] = targets
+        if cycle := find_cycle(edges):
+            raise forms.ValidationError(
+                _("These causes form a cycle: %(cycle)s. A factor cannot end up causing itself.")
+                % {"cycle": " → ".join(f"F{index + 1}" for index in cycle)}
+            )
+        self.edges = edges
+
+    def rows(self):
+        return [
+            {"ref": str(index), "category": self.forms[index].cleaned_data["category"],
+             "description": self.forms[index].cleaned_data["description"],
+             "leads_to": [str(target) for target in self.edges[index]]}
+            for index in sorted(self.edges)
+        ]
+
+
+def _formset(form, base=RowFormSet):
+    return forms.formset_factory(form, formset=base, extra=0, can_delete=True, max_num=500, absolute_max=500)
+
+
+# The sections of the edit page, in the order of the SRE template: (document key, prefix, formset class, title).
+SECTIONS = [
+    ("timeline", "timeline", _formset(TimelineEventForm), _("Timeline")),
+    ("factors", "factors", _formset(FactorForm, FactorFormSet), _("Contributing factors")),
+    ("lessons", "lessons", _formset(LessonForm), _("Lessons learned")),
+    ("action_items", "actions", _formset(ActionItemForm), _("Action items")),
+    ("links", "links", _formset(LinkForm), _("Links")),
+]
+
+
+def initial_rows(incident):
+    """The stored child rows of ``incident`` as formset initial data, keyed by document key."""
+    if incident.pk is None:
+        return {key: [] for key, *_ in SECTIONS}
+    factors = list(incident.factors.prefetch_related("leads_to"))
+    position = {factor.pk: index for index, factor in enumerate(factors)}
+    return {
+        "timeline": [forms.model_to_dict(e, TimelineEventForm.Meta.fields) for e in incident.timeline.all()],
+        "factors": [forms.model_to_dict(f, FactorForm.Meta.fields) | {"leads_to": [position[t.pk] for t in f.leads_to.all()]}
+                    for f in factors],
+        "lessons": [forms.model_to_dict(lesson, LessonForm.Meta.fields) for lesson in incident.lessons.all()],
+        "action_items": [forms.model_to_dict(a, ActionItemForm.Meta.fields) for a in incident.action_items.all()],
+        "links": [forms.model_to_dict(link, LinkForm.Meta.fields) for link in incident.links.all()],
+    }
+
+
+# --- a pasted log excerpt ----------------------------------------------------------------------------
+
+
+class LogPasteForm(forms.Form):
+    log = forms.CharField(
+        label=_("Log excerpt"), widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false"}), max_length=100_000,
+        help_text=_("nginx error log, ISO 8601, access log, syslog or HH:MM lines; a line without a timestamp "
+                    "joins the event above it."),
+    )
+    date = forms.DateField(label=_("Date for lines with only a time"), widget=forms.DateInput(attrs={"type": "date"}))
+    zone = forms.CharField(label=_("Time zone of timestamps without one"), max_length=64,
+                           widget=forms.TextInput(attrs={"list": "time-zones"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("date", timezone.localdate())
+        self.initial.setdefault("zone", timezone.get_current_timezone_name())
+
+    def clean_zone(self):
+        name = self.cleaned_data["zone"].strip()
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise forms.ValidationError(_("“%(zone)s” is not a time zone name such as Asia/Tokyo or UTC.") % {"zone": name}) from None
+        return name
+
+    def parse(self):
+        return logparse.parse(self.cleaned_data["log"], self.cleaned_data["date"], self.cleaned_data["zone"])
+
+
+def timeline_row(event):
+    """A parsed log event as timeline form data, in the page's time zone."""
+    local = timezone.localtime(event.occurred_at.astimezone(datetime.UTC))
+    return {"occurred_at": local.strftime("%Y-%m-%dT%H:%M:%S"), "kind": TimelineEvent.Kind.OTHER,
+            "source": event.source[:200], "description": event.description}

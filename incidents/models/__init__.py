@@ -1,0 +1,43 @@
+"""The data model, one module per concern; every model is importable from here (``from incidents.models
+import Incident``), so migrations and callers do not depend on which module a model lives in.
+
+labels          tags and services shared between incidents
+github          stored GitHub references and the link fields that point at them
+children        timeline events, contributing factors (and their causal links), lessons, action items, links
+incidents       the incident, its workflow and its queries
+retrospectives  meetings and their agendas
+exports         files prepared in the background
+"""
+
+from .children import (
+    ActionItem,
+    ActionItemQuerySet,
+    ContributingFactor,
+    ExternalLink,
+    FactorCategory,
+    Lesson,
+    TimelineEvent,
+    find_cycle,
+    validate_causal_links,
+)
+from .exports import ExportJob, ExportJobQuerySet
+from .github import GitHubLinked, GitHubReference, GitHubReferenceQuerySet, validate_link
+from .incidents import (
+    REFERENCE_PATTERN,
+    REFERENCE_PREFIX,
+    Incident,
+    IncidentQuerySet,
+    Severity,
+    Status,
+    start_of_day,
+)
+from .labels import Label, LabelQuerySet, Service, Tag
+from .retrospectives import AgendaItem, Retrospective, RetrospectiveQuerySet
+
+__all__ = [
+    "REFERENCE_PATTERN", "REFERENCE_PREFIX", "ActionItem", "ActionItemQuerySet", "AgendaItem", "ContributingFactor",
+    "ExportJob", "ExportJobQuerySet", "ExternalLink", "FactorCategory", "GitHubLinked", "GitHubReference",
+    "GitHubReferenceQuerySet", "Incident", "IncidentQuerySet", "Label", "LabelQuerySet", "Lesson", "Retrospective",
+    "RetrospectiveQuerySet", "Service", "Severity", "Status", "Tag", "TimelineEvent", "find_cycle", "start_of_day",
+    "validate_causal_links", "validate_link",
+]

@@ -1,0 +1,193 @@
+"""The incident: its fields, milestones, review workflow, and the queries that find incidents."""
+
+import datetime
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .children import ActionItem, ContributingFactor, ExternalLink
+from .github import GitHubReference
+from .labels import Service, Tag
+
+REFERENCE_PREFIX = "INC-"
+REFERENCE_PATTERN = re.compile(rf"^{REFERENCE_PREFIX}(\d+)$", re.IGNORECASE)
+
+
+class Severity(models.TextChoices):
+    SEV1 = "sev1", _("SEV1 – critical")
+    SEV2 = "sev2", _("SEV2 – major")
+    SEV3 = "sev3", _("SEV3 – minor")
+    SEV4 = "sev4", _("SEV4 – low")
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    PUBLISHED = "published", _("Published")
+
+
+def start_of_day(day):
+    """The aware datetime at which ``day`` starts in the display time zone."""
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_default_timezone())
+
+
+class IncidentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Published incidents for anyone signed in; drafts and reviews only for editors and authors."""
+        if not user or not user.is_authenticated:
+            return self.none()
+        if user.has_perm("incidents.change_incident"):
+            return self
+        return self.filter(models.Q(status=Status.PUBLISHED) | models.Q(authors=user)).distinct()
+
+    def newest_first(self):
+        return self.order_by(models.F("started_at").desc(nulls_last=True), "-created_at", "-id")
+
+    def for_document(self):
+        """Everything the incident document shows, fetched in a fixed number of queries."""
+        return self.prefetch_related(
+            "services", "tags", "authors", "timeline", "lessons",
+            models.Prefetch("factors", queryset=ContributingFactor.objects.prefetch_related("leads_to")),
+            models.Prefetch("action_items", queryset=ActionItem.objects.select_related("github")),
+            models.Prefetch("links", queryset=ExternalLink.objects.select_related("github")),
+        )
+
+    def by_reference(self, reference):
+        """The incident named by ``INC-42`` or ``42``; raises DoesNotExist otherwise."""
+        match = REFERENCE_PATTERN.match(str(reference).strip())
+        number = match.group(1) if match else str(reference).strip()
+        if not number.isdigit():
+            raise self.model.DoesNotExist(f"{reference!r} is not an incident reference.")
+        return self.get(pk=int(number))
+
+    def linking(self, references):
+        """Incidents that link any of these GitHub references, by a link or by an action item."""
+        return self.filter(
+            models.Q(links__github__in=references) | models.Q(action_items__github__in=references)
+        ).distinct()
+
+    def with_tags(self, names, match_all=True):
+        """Incidents having all (or, with ``match_all=False``, any) of these tags."""
+        names = {Tag.normalize(name) for name in names}
+        if not match_all:
+            return self.filter(tags__name__in=names).distinct()
+        having_all = (
+            Incident.tags.through.objects.filter(tag__name__in=names)
+            .values("incident_id")
+            .annotate(matched=models.Count("tag_id", distinct=True))
+            .filter(matched=len(names))
+            .values("incident_id")
+        )
+        return self.filter(pk__in=having_all)
+
+    def selected(self, *, tags=(), status="", since=None, until=None):
+        """Incidents matching a retrospective's selection, oldest first: all these tags, this status,
+        started on or after ``since`` / on or before ``until`` (dates in the display time zone)."""
+        queryset = self.with_tags(tags) if tags else self
+        if status:
+            queryset = queryset.filter(status=status)
+        if since:
+            queryset = queryset.filter(started_at__gte=start_of_day(since))
+        if until:
+            queryset = queryset.filter(started_at__lt=start_of_day(until + datetime.timedelta(days=1)))
+        return queryset.order_by(models.F("started_at").asc(nulls_last=True), "id")
+
+    def with_services(self, names):
+        """Incidents affecting any of these services (names compared case-insensitively)."""
+        match = models.Q()
+        for name in names:
+            match |= models.Q(services__name__iexact=Service.normalize(name))
+        return self.filter(match).distinct()
+
+
+class Incident(models.Model):
+    MILESTONES = ("started_at", "detected_at", "mitigated_at", "resolved_at")
+    # The review workflow: draft → in review → published, and back a step when more work is needed.
+    TRANSITIONS = {
+        Status.DRAFT: [Status.IN_REVIEW],
+        Status.IN_REVIEW: [Status.PUBLISHED, Status.DRAFT],
+        Status.PUBLISHED: [Status.IN_REVIEW],
+    }
+
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"), blank=True)
+    impact = models.TextField(_("impact"), blank=True)
+    analysis = models.TextField(_("analysis"), blank=True, help_text=_("What happened and why."))
+    resolution = models.TextField(_("resolution"), blank=True)
+    severity = models.CharField(_("severity"), max_length=4, choices=Severity.choices, default=Severity.SEV3)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    services = models.ManyToManyField(Service, blank=True, related_name="incidents", verbose_name=_("services"))
+    tags = models.ManyToManyField(Tag, blank=True, related_name="incidents", verbose_name=_("tags"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    detected_at = models.DateTimeField(_("detected at"), null=True, blank=True)
+    mitigated_at = models.DateTimeField(_("mitigated at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    # Derived from the milestones in save(); stored so they can be filtered and aggregated.
+    time_to_detect = models.DurationField(null=True, blank=True, editable=False)
+    time_to_mitigate = models.DurationField(null=True, blank=True, editable=False)
+    time_to_resolve = models.DurationField(null=True, blank=True, editable=False)
+    authors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="incidents")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "started_at"])]
+
+    def __str__(self):
+        return f"{self.reference} {self.title}" if self.pk else self.title
+
+    @property
+    def reference(self):
+        return f"{REFERENCE_PREFIX}{self.pk}" if self.pk else ""
+
+    def get_absolute_url(self):
+        try:
+            return reverse("incident-detail", args=[self.reference])
+        except NoReverseMatch:  # the browser UI is not mounted (e.g. an API-only deployment)
+            return reverse("admin:incidents_incident_change", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        known = []  # (field, value) of the milestones filled so far, in order
+        for field in self.MILESTONES:
+            value = getattr(self, field)
+            if value is None:
+                continue
+            for earlier_field, earlier in known:
+                if value < earlier:
+                    label = self._meta.get_field(earlier_field).verbose_name
+                    errors[field] = _("Must not be before %(earlier)s.") % {"earlier": label}
+                    break
+            known.append((field, value))
+        if errors:
+            raise ValidationError(errors)
+
+    def allowed_transitions(self):
+        return self.TRANSITIONS.get(self.status, [])
+
+    def _since_start(self, field):
+        value = getattr(self, field)
+        return value - self.started_at if value and self.started_at else None
+
+    def save(self, *args, **kwargs):
+        self.time_to_detect = self._since_start("detected_at")
+        self.time_to_mitigate = self._since_start("mitigated_at")
+        self.time_to_resolve = self._since_start("resolved_at")
+        if not self._state.adding:
+            self.version += 1
+        super().save(*args, **kwargs)
+
+    def github_references(self):
+        return GitHubReference.objects.filter(
+            models.Q(pk__in=self.links.values("github")) | models.Q(pk__in=self.action_items.values("github"))
+        )

@@ -1,0 +1,55 @@
+"""Labels shared between incidents: tags and affected services, created on first use."""
+
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+
+class LabelQuerySet(models.QuerySet):
+    def resolve(self, names):
+        """The labels with these names, created where missing; duplicates and blanks dropped, order kept."""
+        labels, seen = [], set()
+        for raw in names:
+            name = self.model.normalize(raw)
+            if not name or name.lower() in seen:
+                continue
+            seen.add(name.lower())
+            label = self.filter(name__iexact=name).first() or self.create(name=name)
+            labels.append(label)
+        return labels
+
+
+class Label(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+
+    objects = LabelQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @staticmethod
+    def normalize(name):
+        """Names are single-spaced and comma-free (the search index lists them comma-separated)."""
+        return " ".join(str(name).replace(",", " ").split())
+
+
+class Tag(Label):
+    """A short lower-case label such as ``dns`` or ``resource-exhaustion``."""
+
+    class Meta(Label.Meta):
+        constraints = [models.UniqueConstraint(Lower("name"), name="tag_name_unique_ci")]
+
+    @staticmethod
+    def normalize(name):
+        return Label.normalize(name).lower().replace(" ", "-")
+
+
+class Service(Label):
+    """An affected component (``nginx``, ``aws-node``), reused across incidents."""
+
+    class Meta(Label.Meta):
+        constraints = [models.UniqueConstraint(Lower("name"), name="service_name_unique_ci")]

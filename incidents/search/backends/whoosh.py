@@ -1,0 +1,341 @@
+"""The Whoosh backend. Every Whoosh call of the project is in this module and in whoosh_similar.
+
+One on-disk index under ``settings.SEARCH_INDEX_DIR``. Writes go through ``writer()``, which waits for
+the index lock instead of failing; reads use one searcher per thread, refreshed (cheaply, only when
+the index changed) before each use, because opening one costs tens of milliseconds on a large index.
+"""
+
+import datetime
+import html
+import logging
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import nh3
+from django.conf import settings
+from django.utils import timezone
+from whoosh import highlight, index, query, sorting
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.searching import Searcher
+
+from ..analysis import MixedAnalyzer
+
+log = logging.getLogger(__name__)
+
+ANALYZER = MixedAnalyzer()
+# Searched text fields and their boosts. ``text`` holds the summary and the body; one field for all the
+# long text keeps phrase matching (positions) to one pass per document.
+TEXT_FIELDS = {"title": 3.0, "labels": 2.0, "text": 1.0}
+FILTER_FIELDS = {"tag": "tags", "service": "services", "severity": "severity", "status": "status", "category": "categories",
+                 "github": "github"}
+LOCK_TIMEOUT_SECONDS = 60
+
+
+def make_schema():
+    return Schema(
+        id=ID(stored=True, unique=True),
+        reference=ID(stored=True),
+        title=TEXT(analyzer=ANALYZER, stored=True, field_boost=TEXT_FIELDS["title"]),
+        text=TEXT(analyzer=ANALYZER),
+        labels=TEXT(analyzer=ANALYZER, field_boost=TEXT_FIELDS["labels"]),
+        summary=STORED,
+        body=STORED,
+        tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
+        services=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
+        categories=KEYWORD(stored=True, commas=True, scorable=True),
+        github=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
+        github_display=STORED,
+        severity=ID(stored=True),
+        status=ID(stored=True),
+        authors=KEYWORD(commas=True),
+        started=DATETIME(stored=True),
+        year=NUMERIC(stored=True),
+        digest=STORED,
+    )
+
+
+# --- opening, writing, reading ---------------------------------------------------------------------
+
+_lock = threading.Lock()
+_indexes = {}
+_local = threading.local()
+
+
+def _directory():
+    return Path(settings.SEARCH_INDEX_DIR)
+
+
+def _open():
+    """The index, created when missing. A corrupt index raises; callers rebuild it."""
+    directory = _directory()
+    with _lock:
+        ix = _indexes.get(directory)
+        if ix is None:
+            directory.mkdir(parents=True, exist_ok=True)
+            if index.exists_in(directory):
+                ix = index.open_dir(directory)
+            else:
+                log.warning("search index: none at %s; creating an empty one", directory)
+                ix = index.create_in(directory, make_schema())
+            _indexes[directory] = ix
+        return ix
+
+
+def forget():
+    """Drop cached index and searcher handles (after the directory was replaced or removed)."""
+    with _lock:
+        _indexes.clear()
+    searcher = getattr(_local, "searcher", None)
+    if searcher is not None:
+        searcher.close()
+    _local.searcher = None
+
+
+def recreate():
+    """An empty index, replacing whatever is on disk."""
+    forget()
+    directory = _directory()
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True, exist_ok=True)
+    with _lock:
+        _indexes[directory] = index.create_in(directory, make_schema())
+        return _indexes[directory]
+
+
+def _fields(document):
+    values = dict(document)
+    values["text"] = f"{document['summary']}\n{document['body']}"
+    for name in ("tags", "services", "categories", "github", "authors"):
+        values[name] = ",".join(values[name])
+    values["github_display"] = document["github"]
+    if values["started"] is None:
+        del values["started"]
+    if values["year"] is None:
+        del values["year"]
+    return values
+
+
+def write(documents=(), remove_ids=()):
+    """Add or replace documents and remove ids, in one commit, waiting for the index lock."""
+    writer = _open().writer(timeout=LOCK_TIMEOUT_SECONDS)
+    try:
+        for pk in remove_ids:
+            writer.delete_by_term("id", str(pk))
+        for document in documents:
+            writer.update_document(**_fields(document))
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+
+
+def bulk_load(documents, procs=1, limitmb=256):
+    """Fill a freshly recreated index in one large commit (the fast path for rebuilds). With
+    ``procs`` > 1, documents are analysed in that many worker processes, each writing a segment."""
+    ix = recreate()
+    writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=True) if procs > 1 else ix.writer(limitmb=limitmb)
+    count = 0
+    try:
+        for document in documents:
+            writer.add_document(**_fields(document))
+            count += 1
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    return count
+
+
+def searcher() -> Searcher:
+    """This thread's searcher, reopened only if the index changed since its last use.
+
+    Not ``Searcher.refresh()``: in whoosh-reloaded 2.7.5 it reuses the old reader's segments, including
+    ones merged away since, so a refreshed searcher shows deleted documents and duplicates.
+    """
+    current = getattr(_local, "searcher", None)
+    if current is None or not current.up_to_date():
+        if current is not None:
+            current.close()
+        current = _open().searcher()
+    _local.searcher = current
+    return current
+
+
+def as_document(fields):
+    """Stored fields shaped like documents.document_for(): the comma-joined label fields as lists."""
+    lists = {name: [v for v in (fields.get(name) or "").split(",") if v] for name in ("tags", "services", "categories")}
+    return {**fields, **lists, "github": fields.get("github_display") or [],
+            "summary": fields.get("summary", ""), "body": fields.get("body", "")}
+
+
+def stored_document(pk):
+    """The indexed document of one incident; None if it is not indexed."""
+    fields = searcher().document(id=str(pk))
+    return None if fields is None else as_document(fields)
+
+
+def stored_documents():
+    """{id: stored fields} of everything in the index."""
+    return {fields["id"]: fields for fields in searcher().all_stored_fields()}
+
+
+# --- queries ----------------------------------------------------------------------------------------
+
+
+def _text_query(text):
+    """Query for one word or phrase in every text field: a term, or the phrase of its tokens."""
+    tokens = [token.text for token in ANALYZER(text, mode="query")]
+    if not tokens:
+        return None
+    per_field = []
+    for name, boost in TEXT_FIELDS.items():
+        if len(tokens) == 1:
+            per_field.append(query.Term(name, tokens[0], boost=boost))
+            if len(tokens[0]) == 1 and ord(tokens[0]) > 0x2FFF:  # a lone CJK character: also inside bigrams
+                per_field.append(query.Prefix(name, tokens[0], boost=boost))
+        else:
+            per_field.append(query.Phrase(name, tokens, boost=boost))
+    return query.Or(per_field)
+
+
+def _filter_query(name, value):
+    if name == "category":
+        return query.Term("categories", value)
+    return query.Term(FILTER_FIELDS[name], value.lower())
+
+
+def hidden_from(user):
+    """A mask query: unpublished incidents ``user`` may not see (None for editors, who see all).
+    A mask of the few unpublished incidents is cheaper than a filter of the many published ones."""
+    if user.has_perm("incidents.change_incident"):
+        return None
+    unpublished = query.Or([query.Term("status", "draft"), query.Term("status", "in_review")])
+    return query.AndNot(unpublished, query.Term("authors", str(user.pk)))
+
+
+def _as_naive_utc(moment):
+    return moment.astimezone(datetime.UTC).replace(tzinfo=None) if moment else None
+
+
+def _as_datetime(date):
+    """Midnight of ``date`` in the display time zone, as the naive UTC the index stores."""
+    midnight = timezone.make_aware(datetime.datetime.combine(date, datetime.time.min))
+    return midnight.astimezone(datetime.UTC).replace(tzinfo=None)
+
+
+@dataclass
+class Hit:
+    id: int
+    reference: str
+    title: str
+    score: float
+    snippet: str
+    tags: list
+
+
+@dataclass
+class Results:
+    count: int
+    fallback: bool
+    hits: list
+
+
+class MarkFormatter(highlight.HtmlFormatter):
+    """``<mark>`` around matches, overlapping CJK bigrams merged into one mark; text escaped."""
+
+    def __init__(self):
+        super().__init__(tagname="mark", between=" … ")
+
+    def format_fragment(self, fragment, replace=False):
+        text, output, index = fragment.text, [], fragment.startchar
+        spans = []
+        for token in sorted(fragment.matches, key=lambda t: t.startchar):
+            if spans and token.startchar <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], token.endchar)
+            else:
+                spans.append([token.startchar, token.endchar])
+        for start, end in spans:
+            if start > index:
+                output.append(self._text(text[index:start]))
+            output.append(f"<mark>{self._text(text[start:end])}</mark>")
+            index = end
+        output.append(self._text(text[index:fragment.endchar]))
+        return "".join(output)
+
+
+def _snippet(hit):
+    for name, source in (("text", hit.get("summary", "")), ("text", hit.get("body", "")), ("title", hit["title"])):
+        text = hit.highlights(name, text=source, top=2)
+        if text:
+            break
+    else:
+        text = html.escape((hit.get("summary") or hit.get("body") or "")[:200], quote=False)
+    return nh3.clean(text, tags={"mark"}, attributes={})
+
+
+def _hits(page):
+    page.results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
+    page.results.formatter = MarkFormatter()
+    return [
+        Hit(int(hit["id"]), hit["reference"], hit["title"], round(hit.score or 0.0, 4), _snippet(hit),
+            as_document(hit.fields())["tags"])
+        for hit in page
+    ]
+
+
+def search(parsed, user, *, page=1, page_size=20, tags=(), match_all_tags=True, any_of=None, started=(None, None)):
+    """Search with a ParsedQuery; every-word matching first, any-word matching when that finds nothing.
+
+    The list page's filters come as ``any_of`` ({filter name: values, one of which must match}) and
+    ``started`` (aware datetimes, from inclusive, to exclusive), besides the query's own filters.
+    """
+    conditions = []
+    for name, values in parsed.filters.items():
+        conditions.extend(_filter_query(name, value) for value in values)
+    for name, values in (any_of or {}).items():
+        if values:
+            conditions.append(query.Or([_filter_query(name, value) for value in values]))
+    if any(started):
+        conditions.append(query.DateRange("started", *(_as_naive_utc(moment) for moment in started), endexcl=True))
+    if tags:
+        tag_terms = [query.Term("tags", tag.lower()) for tag in tags]
+        conditions.append(query.And(tag_terms) if match_all_tags else query.Or(tag_terms))
+    if parsed.after or parsed.before:
+        conditions.append(query.DateRange(
+            "started", _as_datetime(parsed.after) if parsed.after else None,
+            _as_datetime(parsed.before) if parsed.before else None, endexcl=True,
+        ))
+    excluded = [q for q in (_text_query(text) for text in parsed.excluded) if q]
+    for name, values in parsed.excluded_filters.items():
+        excluded.extend(_filter_query(name, value) for value in values)
+    hidden = hidden_from(user)
+
+    text_queries = [q for q in (_text_query(text) for text in [*parsed.words, *parsed.phrases]) if q]
+
+    def run(text_query):
+        parts = [*([text_query] if text_query else []), *conditions]
+        positive = query.And(parts) if parts else query.Every()
+        if excluded:
+            positive = query.AndNot(positive, query.Or(excluded))
+        # optimize=False: the collector counts every match itself (exact totals without running the query twice)
+        return searcher().search_page(positive, max(1, page), pagelen=page_size, terms=True, optimize=False,
+                                      mask=hidden)
+
+    results = run(query.And(text_queries) if text_queries else None)
+    fallback = False
+    if results.total == 0 and len(text_queries) > 1:
+        results, fallback = run(query.Or(text_queries)), True
+    if page > results.pagecount and results.total:
+        return Results(results.total, fallback, [])
+    return Results(results.total, fallback, _hits(results))
+
+
+def facets(user):
+    """Counts of visible incidents per tag, service, severity, status, factor category and year."""
+    names = ["tags", "services", "severity", "status", "categories", "year"]
+    groups = {name: sorting.FieldFacet(name, allow_overlap=name in {"tags", "services", "categories"}) for name in names}
+    results = searcher().search(query.Every(), limit=None, groupedby=groups, mask=hidden_from(user))
+    return {name: {str(key): len(ids) for key, ids in results.groups(name).items()} for name in names}
+

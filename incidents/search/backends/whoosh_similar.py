@@ -1,0 +1,83 @@
+"""Similar incidents, scored straight from the Whoosh posting lists (see ``similar``)."""
+
+import heapq
+import math
+
+from whoosh.reading import TermNotFound
+
+from .whoosh import ANALYZER, as_document, hidden_from, searcher
+
+
+def _distinctive(s, field, values, share):
+    """The values that occur in at most ``share`` of the incidents: a label or word most incidents have
+    (a workflow tag like ``postmortem``, a word like ``ログ``) says nothing about likeness, and matching
+    it would score most of the index."""
+    ceiling = max(5, share * s.doc_count())
+    return [value for value in values if s.doc_frequency(field, value) <= ceiling]
+
+
+def _doc_ids(s, field, term):
+    try:
+        return s.reader().postings(field, term).all_ids()  # raw postings: no scorer needed
+    except TermNotFound:
+        return ()
+
+
+def _key_words(s, document, count=10, cjk_share=0.4):
+    """Distinctive words of the incident: its title's identifiers first, then the text's key terms.
+    CJK key terms are bigrams, and one long word yields many; at most ``cjk_share`` of them are kept
+    so that the identifiers (``aws-node``, ``pid_max``) are not crowded out."""
+    title = [token.text for token in ANALYZER(document["title"], mode="query") if token.text.isascii()]
+    text = "\n".join([document["title"], document["summary"], document["body"]])
+    ranked = title + [word for word, _ in s.key_terms_from_text("text", text, numterms=40, normalize=False)]
+    chosen, cjk = [], 0
+    for word in _distinctive(s, "text", list(dict.fromkeys(ranked)), 0.05):
+        if not word.isascii():
+            if cjk >= count * cjk_share:
+                continue
+            cjk += 1
+        if len(word) > 1:
+            chosen.append(word)
+        if len(chosen) == count:
+            break
+    return chosen
+
+
+def similar(document, user, limit=5):
+    """Incidents sharing GitHub references, distinctive tags, services or words with ``document``,
+    plus shared factor categories. Returns [(indexed document, score, matched words)].
+
+    Scored directly from the posting lists (weight × idf per shared feature) rather than through a
+    query matcher: a likeness query ORs dozens of terms, and Whoosh's pure-Python matchers spend most
+    of their time on that machinery, not on the few thousand postings involved.
+    """
+    s = searcher()
+    if s.doc_count() == 0:
+        return []
+    features = [("github", g.lower(), 10.0, None) for g in document["github"]]  # the same upstream bug
+    features += [("tags", t, 2.0, None) for t in _distinctive(s, "tags", [t.lower() for t in document["tags"]], 0.2)]
+    features += [("services", v, 1.5, None)
+                 for v in _distinctive(s, "services", [v.lower() for v in document["services"]], 0.2)]
+    for word in _key_words(s, document):
+        features += [("title", word, 1.5, word), ("text", word, 0.5, word)]
+    scores, matched = {}, {}
+    total = s.doc_count_all()
+    for name, term, weight, word in features:
+        gain = weight * (math.log((total + 1) / (s.doc_frequency(name, term) + 1)) + 1)  # idf, safe on tiny indexes
+        for docnum in _doc_ids(s, name, term):
+            scores[docnum] = scores.get(docnum, 0.0) + gain
+            if word:
+                matched.setdefault(docnum, set()).add(word)
+    excluded = set(s.document_numbers(id=document["id"]))
+    hidden = hidden_from(user)
+    if hidden is not None:
+        excluded |= set(s.docs_for_query(hidden))
+    candidates = heapq.nlargest(limit * 10, (d for d in scores if d not in excluded and not s.ixreader.is_deleted(d)),
+                                key=scores.get)
+    for category in document["categories"]:  # common by nature: only a bonus among the candidates
+        members = set(_doc_ids(s, "categories", category))
+        for docnum in candidates:
+            if docnum in members:
+                scores[docnum] += 2.0
+    best = heapq.nlargest(limit, candidates, key=scores.get)
+    return [(as_document(s.stored_fields(d)), round(scores[d], 4), sorted(matched.get(d, ()))) for d in best]

@@ -1,0 +1,79 @@
+"""File downloads: a meeting's pack or one incident, rendered in the request, or a meeting's pack prepared
+in the background (export jobs) with a page to wait on and a download."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language, gettext as _
+from django.views import View
+
+from incidents import export
+from incidents.actions.exports import request_export
+from incidents.models import ExportJob, Incident, Retrospective
+
+from .shortcuts import incident_or_404
+
+
+class RetrospectiveExportView(LoginRequiredMixin, View):
+    """The meeting's pack as a file; incidents the reader may not see are left out of it."""
+
+    def get(self, request, pk, fmt):
+        meeting = get_object_or_404(Retrospective, pk=pk)
+        try:
+            return export.export_meeting(meeting, request.user, fmt).response()
+        except export.UnknownFormat:
+            raise Http404(_("Unknown format.")) from None
+
+
+class IncidentExportView(LoginRequiredMixin, View):
+    def get(self, request, reference, fmt):
+        incident = incident_or_404(Incident.objects.visible_to(request.user), reference)
+        try:
+            return export.export_incident(incident, request.user, fmt).response()
+        except export.UnknownFormat:
+            raise Http404(_("Unknown format.")) from None
+
+
+class ExportRequestView(LoginRequiredMixin, View):
+    """Ask for a meeting's pack to be prepared in the background; then wait on the job's page."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        meeting = get_object_or_404(Retrospective, pk=pk)
+        try:
+            with transaction.atomic():  # in-process (no broker) the file is made when this commits
+                job = request_export(meeting, request.user, request.POST.get("format", "pdf"),
+                                              language=get_language())
+        except export.UnknownFormat:
+            raise Http404(_("Unknown format.")) from None
+        return redirect(job)
+
+
+class ExportJobMixin(LoginRequiredMixin):
+    def job(self):
+        """The job, only for the user who asked for it (or a superuser): anyone else gets a 404."""
+        jobs = ExportJob.objects.select_related("retrospective")
+        if not self.request.user.is_superuser:
+            jobs = jobs.filter(requested_by=self.request.user)
+        return get_object_or_404(jobs, pk=self.kwargs["pk"])
+
+
+class ExportJobView(ExportJobMixin, View):
+    """Waiting (the page reloads itself every 2 seconds), a download link, or the error and a retry."""
+
+    def get(self, request, pk):
+        return render(request, "retrospectives/export_job.html", {"job": self.job()})
+
+
+class ExportDownloadView(ExportJobMixin, View):
+    def get(self, request, pk):
+        job = self.job()
+        if job.status != ExportJob.Status.DONE:
+            raise Http404(_("The file is not ready."))
+        try:
+            handle = job.path.open("rb")
+        except FileNotFoundError:
+            raise Http404(_("The file is no longer kept: prepare it again.")) from None
+        return FileResponse(handle, as_attachment=True, filename=job.filename, content_type=export.FORMATS[job.format])

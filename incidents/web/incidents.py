@@ -1,0 +1,230 @@
+"""Browser pages for incidents: the list (filters and search), an incident, its workflow buttons, the
+create/edit page, and the recurring patterns. Thin views over the models, the shared FilterSet, search
+and incidents.actions."""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import DetailView, TemplateView
+
+from incidents import charts, patterns, search
+from incidents.actions.incidents import VersionConflict, save_incident
+from incidents.filters import IncidentFilter
+from incidents.forms import incident as forms
+from incidents.models import Incident, Lesson, Status
+
+from .shortcuts import incident_or_404
+
+
+class IncidentListView(LoginRequiredMixin, TemplateView):
+    """Newest first with the shared filters; with ``q``, full-text search results ranked instead."""
+
+    template_name = "incidents/incident_list.html"
+    page_size = 25
+
+    def get_context_data(self, **kwargs):
+        visible = Incident.objects.visible_to(self.request.user)
+        filterset = IncidentFilter(self.request.GET, queryset=visible.newest_first())
+        query = self.request.GET.get("q", "").strip()[:500]
+        page_number = self.request.GET.get("page", "1")
+        page_number = int(page_number) if page_number.isdigit() and int(page_number) > 0 else 1
+        filters_active = any(value for key, value in self.request.GET.items() if key not in ("q", "page"))
+        context = {"filter": filterset, "query": query, "filters_active": filters_active}
+        if query and filterset.is_valid():
+            results = search.search(query, self.request.user, page=page_number, page_size=self.page_size,
+                                    **self.search_filters(filterset.form.cleaned_data))
+            incidents = {i.pk: i for i in visible.filter(pk__in=[h.id for h in results.hits]).prefetch_related("tags")}
+            rows = [(incidents[hit.id], hit) for hit in results.hits if hit.id in incidents]
+            paginator = Paginator(range(results.count), self.page_size)
+            context.update(rows=rows, fallback=results.fallback, count=results.count,
+                           page=paginator.get_page(page_number))
+        else:
+            queryset = filterset.qs if filterset.is_valid() else visible.none()
+            page = Paginator(queryset.prefetch_related("tags"), self.page_size).get_page(page_number)
+            context.update(rows=[(incident, None) for incident in page], count=page.paginator.count, page=page)
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        context["params"] = params.urlencode()
+        return super().get_context_data(**context, **kwargs)
+
+
+    @staticmethod
+    def search_filters(cleaned):
+        """The shared FilterSet's values as search arguments, so a search honours every filter shown."""
+        github = cleaned.get("github")
+        return {
+            "tags": cleaned.get("tag") or [],
+            "match_all_tags": cleaned.get("tag_mode") != "any",
+            "any_of": {
+                "status": [cleaned["status"]] if cleaned.get("status") else [],
+                "severity": [cleaned["severity"]] if cleaned.get("severity") else [],
+                "service": cleaned.get("service") or [],
+                "category": [cleaned["category"]] if cleaned.get("category") else [],
+                "github": [github.short] if github else [],
+            },
+            "started": (cleaned.get("started_after"), cleaned.get("started_before")),
+        }
+
+
+class IncidentDetailView(LoginRequiredMixin, DetailView):
+    template_name = "incidents/incident_detail.html"
+    context_object_name = "incident"
+
+    def get_object(self, queryset=None):
+        return incident_or_404(Incident.objects.visible_to(self.request.user).for_document(), self.kwargs["reference"])
+
+    def get_context_data(self, **kwargs):
+        incident = self.object
+        lessons = list(incident.lessons.all())
+        return super().get_context_data(
+            graph=charts.factor_graph(incident.factors.all()),
+            lesson_groups=[(label, [lesson for lesson in lessons if lesson.kind == kind])
+                           for kind, label in Lesson.Kind.choices],
+            similar=search.similar(incident, self.request.user),
+            transitions=[(status, Status(status).label) for status in incident.allowed_transitions()]
+            if self.request.user.has_perm("incidents.change_incident") else [],
+            today=timezone.localdate(),
+            **kwargs,
+        )
+
+
+class IncidentStatusView(PermissionRequiredMixin, View):
+    """Move an incident along the review workflow (editors only); the buttons show the allowed steps."""
+
+    permission_required = "incidents.change_incident"
+    http_method_names = ["post"]
+
+    def post(self, request, reference):
+        with transaction.atomic():
+            incident = incident_or_404(Incident.objects.select_for_update(), reference)
+            target = request.POST.get("status")
+            if target not in incident.allowed_transitions():
+                messages.error(request, _("That status change is not allowed from here."))
+            else:
+                incident.status = target
+                incident.save()
+                messages.success(request, _("Status changed to %(status)s.") % {"status": Status(target).label})
+        return redirect(incident.get_absolute_url())
+
+
+class IncidentEditView(PermissionRequiredMixin, View):
+    """Create (no reference in the URL) or edit an incident with all its rows on one page.
+
+    Buttons other than Save (add a row, preview the Markdown, turn a pasted log into timeline rows)
+    re-show the page with what was typed and store nothing. Save goes through actions' save_incident,
+    which refuses a copy someone else has saved over since the page was opened.
+    """
+
+    permission_required = ("incidents.add_incident", "incidents.change_incident")
+    template_name = "incidents/incident_form.html"
+
+    def get_incident(self):
+        if "reference" not in self.kwargs:
+            return Incident()
+        return incident_or_404(Incident.objects.visible_to(self.request.user), self.kwargs["reference"])
+
+    def get(self, request, reference=None):
+        incident = self.get_incident()
+        rows = forms.initial_rows(incident)
+        formsets = {key: formset(prefix=prefix, initial=rows[key]) for key, prefix, formset, _title in forms.SECTIONS}
+        return self.render(incident, forms.IncidentForm(instance=incident), formsets, forms.LogPasteForm(prefix="log"))
+
+    def post(self, request, reference=None):
+        incident = self.get_incident()
+        data = request.POST.copy()
+        action = data.get("action", "save")
+        log_form = forms.LogPasteForm(data if action == "parse_log" else None, prefix="log")
+        parsed = None
+        if action == "parse_log" and log_form.is_valid():
+            parsed = log_form.parse()
+            self.append_rows(data, "timeline", [forms.timeline_row(event) for event in parsed.events])
+            # the box keeps only what could not be read, so nothing is lost and nothing is added twice
+            log_form = forms.LogPasteForm(prefix="log", initial={"log": "\n".join(parsed.leftover),
+                                                                 **{k: log_form.cleaned_data[k] for k in ("date", "zone")}})
+        elif action.startswith("add:"):
+            self.append_rows(data, action.removeprefix("add:"), [{}])
+        form = forms.IncidentForm(data, instance=incident)
+        formsets = {key: formset(data, prefix=prefix) for key, prefix, formset, _title in forms.SECTIONS}
+        if action != "save":
+            return self.render(incident, form, formsets, log_form, show_errors=False, parsed=parsed,
+                               preview=action == "preview")
+        if not (form.is_valid() and all(formset.is_valid() for formset in formsets.values())):
+            return self.render(incident, form, formsets, log_form, invalid=True)
+        document = form.document() | {key: formset.rows() for key, formset in formsets.items()}
+        if incident.pk is None:
+            document["authors"] = [request.user]
+        try:
+            save_incident(incident, document, expected_version=form.cleaned_data["version"] if incident.pk else None)
+        except VersionConflict as conflict:
+            return self.conflict(incident.pk, data, formsets, log_form, conflict.current_version)
+        messages.success(request, _("Saved %(reference)s.") % {"reference": incident.reference})
+        return redirect(incident.get_absolute_url())
+
+    @staticmethod
+    def append_rows(data, key, rows):
+        """Add rows to a bound formset's data (``key`` a document key such as ``timeline``)."""
+        prefix = next((prefix for name, prefix, *_rest in forms.SECTIONS if name == key), None)
+        if prefix is None:
+            return
+        total = data.get(f"{prefix}-TOTAL_FORMS", "0")
+        total = int(total) if total.isdigit() else 0
+        for offset, row in enumerate(rows):
+            for field, value in row.items():
+                data[f"{prefix}-{total + offset}-{field}"] = value
+        data[f"{prefix}-TOTAL_FORMS"] = str(total + len(rows))
+
+    def conflict(self, pk, data, formsets, log_form, current_version):
+        """Someone saved since this copy was opened: show what differs, keep every word typed, store nothing."""
+        current = Incident.objects.get(pk=pk)
+        theirs = {name: getattr(current, name) for name in forms.IncidentForm.Meta.fields} | {
+            "tags": [tag.name for tag in current.tags.all()],
+            "services": [service.name for service in current.services.all()],
+        }
+        data["version"] = str(current_version)  # saving again from this page is a deliberate overwrite
+        form = forms.IncidentForm(data, instance=current)
+        form.is_valid()
+        differences = [(form[name].label, _shown(value)) for name, value in theirs.items()
+                       if _shown(value) != _shown(form.cleaned_data.get(name))]
+        return self.render(current, form, formsets, log_form, status=409,
+                           conflict={"version": current_version, "differences": differences})
+
+    def render(self, incident, form, formsets, log_form, *, show_errors=True, status=200, **extra):
+        sections = [(key, title, formsets[key]) for key, _prefix, _formset, title in forms.SECTIONS]
+        context = {"incident": incident, "form": form, "sections": sections, "log_form": log_form,
+                   "show_errors": show_errors, "time_zone": timezone.get_current_timezone_name(),
+                   "common_time_zones": forms.COMMON_TIME_ZONES, **extra}
+        return render(self.request, self.template_name, context, status=status)
+
+
+def _shown(value):
+    """A field value as a person compares it: local time to the second, lists joined, line ends unified."""
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    return "" if value is None else str(value).replace("\r\n", "\n").strip()
+
+
+class PatternsView(LoginRequiredMixin, TemplateView):
+    template_name = "incidents/patterns.html"
+
+    def get_context_data(self, **kwargs):
+        found = patterns.patterns(Incident.objects.visible_to(self.request.user))
+        sections = [
+            ("tags", _("Tags"), found.tags),
+            ("services", _("Services"), found.services),
+            ("categories", _("Factor categories"), found.categories),
+        ]
+        return super().get_context_data(
+            patterns=found,
+            sections=[{"key": key, "title": title, "rows": rows, "chart": charts.heatmap(rows, found.quarters)}
+                      for key, title, rows in sections],
+            **kwargs,
+        )

@@ -1,0 +1,132 @@
+"""Browser pages for retrospective meetings: list, create, edit, and the meeting itself (agenda, notes,
+decisions, close). Thin views over the models; the downloads are in web.exports."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _, ngettext
+from django.views import View
+from django.views.generic import CreateView, DetailView, ListView, UpdateView
+
+from incidents import export
+from incidents.forms.retrospective import AgendaAddForm, AgendaNotesForm, CloseForm, RetrospectiveForm
+from incidents.models import AgendaItem, Incident, Retrospective
+
+
+class RetrospectiveListView(LoginRequiredMixin, ListView):
+    template_name = "retrospectives/list.html"
+    context_object_name = "meetings"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return Retrospective.objects.newest_first()
+
+
+class SelectionMixin:
+    """After a save, incidents matching the saved selection are appended to the agenda."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        added = self.object.add_to_agenda(self.object.apply_selection())
+        if added:
+            messages.success(self.request, ngettext("%(n)d incident added to the agenda.",
+                                                    "%(n)d incidents added to the agenda.", len(added)) % {"n": len(added)})
+        return response
+
+
+class RetrospectiveCreateView(PermissionRequiredMixin, SelectionMixin, CreateView):
+    permission_required = "incidents.add_retrospective"
+    template_name = "retrospectives/form.html"
+    form_class = RetrospectiveForm
+
+
+class RetrospectiveUpdateView(PermissionRequiredMixin, SelectionMixin, UpdateView):
+    permission_required = "incidents.change_retrospective"
+    template_name = "retrospectives/form.html"
+    form_class = RetrospectiveForm
+    model = Retrospective
+
+
+class RetrospectiveDetailView(LoginRequiredMixin, DetailView):
+    """The meeting: its agenda as the reader may see it, and for editors the forms that change it."""
+
+    template_name = "retrospectives/detail.html"
+    context_object_name = "meeting"
+    model = Retrospective
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        visible = Incident.objects.visible_to(user)
+        items = list(self.object.agenda.filter(incident__in=visible).select_related("incident"))
+        can_edit = user.has_perm("incidents.change_retrospective")
+        rows = [{"item": item, "form": AgendaNotesForm(instance=item, prefix=f"item-{item.pk}") if can_edit else None}
+                for item in items]
+        return super().get_context_data(
+            rows=rows, hidden=self.object.agenda.count() - len(items), can_edit=can_edit,
+            can_close=can_edit and user.has_perm("incidents.change_incident"),
+            add_form=AgendaAddForm(user=user), close_form=CloseForm(), formats=export.PACK_FORMATS, **kwargs)
+
+
+class MeetingPostView(PermissionRequiredMixin, View):
+    permission_required = "incidents.change_retrospective"
+    http_method_names = ["post"]
+
+    def meeting(self):
+        return get_object_or_404(Retrospective, pk=self.kwargs["pk"])
+
+
+class AgendaView(MeetingPostView):
+    """Add an incident by reference, add the saved selection's matches, remove or move an item."""
+
+    def post(self, request, pk):
+        meeting = self.meeting()
+        action = request.POST.get("action")
+        with transaction.atomic():
+            if action == "add":
+                form = AgendaAddForm(request.POST, user=request.user)
+                if form.is_valid():
+                    if not meeting.add_to_agenda([form.cleaned_data["reference"]]):
+                        messages.info(request, _("That incident is already on the agenda."))
+                else:
+                    messages.error(request, " ".join(form.errors["reference"]))
+            elif action == "select":
+                added = meeting.add_to_agenda(meeting.apply_selection())
+                messages.success(request, ngettext("%(n)d incident added to the agenda.",
+                                                   "%(n)d incidents added to the agenda.", len(added)) % {"n": len(added)})
+            elif action in ("up", "down", "remove"):
+                item_id = request.POST.get("item", "")
+                item = get_object_or_404(AgendaItem, pk=int(item_id) if item_id.isdigit() else 0, retrospective=meeting)
+                if action == "remove":
+                    item.delete()
+                    meeting.renumber(list(meeting.agenda.all()))
+                else:
+                    meeting.move(item, -1 if action == "up" else 1)
+            else:
+                messages.error(request, _("Unknown agenda change."))
+        return redirect(meeting)
+
+
+class AgendaNotesView(MeetingPostView):
+    def post(self, request, pk, item):
+        meeting = self.meeting()
+        agenda_item = get_object_or_404(AgendaItem, pk=item, retrospective=meeting)
+        form = AgendaNotesForm(request.POST, instance=agenda_item, prefix=f"item-{agenda_item.pk}")
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Notes saved for %(reference)s.") % {"reference": agenda_item.incident.reference})
+        else:
+            messages.error(request, _("The notes could not be saved."))
+        return redirect(f"{meeting.get_absolute_url()}#item-{agenda_item.pk}")
+
+
+class RetrospectiveCloseView(MeetingPostView):
+    permission_required = ("incidents.change_retrospective", "incidents.change_incident")
+
+    def post(self, request, pk):
+        meeting = self.meeting()
+        form = CloseForm(request.POST)
+        published = meeting.close(publish=form.is_valid() and form.cleaned_data["publish"])
+        messages.success(request, _("Meeting closed.") + " " + ngettext(
+            "%(n)d incident published.", "%(n)d incidents published.", len(published)) % {"n": len(published)})
+        return redirect(meeting)

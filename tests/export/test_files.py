@@ -1,0 +1,87 @@
+"""Export files: self-contained HTML, PDF text (with Japanese from the demo data), one write-up in the
+order of the SRE template, and unknown formats refused."""
+
+import re
+
+import pytest
+
+from incidents import export
+from incidents.export import pack
+from incidents.export.html import pack_html
+from incidents.models import Incident
+from tests.export.helpers import pdf_text
+from tests.factories import UserFactory
+
+
+def resource_urls(html):
+    """URLs a browser would fetch to show the page: src= of embedding elements, <link href>, url() and
+    @import. Links (<a href>) are not resources: the pack keeps those to GitHub and to the incident's links."""
+    embedding = r"img|script|iframe|source|video|audio|embed|object|input|track"
+    return [
+        *re.findall(rf"<(?:{embedding})\b[^>]*\b(?:src|data|poster)\s*=\s*[\"']?([^\"'\s>]+)", html, re.I),
+        *re.findall(r"<(?:link|image|use)\b[^>]*\bhref\s*=\s*[\"']?([^\"'\s>]+)", html, re.I),
+        *re.findall(r"url\(\s*[\"']?([^\"')]+)", html, re.I),
+        *re.findall(r"@import\s+(?:url\()?[\"']?([^\"');]+)", html, re.I),
+    ]
+
+
+@pytest.mark.django_db
+def test_html_pack_is_self_contained(demo_meeting):
+    html = pack_html(pack.meeting_pack(demo_meeting, UserFactory(role="editor")))
+    assert "<script" not in html.lower()
+    assert [url for url in resource_urls(html) if not url.startswith("#")] == []  # marker-end="url(#arrow-5)" is local
+    assert resource_urls('<img src="https://x/a.png"><link href="http://x/s.css"><p style="background: url(http://x)">') == [
+        "https://x/a.png", "http://x/s.css", "http://x"]  # the check itself finds resources
+    assert "@media print" in html and "@page" in html
+    assert html.count("<svg") == sum(1 for item in demo_meeting.agenda.all() if item.incident.factors.exists())
+    assert "ゾンビプロセス" in html  # the text is there, not an image of it
+
+
+@pytest.mark.django_db
+def test_pdf_pack_has_japanese_text_and_the_overdue_marker(demo_meeting, tmp_path):
+    file = export.export_meeting(demo_meeting, UserFactory(role="editor"), "pdf")
+    assert file.content.startswith(b"%PDF-") and file.content_type == "application/pdf"
+    text = pdf_text(file.content, tmp_path)
+    assert "ポストモーテム定例" in text
+    for words in ["ゾンビプロセス", "名前解決", "ブリッジネットワーク", "Open action items by owner", "No owner"]:
+        assert words in text, words
+    assert "overdue" in text  # INC pid alert due 2022-09-30 is still open
+
+
+@pytest.mark.django_db
+def test_pdf_in_japanese(demo_meeting, tmp_path):
+    from django.utils import translation
+
+    with translation.override("ja"):
+        file = export.export_meeting(demo_meeting, UserFactory(role="editor"), "pdf")
+    text = pdf_text(file.content, tmp_path)
+    assert "ゾンビプロセス" in text and "期限切れ" in text
+
+
+@pytest.mark.django_db
+def test_single_incident_in_the_order_of_the_template(demo, tmp_path):
+    eks = Incident.objects.get(title__contains="pid_max")
+    editor = UserFactory(role="editor")
+    file = export.export_incident(eks, editor, "md")
+    markdown = file.content.decode()
+    assert file.filename == f"{eks.reference}.md" and file.content_type == "text/markdown; charset=utf-8"
+    headings = re.findall(r"^## (.+)$", markdown, re.M)
+    assert headings == ["Summary", "Impact", "Timeline", "Contributing factors", "Analysis", "Resolution",
+                        "Lessons learned", "Action items", "Links"]
+    assert markdown.startswith(f"# {eks.reference} datadog-agent のゾンビプロセスで pid_max が枯渇")
+    assert "2022-09-30 **overdue**" in markdown
+    assert "[DataDog/datadog-agent#12997](https://github.com/DataDog/datadog-agent/issues/12997)" in markdown
+    pdf = export.export_incident(eks, editor, "pdf")
+    assert pdf.filename == f"{eks.reference}.pdf"
+    text = pdf_text(pdf.content, tmp_path)
+    assert "ゾンビプロセス" in text and "overdue" in text
+    assert text.index("Summary") < text.index("Timeline") < text.index("Lessons learned") < text.index("Links")
+
+
+@pytest.mark.django_db
+def test_unknown_formats_are_refused(demo_meeting):
+    editor = UserFactory(role="editor")
+    with pytest.raises(export.UnknownFormat, match="use one of md, html, pdf"):
+        export.export_meeting(demo_meeting, editor, "docx")
+    with pytest.raises(export.UnknownFormat, match="use one of md, pdf"):
+        export.export_incident(demo_meeting.agenda.first().incident, editor, "html")

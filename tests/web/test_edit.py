@@ -1,0 +1,301 @@
+"""Writing incidents in the browser: the create/edit page with its rows, validation, the stale-save
+conflict, the log paste, and who may open which page."""
+
+import datetime
+import re
+
+import pytest
+from django.core.management import call_command
+from django.http import QueryDict
+from django.utils import timezone
+
+from incidents.actions.incidents import save_incident
+from incidents.models import Incident
+from tests.factories import ActionItemFactory, FactorFactory, IncidentFactory, TimelineEventFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TOKYO = datetime.timezone(datetime.timedelta(hours=9))
+
+
+@pytest.fixture
+def editor(client):
+    user = UserFactory(username="editor", role="editor")
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def page_data(response):
+    """The POST data a browser would send back for the edit page as rendered (every field as shown)."""
+    data = QueryDict(mutable=True)
+    forms = [response.context["form"]]
+    for _key, _title, formset in response.context["sections"]:
+        forms.append(formset.management_form)
+        forms.extend(formset.forms)
+    for form in forms:
+        for field in form:
+            value = field.value()
+            if field.widget_type == "checkbox":
+                if value:
+                    data[field.html_name] = "on"
+            elif isinstance(value, (list, tuple)):
+                data.setlist(field.html_name, [str(v) for v in value])
+            else:
+                data[field.html_name] = field.field.widget.format_value(value) or ""
+    return data
+
+
+def rows(prefix, *rows):
+    """Formset data for ``rows`` (dicts of field values) under ``prefix``."""
+    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": "0"}
+    for index, row in enumerate(rows):
+        data.update({f"{prefix}-{index}-{name}": value for name, value in row.items()})
+    return data
+
+
+def new_incident(**overrides):
+    data = {
+        "title": "aardvark-dns が応答せずコンテナ間の名前解決に失敗",
+        "severity": "sev2",
+        "started_at": "2023-06-22T11:46:00",
+        "detected_at": "2023-06-22T11:50:00",
+        "resolved_at": "2023-06-22T13:05:00",
+        "summary": "Podman のネットワークで **名前解決** が止まった。",
+        "tags": "dns, Resource Exhaustion",
+        "services": "aardvark-dns, podman",
+        "action": "save",
+        **rows("timeline",
+               {"occurred_at": "2023-06-22T11:46:26", "kind": "trigger", "description": "connect() failed"},
+               {"occurred_at": "2023-06-22T11:50:00", "kind": "detection", "description": "アラート"}),
+        **rows("factors",
+               {"category": "resource-exhaustion", "description": "ゾンビプロセスが溜まった", "leads_to": "1"},
+               {"category": "dependency", "description": "aardvark-dns が落ちた"}),
+        **rows("lessons", {"kind": "went_well", "text": "ログがすぐ見つかった"}),
+        **rows("actions", {"title": "pid の監視を追加", "kind": "detect", "status": "open", "owner": "sre",
+                           "due_date": "2023-07-31", "url": "containers/podman#18946"}),
+        **rows("links", {"url": "https://example.com/chat-log", "relation": "related", "title": "chat"}),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_editor_creates_an_incident_with_all_its_rows(editor):
+    response = editor.post("/incidents/new/", new_incident())
+    incident = Incident.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/incidents/{incident.reference}/"
+    assert incident.status == "draft" and list(incident.authors.all()) == [editor.user]
+    assert incident.started_at == datetime.datetime(2023, 6, 22, 11, 46, tzinfo=TOKYO)  # typed in the page's zone
+    assert [t.name for t in incident.tags.all()] == ["dns", "resource-exhaustion"]
+    assert [e.kind for e in incident.timeline.all()] == ["trigger", "detection"]
+    zombies, aardvark = incident.factors.all()
+    assert list(zombies.leads_to.all()) == [aardvark]
+    assert incident.lessons.get().kind == "went_well"
+    item = incident.action_items.get()
+    assert item.github.short == "containers/podman#18946" and item.due_date == datetime.date(2023, 7, 31)
+    assert incident.links.get().url == "https://example.com/chat-log"
+    detail = editor.get(response["Location"]).content.decode()
+    assert "ゾンビプロセスが溜まった" in detail and "<strong>名前解決</strong>" in detail
+
+
+def test_the_page_has_a_label_for_every_field(editor):
+    incident = IncidentFactory()
+    FactorFactory(incident=incident), FactorFactory(incident=incident), TimelineEventFactory(incident=incident)
+    ActionItemFactory(incident=incident)
+    page = editor.get(f"/incidents/{incident.reference}/edit/").content.decode()
+    fields = re.findall(r'<(?:input|select|textarea)[^>]*>', page)
+    ids = {re.search(r'\bid="([^"]+)"', tag)[1] for tag in fields if 'type="hidden"' not in tag and "tabindex" not in tag}
+    labelled = set(re.findall(r'<label for="([^"]+)"', page))
+    assert ids and ids <= labelled, ids - labelled
+
+
+@pytest.mark.parametrize("overrides, field, message", [
+    ({"title": ""}, "title", "This field is required."),
+    ({"detected_at": "2023-06-22T11:00:00"}, "detected_at", "Must not be before started at."),
+    ({"started_at": "yesterday"}, "started_at", "Enter a valid date/time."),
+    ({"actions-0-url": "javascript:alert(1)"}, "url", "Enter an http(s) URL or OWNER/REPO#N."),
+    ({"timeline-1-occurred_at": ""}, "occurred_at", "This field is required."),
+    ({"factors-1-leads_to": "0"}, None, "These causes form a cycle: F1 → F2 → F1."),
+    ({"tags": "x" * 101}, "tags", "is longer than 100 characters."),
+])
+def test_bad_input_is_shown_next_to_its_field_and_nothing_is_stored(editor, overrides, field, message):
+    response = editor.post("/incidents/new/", new_incident(**overrides))
+    page = response.content.decode()
+    assert response.status_code == 200 and Incident.objects.count() == 0
+    assert "Nothing was saved" in page and message in page.replace("&#x27;", "'")
+    assert "aardvark-dns が応答せずコンテナ間の名前解決に失敗" in page or field == "title"  # what was typed is kept
+
+
+def test_editing_without_changes_keeps_every_row(editor):
+    incident = IncidentFactory(title="EKS ノードが NotReady")
+    TimelineEventFactory(incident=incident, description="kubelet stopped posting status")
+    cause, effect = FactorFactory(incident=incident, description="pid_max"), FactorFactory(incident=incident, description="aws-node")
+    cause.set_leads_to([effect])
+    ActionItemFactory(incident=incident, title="pid alert", due_date=datetime.date(2023, 7, 1))
+    response = editor.get(f"/incidents/{incident.reference}/edit/")
+    assert response.status_code == 200
+    editor.post(f"/incidents/{incident.reference}/edit/", page_data(response))
+    incident.refresh_from_db()
+    assert incident.version == 2 and incident.title == "EKS ノードが NotReady"
+    assert incident.timeline.get().description == "kubelet stopped posting status"
+    first, second = incident.factors.all()
+    assert (first.description, second.description) == ("pid_max", "aws-node") and list(first.leads_to.all()) == [second]
+    assert incident.action_items.get().due_date == datetime.date(2023, 7, 1)
+
+
+def test_rows_can_be_removed(editor):
+    incident = IncidentFactory()
+    TimelineEventFactory(incident=incident, description="keep")
+    TimelineEventFactory(incident=incident, description="drop")
+    data = page_data(editor.get(f"/incidents/{incident.reference}/edit/"))
+    data["timeline-1-DELETE"] = "on"
+    editor.post(f"/incidents/{incident.reference}/edit/", data)
+    assert [e.description for e in incident.timeline.all()] == ["keep"]
+
+
+def test_a_stale_save_shows_the_conflict_keeps_the_text_and_overwrites_only_when_asked(editor, django_capture_on_commit_callbacks):
+    incident = IncidentFactory(title="original", summary="original summary")
+    url = f"/incidents/{incident.reference}/edit/"
+    mine = page_data(editor.get(url))
+    save_incident(incident, {"summary": "their careful analysis"})  # someone else saves meanwhile
+    mine["summary"] = "my new summary\n\n`kubectl get nodes`"
+    response = editor.post(url, mine)
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert "Someone else saved this incident" in page
+    assert "my new summary" in page and "their careful analysis" in page
+    incident.refresh_from_db()
+    assert incident.summary == "their careful analysis"
+    # the page now carries the current version: saving it again is a deliberate overwrite
+    again = page_data(response)
+    assert again["summary"].startswith("my new summary")
+    assert editor.post(url, again).status_code == 302
+    incident.refresh_from_db()
+    assert incident.summary.startswith("my new summary")
+
+
+def test_a_pasted_log_becomes_timeline_rows_for_review_before_saving(editor):
+    data = new_incident(**rows("timeline"))
+    data.update({
+        "action": "parse_log",
+        "log-log": "note before anything\n"
+                   "2023/06/22 02:46:26 [error] 1234#0: *5 connect() failed (111: Connection refused)\n"
+                   "    while connecting to upstream\n"
+                   "10.0.0.1 - - [22/Jun/2023:02:46:32 +0000] \"GET /healthz HTTP/1.1\" 502 157\n",
+        "log-date": "2023-06-22",
+        "log-zone": "UTC",
+    })
+    response = editor.post("/incidents/new/", data)
+    page = response.content.decode()
+    assert response.status_code == 200 and Incident.objects.count() == 0  # nothing stored yet
+    assert "2 events were added to the timeline below, shown in Asia/Tokyo" in page
+    assert "2023-06-22T02:46:26+00:00" in page
+    timeline = response.context["sections"][0][2].data
+    assert timeline["timeline-TOTAL_FORMS"] == "2"
+    assert timeline["timeline-0-occurred_at"] == "2023-06-22T11:46:26"  # 02:46 UTC is 11:46 in Tokyo
+    assert "while connecting to upstream" in timeline["timeline-0-description"]
+    assert response.context["log_form"]["log"].value() == "note before anything"  # unread lines stay in the box
+
+    saved = page_data(response)
+    saved["action"] = "save"
+    assert editor.post("/incidents/new/", saved).status_code == 302
+    events = Incident.objects.get().timeline.all()
+    assert [e.occurred_at for e in events] == [
+        datetime.datetime(2023, 6, 22, 2, 46, 26, tzinfo=datetime.UTC),
+        datetime.datetime(2023, 6, 22, 2, 46, 32, tzinfo=datetime.UTC),
+    ]
+    assert [e.source for e in events] == ["nginx error log", "access log"]
+
+
+def test_a_bad_time_zone_for_the_log_is_a_form_error(editor):
+    response = editor.post("/incidents/new/", new_incident(**{"action": "parse_log", "log-log": "02:46 x",
+                                                             "log-date": "2023-06-22", "log-zone": "Mars/Olympus"}))
+    assert "“Mars/Olympus” is not a time zone name" in response.content.decode()
+
+
+def test_adding_a_row_and_previewing_store_nothing_and_show_no_errors(editor):
+    data = new_incident(title="", summary="<script>alert(1)</script> **bold**", action="add:factors")
+    response = editor.post("/incidents/new/", data)
+    page = response.content.decode()
+    assert Incident.objects.count() == 0
+    assert response.context["sections"][1][2].total_form_count() == 3
+    assert "This field is required" not in page
+    response = editor.post("/incidents/new/", new_incident(summary="<script>alert(1)</script> **bold**", action="preview"))
+    page = response.content.decode()
+    assert "<strong>bold</strong>" in page and "<script>alert" not in page and Incident.objects.count() == 0
+
+
+# --- who may open which page -------------------------------------------------------------------------
+
+PAGES = ["list", "detail", "draft", "create", "edit", "edit-draft", "status", "patterns"]
+ROLES = ["anonymous", "viewer", "author", "editor", "admin"]
+EXPECTED = {
+    # page: status for anonymous, viewer, viewer who wrote the draft, editor, admin
+    "list": (302, 200, 200, 200, 200),
+    "detail": (302, 200, 200, 200, 200),
+    "draft": (302, 404, 200, 200, 200),
+    "create": (302, 403, 403, 200, 200),
+    "edit": (302, 403, 403, 200, 200),
+    "edit-draft": (302, 403, 403, 200, 200),
+    "status": (302, 403, 403, 302, 302),
+    "patterns": (302, 200, 200, 200, 200),
+}
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("role", ROLES)
+def test_permissions_for_each_role_and_page(client, role, page):
+    author = UserFactory(username="author", role="viewer")
+    published = IncidentFactory(status="published")
+    draft = IncidentFactory(status="draft")
+    draft.authors.add(author)
+    if role == "author":
+        client.force_login(author)
+    elif role != "anonymous":
+        client.force_login(UserFactory(username=role, role=role))
+    urls = {
+        "list": ("get", "/incidents/"),
+        "detail": ("get", f"/incidents/{published.reference}/"),
+        "draft": ("get", f"/incidents/{draft.reference}/"),
+        "create": ("get", "/incidents/new/"),
+        "edit": ("get", f"/incidents/{published.reference}/edit/"),
+        "edit-draft": ("get", f"/incidents/{draft.reference}/edit/"),
+        "status": ("post", f"/incidents/{draft.reference}/status/"),
+        "patterns": ("get", "/patterns/"),
+    }
+    method, url = urls[page]
+    response = getattr(client, method)(url, {"status": "in_review"} if method == "post" else None)
+    assert response.status_code == EXPECTED[page][ROLES.index(role)]
+    if response.status_code == 302 and role == "anonymous":
+        assert response["Location"].startswith("/accounts/login/")
+
+
+def test_viewers_cannot_post_an_edit(client):
+    incident = IncidentFactory(title="unchanged")
+    client.force_login(UserFactory(username="v", role="viewer"))
+    assert client.post(f"/incidents/{incident.reference}/edit/", {"title": "changed"}).status_code == 403
+    incident.refresh_from_db()
+    assert incident.title == "unchanged"
+
+
+def test_demo_incident_edited_and_republished_in_japanese(editor, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo")
+    incident = Incident.objects.filter(status="published").first()
+    url = f"/incidents/{incident.reference}/edit/"
+    page = editor.get(url, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "保存" in page
+    data = page_data(editor.get(url, HTTP_ACCEPT_LANGUAGE="ja"))
+    data["title"] = incident.title + "（改訂）"
+    assert editor.post(url, data, HTTP_ACCEPT_LANGUAGE="ja").status_code == 302
+    editor.post(f"/incidents/{incident.reference}/status/", {"status": "in_review"})
+    editor.post(f"/incidents/{incident.reference}/status/", {"status": "published"})
+    incident.refresh_from_db()
+    assert incident.title.endswith("（改訂）") and incident.status == "published"
+    assert incident.timeline.count() > 0 and incident.factors.count() > 0
+
+
+def test_times_on_the_page_are_in_the_display_zone(editor):
+    incident = IncidentFactory(started_at=timezone.make_aware(datetime.datetime(2023, 6, 22, 2, 46), datetime.UTC))
+    page = editor.get(f"/incidents/{incident.reference}/edit/").content.decode()
+    assert 'value="2023-06-22T11:46:00"' in page and "Started at (Asia/Tokyo)" in page
