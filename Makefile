@@ -6,7 +6,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: install run test bench bench-export messages migrate demo clean
+.PHONY: install run test worker bench bench-export messages migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ run: demo
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Celery worker and beat (the periodic sweep) in the foreground, for the configured CELERY_BROKER_URL.
+worker: migrate
+	@test -n "$$CELERY_BROKER_URL" || { echo "make worker: set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0); without it tasks run in-process" >&2; exit 2; }
+	$(BIN)/celery -A postmortem worker --beat -Q default --loglevel=INFO \
+		--schedule "$${POSTMORTEM_DATA_DIR:-var}/celerybeat-schedule"
 
 bench: install
 	$(BIN)/python bench/search_bench.py $(BENCH_ARGS)

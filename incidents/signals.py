@@ -1,5 +1,5 @@
-"""Keep the search index true: any write to an incident, its children or its labels queues a re-index
-of the incidents concerned after the transaction commits (see incidents.jobs.reindex)."""
+"""Keep the search index true: any write to an incident, its children or its labels logs a change for
+the incidents concerned, in the same transaction (see incidents.search.changes)."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
@@ -14,18 +14,18 @@ from .models import (
     Tag,
     TimelineEvent,
 )
-from .jobs import reindex as queue_reindex
+from .search import record_change as record_change
 
 CHILDREN = (TimelineEvent, ContributingFactor, Lesson, ActionItem, ExternalLink)
 
 
 @receiver([post_save, post_delete], sender=Incident)
 def incident_changed(sender, instance, **kwargs):
-    queue_reindex(instance.pk)
+    record_change(instance.pk)
 
 
 def child_changed(sender, instance, **kwargs):
-    queue_reindex(instance.incident_id)
+    record_change(instance.incident_id)
 
 
 for child in CHILDREN:
@@ -40,12 +40,12 @@ def labels_changed(sender, instance, action, reverse, pk_set, **kwargs):
     if not action.startswith("post_"):
         return
     if not reverse:
-        queue_reindex(instance.pk)
+        record_change(instance.pk)
     elif action == "post_clear":
         return  # pre_delete of the label already queued its incidents
     else:
         for pk in pk_set or ():
-            queue_reindex(pk)
+            record_change(pk)
 
 
 @receiver(post_save, sender=Tag)
@@ -56,4 +56,4 @@ def label_renamed_or_deleted(sender, instance, created=False, **kwargs):
     if created:
         return
     for pk in instance.incidents.values_list("pk", flat=True):
-        queue_reindex(pk)
+        record_change(pk)

@@ -5,8 +5,7 @@ import logging
 
 from celery import shared_task
 
-from . import search
-from .actions import exports, github
+from .actions import exports, github, housekeeping as sweeps
 from .github.client import GitHubUnavailable
 
 log = logging.getLogger(__name__)
@@ -27,20 +26,6 @@ def sync_github_reference(self, reference_id):
     return github.refresh_reference(reference_id, give_up_when_unavailable=self.request.is_eager)
 
 
-@shared_task(bind=True, max_retries=10)
-def update_search_index(self, incident_id):
-    """Re-index one incident from the database (or drop it from the index if it is gone)."""
-    try:
-        search.index_incident(incident_id)
-    except Exception as exc:
-        if self.request.is_eager:
-            # In-process: never fail the request that saved the data; check_search_index reports the gap.
-            log.exception("search index update of incident %s failed", incident_id)
-            return "failed"
-        raise self.retry(exc=exc, countdown=min(300, 5 * 2**self.request.retries)) from exc
-    return "indexed"
-
-
 @shared_task(bind=True, max_retries=3)
 def render_export(self, job_id):
     """Render and store an export job's file. A failure to store it is retried with backoff in a worker;
@@ -50,3 +35,12 @@ def render_export(self, job_id):
         return exports.render_export(job_id, give_up_on_storage_error=last_try)
     except OSError as exc:
         raise self.retry(exc=exc, countdown=min(300, 10 * 2**self.request.retries)) from exc
+
+
+@shared_task
+def housekeeping():
+    """Periodic (beat): queue again what a broker outage dropped (GitHub references never synced, export
+    jobs still waiting), and remove expired export files and idempotency keys."""
+    done = sweeps.sweep()
+    log.info("housekeeping: %s", done)
+    return done

@@ -73,6 +73,18 @@ SEARCH_INDEX_DIR = DATA_DIR / "search-index"
 EXPORT_DIR = DATA_DIR / "exports"
 # Processes that analyse text during a full rebuild (manage.py rebuild_search_index).
 SEARCH_REBUILD_PROCS = env_int("SEARCH_REBUILD_PROCS", min(2, os.cpu_count() or 1), minimum=1)
+# The search index follows the change log (incidents.search.follower): one follower per machine, started
+# in the app process (off: SEARCH_FOLLOWER=0, then run `manage.py follow_search_index`). It polls every
+# SEARCH_POLL_SECONDS besides being woken after commits, re-reads the last SEARCH_RESCAN_SECONDS of the log
+# (ids are assigned at insert, not at commit), checks and repairs the index every SEARCH_REPAIR_SECONDS,
+# and changes are pruned once every index has passed them or after SEARCH_CHANGE_RETENTION_DAYS.
+SEARCH_FOLLOWER = env_bool("SEARCH_FOLLOWER", True)
+SEARCH_POLL_SECONDS = env_int("SEARCH_POLL_SECONDS", 2, minimum=1)
+SEARCH_RESCAN_SECONDS = env_int("SEARCH_RESCAN_SECONDS", 120, minimum=1)
+SEARCH_REPAIR_SECONDS = env_int("SEARCH_REPAIR_SECONDS", 60, minimum=1)
+SEARCH_CHANGE_RETENTION_DAYS = env_int("SEARCH_CHANGE_RETENTION_DAYS", 7, minimum=1)
+# check_search_index exits 1 when a logged change older than this has not reached the index.
+SEARCH_STALE_SECONDS = env_int("SEARCH_STALE_SECONDS", 300, minimum=1)
 MEDIA_ROOT = DATA_DIR / "uploads"
 MEDIA_URL = "/uploads/"
 
@@ -133,7 +145,14 @@ except ValueError as exc:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file-based test database, so that a Celery worker in another process sees the same data.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    # Concurrent writers queue instead of failing: WAL lets readers go on during a write, write transactions
+    # take the lock when they begin (IMMEDIATE: no "database is locked" on upgrading a read lock), and a
+    # writer waits up to 20 s for the lock (the sqlite3 busy timeout).
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -184,8 +203,13 @@ CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"  # never used while tasks r
 CELERY_TASK_EAGER_PROPAGATES = env_bool("CELERY_TASK_EAGER_PROPAGATES", False)
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_DEFAULT_QUEUE = "default"
-# All index writes go through one queue, consumed by one worker process: a single index writer.
-CELERY_TASK_ROUTES = {"incidents.tasks.update_search_index": {"queue": "search"}}
+# Periodic sweeps (`make worker` runs beat): re-queue what a broker outage dropped, expire old files.
+CELERY_BEAT_SCHEDULE = {
+    "housekeeping": {"task": "incidents.tasks.housekeeping", "schedule": env_int("HOUSEKEEPING_SECONDS", 300, minimum=1)},
+}
+# A task that cannot be handed to the broker fails fast (the request is not held up; incidents.jobs logs it).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

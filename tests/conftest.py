@@ -1,4 +1,5 @@
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -33,11 +34,13 @@ def _no_github_by_default(settings):
 
 @pytest.fixture(autouse=True)
 def search_index(settings, tmp_path):
-    """Each test writes to its own search index, never the development one under var/."""
+    """Each test writes to its own search index (empty at first), never the development one under var/."""
+    from incidents.search import follower
     from incidents.search.backends import whoosh as engine
 
     settings.SEARCH_INDEX_DIR = tmp_path / "search-index"
     engine.forget()
+    follower.create_empty()
     yield settings.SEARCH_INDEX_DIR
     engine.forget()
 
@@ -76,6 +79,51 @@ def _database_url_for_worker():
     return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def use_broker(url):
+    """Send this process's tasks to ``url`` from now on (kombu keeps one connection pool per URL)."""
+    celery_app.conf.broker_url = url
+    celery_app._pool = None
+    if "amqp" in celery_app.__dict__:
+        celery_app.__dict__["amqp"]._producer_pool = None
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on a free port (no persistence), to stop and start at will:
+    tests that break the broker never touch the machine's Redis."""
+
+    def __init__(self):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert wait_for(lambda: _redis_available(self.url), 10), "redis-server did not start"
+
+    def stop(self):
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+
+@pytest.fixture
+def private_redis():
+    if not shutil.which("redis-server"):
+        message = "redis-server is not installed"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+    server = PrivateRedis()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def celery_worker(search_index):
     """Start a real Celery worker process over Redis (on the test database and search index) and
@@ -86,23 +134,26 @@ def celery_worker(search_index):
     redis.Redis.from_url(TEST_BROKER_URL).flushdb()  # the tests' own broker database: start empty
     workers = []
 
-    def start(**env):
+    def start(broker_url=TEST_BROKER_URL, beat=False, **env):
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "postmortem", "worker", "--pool=solo", "-Q", "default,search",
+            [sys.executable, "-m", "celery", "-A", "postmortem", "worker", "--pool=solo", "-Q", "default",
+             *(["--beat", "--schedule", str(search_index.parent / "beat-schedule")] if beat else []),
              "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env={**os.environ, "DATABASE_URL": _database_url_for_worker(), "CELERY_BROKER_URL": TEST_BROKER_URL,
+            env={**os.environ, "DATABASE_URL": _database_url_for_worker(), "CELERY_BROKER_URL": broker_url,
                  "POSTMORTEM_DATA_DIR": str(search_index.parent), **env},
         )
         workers.append(worker)
         celery_app.conf.task_always_eager = False
+        use_broker(broker_url)
         return worker
 
-    previously_eager = celery_app.conf.task_always_eager
+    previously_eager, previous_broker = celery_app.conf.task_always_eager, celery_app.conf.broker_url
     try:
         yield start
     finally:
         celery_app.conf.task_always_eager = previously_eager
+        use_broker(previous_broker)
         for worker in workers:
             worker.terminate()
             output, _ = worker.communicate(timeout=30)

@@ -2,9 +2,10 @@
 link a reference whose title or state changed, since search finds incidents by their issues' titles)."""
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 
-from incidents import jobs
+from incidents import jobs, search
 from incidents.github import client, sync
 from incidents.models import GitHubReference, Incident
 
@@ -31,13 +32,14 @@ def refresh_reference(reference_id, *, give_up_when_unavailable=False):
     if reference is None:
         return "gone"
     try:
-        outcome, changed = sync.refresh(reference)
+        with transaction.atomic():
+            outcome, changed = sync.refresh(reference)
+            if changed:
+                for incident_id in Incident.objects.linking([reference]).values_list("pk", flat=True):
+                    search.record_change(incident_id)
     except client.GitHubUnavailable as exc:
         if not give_up_when_unavailable:
             raise
         sync.record_failure(reference, f"GitHub unavailable ({exc})")
         return "unavailable"
-    if changed:
-        for incident_id in Incident.objects.linking([reference]).values_list("pk", flat=True):
-            jobs.reindex(incident_id)
     return outcome

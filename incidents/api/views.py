@@ -24,6 +24,8 @@ from incidents.actions.incidents import VersionConflict
 from incidents.filters import IncidentFilter
 from incidents.models import AgendaItem, Incident, Retrospective, Service, Tag
 
+from .idempotency import HEADER as IDEMPOTENCY_HEADER
+from .idempotency import IdempotentCreateMixin
 from .serializers import IncidentSerializer, RetrospectiveSerializer
 
 
@@ -57,7 +59,14 @@ ERRORS = {
     403: OpenApiResponse(description="Signed in, but the role may not do this."),
     404: OpenApiResponse(description="No such incident, or not visible to this user."),
     413: OpenApiResponse(description="Request body larger than the configured limit."),
+    422: OpenApiResponse(description="The Idempotency-Key was already used with a different request body."),
+    503: OpenApiResponse(description="The search index is being built or repaired: try again after Retry-After seconds."),
 }
+IDEMPOTENCY = OpenApiParameter(
+    IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER, required=False,
+    description="Any unique string (e.g. a UUID). A retry with the same key returns the first response and creates "
+                "nothing new; keys are kept 24 h per user.",
+)
 CONFLICT = inline_serializer(
     "VersionConflict", {"detail": serializers.CharField(), "current_version": serializers.IntegerField()}
 )
@@ -113,7 +122,8 @@ def export_schema(summary, formats):
     retrieve=extend_schema(summary="One incident with all its children", responses={200: IncidentSerializer, **errors(401, 404)}),
     create=extend_schema(
         summary="Create an incident (only title is required)",
-        responses={201: IncidentSerializer, **errors(400, 401, 403, 413)},
+        parameters=[IDEMPOTENCY],
+        responses={201: IncidentSerializer, **errors(400, 401, 403, 413, 422)},
     ),
     update=extend_schema(
         summary="Replace an incident; child lists present replace the stored ones",
@@ -125,7 +135,7 @@ def export_schema(summary, formats):
     ),
     destroy=extend_schema(summary="Delete an incident", responses={204: None, **errors(401, 403, 404)}),
 )
-class IncidentViewSet(FileExportMixin, viewsets.ModelViewSet):
+class IncidentViewSet(IdempotentCreateMixin, FileExportMixin, viewsets.ModelViewSet):
     serializer_class = IncidentSerializer
     filterset_class = IncidentFilter
     pagination_class = Pagination
@@ -138,7 +148,8 @@ class IncidentViewSet(FileExportMixin, viewsets.ModelViewSet):
 
     @extend_schema(
         summary="The incidents most like this one, with the reasons why",
-        responses={200: inline_serializer("SimilarIncidents", {"results": SimilarSerializer(many=True)}), **errors(401, 404)},
+        responses={200: inline_serializer("SimilarIncidents", {"results": SimilarSerializer(many=True)}),
+                   **errors(401, 404, 503)},
     )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def similar(self, request, pk=None):
@@ -165,14 +176,15 @@ class IncidentViewSet(FileExportMixin, viewsets.ModelViewSet):
                        responses={200: RetrospectiveSerializer(many=True), **errors(400, 401),
                                   404: OpenApiResponse(description="Page past the end.")}),
     retrieve=extend_schema(summary="One meeting with its agenda", responses={200: RetrospectiveSerializer, **errors(401, 404)}),
-    create=extend_schema(summary="Create a meeting", responses={201: RetrospectiveSerializer, **errors(400, 401, 403, 413)}),
+    create=extend_schema(summary="Create a meeting", parameters=[IDEMPOTENCY],
+                         responses={201: RetrospectiveSerializer, **errors(400, 401, 403, 413, 422)}),
     update=extend_schema(summary="Replace a meeting; an agenda present replaces the stored one",
                          responses={200: RetrospectiveSerializer, **errors(400, 401, 403, 404, 413)}),
     partial_update=extend_schema(summary="Change some fields of a meeting",
                                  responses={200: RetrospectiveSerializer, **errors(400, 401, 403, 404, 413)}),
     destroy=extend_schema(summary="Delete a meeting", responses={204: None, **errors(401, 403, 404)}),
 )
-class RetrospectiveViewSet(FileExportMixin, viewsets.ModelViewSet):
+class RetrospectiveViewSet(IdempotentCreateMixin, FileExportMixin, viewsets.ModelViewSet):
     """Retrospective meetings: everyone signed in reads them (agenda incidents they may not see are left
     out), editors write them."""
 
@@ -228,7 +240,7 @@ class SearchResultsSerializer(serializers.Serializer):
 class SearchView(views.APIView):
     """Full-text search over the incidents you may see, ranked, with highlighted snippets."""
 
-    @extend_schema(parameters=[SearchParams], responses={200: SearchResultsSerializer, **errors(400, 401)})
+    @extend_schema(parameters=[SearchParams], responses={200: SearchResultsSerializer, **errors(400, 401, 503)})
     def get(self, request):
         params = SearchParams(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -344,7 +356,13 @@ class ServiceViewSet(LabelViewSet):
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus model-level ValidationErrors as 400s (they never become 500s)."""
+    """DRF's handler, plus model-level ValidationErrors as 400s (they never become 500s), and 503 with
+    Retry-After while the search index is being built or repaired."""
+    if isinstance(exc, search.SearchUnavailable):
+        response = Response({"detail": "Search is being rebuilt; try again shortly."},
+                            status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = ValidationError(detail)

@@ -139,7 +139,10 @@ def similar_earlier(incident, user, visible):
     """Similar incidents that started before this one, with their action items (were they done?)."""
     if incident.started_at is None:
         return []
-    hits = search.similar(incident, user, limit=EARLIER_LIMIT * 3)
+    try:
+        hits = search.similar(incident, user, limit=EARLIER_LIMIT * 3)
+    except search.SearchUnavailable:  # the pack is still made, without them
+        return []
     found = visible.filter(pk__in=[hit["id"] for hit in hits], started_at__lt=incident.started_at).prefetch_related("action_items")
     found = {other.pk: other for other in found}
     return [Earlier(found[hit["id"]], hit["reasons"], list(found[hit["id"]].action_items.all()))

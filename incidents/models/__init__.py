@@ -7,8 +7,11 @@ children        timeline events, contributing factors (and their causal links), 
 incidents       the incident, its workflow and its queries
 retrospectives  meetings and their agendas
 exports         files prepared in the background
+changes         the change log the search indexes follow
+idempotency     responses kept for retried requests with an Idempotency-Key
 """
 
+from .changes import IndexChange, IndexCursor
 from .children import (
     ActionItem,
     ActionItemQuerySet,
@@ -22,6 +25,7 @@ from .children import (
 )
 from .exports import ExportJob, ExportJobQuerySet
 from .github import GitHubLinked, GitHubReference, GitHubReferenceQuerySet, validate_link
+from .idempotency import IdempotencyKey
 from .incidents import (
     REFERENCE_PATTERN,
     REFERENCE_PREFIX,
@@ -37,7 +41,7 @@ from .retrospectives import AgendaItem, Retrospective, RetrospectiveQuerySet
 __all__ = [
     "REFERENCE_PATTERN", "REFERENCE_PREFIX", "ActionItem", "ActionItemQuerySet", "AgendaItem", "ContributingFactor",
     "ExportJob", "ExportJobQuerySet", "ExternalLink", "FactorCategory", "GitHubLinked", "GitHubReference",
-    "GitHubReferenceQuerySet", "Incident", "IncidentQuerySet", "Label", "LabelQuerySet", "Lesson", "Retrospective",
+    "GitHubReferenceQuerySet", "IdempotencyKey", "Incident", "IndexChange", "IndexCursor", "IncidentQuerySet", "Label", "LabelQuerySet", "Lesson", "Retrospective",
     "RetrospectiveQuerySet", "Service", "Severity", "Status", "Tag", "TimelineEvent", "find_cycle", "start_of_day",
     "validate_causal_links", "validate_link",
 ]

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
@@ -12,10 +12,15 @@ from incidents.github import refs
 class GitHubReferenceQuerySet(models.QuerySet):
     def for_ref(self, ref):
         """The stored reference for a parsed refs.Ref, created on first use (one row per issue/PR)."""
-        existing = self.filter(owner__iexact=ref.owner, repo__iexact=ref.repo, number=ref.number).first()
+        same = {"owner__iexact": ref.owner, "repo__iexact": ref.repo, "number": ref.number}
+        existing = self.filter(**same).first()
         if existing:
             return existing
-        return self.create(owner=ref.owner, repo=ref.repo, number=ref.number, kind=ref.kind)
+        try:  # race-free: a concurrent writer's row wins the unique constraint, and is read back
+            with transaction.atomic():
+                return self.create(owner=ref.owner, repo=ref.repo, number=ref.number, kind=ref.kind)
+        except IntegrityError:
+            return self.get(**same)
 
     def for_url(self, url):
         ref = refs.parse(url)

@@ -1,6 +1,6 @@
 """Labels shared between incidents: tags and affected services, created on first use."""
 
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
@@ -14,9 +14,20 @@ class LabelQuerySet(models.QuerySet):
             if not name or name.lower() in seen:
                 continue
             seen.add(name.lower())
-            label = self.filter(name__iexact=name).first() or self.create(name=name)
-            labels.append(label)
+            labels.append(self.get_or_create_named(name))
         return labels
+
+    def get_or_create_named(self, name):
+        """The label named ``name`` (case-insensitively), created if missing. Race-free: when a concurrent
+        writer creates it first, the unique constraint refuses ours (inside a savepoint) and theirs is read."""
+        existing = self.filter(name__iexact=name).first()
+        if existing:
+            return existing
+        try:
+            with transaction.atomic():
+                return self.create(name=name)
+        except IntegrityError:
+            return self.get(name__iexact=name)
 
 
 class Label(models.Model):

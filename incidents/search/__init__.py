@@ -1,63 +1,73 @@
 """Full-text search over incidents: the narrow interface the rest of the project uses.
 
-``index_incident`` / ``remove_incident`` / ``rebuild`` / ``check`` keep the index true;
-``search`` / ``similar`` / ``facets`` read it. The backend (``backends/whoosh`` and its
-``whoosh_similar``) is the only code that touches Whoosh, so another engine can be slotted in behind
-these functions.
+Writes never touch the index directly: ``record_change`` logs a change in the writer's transaction and
+this machine's follower applies the log (see ``follower``). ``rebuild`` / ``repair`` / ``check`` /
+``status`` look after the index; ``search`` / ``similar`` / ``facets`` read it, and raise
+SearchUnavailable (the API answers 503 with Retry-After) while there is no readable index, never an
+empty result. Hits are checked against the database at query time, so an index that lags can never
+show an incident to someone who may not see it now. The backend (``backends/whoosh`` and its
+``whoosh_similar``) is the only code that touches Whoosh.
 """
 
 import logging
-import time
 
 from django.conf import settings
+from django.db.models import Min
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Incident, Tag
+from ..models import Incident, IndexChange, Tag
+from . import follower, generations
 from .backends import whoosh as engine
 from .backends import whoosh_similar
+from .changes import record as record_change
 from .documents import document_for, incidents_for_index
 from .query import ParsedQuery, parse
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ParsedQuery", "check", "facets", "index_incident", "parse", "rebuild", "remove_incident", "search", "similar"]
+__all__ = ["ParsedQuery", "SearchUnavailable", "check", "facets", "parse", "rebuild", "record_change", "repair",
+           "search", "similar", "status"]
 
 
-def index_incident(pk):
-    """Bring one incident's index entry up to date (removing it if the incident is gone)."""
-    incident = incidents_for_index().filter(pk=pk).first()
-    if incident is None:
-        engine.write(remove_ids=[pk])
-    else:
-        engine.write(documents=[document_for(incident)])
+class SearchUnavailable(Exception):
+    """No readable index on this machine right now (being built or repaired): try again shortly."""
+
+    retry_after = 30
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
 
 
-def remove_incident(pk):
-    engine.write(remove_ids=[pk])
+def _read(read):
+    """Run a read of the index. A missing index, or one that fails to read (reported to the follower,
+    which rebuilds it), raises SearchUnavailable instead of answering as if nothing matched."""
+    try:
+        return read()
+    except engine.IndexMissing as exc:
+        raise SearchUnavailable(str(exc)) from exc
+    except Exception as exc:
+        log.exception("search index under %s could not be read; reported for repair", generations.root())
+        generations.report_damage(generations.current())
+        engine.forget()
+        raise SearchUnavailable(f"{exc.__class__.__name__}: {exc}") from exc
 
 
-def rebuild(batch_size=500, procs=None):
-    """Recreate the index from the database. Returns (incidents indexed, seconds taken).
+def rebuild(procs=None):
+    """Build a new index generation from the database and switch to it. Returns (incidents, seconds).
     ``procs`` worker processes analyse the text (default: settings.SEARCH_REBUILD_PROCS)."""
-    started = time.monotonic()
+    return follower.rebuild(procs=procs or settings.SEARCH_REBUILD_PROCS)
 
-    def documents():
-        last = 0
-        while True:
-            batch = list(incidents_for_index().filter(pk__gt=last)[:batch_size])
-            if not batch:
-                return
-            for incident in batch:
-                yield document_for(incident)
-            last = batch[-1].pk
 
-    count = engine.bulk_load(documents(), procs=procs or settings.SEARCH_REBUILD_PROCS)
-    return count, time.monotonic() - started
+def repair():
+    """Rebuild the index when it is missing, damaged or behind the pruned log; the reason, or ''."""
+    return follower.repair()
 
 
 def check():
     """(ids missing from the index, ids whose entry is stale, ids in the index but not in the database)."""
-    stored = _guarded(engine.stored_documents)
+    stored = _read(engine.stored_documents)
     missing, stale = [], []
     for incident in incidents_for_index().iterator(chunk_size=500):
         entry = stored.pop(str(incident.pk), None)
@@ -68,18 +78,20 @@ def check():
     return missing, stale, sorted(int(pk) for pk in stored)
 
 
-def _guarded(read):
-    """Run a read on an index that opens; a missing or unreadable index is first rebuilt from the
-    database (with an error-level log line) instead of failing the request."""
-    try:
-        engine.searcher().doc_count()
-    except Exception as exc:  # any failure to open is treated as corruption: the database is the truth
-        log.error("search index at %s is unreadable (%s: %s); rebuilding it from the database",
-                  settings.SEARCH_INDEX_DIR, exc.__class__.__name__, exc)
-        engine.forget()
-        count, seconds = rebuild(procs=1)  # inside a request or worker: no forking
-        log.error("search index rebuilt: %d incidents in %.1f s", count, seconds)
-    return read()
+def status():
+    """Where this machine's index is in the change log: {"problem": why it must be rebuilt or "",
+    "position": its settled cursor, "behind": changes logged after it, "oldest_seconds": age of the oldest
+    of those (they include the last SEARCH_RESCAN_SECONDS, which are re-read on purpose)}."""
+    directory = generations.current()
+    position = (generations.read_cursor(directory) or 0) if directory else 0
+    later = IndexChange.objects.after(position)
+    oldest = later.aggregate(first=Min("created_at"))["first"]
+    return {"problem": follower.needs_rebuild(), "position": position, "behind": later.count(),
+            "oldest_seconds": (timezone.now() - oldest).total_seconds() if oldest else 0.0}
+
+
+def _visible_ids(user, ids):
+    return set(Incident.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True, any_of=None, started=(None, None)):
@@ -91,16 +103,23 @@ def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True, an
         if "tag" in filters:
             filters["tag"] = [Tag.normalize(name) for name in filters["tag"]]
     tags = [Tag.normalize(name) for name in tags]
-    return _guarded(lambda: engine.search(parsed, user, page=page, page_size=page_size, tags=tags,
+    results = _read(lambda: engine.search(parsed, user, page=page, page_size=page_size, tags=tags,
                                           match_all_tags=match_all_tags, any_of=any_of, started=started))
+    visible = _visible_ids(user, [hit.id for hit in results.hits])
+    shown = [hit for hit in results.hits if hit.id in visible]
+    results.count -= len(results.hits) - len(shown)
+    results.hits = shown
+    return results
 
 
 def similar(incident, user, limit=5):
     """Up to ``limit`` other incidents most like this one, each with the reasons why."""
-    document = _guarded(lambda: engine.stored_document(incident.pk))
+    document = _read(lambda: engine.stored_document(incident.pk))
     if document is None:  # not indexed (yet): read it from the database
         document = document_for(Incident.objects.for_document().get(pk=incident.pk))
-    hits = _guarded(lambda: whoosh_similar.similar(document, user, limit=limit))
+    hits = _read(lambda: whoosh_similar.similar(document, user, limit=limit + 5))
+    visible = _visible_ids(user, [int(other["id"]) for other, _score, _words in hits])
+    hits = [hit for hit in hits if int(hit[0]["id"]) in visible][:limit]
     results = []
     for other, score, words in hits:
         reasons = []
@@ -126,4 +145,4 @@ def similar(incident, user, limit=5):
 
 
 def facets(user):
-    return _guarded(lambda: engine.facets(user))
+    return _read(lambda: engine.facets(user))

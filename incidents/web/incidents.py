@@ -38,8 +38,12 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
         filters_active = any(value for key, value in self.request.GET.items() if key not in ("q", "page"))
         context = {"filter": filterset, "query": query, "filters_active": filters_active}
         if query and filterset.is_valid():
-            results = search.search(query, self.request.user, page=page_number, page_size=self.page_size,
-                                    **self.search_filters(filterset.form.cleaned_data))
+            try:
+                results = search.search(query, self.request.user, page=page_number, page_size=self.page_size,
+                                        **self.search_filters(filterset.form.cleaned_data))
+            except search.SearchUnavailable:
+                context.update(unavailable=True, rows=[], count=0, page=Paginator([], self.page_size).get_page(1))
+                return super().get_context_data(**context, **kwargs)
             incidents = {i.pk: i for i in visible.filter(pk__in=[h.id for h in results.hits]).prefetch_related("tags")}
             rows = [(incidents[hit.id], hit) for hit in results.hits if hit.id in incidents]
             paginator = Paginator(range(results.count), self.page_size)
@@ -54,6 +58,15 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
         context["params"] = params.urlencode()
         return super().get_context_data(**context, **kwargs)
 
+
+    def render_to_response(self, context, **response_kwargs):
+        """While the search index is being built or repaired, a search says so (503), never "no match"."""
+        if context.get("unavailable"):
+            response_kwargs["status"] = 503
+            response = super().render_to_response(context, **response_kwargs)
+            response["Retry-After"] = str(search.SearchUnavailable.retry_after)
+            return response
+        return super().render_to_response(context, **response_kwargs)
 
     @staticmethod
     def search_filters(cleaned):
@@ -83,11 +96,16 @@ class IncidentDetailView(LoginRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         incident = self.object
         lessons = list(incident.lessons.all())
+        try:
+            similar, similar_unavailable = search.similar(incident, self.request.user), False
+        except search.SearchUnavailable:  # the page never depends on the index
+            similar, similar_unavailable = [], True
         return super().get_context_data(
             graph=charts.factor_graph(incident.factors.all()),
             lesson_groups=[(label, [lesson for lesson in lessons if lesson.kind == kind])
                            for kind, label in Lesson.Kind.choices],
-            similar=search.similar(incident, self.request.user),
+            similar=similar,
+            similar_unavailable=similar_unavailable,
             transitions=[(status, Status(status).label) for status in incident.allowed_transitions()]
             if self.request.user.has_perm("incidents.change_incident") else [],
             today=timezone.localdate(),

@@ -6,6 +6,7 @@ from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from incidents import search
+from incidents.search import follower
 from incidents.models import Incident, Tag
 from incidents.search.analysis import MixedAnalyzer
 from incidents.search.query import parse
@@ -125,9 +126,8 @@ def test_drafts_are_hidden_from_viewers_but_not_from_their_authors(demo):
     viewer, author = UserFactory(role="viewer"), UserFactory(role="viewer")
     draft = Incident.objects.get(status="draft")
     assert draft.reference not in refs(search.search("aardvark-dns", viewer))
-    search.index_incident(draft.pk)  # unchanged: the author change is not indexed yet
     draft.authors.add(author)
-    search.index_incident(draft.pk)  # what the on-commit task does
+    follower.catch_up()  # what the follower does once the change is committed
     assert draft.reference in refs(search.search("aardvark-dns", author))
     assert draft.reference in refs(search.search("aardvark-dns", demo))
 
@@ -204,19 +204,6 @@ def test_check_search_index_command(db, capsys, django_capture_on_commit_callbac
     call_command("check_search_index")
 
 
-def test_missing_or_corrupt_index_is_rebuilt_on_demand(db, search_index, caplog, django_capture_on_commit_callbacks):
-    from incidents.search.backends import whoosh as engine
-
-    with django_capture_on_commit_callbacks(execute=True):
-        incident = IncidentFactory(title="復旧できるか")
-    editor = UserFactory(role="editor")
-    for path in search_index.iterdir():
-        path.write_bytes(b"garbage")
-    engine.forget()
-    assert refs(search.search("復旧", editor)) == [incident.reference]
-    assert "rebuilding it from the database" in caplog.text
-
-
 # --- API -----------------------------------------------------------------------------------------------
 
 
@@ -264,20 +251,6 @@ def test_patterns_endpoint(api):
     assert tags["eks"]["median_time_to_resolve"] > 0
     assert "systemd" not in tags  # draft-only tag
     assert api.get("/api/v1/patterns/", {"window_days": 0}).status_code == 400
-
-
-@pytest.mark.worker
-@pytest.mark.django_db(transaction=True)
-def test_index_updates_through_a_real_worker_over_redis(celery_worker):
-    from tests.conftest import wait_for
-
-    worker = celery_worker()
-    editor = UserFactory(role="editor")
-    incident = IncidentFactory(title="ワーカー経由で索引される障害")
-    assert wait_for(lambda: search.search("索引", editor).count == 1), "the worker did not index the incident"
-    Incident.objects.filter(pk=incident.pk).delete()
-    assert wait_for(lambda: search.search("索引", editor).count == 0), "the worker did not remove the incident"
-    assert worker.poll() is None
 
 
 def test_similar_on_an_empty_or_tiny_index(db):

@@ -1,25 +1,23 @@
 """The Whoosh backend. Every Whoosh call of the project is in this module and in whoosh_similar.
 
-One on-disk index under ``settings.SEARCH_INDEX_DIR``. Writes go through ``writer()``, which waits for
-the index lock instead of failing; reads use one searcher per thread, refreshed (cheaply, only when
-the index changed) before each use, because opening one costs tens of milliseconds on a large index.
+One on-disk index per generation (see search.generations). Writes wait for Whoosh's lock instead of
+failing; reads use one searcher per thread, reopened (cheaply, only when the index changed or the current
+generation was switched) before each use, because opening one costs tens of milliseconds on a large index.
 """
 
 import datetime
 import html
 import logging
-import shutil
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import nh3
-from django.conf import settings
 from django.utils import timezone
 from whoosh import highlight, index, query, sorting
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.searching import Searcher
 
+from .. import generations
 from ..analysis import MixedAnalyzer
 
 log = logging.getLogger(__name__)
@@ -63,22 +61,24 @@ _indexes = {}
 _local = threading.local()
 
 
+class IndexMissing(Exception):
+    """There is no index generation on this machine yet."""
+
+
 def _directory():
-    return Path(settings.SEARCH_INDEX_DIR)
+    directory = generations.current()
+    if directory is None:
+        raise IndexMissing(f"no search index under {generations.root()}")
+    return directory
 
 
-def _open():
-    """The index, created when missing. A corrupt index raises; callers rebuild it."""
-    directory = _directory()
+def _open(directory=None):
+    """The index of the current generation (or of ``directory``). A corrupt index raises."""
+    directory = directory or _directory()
     with _lock:
         ix = _indexes.get(directory)
         if ix is None:
-            directory.mkdir(parents=True, exist_ok=True)
-            if index.exists_in(directory):
-                ix = index.open_dir(directory)
-            else:
-                log.warning("search index: none at %s; creating an empty one", directory)
-                ix = index.create_in(directory, make_schema())
+            ix = index.open_dir(directory)
             _indexes[directory] = ix
         return ix
 
@@ -93,12 +93,8 @@ def forget():
     _local.searcher = None
 
 
-def recreate():
-    """An empty index, replacing whatever is on disk."""
-    forget()
-    directory = _directory()
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True, exist_ok=True)
+def create(directory):
+    """An empty index in ``directory`` (a new generation)."""
     with _lock:
         _indexes[directory] = index.create_in(directory, make_schema())
         return _indexes[directory]
@@ -117,9 +113,9 @@ def _fields(document):
     return values
 
 
-def write(documents=(), remove_ids=()):
+def write(documents=(), remove_ids=(), directory=None):
     """Add or replace documents and remove ids, in one commit, waiting for the index lock."""
-    writer = _open().writer(timeout=LOCK_TIMEOUT_SECONDS)
+    writer = _open(directory).writer(timeout=LOCK_TIMEOUT_SECONDS)
     try:
         for pk in remove_ids:
             writer.delete_by_term("id", str(pk))
@@ -131,10 +127,10 @@ def write(documents=(), remove_ids=()):
     writer.commit()
 
 
-def bulk_load(documents, procs=1, limitmb=256):
-    """Fill a freshly recreated index in one large commit (the fast path for rebuilds). With
+def bulk_load(directory, documents, procs=1, limitmb=256):
+    """Fill a new, empty index in ``directory`` in one large commit (the fast path for rebuilds). With
     ``procs`` > 1, documents are analysed in that many worker processes, each writing a segment."""
-    ix = recreate()
+    ix = create(directory)
     writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=True) if procs > 1 else ix.writer(limitmb=limitmb)
     count = 0
     try:
@@ -154,13 +150,23 @@ def searcher() -> Searcher:
     Not ``Searcher.refresh()``: in whoosh-reloaded 2.7.5 it reuses the old reader's segments, including
     ones merged away since, so a refreshed searcher shows deleted documents and duplicates.
     """
+    directory = _directory()
     current = getattr(_local, "searcher", None)
-    if current is None or not current.up_to_date():
+    if current is None or _local.directory != directory or not current.up_to_date():
         if current is not None:
             current.close()
-        current = _open().searcher()
-    _local.searcher = current
+            _local.searcher = None
+        current = _open(directory).searcher()
+    _local.searcher, _local.directory = current, directory
     return current
+
+
+def check_readable(directory=None):
+    """Open the index and read its document count and one stored document; raises when it cannot."""
+    with _open(directory).searcher() as s:
+        s.doc_count()
+        for _fields_of_one in s.all_stored_fields():
+            break
 
 
 def as_document(fields):

@@ -1,0 +1,45 @@
+"""The change log that derived data follows. Every change that affects what the search index holds for an
+incident appends an IndexChange in the same database transaction as the change itself, so a change that
+is committed is never lost for the index, and a rolled-back one never reaches it. Each search index (one
+per machine) keeps its place in the log as a cursor; IndexCursor mirrors those places in the database so
+that old changes can be pruned once every index has passed them, and lag can be reported."""
+
+from django.db import models
+from django.utils import timezone
+
+PRUNED = "(pruned)"  # the IndexCursor row that records the highest change id pruned so far
+
+
+class IndexChangeQuerySet(models.QuerySet):
+    def after(self, position):
+        return self.filter(pk__gt=position).order_by("pk")
+
+
+class IndexChange(models.Model):
+    """Incident ``incident_id`` changed (or was deleted): re-index it. Not a foreign key: deletions are
+    logged too, and the log must not hold up deleting an incident."""
+
+    incident_id = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = IndexChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"#{self.pk}: INC-{self.incident_id} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class IndexCursor(models.Model):
+    """How far one search index (named by machine and directory) has applied the change log."""
+
+    name = models.CharField(max_length=300, unique=True)
+    position = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} at #{self.position}"

@@ -1,0 +1,53 @@
+"""Recording changes for the index: ``record(incident_id)`` appends to the change log in the current
+transaction (once per incident per transaction) and, once it commits, wakes this machine's follower
+(in-process; other processes find the change by polling, or by NOTIFY on PostgreSQL)."""
+
+from django.db import connection, transaction
+
+from incidents.models import IndexChange
+
+from . import follower
+from .follower import NOTIFY_CHANNEL
+
+
+class _WakeFollower:
+    """The on-commit callback of one recorded change; equal ones compare equal, so a transaction that
+    touches an incident fifty times logs it once."""
+
+    def __init__(self, pk):
+        self.pk = pk
+        self.fired = False  # tests run on-commit callbacks inside a transaction that goes on
+        self.__qualname__ = f"wake the search index follower for incident {pk}"  # robust on_commit logs it
+
+    def __call__(self):
+        self.fired = True
+        follower.wake()
+
+    def __eq__(self, other):
+        return isinstance(other, _WakeFollower) and other.pk == self.pk
+
+    def __hash__(self):
+        return hash(self.pk)
+
+
+def record(pk):
+    """Log that incident ``pk`` changed, in the current transaction (or at once outside one)."""
+    callback = _WakeFollower(pk)
+    current = transaction.get_connection()
+    if current.in_atomic_block:
+        pending = [entry[1] for entry in current.run_on_commit
+                   if isinstance(entry[1], _WakeFollower) and not entry[1].fired]
+        if callback in pending:
+            return
+        first = not pending
+        IndexChange.objects.create(incident_id=pk)
+        if first and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # delivered to listeners when (and only if) this commits
+                cursor.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+        transaction.on_commit(callback, robust=True)
+    else:
+        IndexChange.objects.create(incident_id=pk)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+        callback()

@@ -1,0 +1,176 @@
+"""The change log and the follower that applies it: one change per incident per transaction, none for a
+rolled-back one, changes that become visible out of id order, pruning, the machine-wide writer lock, a
+follower thread woken by commits, and a damaged index (503 while it is repaired, pages still served)."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from incidents import search
+from incidents.models import Incident, IndexChange, IndexCursor
+from incidents.models.changes import PRUNED
+from incidents.search import follower, generations
+from incidents.search.backends import whoosh as engine
+from tests.conftest import wait_for
+from tests.factories import IncidentFactory, LessonFactory, UserFactory
+
+
+def refs(results):
+    return [hit.reference for hit in results.hits]
+
+
+@pytest.fixture
+def editor(db):
+    return UserFactory(role="editor")
+
+
+def test_one_change_per_incident_per_transaction_and_none_when_rolled_back(editor):
+    with transaction.atomic():
+        incident = IncidentFactory(title="one change")
+        for n in range(5):
+            LessonFactory(incident=incident, text=f"lesson {n}")
+    assert list(IndexChange.objects.values_list("incident_id", flat=True)) == [incident.pk]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        IncidentFactory(title="never committed")
+        raise RuntimeError
+    assert IndexChange.objects.count() == 1
+
+
+def test_catch_up_applies_changes_that_become_visible_out_of_id_order(editor):
+    first, second = IncidentFactory(title="最初の障害"), IncidentFactory(title="二番目の障害")
+    IndexChange.objects.all().delete()
+    early = IndexChange.objects.create(incident_id=first.pk)  # a lower id …
+    late = IndexChange.objects.create(incident_id=second.pk)
+    early_pk = early.pk
+    early.delete()  # … whose transaction has not committed yet
+    assert follower.catch_up() == 1
+    assert refs(search.search("障害", editor)) == [second.reference]
+    IndexChange.objects.create(pk=early_pk, incident_id=first.pk)  # now it commits
+    assert follower.catch_up() == 1
+    assert sorted(refs(search.search("障害", editor))) == sorted([first.reference, second.reference])
+    assert follower.catch_up() == 0  # each change once
+    assert late.pk > early_pk
+
+
+def test_the_cursor_settles_behind_the_rescan_window_and_is_stored_with_the_index(editor, settings):
+    incident = IncidentFactory(title="カーソル")
+    old = timezone.now() - datetime.timedelta(seconds=settings.SEARCH_RESCAN_SECONDS + 5)
+    IndexChange.objects.update(created_at=old)
+    newest = IndexChange.objects.create(incident_id=incident.pk)
+    follower.catch_up()
+    position = generations.read_cursor(generations.current())
+    assert position == newest.pk - 1  # the old one settled; the new one is re-read next time
+    assert IndexCursor.objects.get(name=follower.cursor_name()).position == position
+
+
+def test_prune_keeps_what_a_live_index_has_not_passed(editor, settings):
+    incident = IncidentFactory(title="prune")
+    for _ in range(3):
+        IndexChange.objects.create(incident_id=incident.pk)
+    ids = list(IndexChange.objects.values_list("pk", flat=True))
+    IndexCursor.objects.create(name="other-machine:/index", position=ids[1])
+    IndexCursor.objects.create(name="this-machine:/index", position=ids[-1])
+    assert follower.prune() == 2
+    assert list(IndexChange.objects.values_list("pk", flat=True)) == ids[2:]
+    assert IndexCursor.objects.get(name=PRUNED).position == ids[1]
+    # Past the retention period everything goes, and an index that had not applied it rebuilds itself.
+    follower.prune(now=timezone.now() + datetime.timedelta(days=settings.SEARCH_CHANGE_RETENTION_DAYS + 1))
+    assert not IndexChange.objects.exists()
+    assert "pruned" in follower.needs_rebuild()
+    assert follower.repair() and follower.needs_rebuild() == ""
+    assert refs(search.search("prune", editor)) == [incident.reference]
+
+
+def test_one_writer_per_machine(search_index):
+    first, second = generations.FollowerLock(), generations.FollowerLock()
+    assert first.acquire() and not second.acquire()
+    first.release()
+    assert second.acquire()
+    second.release()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_follower_thread_is_woken_by_commits(settings):
+    settings.SEARCH_POLL_SECONDS = 1
+    editor = UserFactory(role="editor")
+    thread = follower.start()
+    try:
+        assert wait_for(lambda: thread.lock.held, 10)
+        incident = IncidentFactory(title="スレッドが索引する")
+        assert wait_for(lambda: refs(search.search("索引", editor)) == [incident.reference], 10)
+        Incident.objects.filter(pk=incident.pk).delete()
+        assert wait_for(lambda: search.search("索引", editor).count == 0, 10)
+    finally:
+        thread.stop()
+        thread.join(10)
+        follower._thread = None
+    assert not thread.is_alive()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_damaged_index_costs_no_page_answers_503_and_repairs_itself(client):
+    editor = UserFactory(role="editor")
+    incident = IncidentFactory(title="復旧できるか", summary="ディスクが壊れた")
+    other = IncidentFactory(title="復旧の別件", summary="ディスクが壊れた")
+    assert refs(search.search("復旧", editor))
+    for path in generations.current().iterdir():
+        if path.suffix in {".seg", ".toc"} or path.name.startswith("_"):
+            path.write_bytes(b"garbage" * 50)
+    engine.forget()
+
+    with pytest.raises(search.SearchUnavailable):
+        search.search("復旧", editor)
+    assert generations.damaged()
+    api = APIClient()
+    api.force_authenticate(editor)
+    response = api.get("/api/v1/search/", {"q": "復旧"})
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert api.get(f"/api/v1/incidents/{incident.pk}/similar/").status_code == 503
+    client.force_login(editor)
+    page = client.get(f"/incidents/{incident.reference}/")
+    assert page.status_code == 200 and "the search index is being rebuilt" in page.content.decode()
+    listing = client.get("/incidents/", {"q": "復旧"})
+    assert listing.status_code == 503 and "Search is being rebuilt" in listing.content.decode()
+    assert client.get("/incidents/").status_code == 200  # the list without a search
+    with pytest.raises(CommandError) as exc:
+        call_command("check_search_index")
+    assert exc.value.returncode == 1
+
+    assert "unreadable" in follower.repair()  # what the follower's repair sweep does
+    assert sorted(refs(search.search("復旧", editor))) == sorted([incident.reference, other.reference])
+    call_command("check_search_index")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_searches_during_a_rebuild_are_served_by_the_old_generation(monkeypatch):
+    editor = UserFactory(role="editor")
+    incident = IncidentFactory(title="古い世代で答える")
+    seen_during = []
+    bulk_load = engine.bulk_load
+
+    def slow_load(directory, documents, **kwargs):
+        seen_during.append(refs(search.search("世代", editor)))
+        return bulk_load(directory, documents, **kwargs)
+
+    monkeypatch.setattr(engine, "bulk_load", slow_load)
+    before = generations.current()
+    search.rebuild(procs=1)
+    assert seen_during == [[incident.reference]]
+    assert generations.current() != before and not before.exists()
+    assert refs(search.search("世代", editor)) == [incident.reference]
+
+
+def test_the_database_decides_who_sees_a_hit(editor):
+    viewer = UserFactory(role="viewer")
+    incident = IncidentFactory(title="公開後に下書きへ", status="published")
+    follower.catch_up()
+    assert refs(search.search("下書き", viewer)) == [incident.reference]
+    Incident.objects.filter(pk=incident.pk).update(status="draft")  # the index has not heard of it
+    results = search.search("下書き", viewer)
+    assert refs(results) == [] and results.count == 0
+    assert refs(search.search("下書き", editor)) == [incident.reference]
