@@ -10,7 +10,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def demo(client):
     call_command("load_demo")
-    client.login(username="demo", password="demo")
+    signed_in = client.post(reverse("login"), {"username": "demo", "password": "demo"})  # through django-axes
+    assert signed_in.status_code == 302
     return client
 
 

@@ -1,6 +1,7 @@
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import get_user
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from incidents.models import GitHubReference, Incident
 
@@ -48,11 +49,13 @@ def test_demo_loader_is_idempotent_and_keeps_edits():
     assert Incident.objects.get(pk=edited.pk).summary == "手で書き直した要約"
 
 
-def test_demo_user_can_sign_in_and_edit(monkeypatch):
+def test_demo_user_can_sign_in_and_edit(monkeypatch, client):
     monkeypatch.setenv("DEMO_PASSWORD", "s3cret-demo")
     load()
-    user = authenticate(username="demo", password="s3cret-demo")
-    assert user is not None and user.has_perm("incidents.change_incident")
+    response = client.post(reverse("login"), {"username": "demo", "password": "s3cret-demo"})
+    assert response.status_code == 302
+    user = get_user(client)
+    assert user.username == "demo" and user.has_perm("incidents.change_incident")
     assert Incident.objects.visible_to(user).filter(status="draft").exists()
 
 

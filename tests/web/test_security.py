@@ -1,0 +1,104 @@
+"""Write-path security: sign-in throttling (django-axes)."""
+
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessAttempt
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HERE, ELSEWHERE = "192.0.2.10", "198.51.100.20"  # documentation addresses: only REMOTE_ADDR, never contacted
+
+
+@pytest.fixture
+def demo():
+    return UserFactory(username="demo", role="editor")  # password "pw"
+
+
+def sign_in(client, password, username="demo", address=HERE, url=None, **headers):
+    return client.post(url or reverse("login"), {"username": username, "password": password},
+                       REMOTE_ADDR=address, **headers)
+
+
+def signed_in_as(client):
+    return client.session.get("_auth_user_id")
+
+
+def fail(client, times, **kwargs):
+    return [sign_in(client, "wrong", **kwargs).status_code for _ in range(times)]
+
+
+def age_attempts(minutes):
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=minutes))
+
+
+def test_defaults_are_ten_failures_and_fifteen_minutes(settings):
+    assert settings.AXES_FAILURE_LIMIT == 10 and settings.AXES_COOLOFF_TIME == timedelta(minutes=15)
+    assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]] and settings.AXES_RESET_ON_SUCCESS
+
+
+def test_ten_failures_lock_that_name_from_that_address(client, demo):
+    assert fail(client, 9) == [200] * 9  # the form again, with its error
+    assert fail(client, 1) == [429]  # the tenth locks
+    response = sign_in(client, "pw")
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "Sign-in locked" in page and "After 10 failed sign-ins as demo from this address" in page
+    assert "this account is locked for this address" in page and "Try again in 15 min" in page
+    assert 'class="site-header"' in page, "the lockout page is in the base layout"
+    assert not signed_in_as(client)
+
+
+def test_the_lockout_page_in_japanese(client, demo):
+    fail(client, 10)
+    page = sign_in(client, "pw", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "サインインを停止中" in page and "15 分後にもう一度" in page and "demo としてのサインインに 10 回失敗" in page
+
+
+def test_the_lock_is_for_that_name_and_address_only(client, demo):
+    fail(client, 10)
+    assert sign_in(Client(), "pw", address=ELSEWHERE).status_code == 302
+    UserFactory(username="colleague")
+    other = Client()
+    assert sign_in(other, "pw", username="colleague").status_code == 302 and signed_in_as(other)
+
+
+def test_the_admin_sign_in_is_throttled_too(client, demo):
+    demo.is_staff = True
+    demo.save()
+    assert fail(client, 10, url=reverse("admin:login")) == [200] * 9 + [429]
+    assert sign_in(client, "pw", url=reverse("admin:login")).status_code == 429
+    assert sign_in(client, "pw").status_code == 429, "one count for both sign-in pages"
+
+
+def test_the_lock_ends_after_the_cool_off_and_an_attempt_during_it_starts_it_again(client, demo):
+    fail(client, 10)
+    age_attempts(14)
+    assert sign_in(client, "pw").status_code == 429
+    assert AccessAttempt.objects.get().attempt_time > timezone.now() - timedelta(minutes=1)
+    age_attempts(16)
+    assert sign_in(client, "pw").status_code == 302 and signed_in_as(client) == str(demo.pk)
+
+
+def test_a_successful_sign_in_before_the_limit_clears_the_count(client, demo):
+    assert fail(client, 9) == [200] * 9
+    assert sign_in(client, "pw").status_code == 302
+    assert not AccessAttempt.objects.exists()
+    client.logout()
+    assert fail(client, 9) == [200] * 9, "counting starts again"
+    assert sign_in(client, "pw").status_code == 302
+
+
+def test_tokens_and_open_sessions_keep_working_during_a_lock(client, demo):
+    session = Client()
+    session.force_login(demo)
+    key = Token.objects.create(user=demo).key
+    fail(client, 10)
+    assert client.get("/api/v1/incidents/", HTTP_AUTHORIZATION=f"Token {key}", REMOTE_ADDR=HERE).status_code == 200
+    assert session.get("/incidents/", REMOTE_ADDR=HERE).status_code == 200
