@@ -1,15 +1,20 @@
-"""Write-path security: sign-in throttling (django-axes)."""
+"""Write-path security: sign-in throttling (django-axes) and the Content-Security-Policy (django-csp)."""
 
 from datetime import timedelta
+from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from tests.factories import UserFactory
+from incidents.models import ExportJob, Incident
+from tests.factories import RetrospectiveFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +35,8 @@ def signed_in_as(client):
     return client.session.get("_auth_user_id")
 
 
-def fail(client, times, **kwargs):
-    return [sign_in(client, "wrong", **kwargs).status_code for _ in range(times)]
+def fail(client, times, username="demo", **kwargs):
+    return [sign_in(client, "wrong", username=username, **kwargs).status_code for _ in range(times)]
 
 
 def age_attempts(minutes):
@@ -102,3 +107,95 @@ def test_tokens_and_open_sessions_keep_working_during_a_lock(client, demo):
     fail(client, 10)
     assert client.get("/api/v1/incidents/", HTTP_AUTHORIZATION=f"Token {key}", REMOTE_ADDR=HERE).status_code == 200
     assert session.get("/incidents/", REMOTE_ADDR=HERE).status_code == 200
+
+
+# --- Content-Security-Policy ---------------------------------------------------------------------------
+
+def policy(response):
+    directives = [part.split() for part in response["Content-Security-Policy"].split(";") if part.strip()]
+    return {name: values for name, *values in directives}
+
+
+class InlineCode(HTMLParser):
+    """What the policy refuses in a page: a script without src, an on… handler or javascript: URL, a style
+    attribute or a <style> element."""
+
+    def __init__(self):
+        super().__init__()
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "script" and not attributes.get("src"):
+            self.found.append("<script> without src")
+        if tag == "style":
+            self.found.append("<style>")
+        for name, value in attrs:
+            if name.startswith("on") or name == "style":
+                self.found.append(f"<{tag} {name}=…>")
+            if name in {"href", "src", "action", "formaction"} and (value or "").strip().lower().startswith("javascript:"):
+                self.found.append(f"<{tag} {name}=javascript:…>")
+
+
+def inline_code(html):
+    parser = InlineCode()
+    parser.feed(html)
+    return parser.found
+
+
+@pytest.fixture
+def editor(client):
+    call_command("load_demo")
+    user = UserFactory(username="editor", role="editor")
+    client.force_login(user)
+    return user
+
+
+def test_the_policy_is_on_pages_the_api_and_the_sign_in_page(client, editor):
+    anonymous = Client()
+    for response in [client.get("/incidents/"), client.get("/api/v1/incidents/", HTTP_ACCEPT="application/json"),
+                     anonymous.get(reverse("login")), anonymous.get("/api/v1/incidents/")]:
+        assert response.status_code in {200, 401}
+        directives = policy(response)
+        assert directives["script-src"] == ["'self'"] and directives["style-src"] == ["'self'"]
+        assert directives["default-src"] == ["'self'"] and directives["img-src"] == ["'self'", "data:"]
+        assert directives["frame-ancestors"] == ["'none'"] and directives["object-src"] == ["'none'"]
+        assert directives["form-action"] == ["'self'"] and directives["base-uri"] == ["'self'"]
+        assert "unsafe" not in response["Content-Security-Policy"]
+
+
+def test_no_page_has_inline_script_or_style(client, editor):
+    eks = Incident.objects.get(title__contains="pid_max")
+    meeting = RetrospectiveFactory()
+    meeting.add_to_agenda(Incident.objects.all())
+    job = ExportJob.objects.create(retrospective=meeting, requested_by=editor)
+    pages = ["/incidents/", "/incidents/?q=名前解決", f"/incidents/{eks.reference}/", f"/incidents/{eks.reference}/edit/",
+             "/incidents/new/", "/patterns/", "/retrospectives/", "/retrospectives/new/", f"/retrospectives/{meeting.pk}/",
+             f"/retrospectives/{meeting.pk}/edit/", f"/exports/{job.pk}/", "/api/v1/docs/"]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert inline_code(response.content.decode()) == [], url
+    assert 'fill-opacity="' in client.get("/patterns/").content.decode()
+    assert 'http-equiv="refresh"' in client.get(f"/exports/{job.pk}/").content.decode()
+    client.logout()
+    assert inline_code(client.get(reverse("login")).content.decode()) == []
+    fail(client, 10, username="editor")
+    locked = sign_in(client, "pw", username="editor")
+    assert locked.status_code == 429 and inline_code(locked.content.decode()) == []
+
+
+def test_the_language_switcher_is_a_static_script(client, editor):
+    page = client.get("/incidents/").content.decode()
+    assert '<script src="/static/js/language.js" defer></script>' in page
+    assert "<noscript><button" in page
+    assert "addEventListener" in Path(finders.find("js/language.js")).read_text()
+
+
+def test_swagger_ui_loads_its_start_up_script_from_this_site(client):
+    page = client.get("/api/v1/docs/").content.decode()
+    assert inline_code(page) == []
+    assert '<script src="/api/v1/docs/?script="></script>' in page
+    script = client.get("/api/v1/docs/?script=")
+    assert script.status_code == 200 and script["Content-Type"].startswith("application/javascript")
+    assert "SwaggerUIBundle(" in script.content.decode()
