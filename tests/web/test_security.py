@@ -1,4 +1,5 @@
-"""Write-path security: sign-in throttling (django-axes) and the Content-Security-Policy (django-csp)."""
+"""Write-path security: sign-in throttling (django-axes), the admin for staff only, and the Content-Security-Policy
+(django-csp)."""
 
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -107,6 +108,22 @@ def test_tokens_and_open_sessions_keep_working_during_a_lock(client, demo):
     fail(client, 10)
     assert client.get("/api/v1/incidents/", HTTP_AUTHORIZATION=f"Token {key}", REMOTE_ADDR=HERE).status_code == 200
     assert session.get("/incidents/", REMOTE_ADDR=HERE).status_code == 200
+
+
+# --- Admin: staff only; the demo user is an editor ----------------------------------------------------
+
+def test_the_demo_user_is_no_admin_and_a_staff_user_is(client):
+    call_command("load_demo")
+    assert sign_in(client, "demo").status_code == 302
+    response = client.get("/admin/")
+    assert response.status_code in {302, 403}
+    assert response.status_code == 403 or response["Location"].startswith(reverse("admin:login"))
+    assert 'href="/admin/"' not in client.get("/incidents/").content.decode()
+    UserFactory(username="staff", is_staff=True, role="admin")
+    staff = Client()
+    assert sign_in(staff, "pw", username="staff").status_code == 302
+    assert staff.get("/admin/").status_code == 200
+    assert 'href="/admin/"' in staff.get("/incidents/").content.decode()
 
 
 # --- Content-Security-Policy ---------------------------------------------------------------------------
