@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from incidents.api import views as api
@@ -18,9 +18,10 @@ api_v1 = [
     path("search/", api.SearchView.as_view(), name="api-search"),
     path("patterns/", api.PatternsView.as_view(), name="api-patterns"),
     path("schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="api-schema"),
+    # The split view serves Swagger UI's start-up script from docs/?script= instead of inline, for the CSP.
     path(
         "docs/",
-        SpectacularSwaggerView.as_view(url_name="api-schema", authentication_classes=[], permission_classes=[]),
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", authentication_classes=[], permission_classes=[]),
         name="api-docs",
     ),
 ]

@@ -3,14 +3,18 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from incidents.models import Incident
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def demo(client):
+    """The demo data, and a staff user of the admin group signed in (the demo user is not staff)."""
     call_command("load_demo")
-    client.login(username="demo", password="demo")
+    UserFactory(username="staff", is_staff=True, role="admin")
+    signed_in = client.post(reverse("login"), {"username": "staff", "password": "pw"})  # through django-axes
+    assert signed_in.status_code == 302
     return client
 
 

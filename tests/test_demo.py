@@ -1,6 +1,7 @@
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import get_user, get_user_model
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from incidents.models import GitHubReference, Incident
 
@@ -48,12 +49,26 @@ def test_demo_loader_is_idempotent_and_keeps_edits():
     assert Incident.objects.get(pk=edited.pk).summary == "手で書き直した要約"
 
 
-def test_demo_user_can_sign_in_and_edit(monkeypatch):
+def test_demo_user_can_sign_in_and_edit(monkeypatch, client):
     monkeypatch.setenv("DEMO_PASSWORD", "s3cret-demo")
     load()
-    user = authenticate(username="demo", password="s3cret-demo")
-    assert user is not None and user.has_perm("incidents.change_incident")
+    response = client.post(reverse("login"), {"username": "demo", "password": "s3cret-demo"})
+    assert response.status_code == 302
+    user = get_user(client)
+    assert user.username == "demo" and user.has_perm("incidents.change_incident")
     assert Incident.objects.visible_to(user).filter(status="draft").exists()
+
+
+def test_demo_user_is_an_editor_not_staff_and_an_older_staff_demo_user_is_made_one():
+    load()
+    user = get_user_model().objects.get(username="demo")
+    assert list(user.groups.values_list("name", flat=True)) == ["editor"]
+    assert not user.is_staff and not user.is_superuser
+    user.is_staff = user.is_superuser = True  # as an older load_demo (staff) or a hand left it
+    user.save()
+    load()
+    user.refresh_from_db()
+    assert not user.is_staff and not user.is_superuser and user.check_password("demo")
 
 
 def test_bad_demo_file_names_the_file_and_problem_and_stores_nothing(tmp_path):

@@ -39,6 +39,8 @@ def test_production_profile_passes_check_deploy(tmp_path):
         ({"TIME_ZONE": "Mars/Olympus"}, "TIME_ZONE='Mars/Olympus'"),
         ({"POSTMORTEM_MAX_BODY_BYTES": "lots"}, "POSTMORTEM_MAX_BODY_BYTES='lots' is not a whole number"),
         ({"GITHUB_API_URL": "api.github.com"}, "GITHUB_API_URL"),
+        ({"POSTMORTEM_LOGIN_FAILURE_LIMIT": "ten"}, "POSTMORTEM_LOGIN_FAILURE_LIMIT='ten' is not a whole number"),
+        ({"POSTMORTEM_LOGIN_LOCKOUT_MINUTES": "0"}, "POSTMORTEM_LOGIN_LOCKOUT_MINUTES='0' must be at least 1"),
     ],
 )
 def test_bad_values_stop_start_up_with_a_clear_message(tmp_path, env, message):
@@ -65,3 +67,16 @@ def test_defaults_use_sqlite_in_the_data_dir_and_run_tasks_in_process(tmp_path):
         env={**clean, "DJANGO_SETTINGS_MODULE": "postmortem.settings", "POSTMORTEM_DATA_DIR": str(tmp_path)},
     )
     assert result.stdout.split() == [str(tmp_path / "postmortem.sqlite3"), "True"], result.stderr
+
+
+def test_login_throttling_numbers_come_from_the_environment(tmp_path):
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.AXES_FAILURE_LIMIT, int(s.AXES_COOLOFF_TIME.total_seconds()))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "postmortem.settings", "POSTMORTEM_DATA_DIR": str(tmp_path),
+             "POSTMORTEM_LOGIN_FAILURE_LIMIT": "5", "POSTMORTEM_LOGIN_LOCKOUT_MINUTES": "30"},
+    )
+    assert result.stdout.split() == ["5", "1800"], result.stderr

@@ -12,9 +12,11 @@ QUARTER_START = {"1": "01-01", "2": "04-01", "3": "07-01", "4": "10-01"}
 
 
 @register.filter
-def render_markdown(text):
-    """Markdown source as sanitized HTML (see incidents.text.markdown)."""
-    return mark_safe(markdown.render(text or ""))  # noqa: S308 - sanitized by nh3 in markdown.render
+def render_markdown(text, where="export"):
+    """Markdown source as sanitized HTML (see incidents.text.markdown). Pages say ``render_markdown:"page"``:
+    table alignment then needs no style attribute, which their Content-Security-Policy refuses."""
+    html = markdown.render(text or "", align_attribute=where == "page")
+    return mark_safe(html)  # noqa: S308 - sanitized by nh3 in markdown.render
 
 
 register.filter("seconds_duration", durations.seconds_duration)

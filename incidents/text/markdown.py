@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import markdown as md
 import nh3
+from markdown.extensions.tables import TableExtension
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -25,19 +26,22 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
-def _renderer():
-    renderer = md.Markdown(extensions=["fenced_code", "tables", "sane_lists"], output_format="html")
+def _renderer(align_attribute):
+    renderer = md.Markdown(extensions=["fenced_code", TableExtension(use_align_attribute=align_attribute), "sane_lists"],
+                           output_format="html")
     renderer.preprocessors.deregister("html_block")
     renderer.inlinePatterns.deregister("html")
     return renderer
 
 
 @lru_cache(maxsize=2048)
-def render(text):
-    """Sanitized HTML for a Markdown source (empty string for empty input)."""
+def render(text, align_attribute=False):
+    """Sanitized HTML for a Markdown source (empty string for empty input). A table column's alignment is
+    ``style="text-align:…"`` (the exports: WeasyPrint reads only that), or ``align="…"`` with
+    ``align_attribute`` (the pages: their Content-Security-Policy refuses style attributes)."""
     if not text or not text.strip():
         return ""
-    html = _renderer().convert(text)
+    html = _renderer(align_attribute).convert(text)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -62,3 +62,10 @@ def test_fenced_code_language_and_tables_and_links():
 def test_japanese_text_and_empty_input():
     assert render("**メモリリーク**を確認") == "<p><strong>メモリリーク</strong>を確認</p>"
     assert render("") == "" and render("   ") == ""
+
+
+def test_table_alignment_as_style_for_exports_or_as_align_for_pages():
+    source = "| a | b | c |\n| :-- | :-: | --: |\n| 1 | 2 | 3 |"
+    assert '<td style="text-align:center">2</td>' in render(source)
+    page = render(source, align_attribute=True)
+    assert '<td align="center">2</td>' in page and '<th align="right">c</th>' in page and "style" not in page

@@ -115,3 +115,39 @@ def test_write_an_incident_from_a_pasted_log_with_a_factor_chain(page, live_serv
     assert graph.is_visible() and graph.locator("g.node").count() == 2 and graph.locator("line.edge").count() == 1
     assert "コネクションプールが枯渇" in graph.text_content()
     assert page.locator("#summary strong").inner_text() == "upstream"
+
+
+def csp_violations(page):
+    """Collect what the Content-Security-Policy refused on this page (Chromium reports each on the console)."""
+    refused = []
+    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None)
+    return refused
+
+
+def test_the_language_switcher_changes_the_language_when_a_language_is_picked(page, live_server):
+    refused = csp_violations(page)
+    assert page.locator("html").get_attribute("lang") == "ja"
+    assert page.locator("form.language noscript").count() == 1  # the button only shows without JavaScript
+    page.select_option("#language-select", "en")
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    assert page.url == f"{live_server.url}/incidents/" and page.locator("h1").first.inner_text() == "Incidents"
+    assert refused == []
+
+
+def test_pages_run_under_the_content_security_policy(page, live_server):
+    refused = csp_violations(page)
+    eks = Incident.objects.get(title__contains="pid_max")
+    aligned = IncidentFactory(summary="| left | middle | right |\n| :-- | :-: | --: |\n| a | b | c |")
+    for url in [f"/incidents/{eks.reference}/", f"/incidents/{eks.reference}/edit/", "/retrospectives/", "/patterns/"]:
+        page.goto(f"{live_server.url}{url}")
+    shades = page.locator("svg.heatmap rect.cell").evaluate_all(
+        "cells => cells.map(c => [c.getAttribute('fill-opacity'), getComputedStyle(c).fillOpacity])")
+    assert all(float(given) == float(drawn) for given, drawn in shades)
+    assert len({drawn for _, drawn in shades}) > 2, "cells are shaded by their count"
+    page.goto(f"{live_server.url}/incidents/{aligned.reference}/")
+    cells = page.locator("#summary td")
+    aligns = [cells.nth(i).evaluate("c => getComputedStyle(c).textAlign") for i in range(3)]
+    assert [align.removeprefix("-webkit-") for align in aligns] == ["left", "center", "right"]
+    page.goto(f"{live_server.url}/api/v1/docs/")
+    page.wait_for_selector(".swagger-ui .opblock")  # Swagger UI started and read the schema
+    assert refused == []

@@ -1,4 +1,7 @@
-"""Load the demo incidents and the demo user. Safe to run again: nothing already stored is changed."""
+"""Load the demo incidents and the demo user. Safe to run again: incidents already stored are not changed.
+
+The demo user (password ``demo`` or $DEMO_PASSWORD, known to everyone) is an editor, never staff or
+superuser: a demo user left staff by an earlier version of this command loses that status here."""
 
 import os
 from pathlib import Path
@@ -54,10 +57,14 @@ class Command(BaseCommand):
 
     def _demo_user(self):
         User = get_user_model()
-        user, made = User.objects.get_or_create(username="demo", defaults={"first_name": "Demo", "is_staff": True})
+        user, made = User.objects.get_or_create(username="demo", defaults={"first_name": "Demo"})
         if made:
             user.set_password(os.environ.get("DEMO_PASSWORD", "demo"))
             user.save()
             user.groups.add(Group.objects.get(name="editor"))
             self.stdout.write("Demo user 'demo' created.")
+        elif user.is_staff or user.is_superuser:
+            user.is_staff = user.is_superuser = False
+            user.save(update_fields=["is_staff", "is_superuser"])
+            self.stdout.write("Demo user 'demo': staff and superuser status removed (the demo user is an editor).")
         return user
