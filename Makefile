@@ -43,9 +43,10 @@ bench: install
 bench-export: install
 	$(BIN)/python bench/export_bench.py
 
-# Refresh the Japanese translations (needs GNU gettext); the compiled .mo is committed.
+# Refresh the Japanese translations (needs GNU gettext), from the code and the .html, .txt and .md templates; the
+# compiled .mo is committed.
 messages: install
-	$(BIN)/python manage.py makemessages -l ja --ignore=bench --ignore=tests --ignore=.venv
+	$(BIN)/python manage.py makemessages -l ja -e html,txt,py,md --ignore=bench --ignore=tests --ignore=.venv
 	$(BIN)/python manage.py compilemessages -l ja --ignore=.venv
 
 clean:
