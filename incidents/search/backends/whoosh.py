@@ -20,6 +20,7 @@ from whoosh import highlight, index, query, sorting
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.searching import Searcher
 
+from ... import dates
 from ..analysis import MixedAnalyzer
 
 log = logging.getLogger(__name__)
@@ -216,13 +217,14 @@ def hidden_from(user):
 
 
 def _as_naive_utc(moment):
-    return moment.astimezone(datetime.UTC).replace(tzinfo=None) if moment else None
+    """An aware datetime as the naive UTC the index stores (``dates.clamp``ed: as a bound it matches the same
+    documents, and converting it cannot overflow)."""
+    return dates.clamp(moment).astimezone(datetime.UTC).replace(tzinfo=None) if moment else None
 
 
 def _as_datetime(date):
     """Midnight of ``date`` in the display time zone, as the naive UTC the index stores."""
-    midnight = timezone.make_aware(datetime.datetime.combine(date, datetime.time.min))
-    return midnight.astimezone(datetime.UTC).replace(tzinfo=None)
+    return _as_naive_utc(datetime.datetime.combine(date, datetime.time.min, tzinfo=timezone.get_current_timezone()))
 
 
 @dataclass
