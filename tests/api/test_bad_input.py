@@ -147,3 +147,92 @@ def test_meeting_dates_out_of_range_are_a_400(editor, document, field):
     assert response.status_code == 400 and response.json() == {field: [RANGE]}
     assert not editor.get("/api/v1/retrospectives/").json()["results"]
 
+
+# --- NUL characters --------------------------------------------------------------------------------------
+
+NUL = "Null characters are not allowed."
+
+
+@pytest.mark.parametrize("document, errors", [
+    ({"title": "a\x00b"}, {"title": [NUL]}),
+    ({"summary": "\x00"}, {"summary": [NUL]}),
+    ({"impact": "x\x00"}, {"impact": [NUL]}),
+    ({"analysis": "x\x00"}, {"analysis": [NUL]}),
+    ({"resolution": "x\x00"}, {"resolution": [NUL]}),
+    ({"tags": ["dns", "a\x00"]}, {"tags": {"1": [NUL]}}),
+    ({"services": ["a\x00"]}, {"services": {"0": [NUL]}}),
+    ({"timeline": [{"occurred_at": "2022-08-06T01:00:00Z", "kind": "trigger", "description": "x\x00"}]},
+     {"timeline": {"0": {"description": [NUL]}}}),
+    ({"timeline": [{"occurred_at": "2022-08-06T01:00:00Z", "kind": "trigger", "description": "x", "source": "\x00"}]},
+     {"timeline": {"0": {"source": [NUL]}}}),
+    ({"factors": [{"category": "defect", "description": "x\x00"}]}, {"factors": {"0": {"description": [NUL]}}}),
+    ({"factors": [{"ref": "a\x00", "category": "defect", "description": "x"}]}, {"factors": {"0": {"ref": [NUL]}}}),
+    ({"factors": [{"ref": "a", "category": "defect", "description": "x", "leads_to": ["b\x00"]}]},
+     {"factors": {"0": {"leads_to": {"0": [NUL]}}}}),
+    ({"lessons": [{"kind": "lucky", "text": "x\x00"}]}, {"lessons": {"0": {"text": [NUL]}}}),
+    ({"action_items": [{"title": "x\x00"}]}, {"action_items": {"0": {"title": [NUL]}}}),
+    ({"action_items": [{"title": "x", "owner": "o\x00"}]}, {"action_items": {"0": {"owner": [NUL]}}}),
+    ({"action_items": [{"title": "x", "url": "https://example.com/\x00"}]}, {"action_items": {"0": {"url": [NUL]}}}),
+    ({"links": [{"url": "https://example.com/", "title": "x\x00"}]}, {"links": {"0": {"title": [NUL]}}}),
+    ({"links": [{"url": "https://example.com/\x00"}]}, {"links": {"0": {"url": [NUL]}}}),
+])
+def test_nul_characters_anywhere_in_the_document_are_a_400_naming_the_field(editor, stored, document, errors):
+    before = snapshot(stored["id"])
+    for method, url in (("post", URL), ("patch", f"{URL}{stored['id']}/"), ("put", f"{URL}{stored['id']}/")):
+        response = getattr(editor, method)(url, document if method == "patch" else {**FULL, **document}, format="json")
+        assert response.status_code == 400 and response.json() == errors, method
+    assert Incident.objects.count() == 1 and snapshot(stored["id"]) == before
+
+
+def test_nul_in_an_author_name_is_a_400(editor, stored):
+    response = editor.patch(f"{URL}{stored['id']}/", {"authors": ["a\x00"]}, format="json")
+    assert response.status_code == 400 and list(response.json()) == ["authors"]
+
+
+@pytest.mark.parametrize("url, errors", [
+    ("/api/v1/search/?q=dns%00", {"q": [NUL]}),
+    ("/api/v1/search/?q=dns&tag=a%00", {"tag": {"0": [NUL]}}),
+    (f"{URL}?tag=a%00", {"tag": ["A name is at most 100 characters, without NUL characters."]}),
+    (f"{URL}?service=a%00", {"service": ["A name is at most 100 characters, without NUL characters."]}),
+    (f"{URL}?github=a%00/b%231", {"github": ["Use OWNER/REPO#N or a GitHub issue or pull request URL."]}),
+    (f"{URL}?github=https://github.com/a%00/b/issues/1",
+     {"github": ["'https://github.com/a\\x00/b/issues/1' is not a valid GitHub issue or pull request URL."]}),
+    (f"{URL}?started_after=2023-01-01%00", {"started_after": ["Enter a valid date/time."]}),
+    (f"{URL}?status=%00", {"status": ["Select a valid choice. \x00 is not one of the available choices."]}),
+])
+def test_nul_characters_in_parameters_are_a_400(editor, url, errors):
+    IncidentFactory(title="dns outage")
+    response = editor.get(url)
+    assert response.status_code == 400 and response.json() == errors
+
+
+# --- invalid UTF-8 ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body", [b'{"title": "\xff"}', b"\xff\xfe", b'{"title": "\xed\xa0\x80"}',
+                                  b'{"title": "ok", "tags": ["\xc3"]}'])
+def test_invalid_utf8_in_a_json_body_is_a_400(editor, stored, body):
+    before = snapshot(stored["id"])
+    for method, url in (("POST", URL), ("PATCH", f"{URL}{stored['id']}/"), ("PUT", f"{URL}{stored['id']}/")):
+        response = editor.generic(method, url, body, content_type="application/json")
+        assert response.status_code == 400
+        assert response.json()["detail"].startswith("JSON parse error - 'utf-8' codec can't decode byte")
+    assert Incident.objects.count() == 1 and snapshot(stored["id"]) == before
+
+
+def test_escaped_lone_surrogates_are_a_400(editor):
+    response = editor.post(URL, b'{"title": "\\ud800", "tags": ["\\udfff"]}', content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"title": ["Surrogate characters are not allowed: U+D800."],
+                               "tags": {"0": ["Surrogate characters are not allowed: U+DFFF."]}}
+    assert not Incident.objects.exists()
+
+
+def test_invalid_utf8_in_query_strings_is_read_with_replacement_characters(editor):
+    IncidentFactory(title="dns outage")
+    for url in ("/api/v1/search/?q=%ff", "/api/v1/search/?q=dns%ff", "/api/v1/search/?q=dns&tag=%ff",
+                f"{URL}?tag=%ff", f"{URL}?github=%ff"):
+        response = editor.get(url)
+        assert response.status_code in (200, 400), url
+    assert editor.get(f"{URL}?tag=%ff").json()["count"] == 0
+    assert editor.get("/api/v1/search/?q=dns%ED%A0%80").status_code == 200

@@ -39,6 +39,37 @@ def errors_of(response):
     return found
 
 
+# --- NUL characters in the edit page -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field, value, where", [
+    ("title", "aardvark\x00", "form.title"),
+    ("summary", "名前解決\x00", "form.summary"),
+    ("tags", "dns, a\x00b", "form.tags"),
+    ("services", "podman\x00", "form.services"),
+    ("timeline-0-description", "connect()\x00 failed", "timeline[0].description"),
+    ("timeline-0-source", "log\x00", "timeline[0].source"),
+    ("factors-1-description", "\x00", "factors[1].description"),
+    ("lessons-0-text", "ログ\x00", "lessons[0].text"),
+    ("actions-0-title", "pid\x00", "action_items[0].title"),
+    ("actions-0-owner", "sre\x00", "action_items[0].owner"),
+    ("links-0-title", "chat\x00", "links[0].title"),
+    ("links-0-url", "https://example.com/\x00", "links[0].url"),
+])
+def test_nul_characters_are_a_form_error_naming_the_field(editor, field, value, where):
+    existing = IncidentFactory(title="stored")
+    before = stored_state()
+    for url in ("/incidents/new/", f"/incidents/{existing.reference}/edit/"):
+        data = new_incident(**{field: value})
+        if "edit" in url:
+            data["version"] = str(existing.version)
+        response = editor.post(url, data)
+        assert response.status_code == 200
+        assert (where, [NUL]) in errors_of(response)
+        assert NUL in response.content.decode()
+        assert stored_state() == before
+
+
 # --- dates the application cannot hold -----------------------------------------------------------------
 
 
@@ -141,17 +172,25 @@ def test_list_search_dates_within_range_still_work(editor, django_capture_on_com
     assert response.context["query_problems"] == [] and response.context["count"] == 1
 
 
+def test_invalid_utf8_in_the_query_string_is_read_with_replacement_characters(editor):
+    IncidentFactory(title="dns outage")
+    for query in ("q=%ff", "q=dns%ff", "tag=%ff", "q=%ED%A0%80"):
+        response = editor.get(f"/incidents/?{query}")
+        assert response.status_code == 200, query
+        assert "\ufffd" in response.content.decode()
+
+
 # --- retrospective meetings ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("field, value", [("date", "0001-01-01"), ("select_since", "0001-01-01"),
-                                          ("select_since", "9999-12-31")])
-def test_meeting_form_refuses_bad_dates(editor, field, value):
+                                          ("select_since", "9999-12-31"), ("title", "retro\x00")])
+def test_meeting_form_refuses_bad_dates_and_nul(editor, field, value):
     data = {"title": "retro", "date": "2024-01-10", "facilitator": "", "select_tag": "", "select_status": "",
             "select_since": "", field: value}
     response = editor.post("/retrospectives/new/", data)
     assert response.status_code == 200
-    assert response.context["form"].errors == {field: [RANGE]}
+    assert response.context["form"].errors == {field: [NUL if "\x00" in value else RANGE]}
     assert not Retrospective.objects.exists()
 
 
