@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import models
 
+from . import dates
 from .actions.github import queue_github_sync
 from .models import (
     ActionItem,
@@ -17,10 +19,15 @@ from .models import (
     TimelineEvent,
 )
 
+# Dates and times typed here are checked like in the pages and the API (a year-1 time overflows when the
+# database converts it to UTC).
+DATE_CHECKS = {models.DateTimeField: {"validators": [dates.validate]}, models.DateField: {"validators": [dates.validate]}}
+
 
 class TimelineInline(admin.TabularInline):
     model = TimelineEvent
     extra = 0
+    formfield_overrides = DATE_CHECKS
 
 
 class FactorForm(forms.ModelForm):
@@ -58,6 +65,7 @@ class LessonInline(admin.TabularInline):
 class ActionItemInline(admin.TabularInline):
     model = ActionItem
     extra = 0
+    formfield_overrides = DATE_CHECKS
     exclude = ["github"]
 
 
@@ -77,6 +85,7 @@ class IncidentAdmin(admin.ModelAdmin):
     autocomplete_fields = ["tags", "services", "authors"]
     readonly_fields = ["time_to_detect", "time_to_mitigate", "time_to_resolve", "version", "created_at", "updated_at"]
     inlines = [TimelineInline, FactorInline, LessonInline, ActionItemInline, LinkInline]
+    formfield_overrides = DATE_CHECKS
     fieldsets = [
         (None, {"fields": ["title", "severity", "status", "tags", "services", "authors"]}),
         ("Write-up", {"fields": ["summary", "impact", "analysis", "resolution"]}),
@@ -123,6 +132,7 @@ class ChildAdmin(admin.ModelAdmin):
     list_select_related = ["incident"]
     raw_id_fields = ["incident"]
     exclude = ["github"]
+    formfield_overrides = DATE_CHECKS
 
 
 @admin.register(ActionItem)
@@ -183,3 +193,4 @@ class RetrospectiveAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     readonly_fields = ["closed_at", "created_at"]
     inlines = [AgendaItemInline]
+    formfield_overrides = DATE_CHECKS

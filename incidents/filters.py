@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
+from . import dates
 from .github import refs
 from .models import FactorCategory, GitHubReference, Incident, Severity, Status
 
@@ -60,8 +61,11 @@ class IncidentFilter(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(
         choices=FactorCategory.choices, method="filter_category", label=_("factor category")
     )
-    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte", label=_("started after"))
-    started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt", label=_("started before"))
+    # A time outside what the database and the index hold is a field error, not an overflow in the query.
+    started_after = django_filters.IsoDateTimeFilter(
+        field_name="started_at", lookup_expr="gte", label=_("started after"), validators=[dates.validate])
+    started_before = django_filters.IsoDateTimeFilter(
+        field_name="started_at", lookup_expr="lt", label=_("started before"), validators=[dates.validate])
     github = GitHubReferenceFilter(method="filter_github", label=_("GitHub issue or PR (OWNER/REPO#N)"))
 
     class Meta:

@@ -90,3 +90,24 @@ def _post_data(context):
 def test_every_model_has_a_working_admin_list(demo, model):
     response = demo.get(reverse(f"admin:incidents_{model}_changelist"))
     assert response.status_code == 200
+
+
+def test_admin_refuses_dates_the_application_cannot_hold(demo):
+    from incidents.models import Retrospective
+
+    eks = Incident.objects.get(title__contains="pid_max")
+    url = reverse("admin:incidents_incident_change", args=[eks.pk])
+    data = _post_data(demo.get(url).context)
+    data["started_at_0"], data["started_at_1"] = "0001-01-01", "00:00:00"  # year 0 in UTC
+    data["action_items-0-due_date"] = "9999-12-31"
+    response = demo.post(url, data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["started_at"] == ["Enter a date from 1000-01-02 to 9999-12-30."]
+    items = next(inline.formset for inline in response.context["inline_admin_formsets"]
+                 if inline.formset.prefix == "action_items")
+    assert items.forms[0].errors["due_date"] == ["Enter a date from 1000-01-02 to 9999-12-30."]
+    assert Incident.objects.get(pk=eks.pk).started_at == eks.started_at
+    response = demo.post(reverse("admin:incidents_retrospective_add"),
+                         {"title": "x", "date": "0001-01-01", "agenda-TOTAL_FORMS": "0", "agenda-INITIAL_FORMS": "0"})
+    assert response.status_code == 200 and "date" in response.context["adminform"].form.errors
+    assert not Retrospective.objects.exists()

@@ -12,6 +12,7 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_array_type
 from rest_framework import serializers
 
+from incidents import dates
 from incidents.actions.incidents import save_incident
 from incidents.models import (
     ActionItem,
@@ -28,15 +29,27 @@ from incidents.models import (
 
 
 class UTCDateTimeField(serializers.DateTimeField):
-    """The API speaks UTC (``…Z``) whatever the display time zone is; input may carry any offset."""
+    """The API speaks UTC (``…Z``) whatever the display time zone is; input may carry any offset, and must lie
+    within the times the application can hold (``incidents.dates``)."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("default_timezone", datetime.UTC)
         super().__init__(*args, **kwargs)
+        self.validators.append(dates.validate)
+        self.error_messages["overflow"] = dates.message()  # an offset that cannot reach UTC says the same
+
+
+class DateField(serializers.DateField):
+    """A date within the dates the application can hold (``incidents.dates``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.validators.append(dates.validate)
 
 
 class ModelSerializer(serializers.ModelSerializer):
-    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping, models.DateTimeField: UTCDateTimeField}
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping,
+                                models.DateTimeField: UTCDateTimeField, models.DateField: DateField}
 
 
 class TimelineEventSerializer(ModelSerializer):

@@ -220,6 +220,12 @@ class SearchParams(serializers.Serializer):
         data = {key: data.getlist(key) if key == "tag" else data.get(key) for key in data} if hasattr(data, "getlist") else data
         return super().to_internal_value(data)
 
+    def validate_q(self, value):
+        """What the query language cannot search (a date the index cannot hold) is a field error."""
+        if problems := search.parse(value).problems:
+            raise ValidationError(problems)
+        return value
+
 
 class SearchHitSerializer(serializers.Serializer):
     id = serializers.IntegerField()

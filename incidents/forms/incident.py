@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from incidents import dates
 from incidents.models import ActionItem, ContributingFactor, ExternalLink, Incident, Label, Lesson, Tag, TimelineEvent, find_cycle
 from incidents.text import logparse
 
@@ -58,6 +59,7 @@ class IncidentForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        dates.limit_form_fields(self)
         for name in Incident.MILESTONES:
             self.fields[name].label = _zone_label(self.fields[name].label)
         for name in self.MARKDOWN_FIELDS:
@@ -89,6 +91,7 @@ class TimelineEventForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        dates.limit_form_fields(self)
         self.fields["occurred_at"].label = _zone_label(self.fields["occurred_at"].label)
 
 
@@ -118,6 +121,10 @@ class ActionItemForm(forms.ModelForm):
         fields = ["title", "kind", "status", "owner", "due_date", "url"]
         widgets = {"due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         help_texts = {"url": _("A GitHub issue (OWNER/REPO#N) or any URL.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        dates.limit_form_fields(self)
 
 
 class LinkForm(forms.ModelForm):
@@ -223,6 +230,7 @@ class LogPasteForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        dates.limit_form_fields(self)
         self.initial.setdefault("date", timezone.localdate())
         self.initial.setdefault("zone", timezone.get_current_timezone_name())
 

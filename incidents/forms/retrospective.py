@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from incidents import dates
 from incidents.models import AgendaItem, Incident, Retrospective
 
 
@@ -18,6 +19,10 @@ class RetrospectiveForm(forms.ModelForm):
         model = Retrospective
         fields = ["title", "date", "facilitator", "select_tag", "select_status", "select_since", "select_since_previous"]
         widgets = {"date": DateInput(), "select_since": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        dates.limit_form_fields(self)
 
 
 class AgendaAddForm(forms.Form):

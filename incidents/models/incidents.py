@@ -10,6 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .. import dates
 from .children import ActionItem, ContributingFactor, ExternalLink
 from .github import GitHubReference
 from .labels import Service, Tag
@@ -32,8 +33,9 @@ class Status(models.TextChoices):
 
 
 def start_of_day(day):
-    """The aware datetime at which ``day`` starts in the display time zone."""
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_default_timezone())
+    """The aware datetime at which ``day`` starts in the display time zone (``dates.clamp``ed, so that as a
+    query bound it converts to UTC without overflowing, whatever the date)."""
+    return dates.clamp(datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_default_timezone()))
 
 
 class IncidentQuerySet(models.QuerySet):
@@ -94,7 +96,8 @@ class IncidentQuerySet(models.QuerySet):
         if since:
             queryset = queryset.filter(started_at__gte=start_of_day(since))
         if until:
-            queryset = queryset.filter(started_at__lt=start_of_day(until + datetime.timedelta(days=1)))
+            day_after = min(until, dates.LATEST_DATE) + datetime.timedelta(days=1)  # date.max + 1 day overflows
+            queryset = queryset.filter(started_at__lt=start_of_day(day_after))
         return queryset.order_by(models.F("started_at").asc(nulls_last=True), "id")
 
     def with_services(self, names):

@@ -5,12 +5,18 @@
 
 Plain words must all match; ``"…"`` is an exact phrase; ``-word`` / ``-"…"`` / ``-tag:x`` exclude.
 Anything that is not valid syntax (an unknown ``field:``, a bad date, an unclosed quote) is searched
-as plain text instead of being an error.
+as plain text instead of being an error. What cannot be searched at all is listed in ``problems`` (the
+API answers 400 with them, the list page shows them): a date the index cannot hold (``after:0001-01-01``;
+see ``incidents.dates``), which is then left out of the query, and NUL characters.
 """
 
 import datetime
 import re
 from dataclasses import dataclass, field
+
+from django.utils.translation import gettext
+
+from incidents import dates
 
 FILTERS = {"tag", "service", "severity", "status", "category"}
 DATES = {"after", "before"}
@@ -26,6 +32,7 @@ class ParsedQuery:
     excluded_filters: dict = field(default_factory=dict)
     after: datetime.date | None = None
     before: datetime.date | None = None
+    problems: list = field(default_factory=list)  # messages for people: why the text cannot be searched
 
     @property
     def has_text(self):
@@ -41,6 +48,8 @@ def parse_date(text):
 
 def parse(text):
     parsed = ParsedQuery()
+    if "\x00" in (text or ""):
+        parsed.problems.append(gettext("Null characters are not allowed."))  # Django's words (and translation)
     for match in TOKEN.finditer(text or ""):
         if not match.group(0).strip():
             continue
@@ -51,7 +60,10 @@ def parse(text):
             target = parsed.excluded_filters if negative else parsed.filters
             target.setdefault(name, []).append(value.lower())
         elif name in DATES and not negative and parse_date(value):
-            setattr(parsed, name, parse_date(value))
+            if dates.in_range(parse_date(value)):
+                setattr(parsed, name, parse_date(value))
+            else:
+                parsed.problems.append(f"{match['field']}:{value}: {dates.message()}")
         else:
             raw = f"{match['field']}:{value}" if match["field"] else value
             if not raw or raw == "-":

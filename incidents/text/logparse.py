@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from incidents import dates
+
 MONTHS = {name: number for number, name in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
 
@@ -58,7 +60,10 @@ def _zone(text):
 
 def _moment(year, month, day, hour, minute, second=0, micro=0, zone=None, default_zone=datetime.UTC):
     naive = datetime.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro)
-    return naive.replace(tzinfo=zone or default_zone)
+    moment = naive.replace(tzinfo=zone or default_zone)
+    if not dates.in_range(moment):  # 0001-01-01T00:00+14:00 cannot even be shown in another zone
+        raise ValueError(f"{moment} is outside the dates the application can hold")
+    return moment
 
 
 def _fraction(text):
@@ -87,7 +92,7 @@ def parse_line(line, date, zone):
         if match := CLOCK.match(line):
             return _moment(date.year, date.month, date.day, match["H"], match["M"], match["S"],
                            default_zone=zone), match["rest"], "log"
-    except ValueError:  # 2023/13/45 25:61:00 and the like: not a timestamp, so not a new event
+    except ValueError:  # 2023/13/45 25:61:00, year 1 and the like: not a timestamp, so not a new event
         return None
     return None
 

@@ -36,8 +36,9 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
         page_number = self.request.GET.get("page", "1")
         page_number = int(page_number) if page_number.isdigit() and int(page_number) > 0 else 1
         filters_active = any(value for key, value in self.request.GET.items() if key not in ("q", "page"))
-        context = {"filter": filterset, "query": query, "filters_active": filters_active}
-        if query and filterset.is_valid():
+        problems = search.parse(query).problems  # shown like a field's errors; nothing is listed
+        context = {"filter": filterset, "query": query, "query_problems": problems, "filters_active": filters_active}
+        if query and filterset.is_valid() and not problems:
             try:
                 results = search.search(query, self.request.user, page=page_number, page_size=self.page_size,
                                         **self.search_filters(filterset.form.cleaned_data))
@@ -50,7 +51,7 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
             context.update(rows=rows, fallback=results.fallback, count=results.count,
                            page=paginator.get_page(page_number))
         else:
-            queryset = filterset.qs if filterset.is_valid() else visible.none()
+            queryset = filterset.qs if filterset.is_valid() and not problems else visible.none()
             page = Paginator(queryset.prefetch_related("tags"), self.page_size).get_page(page_number)
             context.update(rows=[(incident, None) for incident in page], count=page.paginator.count, page=page)
         params = self.request.GET.copy()

@@ -256,3 +256,47 @@ def test_patterns_endpoint(api):
 def test_similar_on_an_empty_or_tiny_index(db):
     lonely = IncidentFactory(title="ひとつだけ")  # not indexed: the test transaction never commits
     assert search.similar(lonely, UserFactory(role="editor")) == []
+
+
+# --- the count is every match, however small the page ---------------------------------------------------
+
+
+@pytest.fixture
+def many_matches(db):
+    """130 incidents with "dns": 25 in the title, each title shorter (so ranking higher) than the one before,
+    then 100 published and 5 drafts with it once in a long summary. A top-20 collector soon needs scores
+    that a summary match cannot reach, and Whoosh then stops looking at summary-only matches."""
+    for i in range(25):
+        IncidentFactory(title="dns " + " ".join(["outage"] * (25 - i)))
+    long_summary = "the resolver for dns was slow; " + " ".join(f"word{j}" for j in range(100))
+    for i in range(105):
+        IncidentFactory(title=f"outage {i}", summary=long_summary, status="draft" if i % 21 == 20 else "published")
+    search.rebuild(procs=1)
+    return {"all": 130, "published": 125}
+
+
+@pytest.mark.parametrize("page_size", [1, 2, 20, 100])
+def test_count_is_every_matching_incident_whatever_the_page_size(many_matches, page_size):
+    editor, viewer = UserFactory(role="editor"), UserFactory(role="viewer")
+    assert search.search("dns", editor, page_size=page_size).count == many_matches["all"]
+    assert search.search("dns", viewer, page_size=page_size).count == many_matches["published"]
+
+
+def test_pages_walk_every_match_once_in_the_order_of_one_big_page(many_matches):
+    viewer = UserFactory(role="viewer")
+    everything = [hit.id for hit in search.search("dns", viewer, page_size=200).hits]
+    paged = [hit.id for page in range(1, 8) for hit in search.search("dns", viewer, page=page, page_size=20).hits]
+    assert paged == everything and len(everything) == many_matches["published"]
+    assert set(everything) == set(Incident.objects.filter(status="published").values_list("pk", flat=True))
+
+
+def test_search_endpoint_and_list_page_count_every_match(many_matches, client):
+    viewer = UserFactory(role="viewer")
+    api = APIClient()
+    api.force_authenticate(viewer)
+    body = api.get("/api/v1/search/", {"q": "dns", "page_size": 2}).json()
+    assert body["count"] == many_matches["published"] and len(body["results"]) == 2
+    client.force_login(viewer)
+    response = client.get("/incidents/", {"q": "dns"})
+    assert response.context["count"] == many_matches["published"] and response.context["page"].paginator.num_pages == 5
+    assert f"{many_matches['published']} incidents match" in response.content.decode()

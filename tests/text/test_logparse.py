@@ -52,7 +52,10 @@ def test_lines_without_a_timestamp_join_the_previous_event():
 @pytest.mark.parametrize(
     "garbage",
     ["just words", "2023/13/45 25:61:00 [error] nope", "Foo 22 02:46:26 host x", "99:99 never",
-     "[32/Jun/2023:02:46:32 +0000] bad day", "----", "2023-06-22", "1234"],
+     "[32/Jun/2023:02:46:32 +0000] bad day", "----", "2023-06-22", "1234",
+     # times the application cannot hold (year 0 or 10000 in UTC): not a timestamp, so kept as text
+     "0001-01-01T00:00:00+14:00 too early", "0001/01/01 00:00:00 [error] Tokyo", "9999-12-31T23:59:59-14:00 late",
+     "[31/Dec/9999:23:59:59 -1400] late"],
 )
 def test_garbage_is_not_an_event_and_is_never_lost(garbage):
     parsed = parse(garbage, DAY, TOKYO)
