@@ -20,6 +20,8 @@ LATEST_DATE = datetime.date(9999, 12, 30)
 EARLIEST = datetime.datetime.combine(EARLIEST_DATE, datetime.time.min, tzinfo=datetime.UTC)
 LATEST = datetime.datetime.combine(LATEST_DATE, datetime.time.max, tzinfo=datetime.UTC)
 MESSAGE = _("Enter a date from %(earliest)s to %(latest)s.")
+FIRST_UTC = datetime.datetime.min.replace(tzinfo=datetime.UTC)  # the ends of what Python holds, for clamp
+LAST_UTC = datetime.datetime.max.replace(tzinfo=datetime.UTC)
 
 
 def in_range(value):
@@ -49,10 +51,6 @@ def limit_form_fields(form):
     for field in form.fields.values():
         if isinstance(field, (forms.DateField, forms.DateTimeField)) and validate not in field.validators:
             field.validators.append(validate)
-
-
-FIRST_UTC = datetime.datetime.min.replace(tzinfo=datetime.UTC)
-LAST_UTC = datetime.datetime.max.replace(tzinfo=datetime.UTC)
 
 
 def clamp(moment):
