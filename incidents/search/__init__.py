@@ -40,14 +40,19 @@ class SearchUnavailable(Exception):
         self.reason = reason
 
 
-def _read(read):
+def _read(read, retry=True):
     """Run a read of the index. A missing index, or one that fails to read (reported to the follower,
-    which rebuilds it), raises SearchUnavailable instead of answering as if nothing matched."""
+    which rebuilds it), raises SearchUnavailable instead of answering as if nothing matched. A read that
+    fails because a rebuild switched generations under it (and removed the old one) is tried again."""
+    generation = generations.current()
     try:
         return read()
     except engine.IndexMissing as exc:
         raise SearchUnavailable(str(exc)) from exc
     except Exception as exc:
+        if retry and generations.current() != generation:
+            engine.forget()
+            return _read(read, retry=False)
         log.exception("search index under %s could not be read; reported for repair", generations.root())
         generations.report_damage(generations.current())
         engine.forget()

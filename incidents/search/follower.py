@@ -22,7 +22,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import IntegrityError, close_old_connections, connection
+from django.db import IntegrityError, connection
 from django.db.models import Max
 from django.utils import timezone
 
@@ -228,13 +228,14 @@ class Follower(threading.Thread):
             except Exception:  # keep following: the next pass (or the repair) tries again
                 log.exception("search index follower pass failed")
                 connection.close()
-            listener.wait(settings.SEARCH_POLL_SECONDS)
+            listener.wait(settings.SEARCH_POLL_SECONDS, listen=self.lock.held)
             self.woken.clear()
         self.lock.release()
         connection.close()
 
     def step(self):
-        close_old_connections()
+        if connection.connection is not None and not connection.is_usable():
+            connection.close()  # the database went away: reconnect (kept open between passes otherwise)
         if time.monotonic() >= self.next_repair or generations.damaged():
             repair()
             prune()
@@ -253,8 +254,8 @@ class _Listener:
     def __init__(self, event):
         self.event, self.connection = event, None
 
-    def wait(self, seconds):
-        if connection.vendor != "postgresql":
+    def wait(self, seconds, listen=True):
+        if connection.vendor != "postgresql" or not listen:
             self.event.wait(seconds)
             return
         try:

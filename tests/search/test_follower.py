@@ -3,6 +3,7 @@ rolled-back one, changes that become visible out of id order, pruning, the machi
 follower thread woken by commits, and a damaged index (503 while it is repaired, pages still served)."""
 
 import datetime
+import time
 
 import pytest
 from django.core.management import call_command
@@ -174,3 +175,41 @@ def test_the_database_decides_who_sees_a_hit(editor):
     results = search.search("下書き", viewer)
     assert refs(results) == [] and results.count == 0
     assert refs(search.search("下書き", editor)) == [incident.reference]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_follower_in_another_process_applies_commits_from_this_one(search_index):
+    """The machine's follower is another process (it holds the lock; this one only reads). On PostgreSQL
+    the commit's NOTIFY wakes it long before its poll; on SQLite it polls every second."""
+    import os
+    import subprocess
+    import sys
+
+    from django.db import connection
+
+    from tests.conftest import ROOT, _database_url_for_worker
+
+    postgres = connection.vendor == "postgresql"
+    follower_process = subprocess.Popen(
+        [sys.executable, "manage.py", "follow_search_index"], cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "DATABASE_URL": _database_url_for_worker(), "POSTMORTEM_DATA_DIR": str(search_index.parent),
+             "SEARCH_POLL_SECONDS": "60" if postgres else "1", "SEARCH_REPAIR_SECONDS": "600"})
+    try:
+        assert wait_for(_lock_is_held, 30), "the follower process did not take the lock"
+        time.sleep(3)  # past its first pass: from now on only a wake-up (or a 60 s poll) makes it look
+        editor = UserFactory(role="editor")
+        incident = IncidentFactory(title="別プロセスの追従者")
+        assert wait_for(lambda: refs(search.search("追従者", editor)) == [incident.reference], 15)
+    finally:
+        follower_process.terminate()
+        output, _ = follower_process.communicate(timeout=30)
+        print(output[-3000:])
+
+
+def _lock_is_held():
+    probe = generations.FollowerLock()
+    if probe.acquire():
+        probe.release()
+        return False
+    return True
