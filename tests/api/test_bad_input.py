@@ -1,6 +1,5 @@
 """Bad input to the API gets a 400 naming the problem, never a 500, and a refused write stores nothing."""
 
-import json
 
 import pytest
 
