@@ -159,3 +159,24 @@ def test_search_endpoint_and_list_page_say_when_parts_of_words_matched(indexed, 
     assert "No incident has these words as words; showing incidents where they are part of longer words." in page
     page = client.get("/incidents/", {"q": "ポート"}, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "単語として一致する障害がないため、より長い語の一部として含む障害を表示しています。" in page
+
+
+def test_an_index_built_without_the_word_fields_is_rebuilt(indexed, editor, monkeypatch):
+    from incidents.search import follower
+    from incidents.search.backends import whoosh as engine
+
+    port = indexed(title="ポートの障害")
+    current = engine.make_schema
+
+    def previous_schema():
+        schema = current()
+        for name in ("title_words", "label_words", "words"):
+            schema.remove(name)
+        return schema
+
+    monkeypatch.setattr(engine, "make_schema", previous_schema)
+    follower.create_empty()  # the index as the previous version built it
+    monkeypatch.setattr(engine, "make_schema", current)
+    assert follower.needs_rebuild() == "it was built by an older version (its fields differ)"
+    assert follower.repair() and follower.needs_rebuild() == ""
+    assert refs(search.search("ポート", editor)) == [port.reference]

@@ -1,4 +1,5 @@
-"""The Whoosh backend. Every Whoosh call of the project is in this module and in whoosh_similar.
+"""The Whoosh backend. Every Whoosh call of the project is in this module, whoosh_text (the text fields,
+their queries and snippets) and whoosh_similar.
 
 One on-disk index per generation (see search.generations). Writes wait for Whoosh's lock instead of
 failing; reads use one searcher per thread, reopened (cheaply, only when the index changed or the current
@@ -17,7 +18,7 @@ from whoosh.searching import ResultsPage, Searcher
 
 from ... import dates
 from .. import generations
-from .whoosh_text import ANALYZER, TEXT_FIELDS, WORD_FIELDS, WORDS, bigram_query, has_cjk, prepare, snippet, word_query
+from .whoosh_text import ANALYZER, TEXT_FIELDS, WORD_FIELDS, WORDS, bigram_query, has_cjk, snippet, word_query
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +170,11 @@ def check_readable(directory=None):
             break
 
 
+def has_current_fields(directory=None):
+    """Whether the index has the fields this version writes and searches (else it must be rebuilt)."""
+    return set(_open(directory).schema.names()) == set(make_schema().names())
+
+
 def as_document(fields):
     """Stored fields shaped like documents.document_for(): the comma-joined label fields as lists."""
     lists = {name: [v for v in (fields.get(name) or "").split(",") if v] for name in ("tags", "services", "categories")}
@@ -235,7 +241,6 @@ class Results:
 
 
 def _hits(page):
-    prepare(page.results)
     return [
         Hit(int(hit["id"]), hit["reference"], hit["title"], round(hit.score or 0.0, 4), snippet(hit),
             as_document(hit.fields())["tags"])

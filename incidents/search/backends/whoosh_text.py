@@ -120,19 +120,34 @@ class MarkFormatter(highlight.HtmlFormatter):
         return "".join(output)
 
 
+def _highlight(text, terms, analyzer):
+    """``text`` with ``terms`` marked in its best two fragments ('' when none is in it)."""
+    tokens = analyzer(text, positions=True, chars=True, mode="index", removestops=False)
+    tokens = highlight.set_matched_filter(tokens, terms)
+    fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
+    fragments = highlight.top_fragments(fragmenter.fragment_tokens(text, tokens), 2,
+                                        highlight.BasicFragmentScorer(), highlight.FIRST, minscore=1)
+    return MarkFormatter()(text, fragments)
+
+
 def snippet(hit):
-    """The hit's best fragments with the matched words (or bigrams) marked, as safe HTML."""
+    """The hit's best fragments with the terms it matched marked, as safe HTML. Only the fields it matched
+    in are analysed again, and when all it matched by words is Latin, with the cheaper bigram analyzer
+    (its Latin tokens are the same): Sudachi only reads a text when a Japanese word is to be marked."""
+    matched = {}
+    for name, term in hit.matched_terms():
+        if name in TEXT_FIELDS or name in WORD_FIELDS:  # not the filters' terms (dates are not text)
+            matched.setdefault(name, set()).add(term.decode("utf-8") if isinstance(term, bytes) else term)
     summary, body, title = hit.get("summary", ""), hit.get("body", ""), hit["title"]
+    text = ""
     for name, source in (("words", summary), ("words", body), ("text", summary), ("text", body),
                          ("title_words", title), ("title", title)):
-        text = hit.highlights(name, text=source, top=2)
-        if text:
-            break
+        terms = matched.get(name)
+        if terms and source:
+            bigrams = name in TEXT_FIELDS or all(term.isascii() for term in terms)
+            text = _highlight(source, frozenset(terms), ANALYZER if bigrams else WORDS)
+            if text:
+                break
     else:
         text = html.escape((summary or body or "")[:200], quote=False)
     return nh3.clean(text, tags={"mark"}, attributes={})
-
-
-def prepare(results):
-    results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
-    results.formatter = MarkFormatter()
