@@ -128,11 +128,15 @@ def test_long_vowels_and_half_width_kana_fold_both_ways(indexed, editor, query):
     assert not results.partial_words
 
 
-def test_full_width_latin_and_okurigana_variants(indexed, editor):
-    aws = indexed(title="ＡＷＳ の障害", summary="取消し処理が失敗")
-    assert refs(search.search("aws", editor)) == [aws.reference]
-    assert refs(search.search("取り消し", editor)) == [aws.reference]
-    assert refs(search.search("コンピュータ", editor)) == []
+def test_full_width_latin_okurigana_and_half_width_variants_fold_both_ways(indexed, editor):
+    wide = indexed(title="ＡＷＳ の障害", summary="注文の取消しが失敗")
+    narrow = indexed(title="aws の障害", summary="注文の取り消しが失敗")
+    computer = indexed(title="ｺﾝﾋﾟｭｰﾀ室", summary="コンピュータが停止")
+    for query in ("aws", "ＡＷＳ", "取消し", "取り消し"):
+        results = search.search(query, editor)
+        assert set(refs(results)) == {wide.reference, narrow.reference} and not results.partial_words
+    for query in ("コンピューター", "コンピュータ", "ｺﾝﾋﾟｭｰﾀｰ"):
+        assert refs(search.search(query, editor)) == [computer.reference]
 
 
 def test_word_matches_are_highlighted_on_the_original_characters(indexed, editor):
