@@ -240,6 +240,9 @@ class SearchHitSerializer(serializers.Serializer):
 class SearchResultsSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     fallback = serializers.BooleanField(help_text="True when no incident matched every word and any-word matching was used.")
+    partial_words = serializers.BooleanField(
+        help_text="True when no incident had the words as whole words and they were matched as parts of longer "
+                  "words (Japanese character bigrams: ポート inside サポート).")
     results = SearchHitSerializer(many=True)
 
 
@@ -259,7 +262,8 @@ class SearchView(views.APIView):
              "score": hit.score, "snippet": hit.snippet, "tags": hit.tags}
             for hit in results.hits
         ]
-        return Response({"count": results.count, "fallback": results.fallback, "results": hits})
+        return Response({"count": results.count, "fallback": results.fallback, "partial_words": results.partial_words,
+                         "results": hits})
 
 
 class IncidentRefSerializer(serializers.Serializer):

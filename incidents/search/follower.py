@@ -161,7 +161,7 @@ def create_empty():
 
 
 def needs_rebuild():
-    """Why this machine's index must be rebuilt (missing, damaged, behind the pruned log), or ''."""
+    """Why this machine's index must be rebuilt (missing, damaged, behind the pruned log, older fields), or ''."""
     directory = generations.current()
     if directory is None:
         return "there is no index yet"
@@ -173,6 +173,8 @@ def needs_rebuild():
         return f"it cannot be read ({exc.__class__.__name__}: {exc})"
     if _state(directory).position < _pruned_position():
         return "changes it has not applied were pruned from the log"
+    if not engine.has_current_fields(directory):
+        return "it was built by an older version (its fields differ)"
     return ""
 
 

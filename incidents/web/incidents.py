@@ -48,7 +48,7 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
             incidents = {i.pk: i for i in visible.filter(pk__in=[h.id for h in results.hits]).prefetch_related("tags")}
             rows = [(incidents[hit.id], hit) for hit in results.hits if hit.id in incidents]
             paginator = Paginator(range(results.count), self.page_size)
-            context.update(rows=rows, fallback=results.fallback, count=results.count,
+            context.update(rows=rows, fallback=results.fallback, partial_words=results.partial_words, count=results.count,
                            page=paginator.get_page(page_number))
         else:
             queryset = filterset.qs if filterset.is_valid() and not problems else visible.none()

@@ -1,4 +1,5 @@
-"""The Whoosh backend. Every Whoosh call of the project is in this module and in whoosh_similar.
+"""The Whoosh backend. Every Whoosh call of the project is in this module, whoosh_text (the text fields,
+their queries and snippets) and whoosh_similar.
 
 One on-disk index per generation (see search.generations). Writes wait for Whoosh's lock instead of
 failing; reads use one searcher per thread, reopened (cheaply, only when the index changed or the current
@@ -6,27 +7,22 @@ generation was switched) before each use, because opening one costs tens of mill
 """
 
 import datetime
-import html
 import logging
 import threading
 from dataclasses import dataclass
 
-import nh3
 from django.utils import timezone
-from whoosh import collectors, highlight, index, query, sorting
+from whoosh import collectors, index, query, sorting
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.searching import ResultsPage, Searcher
 
 from ... import dates
 from .. import generations
-from ..analysis import MixedAnalyzer
+from .whoosh_text import ANALYZER, TEXT_FIELDS, WORD_FIELDS, WORDS, bigram_query, has_cjk, snippet, word_query
 
 log = logging.getLogger(__name__)
 
-ANALYZER = MixedAnalyzer()
-# Searched text fields and their boosts. ``text`` holds the summary and the body; one field for all the
-# long text keeps phrase matching (positions) to one pass per document.
-TEXT_FIELDS = {"title": 3.0, "labels": 2.0, "text": 1.0}
+__all__ = ["ANALYZER", "TEXT_FIELDS"]  # also used by whoosh_similar
 FILTER_FIELDS = {"tag": "tags", "service": "services", "severity": "severity", "status": "status", "category": "categories",
                  "github": "github"}
 LOCK_TIMEOUT_SECONDS = 60
@@ -39,6 +35,9 @@ def make_schema():
         title=TEXT(analyzer=ANALYZER, stored=True, field_boost=TEXT_FIELDS["title"]),
         text=TEXT(analyzer=ANALYZER),
         labels=TEXT(analyzer=ANALYZER, field_boost=TEXT_FIELDS["labels"]),
+        title_words=TEXT(analyzer=WORDS, field_boost=WORD_FIELDS["title_words"]),
+        words=TEXT(analyzer=WORDS),
+        label_words=TEXT(analyzer=WORDS, field_boost=WORD_FIELDS["label_words"]),
         summary=STORED,
         body=STORED,
         tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
@@ -103,7 +102,8 @@ def create(directory):
 
 def _fields(document):
     values = dict(document)
-    values["text"] = f"{document['summary']}\n{document['body']}"
+    values["text"] = values["words"] = f"{document['summary']}\n{document['body']}"
+    values["title_words"], values["label_words"] = document["title"], document["labels"]
     for name in ("tags", "services", "categories", "github", "authors"):
         values[name] = ",".join(values[name])
     values["github_display"] = document["github"]
@@ -170,6 +170,11 @@ def check_readable(directory=None):
             break
 
 
+def has_current_fields(directory=None):
+    """Whether the index has the fields this version writes and searches (else it must be rebuilt)."""
+    return set(_open(directory).schema.names()) == set(make_schema().names())
+
+
 def as_document(fields):
     """Stored fields shaped like documents.document_for(): the comma-joined label fields as lists."""
     lists = {name: [v for v in (fields.get(name) or "").split(",") if v] for name in ("tags", "services", "categories")}
@@ -189,22 +194,6 @@ def stored_documents():
 
 
 # --- queries ----------------------------------------------------------------------------------------
-
-
-def _text_query(text):
-    """Query for one word or phrase in every text field: a term, or the phrase of its tokens."""
-    tokens = [token.text for token in ANALYZER(text, mode="query")]
-    if not tokens:
-        return None
-    per_field = []
-    for name, boost in TEXT_FIELDS.items():
-        if len(tokens) == 1:
-            per_field.append(query.Term(name, tokens[0], boost=boost))
-            if len(tokens[0]) == 1 and ord(tokens[0]) > 0x2FFF:  # a lone CJK character: also inside bigrams
-                per_field.append(query.Prefix(name, tokens[0], boost=boost))
-        else:
-            per_field.append(query.Phrase(name, tokens, boost=boost))
-    return query.Or(per_field)
 
 
 def _filter_query(name, value):
@@ -246,48 +235,14 @@ class Hit:
 @dataclass
 class Results:
     count: int
-    fallback: bool
+    fallback: bool  # no incident has every word: incidents with any of them
     hits: list
-
-
-class MarkFormatter(highlight.HtmlFormatter):
-    """``<mark>`` around matches, overlapping CJK bigrams merged into one mark; text escaped."""
-
-    def __init__(self):
-        super().__init__(tagname="mark", between=" … ")
-
-    def format_fragment(self, fragment, replace=False):
-        text, output, index = fragment.text, [], fragment.startchar
-        spans = []
-        for token in sorted(fragment.matches, key=lambda t: t.startchar):
-            if spans and token.startchar <= spans[-1][1]:
-                spans[-1][1] = max(spans[-1][1], token.endchar)
-            else:
-                spans.append([token.startchar, token.endchar])
-        for start, end in spans:
-            if start > index:
-                output.append(self._text(text[index:start]))
-            output.append(f"<mark>{self._text(text[start:end])}</mark>")
-            index = end
-        output.append(self._text(text[index:fragment.endchar]))
-        return "".join(output)
-
-
-def _snippet(hit):
-    for name, source in (("text", hit.get("summary", "")), ("text", hit.get("body", "")), ("title", hit["title"])):
-        text = hit.highlights(name, text=source, top=2)
-        if text:
-            break
-    else:
-        text = html.escape((hit.get("summary") or hit.get("body") or "")[:200], quote=False)
-    return nh3.clean(text, tags={"mark"}, attributes={})
+    partial_words: bool = False  # no incident has the words as words: matched as parts of words (bigrams)
 
 
 def _hits(page):
-    page.results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
-    page.results.formatter = MarkFormatter()
     return [
-        Hit(int(hit["id"]), hit["reference"], hit["title"], round(hit.score or 0.0, 4), _snippet(hit),
+        Hit(int(hit["id"]), hit["reference"], hit["title"], round(hit.score or 0.0, 4), snippet(hit),
             as_document(hit.fields())["tags"])
         for hit in page
     ]
@@ -314,7 +269,10 @@ def _page(q, page, page_size, mask):
 
 
 def search(parsed, user, *, page=1, page_size=20, tags=(), match_all_tags=True, any_of=None, started=(None, None)):
-    """Search with a ParsedQuery; every-word matching first, any-word matching when that finds nothing.
+    """Search with a ParsedQuery: every word matched as a word first; when no incident has them all, every
+    word matched as characters (CJK bigrams: ポート inside サポート, ``partial_words``); then any word as a
+    word, then as characters (``fallback``). A bigram-only match therefore never outranks, nor crowds out,
+    a word match.
 
     The list page's filters come as ``any_of`` ({filter name: values, one of which must match}) and
     ``started`` (aware datetimes, from inclusive, to exclusive), besides the query's own filters.
@@ -335,12 +293,15 @@ def search(parsed, user, *, page=1, page_size=20, tags=(), match_all_tags=True, 
             "started", _as_datetime(parsed.after) if parsed.after else None,
             _as_datetime(parsed.before) if parsed.before else None, endexcl=True,
         ))
-    excluded = [q for q in (_text_query(text) for text in parsed.excluded) if q]
+    excluded = [q for q in (word_query(text) or bigram_query(text) for text in parsed.excluded) if q]
     for name, values in parsed.excluded_filters.items():
         excluded.extend(_filter_query(name, value) for value in values)
     hidden = hidden_from(user)
 
-    text_queries = [q for q in (_text_query(text) for text in [*parsed.words, *parsed.phrases]) if q]
+    texts = [(text, False) for text in parsed.words] + [(text, True) for text in parsed.phrases]
+    by_words = [q for q in (word_query(text, exact) or bigram_query(text) for text, exact in texts) if q]
+    by_bigrams = [q for q in (bigram_query(text) for text, _exact in texts) if q]
+    partial = any(has_cjk(text) for text, _exact in texts)  # else both are the same
 
     def run(text_query):
         parts = [*([text_query] if text_query else []), *conditions]
@@ -349,13 +310,18 @@ def search(parsed, user, *, page=1, page_size=20, tags=(), match_all_tags=True, 
             positive = query.AndNot(positive, query.Or(excluded))
         return _page(positive, max(1, page), page_size, hidden)
 
-    results = run(query.And(text_queries) if text_queries else None)
-    fallback = False
-    if results.total == 0 and len(text_queries) > 1:
-        results, fallback = run(query.Or(text_queries)), True
+    passes = [(query.And, by_words, False, False), (query.And, by_bigrams, False, True),
+              (query.Or, by_words, True, False), (query.Or, by_bigrams, True, True)]
+    results = run(query.And(by_words) if by_words else None)
+    fallback = partial_words = False
+    for combine, queries, any_word, bigrams in passes[1:]:
+        if results.total or (any_word and len(queries) < 2) or (bigrams and not partial):
+            continue
+        results, fallback = run(combine(queries)), any_word
+        partial_words = bigrams and results.total > 0
     if page > results.pagecount and results.total:
-        return Results(results.total, fallback, [])
-    return Results(results.total, fallback, _hits(results))
+        return Results(results.total, fallback, [], partial_words)
+    return Results(results.total, fallback, _hits(results), partial_words)
 
 
 def facets(user):
