@@ -23,6 +23,7 @@ migrate: install
 
 demo: migrate
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_glossary
 	@$(BIN)/python manage.py check_search_index >/dev/null 2>&1 || { echo "Building the search index from the database…"; $(BIN)/python manage.py rebuild_search_index; }
 
 run: demo

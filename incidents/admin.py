@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from . import dates
 from .actions.github import queue_github_sync
@@ -11,6 +12,7 @@ from .models import (
     ContributingFactor,
     ExternalLink,
     GitHubReference,
+    GlossaryEntry,
     Incident,
     Lesson,
     Retrospective,
@@ -194,3 +196,40 @@ class RetrospectiveAdmin(admin.ModelAdmin):
     readonly_fields = ["closed_at", "created_at"]
     inlines = [AgendaItemInline]
     formfield_overrides = DATE_CHECKS
+
+
+class TermsField(forms.CharField):
+    """A glossary entry's terms, one per line (blank lines ignored); the model checks them."""
+
+    widget = forms.Textarea(attrs={"rows": 8})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, (list, tuple)) else value
+
+    def to_python(self, value):
+        return [line.strip() for line in super().to_python(value).splitlines() if line.strip()]
+
+
+class GlossaryEntryForm(forms.ModelForm):
+    terms = TermsField(label=_("terms"), help_text=_("One word or phrase per line, in any language."))
+
+    class Meta:
+        model = GlossaryEntry
+        fields = ["key", "category", "terms", "enabled"]
+
+
+@admin.register(GlossaryEntry)
+class GlossaryEntryAdmin(admin.ModelAdmin):
+    form = GlossaryEntryForm
+    list_display = ["key", "category", "term_list", "enabled", "updated_at"]
+    list_filter = ["category", "enabled"]
+    search_fields = ["key"]  # shows the search box; the search itself is get_search_results
+    readonly_fields = ["updated_at"]
+
+    @admin.display(description=_("terms"))
+    def term_list(self, entry):
+        return " / ".join(entry.terms)
+
+    def get_search_results(self, request, queryset, search_term):
+        """A term or key containing the text, compared folded (ユーザ finds ユーザー; Japanese on SQLite too)."""
+        return queryset.matching(search_term), False

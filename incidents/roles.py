@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group, Permission
 
 VIEWER, EDITOR, ADMIN = "viewer", "editor", "admin"
 EDITABLE_MODELS = ["incident", "timelineevent", "contributingfactor", "lesson", "actionitem", "externallink", "tag", "service",
-                   "retrospective", "agendaitem"]
+                   "retrospective", "agendaitem", "glossaryentry"]
 
 
 def ensure_roles():

@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from incidents.api import views as api
+from incidents.api import glossary, views as api
 from incidents.web import exports, incidents as views, retrospectives
 
 router = DefaultRouter()
@@ -12,6 +12,7 @@ router.register("incidents", api.IncidentViewSet, basename="api-incident")
 router.register("tags", api.TagViewSet, basename="api-tag")
 router.register("services", api.ServiceViewSet, basename="api-service")
 router.register("retrospectives", api.RetrospectiveViewSet, basename="api-retrospective")
+router.register("glossary", glossary.GlossaryEntryViewSet, basename="api-glossary")
 
 api_v1 = [
     path("", include(router.urls)),

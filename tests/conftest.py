@@ -33,6 +33,16 @@ def _no_github_by_default(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_glossary():
+    """The glossary's cache is per process: a test starts without the previous test's (rolled back) entries."""
+    from incidents.models import forget_glossary
+
+    forget_glossary()
+    yield
+    forget_glossary()
+
+
+@pytest.fixture(autouse=True)
 def search_index(settings, tmp_path):
     """Each test writes to its own search index (empty at first), never the development one under var/."""
     from incidents.search import follower

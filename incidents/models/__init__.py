@@ -9,6 +9,7 @@ retrospectives  meetings and their agendas
 exports         files prepared in the background
 changes         the change log the search indexes follow
 idempotency     responses kept for retried requests with an Idempotency-Key
+glossary        the bilingual glossary search expands queries with, and its cached loader
 """
 
 from .changes import IndexChange, IndexCursor
@@ -25,6 +26,7 @@ from .children import (
 )
 from .exports import ExportJob, ExportJobQuerySet
 from .github import GitHubLinked, GitHubReference, GitHubReferenceQuerySet, validate_link
+from .glossary import GlossaryCategory, GlossaryEntry, GlossaryEntryQuerySet, current_glossary, forget_glossary
 from .idempotency import IdempotencyKey
 from .incidents import (
     REFERENCE_PATTERN,
@@ -41,7 +43,7 @@ from .retrospectives import AgendaItem, Retrospective, RetrospectiveQuerySet
 __all__ = [
     "REFERENCE_PATTERN", "REFERENCE_PREFIX", "ActionItem", "ActionItemQuerySet", "AgendaItem", "ContributingFactor",
     "ExportJob", "ExportJobQuerySet", "ExternalLink", "FactorCategory", "GitHubLinked", "GitHubReference",
-    "GitHubReferenceQuerySet", "IdempotencyKey", "Incident", "IndexChange", "IndexCursor", "IncidentQuerySet", "Label", "LabelQuerySet", "Lesson", "Retrospective",
+    "GitHubReferenceQuerySet", "GlossaryCategory", "GlossaryEntry", "GlossaryEntryQuerySet", "IdempotencyKey", "Incident", "IndexChange", "IndexCursor", "IncidentQuerySet", "Label", "LabelQuerySet", "Lesson", "Retrospective",
     "RetrospectiveQuerySet", "Service", "Severity", "Status", "Tag", "TimelineEvent", "find_cycle", "start_of_day",
-    "validate_causal_links", "validate_link",
+    "current_glossary", "forget_glossary", "validate_causal_links", "validate_link",
 ]
