@@ -1,6 +1,6 @@
 """REST API v1: the glossary (/api/v1/glossary/). Everyone signed in reads it; editors write it."""
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from incidents import glossary
