@@ -34,7 +34,6 @@ def after_commit(name, *args):
     def queue_it():
         queue(name, *args)
 
-    queue_it.__qualname__ = f"queue {name}{args!r}"
     transaction.on_commit(queue_it)
 
 

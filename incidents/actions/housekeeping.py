@@ -17,11 +17,12 @@ STUCK_AFTER = datetime.timedelta(minutes=2)
 def sweep(now=None):
     """Returns what was done, for the log: {"github": n, "exports": n, "keys": n}."""
     now = now or timezone.now()
-    never_synced = GitHubReference.objects.filter(synced_at__isnull=True)
-    queue_github_sync(never_synced)
-    waiting = ExportJob.objects.filter(status=ExportJob.Status.PENDING, created_at__lt=now - STUCK_AFTER)
-    for pk in waiting.values_list("pk", flat=True):
+    never_synced = list(GitHubReference.objects.filter(synced_at__isnull=True).values_list("pk", flat=True))
+    queue_github_sync(GitHubReference.objects.filter(pk__in=never_synced))
+    waiting = list(ExportJob.objects.filter(status=ExportJob.Status.PENDING, created_at__lt=now - STUCK_AFTER)
+                   .values_list("pk", flat=True))
+    for pk in waiting:
         jobs.queue(jobs.RENDER_EXPORT, pk)
     remove_expired_exports()
     keys, _ = IdempotencyKey.objects.expired(now).delete()
-    return {"github": never_synced.count(), "exports": waiting.count(), "keys": keys}
+    return {"github": len(never_synced), "exports": len(waiting), "keys": keys}

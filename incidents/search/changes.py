@@ -30,24 +30,27 @@ class _WakeFollower:
         return hash(self.pk)
 
 
+def _notify():
+    """Wake the followers listening on PostgreSQL; delivered when (and only if) the transaction commits."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+
+
 def record(pk):
     """Log that incident ``pk`` changed, in the current transaction (or at once outside one)."""
     callback = _WakeFollower(pk)
     current = transaction.get_connection()
-    if current.in_atomic_block:
-        pending = [entry[1] for entry in current.run_on_commit
-                   if isinstance(entry[1], _WakeFollower) and not entry[1].fired]
-        if callback in pending:
-            return
-        first = not pending
+    if not current.in_atomic_block:
         IndexChange.objects.create(incident_id=pk)
-        if first and connection.vendor == "postgresql":
-            with connection.cursor() as cursor:  # delivered to listeners when (and only if) this commits
-                cursor.execute(f"NOTIFY {NOTIFY_CHANNEL}")
-        transaction.on_commit(callback, robust=True)
-    else:
-        IndexChange.objects.create(incident_id=pk)
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+        _notify()
         callback()
+        return
+    pending = [entry[1] for entry in current.run_on_commit
+               if isinstance(entry[1], _WakeFollower) and not entry[1].fired]
+    if callback in pending:
+        return
+    IndexChange.objects.create(incident_id=pk)
+    if not pending:  # one NOTIFY per transaction is enough
+        _notify()
+    transaction.on_commit(callback, robust=True)
