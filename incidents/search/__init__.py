@@ -10,14 +10,15 @@ show an incident to someone who may not see it now. The backend (``backends/whoo
 """
 
 import logging
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Incident, IndexChange, Tag
-from . import follower, generations
+from ..models import Incident, IndexChange, Tag, current_glossary
+from . import follower, generations, plan
 from .backends import whoosh as engine
 from .backends import whoosh_similar
 from .changes import record as record_change
@@ -99,21 +100,58 @@ def _visible_ids(user, ids):
     return set(Incident.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
 
 
+@dataclass
+class Hit:
+    id: int
+    reference: str
+    title: str
+    score: float
+    snippet: str
+    tags: list
+
+
+@dataclass
+class Results:
+    count: int
+    fallback: bool  # no incident has every word: incidents with any of them
+    hits: list
+    partial_words: bool = False  # no incident has the words as words: matched as parts of words (bigrams)
+    glossary: list = field(default_factory=list)  # glossary.Expansion applied to the query
+
+
 def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True, any_of=None, started=(None, None)):
     """Results for a query typed by a person (see ``query`` for the language), visible to ``user``,
-    narrowed by the list's filters (see ``engine.search``)."""
+    narrowed by the list's filters: ``tags`` (all or any), ``any_of`` ({filter name: values, one of which
+    must match}) and ``started`` (aware datetimes, from inclusive, to exclusive).
+
+    The passes of the plan are tried in order until one matches: every word matched as a word; every word
+    as characters (CJK bigrams: ポート inside サポート, ``partial_words``); any word as a word, then as
+    characters (``fallback``). A bigram-only match therefore never outranks, nor crowds out, a word match.
+    """
     parsed = parse(text)
     # Tag names as stored (``Resource Exhaustion`` is ``resource-exhaustion``), as the list filter does.
     for filters in (parsed.filters, parsed.excluded_filters):
         if "tag" in filters:
             filters["tag"] = [Tag.normalize(name) for name in filters["tag"]]
     tags = [Tag.normalize(name) for name in tags]
-    results = _read(lambda: engine.search(parsed, user, page=page, page_size=page_size, tags=tags,
-                                          match_all_tags=match_all_tags, any_of=any_of, started=started))
-    visible = _visible_ids(user, [hit.id for hit in results.hits])
-    shown = [hit for hit in results.hits if hit.id in visible]
+    the_plan = plan.build(parsed, tags=tags, match_all_tags=match_all_tags, any_of=any_of, started=started,
+                          glossary=current_glossary())
+    mask = plan.hidden_from(user)
+
+    def run():
+        for text_query, fallback, partial_words in the_plan.passes:
+            total, hits = engine.run(the_plan.query(text_query), mask, page, page_size)
+            if total:
+                return Results(total, fallback, hits, partial_words and total > 0)
+        return Results(0, False, [])
+
+    results = _read(run)
+    results.glossary = the_plan.expansions
+    visible = _visible_ids(user, [int(document["id"]) for document, _score, _snippet in results.hits])
+    shown = [hit for hit in results.hits if int(hit[0]["id"]) in visible]
     results.count -= len(results.hits) - len(shown)
-    results.hits = shown
+    results.hits = [Hit(int(document["id"]), document["reference"], document["title"], score, snippet,
+                        document["tags"]) for document, score, snippet in shown]
     return results
 
 
@@ -122,7 +160,7 @@ def similar(incident, user, limit=5):
     document = _read(lambda: engine.stored_document(incident.pk))
     if document is None:  # not indexed (yet): read it from the database
         document = document_for(Incident.objects.for_document().get(pk=incident.pk))
-    hits = _read(lambda: whoosh_similar.similar(document, user, limit=limit + 5))
+    hits = _read(lambda: whoosh_similar.similar(document, plan.hidden_from(user), limit=limit + 5))
     visible = _visible_ids(user, [int(other["id"]) for other, _score, _words in hits])
     hits = [hit for hit in hits if int(hit[0]["id"]) in visible][:limit]
     results = []
@@ -150,4 +188,5 @@ def similar(incident, user, limit=5):
 
 
 def facets(user):
-    return _read(lambda: engine.facets(user))
+    """Counts of the incidents ``user`` may see per tag, service, severity, status, factor category and year."""
+    return _read(lambda: engine.facets(plan.hidden_from(user)))

@@ -6,25 +6,19 @@ failing; reads use one searcher per thread, reopened (cheaply, only when the ind
 generation was switched) before each use, because opening one costs tens of milliseconds on a large index.
 """
 
-import datetime
 import logging
 import threading
-from dataclasses import dataclass
 
-from django.utils import timezone
 from whoosh import collectors, index, query, sorting
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.searching import ResultsPage, Searcher
 
-from ... import dates
 from .. import generations
-from .whoosh_text import ANALYZER, TEXT_FIELDS, WORD_FIELDS, WORDS, bigram_query, has_cjk, snippet, word_query
+from .whoosh_text import ANALYZER, TEXT_FIELDS, WORD_FIELDS, WORDS, snippet, translate
 
 log = logging.getLogger(__name__)
 
 __all__ = ["ANALYZER", "TEXT_FIELDS"]  # also used by whoosh_similar
-FILTER_FIELDS = {"tag": "tags", "service": "services", "severity": "severity", "status": "status", "category": "categories",
-                 "github": "github"}
 LOCK_TIMEOUT_SECONDS = 60
 
 
@@ -196,58 +190,6 @@ def stored_documents():
 # --- queries ----------------------------------------------------------------------------------------
 
 
-def _filter_query(name, value):
-    if name == "category":
-        return query.Term("categories", value)
-    return query.Term(FILTER_FIELDS[name], value.lower())
-
-
-def hidden_from(user):
-    """A mask query: unpublished incidents ``user`` may not see (None for editors, who see all).
-    A mask of the few unpublished incidents is cheaper than a filter of the many published ones."""
-    if user.has_perm("incidents.change_incident"):
-        return None
-    unpublished = query.Or([query.Term("status", "draft"), query.Term("status", "in_review")])
-    return query.AndNot(unpublished, query.Term("authors", str(user.pk)))
-
-
-def _as_naive_utc(moment):
-    """An aware datetime as the naive UTC the index stores (``dates.clamp``ed: as a bound it matches the same
-    documents, and converting it cannot overflow)."""
-    return dates.clamp(moment).astimezone(datetime.UTC).replace(tzinfo=None) if moment else None
-
-
-def _as_datetime(date):
-    """Midnight of ``date`` in the display time zone, as the naive UTC the index stores."""
-    return _as_naive_utc(datetime.datetime.combine(date, datetime.time.min, tzinfo=timezone.get_current_timezone()))
-
-
-@dataclass
-class Hit:
-    id: int
-    reference: str
-    title: str
-    score: float
-    snippet: str
-    tags: list
-
-
-@dataclass
-class Results:
-    count: int
-    fallback: bool  # no incident has every word: incidents with any of them
-    hits: list
-    partial_words: bool = False  # no incident has the words as words: matched as parts of words (bigrams)
-
-
-def _hits(page):
-    return [
-        Hit(int(hit["id"]), hit["reference"], hit["title"], round(hit.score or 0.0, 4), snippet(hit),
-            as_document(hit.fields())["tags"])
-        for hit in page
-    ]
-
-
 def _page(q, page, page_size, mask):
     """Page ``page`` of the documents matching ``q`` and not ``mask``, best first, with the matched terms
     (for highlighting) and the exact number of matching documents as ``total``.
@@ -268,66 +210,20 @@ def _page(q, page, page_size, mask):
     return ResultsPage(collector.results(), page, page_size)
 
 
-def search(parsed, user, *, page=1, page_size=20, tags=(), match_all_tags=True, any_of=None, started=(None, None)):
-    """Search with a ParsedQuery: every word matched as a word first; when no incident has them all, every
-    word matched as characters (CJK bigrams: ポート inside サポート, ``partial_words``); then any word as a
-    word, then as characters (``fallback``). A bigram-only match therefore never outranks, nor crowds out,
-    a word match.
-
-    The list page's filters come as ``any_of`` ({filter name: values, one of which must match}) and
-    ``started`` (aware datetimes, from inclusive, to exclusive), besides the query's own filters.
-    """
-    conditions = []
-    for name, values in parsed.filters.items():
-        conditions.extend(_filter_query(name, value) for value in values)
-    for name, values in (any_of or {}).items():
-        if values:
-            conditions.append(query.Or([_filter_query(name, value) for value in values]))
-    if any(started):
-        conditions.append(query.DateRange("started", *(_as_naive_utc(moment) for moment in started), endexcl=True))
-    if tags:
-        tag_terms = [query.Term("tags", tag.lower()) for tag in tags]
-        conditions.append(query.And(tag_terms) if match_all_tags else query.Or(tag_terms))
-    if parsed.after or parsed.before:
-        conditions.append(query.DateRange(
-            "started", _as_datetime(parsed.after) if parsed.after else None,
-            _as_datetime(parsed.before) if parsed.before else None, endexcl=True,
-        ))
-    excluded = [q for q in (word_query(text) or bigram_query(text) for text in parsed.excluded) if q]
-    for name, values in parsed.excluded_filters.items():
-        excluded.extend(_filter_query(name, value) for value in values)
-    hidden = hidden_from(user)
-
-    texts = [(text, False) for text in parsed.words] + [(text, True) for text in parsed.phrases]
-    by_words = [q for q in (word_query(text, exact) or bigram_query(text) for text, exact in texts) if q]
-    by_bigrams = [q for q in (bigram_query(text) for text, _exact in texts) if q]
-    partial = any(has_cjk(text) for text, _exact in texts)  # else both are the same
-
-    def run(text_query):
-        parts = [*([text_query] if text_query else []), *conditions]
-        positive = query.And(parts) if parts else query.Every()
-        if excluded:
-            positive = query.AndNot(positive, query.Or(excluded))
-        return _page(positive, max(1, page), page_size, hidden)
-
-    passes = [(query.And, by_words, False, False), (query.And, by_bigrams, False, True),
-              (query.Or, by_words, True, False), (query.Or, by_bigrams, True, True)]
-    results = run(query.And(by_words) if by_words else None)
-    fallback = partial_words = False
-    for combine, queries, any_word, bigrams in passes[1:]:
-        if results.total or (any_word and len(queries) < 2) or (bigrams and not partial):
-            continue
-        results, fallback = run(combine(queries)), any_word
-        partial_words = bigrams and results.total > 0
-    if page > results.pagecount and results.total:
-        return Results(results.total, fallback, [], partial_words)
-    return Results(results.total, fallback, _hits(results), partial_words)
+def run(node, mask, page, page_size):
+    """(number of documents matching the plan node ``node`` and not ``mask``, the hits of page ``page``
+    as [(stored document, score, snippet)]). A page past the last has no hits."""
+    results = _page(translate(node), max(1, page), page_size, translate(mask) if mask is not None else None)
+    if page > results.pagecount:
+        return results.total, []
+    return results.total, [(as_document(hit.fields()), round(hit.score or 0.0, 4), snippet(hit)) for hit in results]
 
 
-def facets(user):
-    """Counts of visible incidents per tag, service, severity, status, factor category and year."""
+def facets(mask):
+    """Counts of incidents not in ``mask`` per tag, service, severity, status, factor category and year."""
     names = ["tags", "services", "severity", "status", "categories", "year"]
     groups = {name: sorting.FieldFacet(name, allow_overlap=name in {"tags", "services", "categories"}) for name in names}
-    results = searcher().search(query.Every(), limit=None, groupedby=groups, mask=hidden_from(user))
+    results = searcher().search(query.Every(), limit=None, groupedby=groups,
+                                mask=translate(mask) if mask is not None else None)
     return {name: {str(key): len(ids) for key, ids in results.groups(name).items()} for name in names}
 

@@ -5,7 +5,8 @@ import math
 
 from whoosh.reading import TermNotFound
 
-from .whoosh import ANALYZER, as_document, hidden_from, searcher
+from .whoosh import ANALYZER, as_document, searcher
+from .whoosh_text import translate
 
 
 def _distinctive(s, field, values, share):
@@ -43,7 +44,7 @@ def _key_words(s, document, count=10, cjk_share=0.4):
     return chosen
 
 
-def similar(document, user, limit=5):
+def similar(document, mask, limit=5):
     """Incidents sharing GitHub references, distinctive tags, services or words with ``document``,
     plus shared factor categories. Returns [(indexed document, score, matched words)].
 
@@ -69,9 +70,8 @@ def similar(document, user, limit=5):
             if word:
                 matched.setdefault(docnum, set()).add(word)
     excluded = set(s.document_numbers(id=document["id"]))
-    hidden = hidden_from(user)
-    if hidden is not None:
-        excluded |= set(s.docs_for_query(hidden))
+    if mask is not None:  # incidents the user may not see (a plan node)
+        excluded |= set(s.docs_for_query(translate(mask)))
     candidates = heapq.nlargest(limit * 10, (d for d in scores if d not in excluded and not s.ixreader.is_deleted(d)),
                                 key=scores.get)
     for category in document["categories"]:  # common by nature: only a bonus among the candidates

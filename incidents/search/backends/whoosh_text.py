@@ -1,9 +1,9 @@
-"""The text fields of the Whoosh index, the queries for one word or phrase typed by a person, and the
+"""The text fields of the Whoosh index, plan nodes (``search.plan``) as Whoosh queries, and the
 highlighted snippets.
 
 Every text is indexed twice: as CJK bigrams (``analysis``, fields ``title``, ``labels``, ``text``), which
 find any part of a word, and as words (``words``, fields ``title_words``, ``label_words``, ``words``),
-which find whole words by their normalized form. ``search`` matches by words first and only falls back to
+which find whole words by their normalized form. A search matches by words first and only falls back to
 bigrams when no incident matches by words, so ポート never ranks サポート above an incident about ポート.
 """
 
@@ -13,8 +13,9 @@ import nh3
 from whoosh import highlight, query
 from whoosh.analysis import Composable, Token, Tokenizer
 
-from ..analysis import MixedAnalyzer, MixedTokenizer, query_terms
-from ..words import query_words, words
+from .. import plan
+from ..analysis import MixedAnalyzer, MixedTokenizer
+from ..words import words
 
 
 class WordTokenizer(Tokenizer):
@@ -45,56 +46,29 @@ class WordAnalyzer(Composable):
 
 ANALYZER = MixedAnalyzer()
 WORDS = WordAnalyzer()
-# Searched text fields and their boosts. ``text`` holds the summary and the body; one field for all the
-# long text keeps phrase matching (positions) to one pass per document.
-TEXT_FIELDS = {"title": 3.0, "labels": 2.0, "text": 1.0}
-# The same texts as words. A word match weighs WORD_BOOST times a bigram match in the same field.
-WORD_FIELDS = {"title_words": 3.0, "label_words": 2.0, "words": 1.0}
-WORD_BOOST = 4.0
+TEXT_FIELDS = plan.BIGRAM_FIELDS  # field boosts, also in the schema
+WORD_FIELDS = plan.WORD_FIELDS
 
 
-def has_cjk(text):
-    """Whether ``text`` has a CJK run (then its bigram query differs from its word query)."""
-    return any(kind == "phrase" for kind, _ in query_terms(text))
-
-
-def bigram_query(text):
-    """Query for one word or phrase in every bigram field: a term, or the phrase of its tokens."""
-    tokens = [token.text for token in ANALYZER(text, mode="query")]
-    if not tokens:
-        return None
-    per_field = []
-    for name, boost in TEXT_FIELDS.items():
-        if len(tokens) == 1:
-            per_field.append(query.Term(name, tokens[0], boost=boost))
-            if len(tokens[0]) == 1 and ord(tokens[0]) > 0x2FFF:  # a lone CJK character: also inside bigrams
-                per_field.append(query.Prefix(name, tokens[0], boost=boost))
-        else:
-            per_field.append(query.Phrase(name, tokens, boost=boost))
-    return query.Or(per_field)
-
-
-def word_query(text, exact=False):
-    """Query for one word or phrase in the word fields; None when it has no word (only particles).
-
-    One word is a term; a compound (ゾンビプロセス) is the phrase of its words; a word typed as a sentence
-    (メールが届かない: particles or auxiliaries were dropped from it) needs all its words, in any order.
-    An ``exact`` phrase ("…") is the phrase of its words and also the exact phrase of its bigrams."""
-    tokens, sentence = query_words(text)
-    if not tokens:
-        return None
-    fields = [(name, boost * WORD_BOOST) for name, boost in WORD_FIELDS.items()]
-    if len(tokens) == 1:
-        found = query.Or([query.Term(name, tokens[0], boost=boost) for name, boost in fields])
-    elif sentence and not exact:
-        found = query.And([query.Or([query.Term(name, token, boost=boost) for name, boost in fields])
-                           for token in tokens])
-    else:
-        found = query.Or([query.Phrase(name, tokens, boost=boost) for name, boost in fields])
-    if exact and has_cjk(text):
-        characters = bigram_query(text)
-        return query.And([found, characters]) if characters else found
-    return found
+def translate(node):
+    """The Whoosh query of a plan node (see ``search.plan``)."""
+    if isinstance(node, plan.Term):
+        return query.Term(node.field, node.text, boost=node.boost)
+    if isinstance(node, plan.Phrase):
+        return query.Phrase(node.field, list(node.tokens), boost=node.boost)
+    if isinstance(node, plan.Prefix):
+        return query.Prefix(node.field, node.text, boost=node.boost)
+    if isinstance(node, plan.And):
+        return query.And([translate(part) for part in node.parts])
+    if isinstance(node, plan.Or):
+        return query.Or([translate(part) for part in node.parts])
+    if isinstance(node, plan.AndNot):
+        return query.AndNot(translate(node.positive), translate(node.negative))
+    if isinstance(node, plan.DateRange):
+        return query.DateRange(node.field, node.start, node.end, endexcl=True)
+    if isinstance(node, plan.Every):
+        return query.Every()
+    raise TypeError(f"not a plan node: {node!r}")
 
 
 class MarkFormatter(highlight.HtmlFormatter):

@@ -1,0 +1,278 @@
+"""What a search asks the engine, as plain data: the same plan runs on Whoosh and on tantivy.
+
+A query typed by a person (``query.ParsedQuery``) becomes a ``Plan``: the filters, the exclusions, the
+mask of incidents the user may not see, and the text queries of the passes tried in order until one
+matches (every word as a word; every word as characters; any word as a word; any word as characters).
+The nodes below (``Term``, ``Phrase``, ``And`` …) name index fields and hold tokens the project's own
+analysers produced (``analysis`` for the bigram fields, ``words`` for the word fields); each backend
+translates them into its engine's queries, so both engines match the same documents.
+
+The glossary is applied here: a run of query words that is a glossary term also matches the entry's
+other terms, with GLOSSARY_WEIGHT times the weight of the words typed.
+"""
+
+import datetime
+from dataclasses import dataclass, field, replace
+
+from django.utils import timezone
+
+from .. import dates
+from .analysis import MixedTokenizer, query_terms
+from .words import query_words
+
+# Text fields as CJK bigrams (and Latin words) and their boosts; ``text`` holds the summary and body.
+BIGRAM_FIELDS = {"title": 3.0, "labels": 2.0, "text": 1.0}
+# The same texts as words. A word match weighs WORD_BOOST times a bigram match in the same field.
+WORD_FIELDS = {"title_words": 3.0, "label_words": 2.0, "words": 1.0}
+WORD_BOOST = 4.0
+# A glossary alternative (接続拒否 for "connection refused") weighs this much of the words typed.
+GLOSSARY_WEIGHT = 0.5
+# Query filters (``tag:dns``) and the keyword fields they match.
+FILTER_FIELDS = {"tag": "tags", "service": "services", "severity": "severity", "status": "status",
+                 "category": "categories", "github": "github"}
+CASED_FILTERS = {"category"}  # matched as stored; every other filter value is lower-cased
+
+
+# --- nodes ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    field: str
+    text: str
+    boost: float = 1.0
+
+
+@dataclass(frozen=True)
+class Prefix:
+    """Terms starting with ``text`` (a lone CJK character also inside bigrams)."""
+    field: str
+    text: str
+    boost: float = 1.0
+
+
+@dataclass(frozen=True)
+class Phrase:
+    field: str
+    tokens: tuple
+    boost: float = 1.0
+
+
+@dataclass(frozen=True)
+class And:
+    parts: tuple
+
+
+@dataclass(frozen=True)
+class Or:
+    parts: tuple
+
+
+@dataclass(frozen=True)
+class AndNot:
+    positive: object
+    negative: object
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """``start`` <= field < ``end``; naive UTC datetimes, either may be None (open)."""
+    field: str
+    start: datetime.datetime | None
+    end: datetime.datetime | None
+
+
+@dataclass(frozen=True)
+class Every:
+    pass
+
+
+def scaled(node, factor):
+    """``node`` with every leaf's boost multiplied by ``factor``."""
+    if isinstance(node, (Term, Prefix, Phrase)):
+        return replace(node, boost=node.boost * factor)
+    if isinstance(node, (And, Or)):
+        return type(node)(tuple(scaled(part, factor) for part in node.parts))
+    if isinstance(node, AndNot):
+        return AndNot(scaled(node.positive, factor), node.negative)
+    return node
+
+
+def leaves(node):
+    """Every Term, Prefix and Phrase of the positive side of ``node``."""
+    if isinstance(node, (Term, Prefix, Phrase)):
+        yield node
+    elif isinstance(node, (And, Or)):
+        for part in node.parts:
+            yield from leaves(part)
+    elif isinstance(node, AndNot):
+        yield from leaves(node.positive)
+
+
+def _any(parts):
+    parts = tuple(part for part in parts if part is not None)
+    return None if not parts else parts[0] if len(parts) == 1 else Or(parts)
+
+
+def _all(parts):
+    parts = tuple(part for part in parts if part is not None)
+    return None if not parts else parts[0] if len(parts) == 1 else And(parts)
+
+
+# --- one word or phrase typed ---------------------------------------------------------------------
+
+_BIGRAMS = MixedTokenizer()
+
+
+def has_cjk(text):
+    """Whether ``text`` has a CJK run (then its bigram query differs from its word query)."""
+    return any(kind == "phrase" for kind, _ in query_terms(text))
+
+
+def bigram_query(text):
+    """One word or phrase in every bigram field: a term, or the phrase of its tokens."""
+    tokens = tuple(token.text for token in _BIGRAMS(text, mode="query"))
+    if not tokens:
+        return None
+    per_field = []
+    for name, boost in BIGRAM_FIELDS.items():
+        if len(tokens) == 1:
+            per_field.append(Term(name, tokens[0], boost))
+            if len(tokens[0]) == 1 and ord(tokens[0]) > 0x2FFF:  # a lone CJK character: also inside bigrams
+                per_field.append(Prefix(name, tokens[0], boost))
+        else:
+            per_field.append(Phrase(name, tokens, boost))
+    return _any(per_field)
+
+
+def word_query(text, exact=False):
+    """One word or phrase in the word fields; None when it has no word (only particles).
+
+    One word is a term; a compound (ゾンビプロセス) is the phrase of its words; a word typed as a sentence
+    (メールが届かない: particles or auxiliaries were dropped from it) needs all its words, in any order.
+    An ``exact`` phrase ("…") is the phrase of its words and also the exact phrase of its bigrams."""
+    tokens, sentence = query_words(text)
+    if not tokens:
+        return None
+    fields = [(name, boost * WORD_BOOST) for name, boost in WORD_FIELDS.items()]
+    if len(tokens) == 1:
+        found = _any(Term(name, tokens[0], boost) for name, boost in fields)
+    elif sentence and not exact:
+        found = _all(_any(Term(name, token, boost) for name, boost in fields) for token in tokens)
+    else:
+        found = _any(Phrase(name, tuple(tokens), boost) for name, boost in fields)
+    if exact and has_cjk(text):
+        return _all([found, bigram_query(text)])
+    return found
+
+
+# --- the plan -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    conditions: list = field(default_factory=list)  # all must match (filters, dates)
+    excluded: list = field(default_factory=list)  # none may match
+    # (text query or None, fallback: any word instead of every word, partial_words: matched as bigrams)
+    passes: list = field(default_factory=list)
+    expansions: list = field(default_factory=list)  # glossary.Expansion applied to the query
+
+    def query(self, text_query):
+        """The whole query of one pass: its text query, the conditions and the exclusions."""
+        positive = _all([text_query, *self.conditions]) or Every()
+        negative = _any(self.excluded)
+        return AndNot(positive, negative) if negative is not None else positive
+
+
+def filter_query(name, value):
+    return Term(FILTER_FIELDS[name], value if name in CASED_FILTERS else value.lower())
+
+
+def hidden_from(user):
+    """A mask: unpublished incidents ``user`` may not see (None for editors, who see all). A mask of the
+    few unpublished incidents is cheaper than a filter of the many published ones."""
+    if user.has_perm("incidents.change_incident"):
+        return None
+    return AndNot(Or((Term("status", "draft"), Term("status", "in_review"))), Term("authors", str(user.pk)))
+
+
+def _units(parsed, glossary):
+    """The query's texts as (alternatives by words, alternatives by bigrams), one unit per typed word or
+    phrase, or per run of typed words that is a glossary term (then also matching the entry's other
+    terms). Returns (units, expansions)."""
+    units, expansions, covered = [], [], {}
+    if glossary is not None and parsed.words:
+        for expansion in glossary.expand(parsed.words):
+            covered.setdefault(expansion.start, []).append(expansion)
+    index = 0
+    while index < len(parsed.words):
+        found = covered.get(index)
+        if not found:
+            text = parsed.words[index]
+            units.append((word_query(text) or bigram_query(text), bigram_query(text), has_cjk(text)))
+            index += 1
+            continue
+        end = found[0].end
+        typed = parsed.words[index:end]
+        by_words = [_all(word_query(text) or bigram_query(text) for text in typed)]
+        by_bigrams = [_all(bigram_query(text) for text in typed)]
+        for expansion in found:
+            expansions.append(expansion)
+            for other in expansion.others:
+                alternative = word_query(other) or bigram_query(other)
+                by_words.append(scaled(alternative, GLOSSARY_WEIGHT) if alternative else None)
+                alternative = bigram_query(other)
+                by_bigrams.append(scaled(alternative, GLOSSARY_WEIGHT) if alternative else None)
+        cjk = any(has_cjk(text) for text in [*typed, *(other for e in found for other in e.others)])
+        units.append((_any(by_words), _any(by_bigrams), cjk))
+        index = end
+    for text in parsed.phrases:
+        units.append((word_query(text, exact=True) or bigram_query(text), bigram_query(text), has_cjk(text)))
+    return units, expansions
+
+
+def as_naive_utc(moment):
+    """An aware datetime as the naive UTC the index stores (``dates.clamp``ed: as a bound it matches the same
+    documents, and converting it cannot overflow)."""
+    return dates.clamp(moment).astimezone(datetime.UTC).replace(tzinfo=None) if moment else None
+
+
+def day_start(date):
+    """Midnight of ``date`` in the display time zone, as the naive UTC the index stores."""
+    if date is None:
+        return None
+    return as_naive_utc(datetime.datetime.combine(date, datetime.time.min, tzinfo=timezone.get_current_timezone()))
+
+
+def build(parsed, *, tags=(), match_all_tags=True, any_of=None, started=(None, None), glossary=None):
+    """The plan of a search (see the module docstring). ``started`` holds aware datetimes (from inclusive,
+    to exclusive); ``glossary`` is a glossary.Glossary (None: no expansion)."""
+    plan = Plan()
+    for name, values in parsed.filters.items():
+        plan.conditions.extend(filter_query(name, value) for value in values)
+    for name, values in (any_of or {}).items():
+        if values:
+            plan.conditions.append(_any(filter_query(name, value) for value in values))
+    if any(started):
+        plan.conditions.append(DateRange("started", *(as_naive_utc(moment) for moment in started)))
+    if tags:
+        terms = [Term("tags", tag.lower()) for tag in tags]
+        plan.conditions.append(_all(terms) if match_all_tags else _any(terms))
+    if parsed.after or parsed.before:
+        plan.conditions.append(DateRange("started", day_start(parsed.after), day_start(parsed.before)))
+    plan.excluded = [q for q in (word_query(text) or bigram_query(text) for text in parsed.excluded) if q]
+    for name, values in parsed.excluded_filters.items():
+        plan.excluded.extend(filter_query(name, value) for value in values)
+
+    units, plan.expansions = _units(parsed, glossary)
+    by_words = [unit[0] for unit in units if unit[0] is not None]
+    by_bigrams = [unit[1] for unit in units if unit[1] is not None]
+    partial = any(unit[2] for unit in units)  # else the bigram passes are the word passes again
+    plan.passes.append((_all(by_words), False, False))
+    if partial:
+        plan.passes.append((_all(by_bigrams), False, True))
+    if len(units) > 1:
+        plan.passes.append((_any(by_words), True, False))
+        if partial:
+            plan.passes.append((_any(by_bigrams), True, True))
+    return plan
