@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Incident, IndexChange, Tag, current_glossary
-from . import follower, generations, plan
+from . import concepts, follower, generations, plan
 from .backends import whoosh as engine
 from .backends import whoosh_similar
 from .changes import record as record_change
@@ -160,11 +160,15 @@ def similar(incident, user, limit=5):
     document = _read(lambda: engine.stored_document(incident.pk))
     if document is None:  # not indexed (yet): read it from the database
         document = document_for(Incident.objects.for_document().get(pk=incident.pk))
-    hits = _read(lambda: whoosh_similar.similar(document, plan.hidden_from(user), limit=limit + 5))
-    visible = _visible_ids(user, [int(other["id"]) for other, _score, _words in hits])
+    text = "\n".join([document["title"], document["summary"], document["body"]])
+    found = concepts.concepts(text, current_glossary())
+    hits = _read(lambda: whoosh_similar.similar(document, plan.hidden_from(user), limit=limit + 5, concepts=found))
+    visible = _visible_ids(user, [int(other["id"]) for other, *_rest in hits])
     hits = [hit for hit in hits if int(hit[0]["id"]) in visible][:limit]
+    by_key = {concept.key: concept for concept in found}
+    lowered = text.lower()
     results = []
-    for other, score, words in hits:
+    for other, score, words, keys in hits:
         reasons = []
         for label, key in ((_("same tags"), "tags"), (_("same services"), "services"),
                            (_("same factor categories"), "categories")):
@@ -175,9 +179,10 @@ def similar(incident, user, limit=5):
         mine = {ref.lower() for ref in document["github"]}
         reasons += [_("also links %(reference)s") % {"reference": ref}
                     for ref in other["github"] if ref.lower() in mine]
-        text = " ".join([document["title"], document["summary"], document["body"]]).lower()
+        if keys:  # in words as this incident wrote them; the other may use another language
+            reasons.append(_("same concept: %(terms)s") % {"terms": ", ".join(by_key[key].found[0] for key in keys[:5])})
         # Words as written (not stems like "notreadi", not CJK bigram fragments)
-        readable = [word for word in words if word.isascii() and len(word) >= 3 and word in text]
+        readable = [word for word in words if word.isascii() and len(word) >= 3 and word in lowered]
         if readable:
             reasons.append(_("similar text: %(words)s") % {"words": ", ".join(readable[:5])})
         elif words:

@@ -9,6 +9,9 @@ from .whoosh import ANALYZER, as_document, searcher
 from .whoosh_text import translate
 
 
+CONCEPTS = 10  # glossary concepts of the incident compared, the rarest first
+
+
 def _distinctive(s, field, values, share):
     """The values that occur in at most ``share`` of the incidents: a label or word most incidents have
     (a workflow tag like ``postmortem``, a word like ``ログ``) says nothing about likeness, and matching
@@ -44,9 +47,24 @@ def _key_words(s, document, count=10, cjk_share=0.4):
     return chosen
 
 
-def similar(document, mask, limit=5):
-    """Incidents sharing GitHub references, distinctive tags, services or words with ``document``,
-    plus shared factor categories. Returns [(indexed document, score, matched words)].
+def _holding(s, alternatives):
+    """Documents whose word fields hold every token of one of ``alternatives`` (token tuples)."""
+    found = set()
+    for tokens in alternatives:
+        common = None
+        for token in tokens:
+            ids = set(_doc_ids(s, "words", token)) | set(_doc_ids(s, "title_words", token))
+            common = ids if common is None else common & ids
+            if not common:
+                break
+        found |= common or set()
+    return found
+
+
+def similar(document, mask, limit=5, concepts=()):
+    """Incidents sharing GitHub references, distinctive tags, services, words or glossary concepts
+    (``search.concepts``) with ``document``, plus shared factor categories. Returns [(indexed document,
+    score, matched words, matched concept keys)].
 
     Scored directly from the posting lists (weight × idf per shared feature) rather than through a
     query matcher: a likeness query ORs dozens of terms, and Whoosh's pure-Python matchers spend most
@@ -69,6 +87,15 @@ def similar(document, mask, limit=5):
             scores[docnum] = scores.get(docnum, 0.0) + gain
             if word:
                 matched.setdefault(docnum, set()).add(word)
+    shared, ceiling = {}, max(5, 0.2 * s.doc_count())
+    held = [(concept, _holding(s, concept.alternatives)) for concept in concepts]
+    # The most distinctive concepts only: a long write-up names many, and common ones say little.
+    held = sorted(((c, m) for c, m in held if len(m) <= ceiling), key=lambda pair: len(pair[1]))[:CONCEPTS]
+    for concept, members in held:  # 接続拒否 here, "connection refused" there: the same entry
+        gain = 1.5 * (math.log((total + 1) / (len(members) + 1)) + 1)
+        for docnum in members:
+            scores[docnum] = scores.get(docnum, 0.0) + gain
+            shared.setdefault(docnum, []).append(concept.key)
     excluded = set(s.document_numbers(id=document["id"]))
     if mask is not None:  # incidents the user may not see (a plan node)
         excluded |= set(s.docs_for_query(translate(mask)))
@@ -80,4 +107,5 @@ def similar(document, mask, limit=5):
             if docnum in members:
                 scores[docnum] += 2.0
     best = heapq.nlargest(limit, candidates, key=scores.get)
-    return [(as_document(s.stored_fields(d)), round(scores[d], 4), sorted(matched.get(d, ()))) for d in best]
+    return [(as_document(s.stored_fields(d)), round(scores[d], 4), sorted(matched.get(d, ())), shared.get(d, []))
+            for d in best]

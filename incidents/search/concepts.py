@@ -1,0 +1,80 @@
+"""Glossary concepts in an incident's text, for similar-incident matching across languages.
+
+A glossary term is compared as the word tokens a query of it would have (``words`` in query mode: Sudachi's
+normalized forms, Latin runs whole and stemmed), so the concept is found where the words are, not inside
+longer words (ポート is not in サポート), and spelling variants meet (ユーザー/ユーザ). The concepts of one
+incident then become similarity features: the incidents holding any term of the same entry, in any language
+(接続拒否 here, "connection refused" or ECONNREFUSED there).
+"""
+
+import functools
+import threading
+from dataclasses import dataclass
+
+from ..glossary import MAX_PHRASE_WORDS
+from .words import words
+
+_lock = threading.Lock()
+_cache = {"glossary": None, "index": None}
+
+
+@dataclass(frozen=True)
+class Concept:
+    key: str
+    found: tuple  # the entry's terms as the incident wrote them
+    alternatives: tuple  # every term of the entry as a tuple of word tokens
+
+
+@functools.lru_cache(maxsize=8192)
+def tokens(text):
+    """The word tokens a query of ``text`` has, one per position (kept: glossary terms are read again
+    whenever the glossary changes, and a test starts with a fresh one)."""
+    found, last = [], None
+    for token, position, _start, _end in words(text, mode="query"):
+        if position != last:
+            found.append(token)
+            last = position
+    return tuple(found)
+
+
+def _index(glossary):
+    """{token tuple: [(key, term)]} and {key: (token tuples)} of ``glossary``, kept until it changes."""
+    with _lock:
+        if _cache["glossary"] is glossary:
+            return _cache["index"]
+    by_tokens, alternatives = {}, {}
+    for key, (_category, terms) in glossary.entries.items():
+        seen = []
+        for term in terms:
+            found = tokens(term)
+            if found and len(found) <= MAX_PHRASE_WORDS:
+                by_tokens.setdefault(found, []).append((key, term))
+                if found not in seen:
+                    seen.append(found)
+        alternatives[key] = tuple(seen)
+    index = (by_tokens, alternatives)
+    with _lock:
+        _cache.update(glossary=glossary, index=index)
+    return index
+
+
+def concepts(text, glossary):
+    """The glossary entries whose terms occur in ``text`` as words, in order of first occurrence."""
+    if glossary is None or not len(glossary):
+        return []
+    by_tokens, alternatives = _index(glossary)
+    seen, found = {}, tokens(text)
+    start = 0
+    while start < len(found):
+        for end in range(min(len(found), start + MAX_PHRASE_WORDS), start, -1):
+            matches = by_tokens.get(found[start:end])
+            if matches:
+                for key, term in matches:
+                    seen.setdefault(key, [])
+                    if term not in seen[key]:
+                        seen[key].append(term)
+                start = end
+                break
+        else:
+            start += 1
+    return [Concept(key, tuple(terms), alternatives[key]) for key, terms in seen.items()]
