@@ -37,7 +37,7 @@ def tokens(text):
     return tuple(found)
 
 
-def _index(glossary):
+def index(glossary):
     """{token tuple: [(key, term)]} and {key: (token tuples)} of ``glossary``, kept until it changes."""
     with _lock:
         if _cache["glossary"] is glossary:
@@ -62,7 +62,7 @@ def concepts(text, glossary):
     """The glossary entries whose terms occur in ``text`` as words, in order of first occurrence."""
     if glossary is None or not len(glossary):
         return []
-    by_tokens, alternatives = _index(glossary)
+    by_tokens, alternatives = index(glossary)
     seen, found = {}, tokens(text)
     start = 0
     while start < len(found):

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, replace
 from django.utils import timezone
 
 from .. import dates
+from ..glossary import MAX_PHRASE_WORDS, Expansion
+from . import concepts
 from .analysis import MixedTokenizer, query_terms
 from .words import query_words
 
@@ -196,6 +198,40 @@ def hidden_from(user):
     return AndNot(Or((Term("status", "draft"), Term("status", "in_review"))), Term("authors", str(user.pk)))
 
 
+def _word_terms(token):
+    return _any(Term(name, token, boost * WORD_BOOST) for name, boost in WORD_FIELDS.items())
+
+
+def _sentence_query(text, index, glossary, expansions):
+    """A word typed as a sentence (接続が拒否された) whose words hold a glossary term: all its words, a run
+    that is a term matched by that term's words or, at GLOSSARY_WEIGHT, by the entry's other terms.
+    None when ``text`` is not a sentence or holds no term (then ``word_query`` decides)."""
+    tokens, sentence = query_words(text)
+    if glossary is None or not sentence:
+        return None
+    by_tokens, _alternatives = concepts.index(glossary)
+    parts, start, matched = [], 0, False
+    while start < len(tokens):
+        for end in range(min(len(tokens), start + MAX_PHRASE_WORDS), start, -1):
+            run = tuple(tokens[start:end])
+            entries = by_tokens.get(run)
+            if entries:
+                options = [_all(_word_terms(token) for token in run)]
+                for key, term in entries:
+                    category, terms = glossary.entries[key]
+                    others = tuple(other for other in terms if concepts.tokens(other) != run)
+                    expansions.append(Expansion(index, index + 1, term, key, category, term, others))
+                    options += [scaled(word_query(other) or bigram_query(other), GLOSSARY_WEIGHT)
+                                for other in others if word_query(other) or bigram_query(other)]
+                parts.append(_any(options))
+                matched, start = True, end
+                break
+        else:
+            parts.append(_word_terms(tokens[start]))
+            start += 1
+    return _all(parts) if matched else None
+
+
 def _units(parsed, glossary):
     """The query's texts as (alternatives by words, alternatives by bigrams), one unit per typed word or
     phrase, or per run of typed words that is a glossary term (then also matching the entry's other
@@ -209,7 +245,8 @@ def _units(parsed, glossary):
         found = covered.get(index)
         if not found:
             text = parsed.words[index]
-            units.append((word_query(text) or bigram_query(text), bigram_query(text), has_cjk(text)))
+            by_words = _sentence_query(text, index, glossary, expansions) or word_query(text) or bigram_query(text)
+            units.append((by_words, bigram_query(text), has_cjk(text)))
             index += 1
             continue
         end = found[0].end

@@ -81,3 +81,14 @@ def test_a_japanese_and_an_english_write_up_of_one_failure_are_similar(viewer):
     assert top[0]["id"] == en.pk
     assert any("same concept" in reason for reason in top[0]["reasons"])
     assert search.similar(en, viewer)[0]["id"] == ja.pk
+
+
+def test_a_sentence_typed_without_spaces_expands_the_term_inside_it(viewer):
+    en, ja = build(
+        IncidentFactory(title="Payments API: connection refused by the upstream"),
+        IncidentFactory(title="決済APIで接続拒否"),
+    )
+    results = search.search("接続が拒否された", viewer)
+    assert {hit.id for hit in results.hits} == {en.pk, ja.pk}
+    assert results.hits[0].id == ja.pk
+    assert "connection-refused" in [e.key for e in results.glossary]
