@@ -202,6 +202,15 @@ def _word_terms(token):
     return _any(Term(name, token, boost * WORD_BOOST) for name, boost in WORD_FIELDS.items())
 
 
+def _alternative(term):
+    """The query of a glossary term searched for the term typed: its words anywhere in the incident (a
+    write-up says "the certificate has expired" or 証明書の有効期限が切れ, rarely the term as listed), at
+    GLOSSARY_WEIGHT. None when it has no word and no characters."""
+    tokens, _sentence = query_words(term)
+    found = _all(_word_terms(token) for token in tokens) if tokens else bigram_query(term)
+    return scaled(found, GLOSSARY_WEIGHT) if found is not None else None
+
+
 def _sentence_query(text, index, glossary, expansions):
     """A word typed as a sentence (接続が拒否された) whose words hold a glossary term: all its words, a run
     that is a term matched by that term's words or, at GLOSSARY_WEIGHT, by the entry's other terms.
@@ -221,8 +230,7 @@ def _sentence_query(text, index, glossary, expansions):
                     category, terms = glossary.entries[key]
                     others = tuple(other for other in terms if concepts.tokens(other) != run)
                     expansions.append(Expansion(index, index + 1, term, key, category, term, others))
-                    options += [scaled(word_query(other) or bigram_query(other), GLOSSARY_WEIGHT)
-                                for other in others if word_query(other) or bigram_query(other)]
+                    options += [_alternative(other) for other in others]
                 parts.append(_any(options))
                 matched, start = True, end
                 break
@@ -256,8 +264,7 @@ def _units(parsed, glossary):
         for expansion in found:
             expansions.append(expansion)
             for other in expansion.others:
-                alternative = word_query(other) or bigram_query(other)
-                by_words.append(scaled(alternative, GLOSSARY_WEIGHT) if alternative else None)
+                by_words.append(_alternative(other))
                 alternative = bigram_query(other)
                 by_bigrams.append(scaled(alternative, GLOSSARY_WEIGHT) if alternative else None)
         cjk = any(has_cjk(text) for text in [*typed, *(other for e in found for other in e.others)])

@@ -41,13 +41,13 @@ TARGET_RECALL = 0.90  # expected incidents found in the top 5, overall
 TARGET_TRAP_VIOLATIONS = 0
 TARGET_SIMILAR_PAIRS = 1.0  # share of pairs in each other's top 3
 
-# Measured on SQLite when the set was written (Whoosh; words + bigrams, no glossary at query time yet).
+# Measured on SQLite (Whoosh; words + bigrams, the glossary at query time and in similar matching).
 # Raise them as search improves; never lower them to make a change pass.
-FLOOR_RECALL = 22 / 54
-FLOOR_CLASS_RECALL = {"cross_language": 0 / 14, "synonym": 0 / 11, "orthography": 7 / 8, "bigram_trap": 4 / 4,
+FLOOR_RECALL = 48 / 54
+FLOOR_CLASS_RECALL = {"cross_language": 14 / 14, "synonym": 11 / 11, "orthography": 8 / 8, "bigram_trap": 4 / 4,
                       "identifier": 4 / 10, "sentence": 7 / 7}
 MAX_TRAP_VIOLATIONS = 0
-FLOOR_SIMILAR_PAIRS = 1 / 7
+FLOOR_SIMILAR_PAIRS = 7 / 7
 
 
 @dataclass
