@@ -102,17 +102,16 @@ def _identifier_forms(word):
         yield from SEGMENTS.split(rest)
 
 
-@functools.lru_cache(maxsize=65536)
 def word_forms(word):
     """The forms a lower-cased Latin run is indexed under, deduplicated, in order: itself (``v``-less, as a
-    query searches it), at most MAX_EXTRA_FORMS identifier forms, then its pieces. A tuple (cached)."""
+    query searches it), at most MAX_EXTRA_FORMS identifier forms, then its pieces."""
     whole = unversioned(word)
-    pieces = []
+    pieces = {}  # a dict as an ordered set
     for piece in PIECES.split(word):
         for form in (piece, *SUBPIECES.split(piece)):
             form = form.strip("-_")
-            if form and form != whole and form not in pieces:
-                pieces.append(form)
+            if form and form != whole:
+                pieces[form] = None
     # A plain word, or one joined only by - and _, has no identifier forms (the common case, kept cheap).
     candidates = _identifier_forms(whole) if PIECES.search(word) or len(word) == 40 else ()
     extras, seen = [], {whole, *pieces}  # a piece is no extra form: it does not count against the cap
@@ -126,11 +125,17 @@ def word_forms(word):
     return (whole, *extras, *pieces)
 
 
-@functools.lru_cache(maxsize=65536)
-def index_forms(word):
-    """The tokens of a lower-cased Latin run when indexing: its ``word_forms``, stemmed (a tuple, cached:
-    the same words come back in every document)."""
+def _index_forms(word):
     return tuple(dict.fromkeys(stem_word(form) for form in word_forms(word)))
+
+
+_cached_index_forms = functools.lru_cache(maxsize=65536)(_index_forms)
+
+
+def index_forms(word):
+    """The tokens of a lower-cased Latin run when indexing: its ``word_forms``, stemmed, as a tuple. Cached
+    (the same words come back in every document) unless long: a pasted blob must not sit in the cache."""
+    return _cached_index_forms(word) if len(word) <= 100 else _index_forms(word)
 
 
 def query_form(word):

@@ -55,6 +55,13 @@ def test_a_long_path_adds_a_bounded_number_of_forms():
 
 
 @both
+def test_a_huge_pasted_run_gives_its_pieces_and_a_dozen_forms_more(analyzer):
+    blob = "/".join(str(number) for number in range(20000))  # one run of 108,889 characters
+    found = tokens(analyzer, blob)
+    assert len(found) == 1 + MAX_EXTRA_FORMS + 20000 and found[0] == blob
+
+
+@both
 def test_a_version_is_indexed_without_v_and_by_major_minor(analyzer):
     found = tokens(analyzer, KUBELET)
     assert {"1.27.3", "1.27", "kubelet"} <= set(found)
