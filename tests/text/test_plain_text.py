@@ -41,6 +41,7 @@ def test_tables_are_cells_separated_by_spaces():
     source = "| 時刻 | 事象 |\n|:-----|-----:|\n| 02:14 | `a|b` アラート |\n| 02:31 | 切り戻し |\n後の段落"
     assert plain_text(source) == "時刻 事象\n02:14 a|b アラート\n02:31 切り戻し\n後の段落"
     assert plain_text("cat a.log | grep ERROR") == "cat a.log | grep ERROR"  # a pipe in prose is no table
+    assert plain_text("a | b\n-x") == "a | b\n-x"  # no delimiter row
 
 
 def test_code_is_kept_as_written_without_its_fences():
