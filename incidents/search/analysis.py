@@ -143,12 +143,15 @@ def query_form(word):
     return stem_word(unversioned(word))
 
 
-@functools.lru_cache(maxsize=65536)
 def stem_word(word):
-    """The Porter stem of a plain English word; anything else (identifiers, error names) as it is."""
-    if not STEMMABLE.match(word) or word in ERROR_NAMES or HEX_WORD.match(word):
-        return word
-    return stem(word)
+    """The Porter stem of a plain English word; anything else (identifiers, error names, a letter blob
+    longer than any word) as it is."""
+    return _stem(word) if len(word) <= 40 and STEMMABLE.match(word) else word
+
+
+@functools.lru_cache(maxsize=65536)
+def _stem(word):
+    return word if word in ERROR_NAMES or HEX_WORD.match(word) else stem(word)
 
 
 def bigrams(run):
