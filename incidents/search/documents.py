@@ -1,10 +1,17 @@
-"""What the index holds for one incident, built from the database (no Whoosh here)."""
+"""What the index holds for one incident, built from the database (no Whoosh here).
+
+The Markdown fields (summary, impact, analysis, resolution, timeline descriptions, lessons) are stored and
+analysed as plain text (``text.markdown.plain_text``), so search snippets show no ``**``, ``#`` or
+``[…](…)``. Code keeps its text, so identifiers in it stay searchable; the URLs of inline links, which
+plain text leaves out, are added at the end of the body, as the incident's own links are.
+"""
 
 import datetime
 import hashlib
 import json
 
 from ..models import Incident
+from ..text.markdown import link_urls, plain_text
 
 
 def _join(*parts):
@@ -19,22 +26,29 @@ def document_for(incident):
     tags = [tag.name for tag in incident.tags.all()]
     services = [service.name for service in incident.services.all()]
     categories = sorted({factor.category for factor in incident.factors.all()})
+    events = incident.timeline.all()
+    lessons = incident.lessons.all()
+    markdown = [incident.summary, incident.impact, incident.analysis, incident.resolution,
+                *(event.description for event in events), *(lesson.text for lesson in lessons)]
+    link_targets = {link.url for link in incident.links.all()}
+    inline_urls = [url for source in markdown for url in link_urls(source) if url not in link_targets]
     body = _join(
-        incident.impact,
-        incident.analysis,
-        incident.resolution,
-        *(_join(event.description, event.source) for event in incident.timeline.all()),
+        plain_text(incident.impact),
+        plain_text(incident.analysis),
+        plain_text(incident.resolution),
+        *(_join(plain_text(event.description), event.source) for event in events),
         *(factor.description for factor in incident.factors.all()),
-        *(lesson.text for lesson in incident.lessons.all()),
+        *(plain_text(lesson.text) for lesson in lessons),
         *(_join(item.title, item.owner) for item in incident.action_items.all()),
         *(_join(link.title, link.url) for link in incident.links.all()),
         *(ref.title for ref in references if ref.title),
+        "\n".join(dict.fromkeys(inline_urls)),
     )
     document = {
         "id": str(incident.pk),
         "reference": incident.reference,
         "title": incident.title,
-        "summary": incident.summary,
+        "summary": plain_text(incident.summary),
         "body": body,
         "labels": " ".join([incident.reference, *tags, *services, *categories, *github]),
         "tags": tags,

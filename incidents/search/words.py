@@ -25,7 +25,7 @@ import unicodedata
 
 from sudachipy import Dictionary, SplitMode
 
-from .analysis import CJK, RUN, normalize, stem_word, word_forms
+from .analysis import CJK, RUN, index_forms, normalize, query_form
 
 SPLIT_MODE = SplitMode.B
 DROPPED = frozenset({"助詞", "助動詞", "補助記号", "空白"})
@@ -98,7 +98,7 @@ def words(value, mode="", dropped=None):
         if match["latin"]:
             start, end = match.span()
             word = match["latin"].lower()
-            forms = [stem_word(form) for form in ([word] if mode == "query" else word_forms(word))]
+            forms = [query_form(word)] if mode == "query" else index_forms(word)
             units.append((origin[start], origin[end - 1] + 1, forms))
     if HAS_CJK.search(folded):
         for forms, start, end, skip in morphemes(value, query=mode == "query"):
