@@ -33,11 +33,20 @@ def _no_github_by_default(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_glossary():
-    """The glossary's cache is per process: a test starts without the previous test's (rolled back) entries."""
+def _fresh_glossary(request):
+    """The glossary's cache is per process: a test starts without the previous test's (rolled back) entries.
+    A test with the database also finds the seeded glossary, as every installation has it (migration
+    0006): a transactional test empties every table when it ends, so the seed is loaded again, committed,
+    when the table is found empty (search results depend on it)."""
     from incidents.models import forget_glossary
 
     forget_glossary()
+    if request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames):
+        request.getfixturevalue("django_db_setup")
+        with request.getfixturevalue("django_db_blocker").unblock():
+            from tests.factories import ensure_glossary_seed
+
+            ensure_glossary_seed()
     yield
     forget_glossary()
 

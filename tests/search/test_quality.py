@@ -30,7 +30,7 @@ from incidents import search
 from incidents.models import Incident, IndexChange, IndexCursor, Service, Tag
 from incidents.search import follower
 from incidents.search.backends import whoosh as engine
-from tests.factories import IncidentFactory, UserFactory
+from tests.factories import IncidentFactory, UserFactory, ensure_glossary_seed
 
 QUALITY_SET = Path(__file__).with_name("quality_set.yaml")
 TOP = 5  # recall and traps are measured in the first TOP results
@@ -144,6 +144,7 @@ def quality(django_db_setup, django_db_blocker, tmp_path_factory):
     with override_settings(SEARCH_INDEX_DIR=directory), django_db_blocker.unblock():
         engine.forget()
         follower.create_empty()
+        ensure_glossary_seed()  # a transactional test before this module may have emptied it
         keys = {}
         cursors = set(IndexCursor.objects.values_list("pk", flat=True))
         last_change = IndexChange.objects.aggregate(last=Max("pk"))["last"] or 0
