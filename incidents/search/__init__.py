@@ -179,8 +179,13 @@ def similar(incident, user, limit=5):
         mine = {ref.lower() for ref in document["github"]}
         reasons += [_("also links %(reference)s") % {"reference": ref}
                     for ref in other["github"] if ref.lower() in mine]
-        if keys:  # in words as this incident wrote them; the other may use another language
-            reasons.append(_("same concept: %(terms)s") % {"terms": ", ".join(by_key[key].found[0] for key in keys[:5])})
+        # Concepts the other incident words otherwise (another language, an alias), as this one wrote them;
+        # one it words the same way is already said by the similar text.
+        theirs = "\n".join([other["title"], other.get("summary", ""), other.get("body", "")]).lower()
+        named = [by_key[key].found[0] for key in keys
+                 if not any(term.lower() in theirs for term in by_key[key].found)]
+        if named:
+            reasons.append(_("same concept: %(terms)s") % {"terms": ", ".join(named[:5])})
         # Words as written (not stems like "notreadi", not CJK bigram fragments)
         readable = [word for word in words if word.isascii() and len(word) >= 3 and word in lowered]
         if readable:
