@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from incidents.api import glossary, views as api
+from incidents.api import glossary, search as search_api, views as api
 from incidents.web import exports, incidents as views, retrospectives
 
 router = DefaultRouter()
@@ -16,7 +16,7 @@ router.register("glossary", glossary.GlossaryEntryViewSet, basename="api-glossar
 
 api_v1 = [
     path("", include(router.urls)),
-    path("search/", api.SearchView.as_view(), name="api-search"),
+    path("search/", search_api.SearchView.as_view(), name="api-search"),
     path("patterns/", api.PatternsView.as_view(), name="api-patterns"),
     path("schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="api-schema"),
     # The split view serves Swagger UI's start-up script from docs/?script= instead of inline, for the CSP.

@@ -206,66 +206,6 @@ class RetrospectiveViewSet(IdempotentCreateMixin, FileExportMixin, viewsets.Mode
         return self.file_response(lambda fmt: exports.export_meeting(meeting, request.user, fmt))
 
 
-class SearchParams(serializers.Serializer):
-    q = serializers.CharField(required=False, allow_blank=True, max_length=500, default="",
-                              help_text='Words (all must match), "exact phrase", -exclude, tag:, service:, severity:, '
-                                        "status:, category:, after:YYYY-MM-DD, before:YYYY-MM-DD.")
-    tag = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list,
-                                help_text="Repeatable: only incidents with these tags.")
-    tag_mode = serializers.ChoiceField(choices=["all", "any"], default="all")
-    page = serializers.IntegerField(min_value=1, max_value=10_000, default=1)
-    page_size = serializers.IntegerField(min_value=1, max_value=100, default=20)
-
-    def to_internal_value(self, data):
-        data = {key: data.getlist(key) if key == "tag" else data.get(key) for key in data} if hasattr(data, "getlist") else data
-        return super().to_internal_value(data)
-
-    def validate_q(self, value):
-        """What the query language cannot search (a date the index cannot hold) is a field error."""
-        if problems := search.parse(value).problems:
-            raise ValidationError(problems)
-        return value
-
-
-class SearchHitSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    reference = serializers.CharField()
-    title = serializers.CharField()
-    url = serializers.CharField()
-    score = serializers.FloatField()
-    snippet = serializers.CharField(help_text="HTML: escaped text with the matched words in <mark>.")
-    tags = serializers.ListField(child=serializers.CharField())
-
-
-class SearchResultsSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    fallback = serializers.BooleanField(help_text="True when no incident matched every word and any-word matching was used.")
-    partial_words = serializers.BooleanField(
-        help_text="True when no incident had the words as whole words and they were matched as parts of longer "
-                  "words (Japanese character bigrams: ポート inside サポート).")
-    results = SearchHitSerializer(many=True)
-
-
-class SearchView(views.APIView):
-    """Full-text search over the incidents you may see, ranked, with highlighted snippets."""
-
-    @extend_schema(parameters=[SearchParams], responses={200: SearchResultsSerializer, **errors(400, 401, 503)})
-    def get(self, request):
-        params = SearchParams(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        p = params.validated_data
-        results = search.search(p["q"], request.user, page=p["page"], page_size=p["page_size"],
-                                tags=p["tag"], match_all_tags=p["tag_mode"] == "all")
-        hits = [
-            {"id": hit.id, "reference": hit.reference, "title": hit.title,
-             "url": request.build_absolute_uri(Incident(pk=hit.id).get_absolute_url()),
-             "score": hit.score, "snippet": hit.snippet, "tags": hit.tags}
-            for hit in results.hits
-        ]
-        return Response({"count": results.count, "fallback": results.fallback, "partial_words": results.partial_words,
-                         "results": hits})
-
-
 class IncidentRefSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     reference = serializers.CharField()

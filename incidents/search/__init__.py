@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Min
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Incident, IndexChange, Tag, current_glossary
+from ..models import Incident, IndexChange, Service, Tag, current_glossary
 from . import concepts, follower, generations, plan
 from .backends import whoosh as engine
 from .backends import whoosh_similar
@@ -117,9 +118,21 @@ class Results:
     hits: list
     partial_words: bool = False  # no incident has the words as words: matched as parts of words (bigrams)
     glossary: list = field(default_factory=list)  # glossary.Expansion applied to the query
+    # With ``with_facets``: {facet: {value: count}} of every incident matched (not only this page); see search()
+    facets: dict = field(default_factory=dict)
+
+    def top_facets(self, limit):
+        """Per facet (tags, services, severity, status, categories, year), its ``limit`` values with the
+        most incidents as [(value, count)], most first, then by value."""
+        return {name: sorted(self.facets.get(name, {}).items(), key=lambda item: (-item[1], item[0]))[:limit]
+                for name in FACETS}
 
 
-def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True, any_of=None, started=(None, None)):
+FACETS = ("tags", "services", "severity", "status", "categories", "year")
+
+
+def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True, any_of=None, started=(None, None),
+           with_facets=False):
     """Results for a query typed by a person (see ``query`` for the language), visible to ``user``,
     narrowed by the list's filters: ``tags`` (all or any), ``any_of`` ({filter name: values, one of which
     must match}) and ``started`` (aware datetimes, from inclusive, to exclusive).
@@ -140,13 +153,16 @@ def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True, an
 
     def run():
         for text_query, fallback, partial_words in the_plan.passes:
-            total, hits = engine.run(the_plan.query(text_query), mask, page, page_size)
+            node = the_plan.query(text_query)
+            total, hits = engine.run(node, mask, page, page_size)
             if total:
-                return Results(total, fallback, hits, partial_words and total > 0)
+                return Results(total, fallback, hits, partial_words and total > 0,
+                               facets=engine.facets(mask, node) if with_facets else {})
         return Results(0, False, [])
 
     results = _read(run)
     results.glossary = the_plan.expansions
+    results.facets = _named(results.facets)
     visible = _visible_ids(user, [int(document["id"]) for document, _score, _snippet in results.hits])
     shown = [hit for hit in results.hits if int(hit[0]["id"]) in visible]
     results.count -= len(results.hits) - len(shown)
@@ -199,4 +215,14 @@ def similar(incident, user, limit=5):
 
 def facets(user):
     """Counts of the incidents ``user`` may see per tag, service, severity, status, factor category and year."""
-    return _read(lambda: engine.facets(plan.hidden_from(user)))
+    return _named(_read(lambda: engine.facets(plan.hidden_from(user))))  # the database outside _read
+
+
+def _named(counts):
+    """Facet counts with services named as stored (``Payment API``; an index may hold them lower-cased)."""
+    services = counts.get("services")
+    if services:
+        names = dict(Service.objects.annotate(key=Lower("name")).filter(key__in=[name.lower() for name in services])
+                     .values_list("key", "name"))
+        counts["services"] = {names.get(name.lower(), name): count for name, count in services.items()}
+    return counts

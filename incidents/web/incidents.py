@@ -20,6 +20,7 @@ from incidents.filters import IncidentFilter
 from incidents.forms import incident as forms
 from incidents.models import Incident, Lesson, Status
 
+from . import facets
 from .shortcuts import incident_or_404
 
 
@@ -36,12 +37,13 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
         page_number = self.request.GET.get("page", "1")
         page_number = int(page_number) if page_number.isdigit() and int(page_number) > 0 else 1
         filters_active = any(value for key, value in self.request.GET.items() if key not in ("q", "page"))
-        problems = search.parse(query).problems  # shown like a field's errors; nothing is listed
+        parsed = search.parse(query)
+        problems = parsed.problems  # shown like a field's errors; nothing is listed
         context = {"filter": filterset, "query": query, "query_problems": problems, "filters_active": filters_active}
         if query and filterset.is_valid() and not problems:
             try:
                 results = search.search(query, self.request.user, page=page_number, page_size=self.page_size,
-                                        **self.search_filters(filterset.form.cleaned_data))
+                                        with_facets=True, **self.search_filters(filterset.form.cleaned_data))
             except search.SearchUnavailable:
                 context.update(unavailable=True, rows=[], count=0, page=Paginator([], self.page_size).get_page(1))
                 return super().get_context_data(**context, **kwargs)
@@ -49,7 +51,8 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
             rows = [(incidents[hit.id], hit) for hit in results.hits if hit.id in incidents]
             paginator = Paginator(range(results.count), self.page_size)
             context.update(rows=rows, fallback=results.fallback, partial_words=results.partial_words, count=results.count,
-                           page=paginator.get_page(page_number))
+                           page=paginator.get_page(page_number), glossary=results.glossary,
+                           facets=facets.panel(results, self.request.GET, parsed.filters))
         else:
             queryset = filterset.qs if filterset.is_valid() and not problems else visible.none()
             page = Paginator(queryset.prefetch_related("tags"), self.page_size).get_page(page_number)

@@ -1,0 +1,112 @@
+"""REST API v1: full-text search (/api/v1/search/): ranked hits, the facet counts of everything matched,
+and the glossary entries the query was expanded with."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, views
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from incidents import search
+from incidents.models import Incident
+
+from .views import errors
+
+FACET_LIMIT = 20  # values per facet in a response
+
+
+class SearchParams(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=500, default="",
+                              help_text='Words (all must match), "exact phrase", -exclude, tag:, service:, severity:, '
+                                        "status:, category:, after:YYYY-MM-DD, before:YYYY-MM-DD.")
+    tag = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list,
+                                help_text="Repeatable: only incidents with these tags.")
+    tag_mode = serializers.ChoiceField(choices=["all", "any"], default="all")
+    page = serializers.IntegerField(min_value=1, max_value=10_000, default=1)
+    page_size = serializers.IntegerField(min_value=1, max_value=100, default=20)
+
+    def to_internal_value(self, data):
+        data = {key: data.getlist(key) if key == "tag" else data.get(key) for key in data} if hasattr(data, "getlist") else data
+        return super().to_internal_value(data)
+
+    def validate_q(self, value):
+        """What the query language cannot search (a date the index cannot hold) is a field error."""
+        if problems := search.parse(value).problems:
+            raise ValidationError(problems)
+        return value
+
+
+class SearchHitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    url = serializers.CharField()
+    score = serializers.FloatField()
+    snippet = serializers.CharField(help_text="HTML: escaped text with the matched words in <mark>.")
+    tags = serializers.ListField(child=serializers.CharField())
+
+
+class FacetValueSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    count = serializers.IntegerField(min_value=1, help_text="Matching incidents with this value.")
+
+
+def facet_values(help_text):
+    return FacetValueSerializer(many=True, help_text=f"{help_text} At most {FACET_LIMIT}, most incidents first, "
+                                                     "then by value.")
+
+
+class FacetsSerializer(serializers.Serializer):
+    """Counts over every incident the search matched (all pages), not only the page returned."""
+
+    tags = facet_values("Tag names (as in `tag:`).")
+    services = facet_values("Service names (as in `service:`).")
+    severity = facet_values("`sev1` … `sev4` (as in `severity:`).")
+    status = facet_values("`draft`, `in_review`, `published` (as in `status:`).")
+    categories = facet_values("Contributing-factor categories (as in `category:`); an incident counts once per "
+                              "category of its factors.")
+    year = facet_values("The year (UTC) the incident started.")
+
+
+class GlossaryMatchSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text="The words of the query that are a glossary term, as typed.")
+    key = serializers.CharField(help_text="The glossary entry (see /api/v1/glossary/).")
+    terms = serializers.ListField(child=serializers.CharField(),
+                                  help_text="The entry's other terms, searched for as well, at a lower weight.")
+
+
+class SearchResultsSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    fallback = serializers.BooleanField(help_text="True when no incident matched every word and any-word matching was used.")
+    partial_words = serializers.BooleanField(
+        help_text="True when no incident had the words as whole words and they were matched as parts of longer "
+                  "words (Japanese character bigrams: ポート inside サポート).")
+    facets = FacetsSerializer(
+        help_text="Per facet, how many of the matching incidents have each value: append e.g. `tag:dns` to `q` to "
+                  "narrow the search to one. Counted from the search index with your visibility, like `count`.")
+    glossary = GlossaryMatchSerializer(many=True, help_text="Glossary entries the query matched and was expanded with.")
+    results = SearchHitSerializer(many=True)
+
+
+class SearchView(views.APIView):
+    """Full-text search over the incidents you may see, ranked, with highlighted snippets, facet counts and the
+    glossary entries applied."""
+
+    @extend_schema(parameters=[SearchParams], responses={200: SearchResultsSerializer, **errors(400, 401, 503)})
+    def get(self, request):
+        params = SearchParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        p = params.validated_data
+        results = search.search(p["q"], request.user, page=p["page"], page_size=p["page_size"],
+                                tags=p["tag"], match_all_tags=p["tag_mode"] == "all", with_facets=True)
+        hits = [
+            {"id": hit.id, "reference": hit.reference, "title": hit.title,
+             "url": request.build_absolute_uri(Incident(pk=hit.id).get_absolute_url()),
+             "score": hit.score, "snippet": hit.snippet, "tags": hit.tags}
+            for hit in results.hits
+        ]
+        facets = {name: [{"value": value, "count": count} for value, count in values]
+                  for name, values in results.top_facets(FACET_LIMIT).items()}
+        glossary = [{"text": expansion.text, "key": expansion.key, "terms": list(expansion.others)}
+                    for expansion in results.glossary]
+        return Response({"count": results.count, "fallback": results.fallback, "partial_words": results.partial_words,
+                         "facets": facets, "glossary": glossary, "results": hits})
