@@ -5,6 +5,7 @@ Used by search_bench.py and export_bench.py (bench/ is on the path when either r
 """
 
 import contextlib
+from bisect import bisect
 import os
 import shutil
 import sys
@@ -70,8 +71,9 @@ def zipf(words, exponent=1.1):
 
 
 def pick(rng, vocabulary):
+    """A word drawn by weight: ``rng.choices(words, cum_weights=cumulative)[0]`` (the same draw), inlined."""
     words, cumulative = vocabulary
-    return rng.choices(words, cum_weights=cumulative)[0]
+    return words[bisect(cumulative, rng.random() * cumulative[-1], 0, len(words) - 1)]
 
 
 NOUNS, PREDICATES, GLUE, TERMS = zipf(JA_NOUNS), zipf(JA_PREDICATES), zipf(JA_GLUE), zipf(EN_TERMS)
