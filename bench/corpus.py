@@ -5,11 +5,11 @@ Used by search_bench.py and export_bench.py (bench/ is on the path when either r
 """
 
 import contextlib
-from bisect import bisect
 import os
 import shutil
 import sys
 import tempfile
+from bisect import bisect
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
