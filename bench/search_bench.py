@@ -113,7 +113,7 @@ def missing_backend(name):
 
     from incidents.search import backends
 
-    for registry in ("BACKENDS", "NAMES"):  # a registry, if the package keeps one
+    for registry in ("ENGINES", "BACKENDS", "NAMES"):  # a registry, if the package keeps one
         known = getattr(backends, registry, None)
         if known is not None:
             return "" if name in known else f"not in incidents.search.backends.{registry} ({', '.join(known)})"
