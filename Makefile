@@ -38,8 +38,11 @@ worker: migrate
 	$(BIN)/celery -A postmortem worker --beat -Q default --loglevel=INFO \
 		--schedule "$${POSTMORTEM_DATA_DIR:-var}/celerybeat-schedule"
 
+# Search latencies per backend and size: BENCH_BACKENDS (default whoosh,tantivy) and BENCH_SIZES (default
+# 10000,100000; Whoosh only up to 10000 unless BENCH_SIZES names more) select what runs, e.g.
+# `BENCH_BACKENDS=tantivy make bench`; BENCH_ARGS adds options (`--queries 50`, see bench/search_bench.py -h).
 bench: install
-	$(BIN)/python bench/search_bench.py $(BENCH_ARGS)
+	BENCH_BACKENDS="$(BENCH_BACKENDS)" BENCH_SIZES="$(BENCH_SIZES)" $(BIN)/python bench/search_bench.py $(BENCH_ARGS)
 
 bench-export: install
 	$(BIN)/python bench/export_bench.py

@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from search_bench import throwaway_django  # noqa: E402 - same throw-away database and index (bench/ is on the path)
+from corpus import throwaway_django  # noqa: E402 - the throw-away database and index (bench/ is on the path)
 
 
 def generate(count):

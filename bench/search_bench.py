@@ -1,173 +1,85 @@
-"""Search benchmark: synthetic mixed Japanese/English incidents, a full rebuild, then query latencies.
+"""Search benchmark: synthetic mixed Japanese/English incidents, a full rebuild per search backend, then
+query latencies per kind of query.
 
-    python bench/search_bench.py [--count 10000] [--queries 200] [--seed 1]
+    python bench/search_bench.py [--sizes 10000,100000] [--backends whoosh,tantivy] [--queries 200]
+                                 [--seconds 20] [--seed 1] [--keep]
+    python bench/search_bench.py --count 2000 --queries 20      # one size, for a quick run
 
-Runs against a throw-away SQLite database and index in a temporary directory, through the same code
-the API uses (incidents.search.rebuild / search / similar), and prints the figures.
+``BENCH_SIZES`` and ``BENCH_BACKENDS`` (comma-separated) are the defaults of ``--sizes`` and ``--backends``
+(``make bench`` passes them through). For each size the corpus is written once into a throw-away SQLite
+database; then each backend, in a process of its own (so that its peak RSS is its own), rebuilds an index
+of it through ``search.rebuild()`` and times the code the API calls (``search.search`` as a viewer with a
+20-hit page and highlighted snippets, ``search.similar``). Every figure is one line:
+
+    size=<n> generate seconds=<s> incidents/s=<r>
+    backend=<name> size=<n> rebuild docs/s=<r> seconds=<s> index_mib=<m>
+    backend=<name> size=<n> kind=<kind> p50=<ms> p95=<ms> n=<queries timed> matches=<mean count>
+    backend=<name> size=<n> peak_rss_mib=<m> rebuild_workers_peak_rss_mib=<m>
+    backend=<name> skipped: <reason>
+
+A kind stops after ``--queries`` queries or, once it has timed at least MIN_QUERIES, after ``--seconds``
+(slow cases are sampled, not run for hours). Without BENCH_SIZES / ``--sizes``, Whoosh runs only up to
+WHOOSH_DEFAULT_MAX incidents (it rebuilds at a few hundred incidents/s: 100,000 would take most of an hour
+with its queries); name the sizes to run it further.
 """
 
 import argparse
-import contextlib
+import inspect
 import os
 import random
-import shutil
+import resource
 import statistics
+import subprocess
 import sys
-import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-# A vocabulary large enough that words are not in every incident; words are drawn with Zipf-like
-# weights (a few very common, most rare), as in real write-ups.
-JA_NOUNS = """コンテナ ノード データベース ロードバランサ キャッシュ ジョブキュー 証明書 名前解決 ネットワーク ディスク
-メモリ ワーカー バッチ処理 監視エージェント 認証基盤 ストレージ レプリカ プライマリ フェイルオーバー 接続プール
-スレッド プロセス ゾンビプロセス ファイルディスクリプタ ソケット コネクション タイムアウト リトライ 再送 パケット
-ルーティング テーブル ファイアウォール セキュリティグループ サブネット ゲートウェイ プロキシ 逆プロキシ 負荷分散
-オートスケール スケールアウト デプロイ ロールバック カナリア リリース 設定ファイル 環境変数 シークレット トークン
-セッション クッキー ログ収集 メトリクス アラート ダッシュボード 閾値 ページャー オンコール 手順書 障害対応
-データ移行 スキーマ変更 インデックス スロークエリ デッドロック ロック待ち トランザクション レプリケーション遅延
-バックアップ リストア スナップショット ボリューム マウント ファイルシステム 容量 iノード カーネル ドライバ
-ファームウェア 時刻同期 うるう秒 タイムゾーン 文字コード 依存ライブラリ ビルド キャッシュ汚染 メッセージキュー
-コンシューマ プロデューサ パーティション オフセット 重複配信 順序保証 冪等性 ヘルスチェック 死活監視 ポート枯渇
-エフェメラルポート 帯域 輻輳 パケットロス 再起動 メモリリーク OOM スワップ CPU使用率 負荷 スパイク 夜間バッチ
-外部API レート制限 課金 決済 通知 メール送信 プッシュ通知 検索基盤 全文検索 画像変換 動画配信 CDN オリジン""".split()
-JA_PREDICATES = """が応答しなくなった が枯渇した が上限に達した が急増した が遅延した が失敗し続けた が停止した
-が再起動を繰り返した が古い値を返した が誤って削除された が書き換わった が詰まった が不整合になった
-に到達できなくなった が切れた がタイムアウトした が壊れた が漏れ続けた が二重に実行された が取りこぼされた
-が暴走した が飽和した が溢れた が期限切れになった が読めなくなった が戻らなかった が遅れて届いた""".split()
-JA_GLUE = """調査の結果、 アラートを受けて 再発防止として 一時対応として ログを確認すると 原因は 影響範囲は
-切り戻し後に 深夜帯に リリース直後に 週末に 月初の集計で 負荷試験中に 本番環境で 検証環境でも""".split()
-EN_TERMS = ["pid_max", "aardvark-dns", "datadog-agent", "kubelet", "aws-node", "nginx", "postgres", "redis",
-            "OOMKilled", "ECONNRESET", "ETIMEDOUT", "EADDRINUSE", "SIGKILL", "/proc/sys/kernel/pid_max",
-            "172.31.0.0/16", "10.0.3.0/24", "daemon.json", "systemd", "dbus", "node_exporter", "pprof", "goroutine",
-            "max_connections", "vm.max_map_count", "net.core.somaxconn", "nf_conntrack", "iptables", "coredns",
-            "etcd", "kube-proxy", "istio-proxy", "envoy", "haproxy", "pgbouncer", "sidekiq", "celery", "kafka",
-            "zookeeper", "elasticsearch", "logstash", "fluent-bit", "prometheus", "alertmanager", "grafana",
-            "terraform", "ansible", "helm", "argocd", "jenkins", "github-actions", "s3", "ec2", "rds", "elb",
-            "route53", "cloudfront", "lambda", "dynamodb", "sqs", "sns", "ecs", "eks", "fargate", "ebs", "efs",
-            "HTTP 502", "HTTP 503", "HTTP 504", "TLS 1.3", "x509", "ulimit", "tcp_tw_reuse", "keepalive",
-            "gc pause", "heap", "OutOfMemoryError", "StackOverflowError", "segfault", "core dump", "cron",
-            *[f"svc-{i}-api" for i in range(60)], *[f"/var/log/app-{i}.log" for i in range(20)]]
-EN_PHRASES = ["No route to host", "connection refused", "TLS handshake timeout", "502 Bad Gateway",
-              "too many open files", "no space left on device", "context deadline exceeded", "broken pipe",
-              "certificate has expired", "out of memory", "connection reset by peer", "read timed out",
-              "resource temporarily unavailable", "name or service not known", "permission denied",
-              "disk quota exceeded", "deadlock detected", "lock wait timeout exceeded", "too many connections",
-              "server closed the connection unexpectedly", "upstream prematurely closed connection",
-              "could not resolve host", "network is unreachable", "address already in use",
-              "request entity too large", "gateway timeout", "service unavailable", "invalid memory address",
-              "index out of range", "cannot allocate memory"]
-TAGS = [f"tag-{i}" for i in range(40)] + ["dns", "memory-leak", "network", "kubernetes", "eks", "podman", "docker",
-                                         "datadog", "resource-exhaustion", "tls", "database", "queue", "postmortem"]
-SERVICES = [f"svc-{i}" for i in range(30)] + ["nginx", "postgres", "redis", "aws-node", "kubelet", "datadog-agent"]
-CATEGORIES = ["defect", "dependency", "change", "configuration", "resource-exhaustion", "capacity", "network",
-              "environment", "monitoring-gap", "process", "third-party", "other"]
+from corpus import (  # noqa: E402 - bench/ is on the path
+    CATEGORIES,
+    EN_PHRASES,
+    EN_TERMS,
+    JA_NOUNS,
+    JA_PREDICATES,
+    SERVICES,
+    TAGS,
+    database_path,
+    generate,
+    setup_django,
+    throwaway_directory,
+)
+
+DEFAULT_SIZES = "10000,100000"
+DEFAULT_BACKENDS = "whoosh,tantivy"
+WHOOSH_DEFAULT_MAX = 10_000
+MIN_QUERIES = 10
+VIEWER = "bench-viewer"
+
+# Identifiers as people paste them: whole paths and addresses, a file name alone, a path's directories.
+IDENTIFIERS = ([term for term in EN_TERMS if any(mark in term for mark in "/._")]
+               + ["/proc/sys/kernel", "/proc/sys", "/var/log", "kernel/pid_max", "pid_max"]
+               + [f"app-{i}.log" for i in range(20)])
 
 
-def zipf(words, exponent=1.1):
-    return words, [1 / (rank + 1) ** exponent for rank in range(len(words))]
-
-
-def pick(rng, vocabulary):
-    words, weights = vocabulary
-    return rng.choices(words, weights)[0]
-
-
-NOUNS, PREDICATES, GLUE, TERMS = zipf(JA_NOUNS), zipf(JA_PREDICATES), zipf(JA_GLUE), zipf(EN_TERMS)
-PHRASES = zipf(EN_PHRASES)
-
-
-def sentence(rng):
-    parts = [pick(rng, GLUE), pick(rng, NOUNS), "の", pick(rng, NOUNS), pick(rng, PREDICATES), "。"]
-    if rng.random() < 0.5:
-        parts.insert(3, f" `{pick(rng, TERMS)}` ")
-    if rng.random() < 0.1:
-        parts.append(f"ログには `{pick(rng, PHRASES)}` と出ていた。")
-    return "".join(parts)
-
-
-def paragraph(rng, n):
-    return "".join(sentence(rng) for _ in range(n))
-
-
-@contextlib.contextmanager
-def throwaway_django(prefix, keep=False):
-    """Django on a new SQLite database and search index in a temporary directory, removed afterwards
-    unless ``keep``; yields the directory."""
-    directory = Path(tempfile.mkdtemp(prefix=prefix))
-    try:
-        setup_django(directory)
-        yield directory
-    finally:
-        if keep:
-            print(f"kept {directory}")
-        else:
-            shutil.rmtree(directory, ignore_errors=True)
-
-
-def setup_django(directory):
-    os.environ["POSTMORTEM_DATA_DIR"] = str(directory)
-    os.environ["DATABASE_URL"] = f"sqlite:///{directory / 'bench.sqlite3'}"
-    os.environ.pop("CELERY_BROKER_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postmortem.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def generate(count, rng):
-    from incidents.models import (
-        ContributingFactor,
-        Incident,
-        Lesson,
-        Service,
-        Tag,
-        TimelineEvent,
-    )
-
-    tags = {t.name: t for t in Tag.objects.bulk_create([Tag(name=n) for n in TAGS])}
-    services = {s.name: s for s in Service.objects.bulk_create([Service(name=n) for n in SERVICES])}
-    start = datetime(2019, 1, 1, tzinfo=UTC)
-    batch = 1000
-    for offset in range(0, count, batch):
-        incidents = []
-        for _ in range(min(batch, count - offset)):
-            started = start + timedelta(hours=rng.randrange(0, 6 * 365 * 24))
-            incidents.append(Incident(
-                title=f"{pick(rng, NOUNS)}{pick(rng, PREDICATES)} ({pick(rng, TERMS)})",
-                summary=paragraph(rng, 2), impact=paragraph(rng, 1), analysis=paragraph(rng, 6),
-                resolution=paragraph(rng, 2), severity=rng.choice(["sev1", "sev2", "sev3", "sev4"]),
-                status="published" if rng.random() < 0.9 else "draft", started_at=started,
-                detected_at=started + timedelta(minutes=rng.randrange(1, 90)),
-                resolved_at=started + timedelta(hours=rng.randrange(2, 96)),
-            ))
-        incidents = Incident.objects.bulk_create(incidents)
-        events, factors, lessons, tag_links, service_links = [], [], [], [], []
-        for incident in incidents:
-            events += [TimelineEvent(incident=incident, occurred_at=incident.started_at + timedelta(minutes=10 * i),
-                                     kind=rng.choice(["trigger", "detection", "action", "mitigation"]),
-                                     description=sentence(rng), source=rng.choice(["alert", "chat", "nginx error log"]))
-                       for i in range(rng.randrange(2, 6))]
-            factors += [ContributingFactor(incident=incident, category=rng.choice(CATEGORIES), description=sentence(rng))
-                        for _ in range(rng.randrange(1, 4))]
-            lessons += [Lesson(incident=incident, kind=rng.choice(["went_well", "went_wrong", "lucky"]),
-                               text=sentence(rng)) for _ in range(2)]
-            tag_links += [Incident.tags.through(incident=incident, tag=tags[name]) for name in rng.sample(TAGS, 3)]
-            service_links += [Incident.services.through(incident=incident, service=services[name])
-                              for name in rng.sample(SERVICES, 2)]
-        TimelineEvent.objects.bulk_create(events)
-        ContributingFactor.objects.bulk_create(factors)
-        Lesson.objects.bulk_create(lessons)
-        Incident.tags.through.objects.bulk_create(tag_links)
-        Incident.services.through.objects.bulk_create(service_links)
+def queries(kind, rng, n):
+    """``n`` queries of ``kind``, words drawn uniformly from the vocabulary: common and rare ones alike."""
+    draw = {
+        "term": lambda: rng.choice(EN_TERMS),
+        "phrase": lambda: f'"{rng.choice(EN_PHRASES)}"',
+        "japanese-word": lambda: rng.choice(JA_NOUNS),
+        # typed as a sentence, without spaces: コンテナが応答しなくなった
+        "japanese-sentence": lambda: rng.choice(JA_NOUNS) + rng.choice(JA_PREDICATES),
+        "mixed": lambda: f"{rng.choice(JA_NOUNS)} {rng.choice(EN_TERMS)}",
+        "identifier": lambda: rng.choice(IDENTIFIERS),
+        "filter-only": lambda: rng.choice([
+            f"tag:{rng.choice(TAGS)}", f"service:{rng.choice(SERVICES)} severity:sev{rng.randrange(1, 5)}",
+            f"category:{rng.choice(CATEGORIES)} after:{rng.randrange(2019, 2025)}-01-01"]),
+        # a word no incident has: every pass before "any word" runs and finds nothing
+        "fallback": lambda: f"{rng.choice(JA_NOUNS)} {rng.choice(EN_TERMS)} zq{rng.randrange(10**6)}x",
+        "facets": lambda: rng.choice(EN_TERMS + JA_NOUNS),
+    }[kind]
+    return [draw() for _ in range(n)]
 
 
 def percentiles(samples):
@@ -176,68 +88,179 @@ def percentiles(samples):
     return statistics.median(ordered) * 1000, p95 * 1000
 
 
-def timed(function, arguments):
-    """(p50 ms, p95 ms, mean result count) of calling ``function`` on each argument."""
+def timed(function, arguments, seconds):
+    """(p50 ms, p95 ms, queries timed, mean result count) of calling ``function`` on the arguments in turn,
+    stopping after ``seconds`` once MIN_QUERIES are timed."""
     samples, sizes = [], []
+    deadline = time.perf_counter() + seconds
     for argument in arguments:
         begin = time.perf_counter()
         result = function(argument)
         samples.append(time.perf_counter() - begin)
         sizes.append(len(result) if isinstance(result, list) else result.count)
-    return (*percentiles(samples), statistics.mean(sizes))
+        if len(samples) >= MIN_QUERIES and time.perf_counter() > deadline:
+            break
+    return (*percentiles(samples), len(samples), statistics.mean(sizes))
+
+
+def mib(kilobytes):
+    return kilobytes / 1024  # ru_maxrss is in KiB on Linux
+
+
+def missing_backend(name):
+    """Why the search package has no backend ``name`` ('' when it has one)."""
+    import importlib.util
+
+    from incidents.search import backends
+
+    for registry in ("ENGINES", "BACKENDS", "NAMES"):  # a registry, if the package keeps one
+        known = getattr(backends, registry, None)
+        if known is not None:
+            return "" if name in known else f"not in incidents.search.backends.{registry} ({', '.join(known)})"
+    if importlib.util.find_spec(f"incidents.search.backends.{name}") is None:
+        return f"incidents.search.backends has no module {name}"
+    return ""
+
+
+def generate_corpus(directory, size, backends, seed):
+    """Child process: write ``size`` incidents and a viewer into the database in ``directory``; print the
+    backends that cannot run (skipped) and return the ones that can."""
+    setup_django(directory)
+    available = []
+    for name in backends:
+        reason = missing_backend(name)
+        if reason:
+            print(f"backend={name} skipped: {reason}", flush=True)
+        else:
+            available.append(name)
+    if not available:
+        return available
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from incidents.roles import ensure_roles
+
+    ensure_roles()
+    began = time.perf_counter()
+    generate(size, random.Random(seed))
+    seconds = time.perf_counter() - began
+    print(f"size={size} generate seconds={seconds:.1f} incidents/s={size / seconds:.0f}", flush=True)
+    viewer = get_user_model().objects.create_user(VIEWER)
+    viewer.groups.add(Group.objects.get(name="viewer"))
+    return available
+
+
+def run_backend(directory, backend, size, args):
+    """Child process: rebuild the corpus in ``directory`` with ``backend`` (an index of its own) and time the
+    queries."""
+    os.environ["SEARCH_BACKEND"] = backend  # read by the settings, if they read it from the environment
+    data_dir = directory / backend
+    data_dir.mkdir()
+    setup_django(data_dir, database_path(directory))
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    settings.SEARCH_BACKEND = backend
+    from incidents import search
+    from incidents.models import Incident
+
+    label = f"backend={backend} size={size}"
+    count, seconds = search.rebuild(procs=args.procs)
+    index = sum(path.stat().st_size for path in (data_dir / "search-index").rglob("*") if path.is_file())
+    print(f"{label} rebuild docs/s={count / seconds:.0f} seconds={seconds:.1f} index_mib={index / 2**20:.1f}",
+          flush=True)
+
+    viewer = get_user_model().objects.get(username=VIEWER)
+    rng = random.Random(args.seed)
+    ids = list(Incident.objects.values_list("pk", flat=True))
+    search.search("warm up", viewer)
+    search.search("コンテナが止まった", viewer)  # loads the Japanese dictionary
+    search.similar(Incident(pk=ids[0]), viewer)
+    kinds = ["term", "phrase", "japanese-word", "japanese-sentence", "mixed", "identifier", "filter-only",
+             "fallback"]
+    for kind in kinds:
+        p50, p95, n, matches = timed(lambda q: search.search(q, viewer, page_size=20),
+                                     queries(kind, rng, args.queries), args.seconds)
+        print(f"{label} kind={kind} p50={p50:.1f} p95={p95:.1f} n={n} matches={matches:.0f}", flush=True)
+    sample = [Incident(pk=rng.choice(ids)) for _ in range(args.queries)]
+    p50, p95, n, _ = timed(lambda incident: search.similar(incident, viewer), sample, args.seconds)
+    print(f"{label} kind=similar p50={p50:.1f} p95={p95:.1f} n={n}", flush=True)
+    if "with_facets" in inspect.signature(search.search).parameters:
+        p50, p95, n, matches = timed(lambda q: search.search(q, viewer, page_size=20, with_facets=True),
+                                     queries("facets", rng, args.queries), args.seconds)
+        print(f"{label} kind=facets p50={p50:.1f} p95={p95:.1f} n={n} matches={matches:.0f}", flush=True)
+    else:
+        print(f"{label} kind=facets skipped: search.search has no with_facets", flush=True)
+    # This process (the queries, and the rebuild unless it ran in worker processes) and the largest worker.
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(f"{label} peak_rss_mib={mib(own):.0f} rebuild_workers_peak_rss_mib={mib(workers):.0f}", flush=True)
+
+
+def child(args, *arguments):
+    """Run this script again with ``arguments`` and the shared options; False when it failed."""
+    command = [sys.executable, __file__, "--queries", str(args.queries), "--seconds", str(args.seconds),
+               "--seed", str(args.seed), *(["--procs", str(args.procs)] if args.procs else []), *arguments]
+    return subprocess.run(command).returncode == 0
+
+
+def names(text):
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--count", type=int, default=10_000, help="synthetic incidents (default 10000)")
-    parser.add_argument("--queries", type=int, default=200, help="queries per type (default 200)")
+    parser.add_argument("--sizes", help=f"incident counts (default: BENCH_SIZES or {DEFAULT_SIZES})")
+    parser.add_argument("--count", type=int, help="one size (the same as --sizes N)")
+    parser.add_argument("--backends", help=f"search backends (default: BENCH_BACKENDS or {DEFAULT_BACKENDS})")
+    parser.add_argument("--queries", type=int, default=200, help="at most this many queries per kind (default 200)")
+    parser.add_argument("--seconds", type=float, default=20,
+                        help=f"stop a kind after this many seconds, once {MIN_QUERIES} queries are timed (default 20)")
+    parser.add_argument("--procs", type=int, help="rebuild processes (default: settings.SEARCH_REBUILD_PROCS)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directories")
+    # Internal: what the child processes are told to do.
+    parser.add_argument("--generate-in", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--backend-in", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--backend", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.count < 10 or args.queries < 1:
-        parser.error("--count must be at least 10 and --queries at least 1")
+    if args.queries < 1 or args.seconds <= 0 or (args.procs is not None and args.procs < 1):
+        parser.error("--queries, --seconds and --procs must be positive")
 
-    rng = random.Random(args.seed)
-    with throwaway_django("postmortem-bench-", keep=args.keep):
-        from django.contrib.auth import get_user_model
+    backends = names(args.backends or os.environ.get("BENCH_BACKENDS") or DEFAULT_BACKENDS)
+    if args.generate_in:  # child: the corpus; the backends that can run go back in a file
+        available = generate_corpus(args.generate_in, args.count, backends, args.seed)
+        (args.generate_in / "backends").write_text(",".join(available))
+        return
+    if args.backend_in:  # child: one backend
+        run_backend(args.backend_in, args.backend, args.count, args)
+        return
 
-        from incidents import search
-        from incidents.models import Incident
-        from incidents.roles import ensure_roles
-        from incidents.search.backends import whoosh as engine
-
-        ensure_roles()
-        began = time.perf_counter()
-        generate(args.count, rng)
-        print(f"generated {args.count} incidents in {time.perf_counter() - began:.1f} s")
-
-        count, seconds = search.rebuild()
-        size = sum(p.stat().st_size for p in Path(engine._directory()).iterdir())
-        print(f"rebuild: {count} incidents in {seconds:.1f} s = {count / seconds:.0f} incidents/s; "
-              f"index size {size / 2**20:.1f} MiB")
-
-        viewer = get_user_model().objects.create_user("bench-viewer")
-        from django.contrib.auth.models import Group
-
-        viewer.groups.add(Group.objects.get(name="viewer"))
-        viewer = get_user_model().objects.get(pk=viewer.pk)  # fresh permission cache
-        search.search("warm up", viewer)
-        ids = list(Incident.objects.values_list("pk", flat=True))
-        n = args.queries
-        kinds = {
-            # words drawn uniformly from the vocabulary: common and rare ones alike
-            "term": [rng.choice(EN_TERMS) for _ in range(n)],
-            "phrase": [f'"{rng.choice(EN_PHRASES)}"' for _ in range(n)],
-            "japanese": [rng.choice(JA_NOUNS) for _ in range(n)],
-            "tag-filtered": [f"{rng.choice(JA_NOUNS + EN_TERMS)} tag:{rng.choice(TAGS)}" for _ in range(n)],
-        }
-        print(f"queries as a viewer (drafts filtered out), {n} of each, page of 20 with highlighted snippets:")
-        for kind, queries in kinds.items():
-            p50, p95, matches = timed(lambda q: search.search(q, viewer, page_size=20), queries)
-            print(f"  {kind:<14} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   (mean {matches:.0f} matching incidents)")
-        sample = [Incident(pk=rng.choice(ids)) for _ in range(n)]
-        p50, p95, _ = timed(lambda incident: search.similar(incident, viewer), sample)
-        print(f"  {'similar':<14} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   (top 5)")
+    chosen = args.sizes or (str(args.count) if args.count else None) or os.environ.get("BENCH_SIZES")
+    try:
+        sizes = [int(size) for size in names(chosen or DEFAULT_SIZES)]
+    except ValueError:
+        parser.error(f"sizes must be whole numbers: {chosen}")
+    if not sizes or min(sizes) < 10:
+        parser.error("every size must be at least 10")
+    failed = False
+    for size in sizes:
+        runnable = backends
+        if not chosen and size > WHOOSH_DEFAULT_MAX and "whoosh" in runnable:
+            print(f"backend=whoosh size={size} skipped: over {WHOOSH_DEFAULT_MAX} only when BENCH_SIZES names it "
+                  f"(a rebuild at a few hundred incidents/s)", flush=True)
+            runnable = [name for name in runnable if name != "whoosh"]
+        if not runnable:
+            continue
+        with throwaway_directory(f"postmortem-bench-{size}-", keep=args.keep) as directory:
+            if not child(args, "--count", str(size), "--backends", ",".join(runnable), "--generate-in", str(directory)):
+                failed = True
+                continue
+            for backend in names((directory / "backends").read_text()):
+                if not child(args, "--count", str(size), "--backend", backend, "--backend-in", str(directory)):
+                    print(f"backend={backend} size={size} failed (see above)", flush=True)
+                    failed = True
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":
