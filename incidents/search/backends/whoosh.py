@@ -225,5 +225,6 @@ def facets(mask):
     groups = {name: sorting.FieldFacet(name, allow_overlap=name in {"tags", "services", "categories"}) for name in names}
     results = searcher().search(query.Every(), limit=None, groupedby=groups,
                                 mask=translate(mask) if mask is not None else None)
-    return {name: {str(key): len(ids) for key, ids in results.groups(name).items()} for name in names}
+    # Not the None group of the incidents without a value (no services, no year).
+    return {name: {str(key): len(ids) for key, ids in results.groups(name).items() if key is not None} for name in names}
 
