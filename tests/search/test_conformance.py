@@ -223,9 +223,22 @@ def test_rebuild_in_worker_processes(engine, corpus, editor):
     assert search.check() == ([], [], [])
 
 
+def test_a_tantivy_index_with_other_fields_is_rebuilt(settings, search_index, monkeypatch, db):
+    from incidents.search.backends import tantivy
+
+    settings.SEARCH_BACKEND = "tantivy"
+    builder = tantivy.tantivy.SchemaBuilder()
+    builder.add_text_field("id", tokenizer_name="raw", index_option="basic")
+    monkeypatch.setattr(tantivy, "SCHEMA", builder.build())
+    follower.create_empty()  # as an older version built it
+    monkeypatch.undo()
+    assert follower.needs_rebuild() == "it was built by an older version (its fields differ)"
+    assert follower.repair() and follower.needs_rebuild() == ""
+
+
 def test_engines_agree_and_a_rebuild_switches_engines(corpus, editor, viewer, settings):
     """The engine that built the index is recorded: another configured engine answers 503 until the
-    index is rebuilt (by the follower's repair or the command), and both give the same answers."""
+    index is rebuilt (by the follower's repair or the command), and both find and count the same."""
     answers = {}
     for name in ENGINES:
         settings.SEARCH_BACKEND = name
@@ -239,6 +252,5 @@ def test_engines_agree_and_a_rebuild_switches_engines(corpus, editor, viewer, se
             {(query, user.pk): (found(corpus, search.search(query, user)), search.search(query, user).count)
              for query in QUERIES for user in (editor, viewer)},
             search.facets(viewer),
-            [r["id"] for r in search.similar(corpus["podman"], editor)][:2],
-        )
+        )  # not similar(): Whoosh's document frequencies count replaced documents until segments merge
     assert answers["whoosh"] == answers["tantivy"]

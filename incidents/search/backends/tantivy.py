@@ -52,7 +52,7 @@ def make_schema():
         builder.add_text_field(name, tokenizer_name="raw", index_option="position")
     for name in KEYWORDS:
         builder.add_text_field(name, tokenizer_name="raw", index_option="freq", fast=name in FACETS)
-    builder.add_date_field("started", indexed=True, fast=True)
+    builder.add_integer_field("started", indexed=True, fast=True)  # microseconds (see _micros)
     builder.add_integer_field("year", indexed=True, fast=True)
     builder.add_bytes_field("stored", stored=True)
     return builder.build()
@@ -86,10 +86,13 @@ def _analyse_batch(documents):
     return [analyse(document) for document in documents]
 
 
-def _utc(moment):
-    """A naive UTC datetime (as documents and plans hold them) as an aware one: tantivy would read a naive
-    one in the machine's time zone."""
-    return moment.replace(tzinfo=datetime.UTC) if moment is not None and moment.tzinfo is None else moment
+EPOCH = datetime.datetime(1970, 1, 1)
+
+
+def _micros(moment):
+    """A naive UTC datetime (as documents and plans hold them) as microseconds since 1970. Not tantivy's
+    date field: it holds nanoseconds, 1677 to 2262 only, and incidents and filters may be dated 0001-9999."""
+    return None if moment is None else (moment - EPOCH) // datetime.timedelta(microseconds=1)
 
 
 def _tantivy_document(document, tokens):
@@ -106,7 +109,7 @@ def _tantivy_document(document, tokens):
             if value:
                 doc.add_text(name, value.lower() if lower else value)
     if document["started"] is not None:
-        doc.add_date("started", _utc(document["started"]))
+        doc.add_integer("started", _micros(document["started"]))
     if document["year"] is not None:
         doc.add_integer("year", int(document["year"]))
     stored = {name: document[name] for name in STORED}
@@ -184,18 +187,26 @@ def write(documents=(), remove_ids=(), directory=None):
     """Add or replace documents and remove ids, in one commit, waiting for the index lock."""
     directory = directory or _directory()
     ix = _open(directory)
-    prepared = [(document, analyse(document)) for document in documents]  # analysed before taking the lock
+    # Analysed and converted before taking the lock (a failure there leaves the index alone).
+    prepared = [(document["id"], _tantivy_document(document, analyse(document))) for document in documents]
     with _writing[directory]:
         writer = _writer(ix)
         try:
-            for pk in [*remove_ids, *(document["id"] for document, _tokens in prepared)]:
+            for pk in [*remove_ids, *(pk for pk, _doc in prepared)]:
                 writer.delete_documents_by_term("id", str(pk))
-            for document, tokens in prepared:
-                writer.add_document(_tantivy_document(document, tokens))
+            for _pk, doc in prepared:
+                writer.add_document(doc)
         except BaseException:
-            writer.rollback()
+            _abandon(writer)
             raise
         _commit(writer, ix)
+
+
+def _abandon(writer):
+    """Drop a writer's uncommitted changes and release its lock now (not when the traceback holding it
+    is collected)."""
+    writer.rollback()
+    writer.wait_merging_threads()
 
 
 def _analysed(documents, procs):
@@ -236,7 +247,7 @@ def bulk_load(directory, documents, procs=1):
                 count += 1
         except BaseException:
             if writer is not None:
-                writer.rollback()
+                _abandon(writer)
             analysed.close()
             raise
         if writer is not None:
@@ -271,7 +282,7 @@ def has_current_fields(directory=None):
 
 def _field_types():
     types = {name: "text" for name in ("id", *TEXT_FIELDS, *KEYWORDS)}
-    types.update(pk="i64", year="i64", started="date", stored="bytes")
+    types.update(pk="i64", year="i64", started="i64", stored="bytes")
     return set(types.items())
 
 
@@ -330,7 +341,7 @@ def translate(node):
     if isinstance(node, plan.AndNot):
         return Query.boolean_query([(Occur.Must, translate(node.positive)), (Occur.MustNot, translate(node.negative))])
     if isinstance(node, plan.DateRange):
-        return Query.range_query(SCHEMA, node.field, FieldType.Date, _utc(node.start), _utc(node.end),
+        return Query.range_query(SCHEMA, node.field, FieldType.Integer, _micros(node.start), _micros(node.end),
                                  include_lower=True, include_upper=node.end is None)
     if isinstance(node, plan.Every):
         return Query.all_query()

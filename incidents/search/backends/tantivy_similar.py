@@ -10,7 +10,7 @@ import math
 
 from tantivy import Occur, Query
 
-from ..analysis import MixedTokenizer
+from ..analysis import MixedTokenizer, word_forms
 from .tantivy import SCHEMA, masked, searcher, stored_at
 
 _ANALYZER = MixedTokenizer()
@@ -39,12 +39,18 @@ def _key_terms(s, text, count):
 
 
 def _key_words(s, document, count=10, cjk_share=0.4):
-    """Distinctive words of the incident (see whoosh_similar._key_words)."""
+    """Distinctive words of the incident (see whoosh_similar._key_words). The pieces of an identifier
+    already chosen (``datadog`` and ``agent`` of ``datadog-agent``) are not chosen again: one shared name
+    would otherwise count three times (Whoosh's document frequencies, which count replaced documents
+    until segments merge, usually leave them out as too common)."""
     title = [token.text for token in _ANALYZER(document["title"], mode="query") if token.text.isascii()]
     text = "\n".join([document["title"], document["summary"], document["body"]])
     ranked = title + _key_terms(s, text, 40)
-    chosen, cjk = [], 0
+    chosen, cjk, pieces = [], 0, set()
     for word in _distinctive(s, "text", list(dict.fromkeys(ranked)), 0.05):
+        if word in pieces:
+            continue
+        pieces.update(word_forms(word)[1:])
         if not word.isascii():
             if cjk >= count * cjk_share:
                 continue
