@@ -6,9 +6,16 @@ Word tokens are looked for first (Sudachi reads a text only when a Japanese word
 word tokens are the bigram analyser's Latin tokens), then bigram tokens; the summary, then the body, then
 the title. A text with no match gives way to the next; when none has one, the snippet is the summary's
 start.
+
+Only the lines that can hold a match are analysed (analysis dominates the cost of a page of results): a
+line must contain a bigram token, the first three letters of a Latin token (a stem is not always a
+substring of the word, its start is), or the first character of a Japanese word's normalized form. The
+last can miss a word whose normalized form starts otherwise than it is written (なる for 成る): such a
+hit's snippet then marks its bigrams, or shows its start.
 """
 
 import html
+import unicodedata
 
 import nh3
 
@@ -39,15 +46,42 @@ def _wanted(node):
     return by_words, by_bigrams, prefixes
 
 
+def _probe(term, word=False):
+    """What a line holding ``term`` contains, folded: see the module docstring."""
+    return term[:3] if term.isascii() else term[:1] if word else term
+
+
+def _lines(text, probes):
+    """(offset, line) of the lines of ``text`` that contain one of ``probes`` once folded."""
+    offset = 0
+    for line in text.split("\n"):
+        folded = unicodedata.normalize("NFKC", line).lower() if not line.isascii() else line.lower()
+        if any(probe in folded for probe in probes):
+            yield offset, line
+        offset += len(line) + 1
+
+
 def _bigram_matches(text, terms, prefixes):
-    return [(t.startchar, t.endchar) for t in _BIGRAMS(text, chars=True, mode="index")
-            if t.text in terms or (prefixes and t.text.startswith(tuple(prefixes)))]
+    prefixes = tuple(prefixes)
+    return [(offset + t.startchar, offset + t.endchar)
+            for offset, line in _lines(text, {*map(_probe, terms), *prefixes})
+            for t in _BIGRAMS(line, chars=True, mode="index")
+            if t.text in terms or (prefixes and t.text.startswith(prefixes))]
 
 
-def _word_matches(text, terms):
-    if all(term.isascii() for term in terms):  # the same tokens, without Sudachi
-        return _bigram_matches(text, terms, ())
-    return [(start, end) for form, _position, start, end in words(text) if form in terms]
+def _word_matches(text, terms, spans=None):
+    """Where the word tokens ``terms`` are in ``text``: Latin ones as the bigram analyser finds them (the
+    same tokens, without Sudachi), Japanese ones from ``spans`` (the text's [(form, start, end)] as
+    ``words`` gave them when it was indexed) or else by reading the text with Sudachi."""
+    latin = {term for term in terms if term.isascii()}
+    japanese = terms - latin
+    found = _bigram_matches(text, latin, ()) if latin else []
+    if japanese and spans is not None:
+        found += [(start, end) for form, start, end in spans if form in japanese]
+    elif japanese:
+        found += [(offset + start, offset + end) for offset, line in _lines(text, {_probe(t, word=True) for t in japanese})
+                  for form, _position, start, end in words(line) if form in japanese]
+    return found
 
 
 def _spans(matches):
@@ -106,23 +140,28 @@ def highlight(text, matches):
     return _render(text, _fragments(text, _spans(matches)))
 
 
-def snippet(node, document):
+def snippet(node, document, spans=None):
     """The best fragments of the hit ``document`` (stored fields) with the tokens of the plan node
-    ``node`` marked, as safe HTML."""
+    ``node`` marked, as safe HTML. ``spans``: {"title" | "summary" | "body": [(form, start, end)]}, the
+    Japanese words of those texts as ``words`` gave them, when the engine stored them."""
     by_words, by_bigrams, prefixes = _wanted(node)
-    summary, body, title = document.get("summary") or "", document.get("body") or "", document.get("title") or ""
+    spans = spans or {}
+    texts = {name: document.get(name) or "" for name in ("summary", "body", "title")}
+    steps = [(name, "words") for name in ("summary", "body")] + [(name, "bigrams") for name in ("summary", "body")]
     text = ""
-    for source, find in ((summary, by_words and (lambda s: _word_matches(s, by_words))),
-                         (body, by_words and (lambda s: _word_matches(s, by_words))),
-                         (summary, (by_bigrams or prefixes) and (lambda s: _bigram_matches(s, by_bigrams, prefixes))),
-                         (body, (by_bigrams or prefixes) and (lambda s: _bigram_matches(s, by_bigrams, prefixes))),
-                         (title, by_words and (lambda s: _word_matches(s, by_words))),
-                         (title, (by_bigrams or prefixes) and (lambda s: _bigram_matches(s, by_bigrams, prefixes)))):
-        if source and find:
-            matches = find(source)
-            if matches:
-                text = highlight(source, matches)
-                break
+    for name, kind in [*steps, ("title", "words"), ("title", "bigrams")]:
+        source = texts[name]
+        if not source:
+            continue
+        if kind == "words" and by_words:
+            matches = _word_matches(source, by_words, spans.get(name))
+        elif kind == "bigrams" and (by_bigrams or prefixes):
+            matches = _bigram_matches(source, by_bigrams, prefixes)
+        else:
+            continue
+        if matches:
+            text = highlight(source, matches)
+            break
     else:
-        text = html.escape((summary or body)[:PLAIN_CHARS], quote=False)
+        text = html.escape((texts["summary"] or texts["body"])[:PLAIN_CHARS], quote=False)
     return nh3.clean(text, tags={"mark"}, attributes={})

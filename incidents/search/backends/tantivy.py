@@ -71,15 +71,28 @@ def _bigram_tokens(text):
 
 
 def _word_tokens(text):
-    return [(form, position) for form, position, _start, _end in words(text)]
+    return [(form, position, start, end) for form, position, start, end in words(text)]
 
 
 def analyse(document):
-    """{text field: [(token, position)]} of a document (plain data: worker processes return it)."""
-    text = f"{document['summary']}\n{document['body']}"
+    """{text field: [(token, position)]} of a document, and under ``"spans"`` where its Japanese words are
+    in its title, summary and body (plain data: worker processes return it)."""
+    summary = document["summary"]
+    text = f"{summary}\n{document['body']}"
+    title_words, text_words = _word_tokens(document["title"]), _word_tokens(text)
+    cut = len(summary) + 1
+    spans = {"title": [(form, start, end) for form, _pos, start, end in title_words if not form.isascii()],
+             "summary": [], "body": []}
+    for form, _pos, start, end in text_words:
+        if not form.isascii():
+            if end <= len(summary):
+                spans["summary"].append((form, start, end))
+            elif start >= cut:
+                spans["body"].append((form, start - cut, end - cut))
     return {"title": _bigram_tokens(document["title"]), "labels": _bigram_tokens(document["labels"]),
-            "text": _bigram_tokens(text), "title_words": _word_tokens(document["title"]),
-            "label_words": _word_tokens(document["labels"]), "words": _word_tokens(text)}
+            "text": _bigram_tokens(text), "title_words": [token[:2] for token in title_words],
+            "label_words": [token[:2] for token in _word_tokens(document["labels"])],
+            "words": [token[:2] for token in text_words], "spans": spans}
 
 
 def _analyse_batch(documents):
@@ -99,7 +112,8 @@ def _tantivy_document(document, tokens):
     doc = tantivy.Document()
     doc.add_text("id", str(document["id"]))
     doc.add_integer("pk", int(document["id"]))
-    for name, field_tokens in tokens.items():
+    for name in TEXT_FIELDS:
+        field_tokens = tokens[name]
         # The text is not stored and tantivy reads only the tokens' texts and positions from it.
         pretokenized = tantivy.PreTokenizedString("", [tantivy.Token(text, pos, 0, 0) for text, pos in field_tokens])
         doc.add_pre_tokenized_text(name, pretokenized)
@@ -113,6 +127,7 @@ def _tantivy_document(document, tokens):
     if document["year"] is not None:
         doc.add_integer("year", int(document["year"]))
     stored = {name: document[name] for name in STORED}
+    stored["spans"] = tokens["spans"]  # for the snippets: Sudachi need not read the hits again
     stored["started"] = document["started"].isoformat() if document["started"] is not None else None
     doc.add_bytes("stored", json.dumps(stored, ensure_ascii=False).encode())
     return doc
@@ -142,6 +157,8 @@ def _open(directory=None):
     with _lock:
         ix = _indexes.get(directory)
         if ix is None:
+            for gone in [d for d in _indexes if not d.exists()]:  # generations removed by a rebuild
+                del _indexes[gone]
             ix = tantivy.Index.open(str(directory))
             ix.config_reader(reload_policy="manual")  # reloaded before each read instead (see searcher)
             _indexes[directory] = ix
@@ -287,13 +304,19 @@ def _field_types():
 
 
 def as_document(fields):
-    """Stored fields shaped like documents.document_for()."""
+    """Stored fields shaped like documents.document_for() (without the snippets' word spans)."""
     started = fields.get("started")
-    return {**fields, "started": datetime.datetime.fromisoformat(started) if started else None}
+    document = {name: value for name, value in fields.items() if name != "spans"}
+    document["started"] = datetime.datetime.fromisoformat(started) if started else None
+    return document
+
+
+def _fields_at(s, address):
+    return json.loads(s.doc(address)["stored"][0])
 
 
 def stored_at(s, address):
-    return as_document(json.loads(s.doc(address)["stored"][0]))
+    return as_document(_fields_at(s, address))
 
 
 def stored_document(pk):
@@ -363,8 +386,9 @@ def run(node, mask, page, page_size):
     result = s.search(masked(translate(node), mask), page_size, count=True, offset=(page - 1) * page_size)
     hits = []
     for score, address in result.hits:
-        document = stored_at(s, address)
-        hits.append((document, round(score, 4), snippets.snippet(node, document)))
+        fields = _fields_at(s, address)
+        document = as_document(fields)
+        hits.append((document, round(score, 4), snippets.snippet(node, document, fields.get("spans"))))
     return result.count, hits
 
 
