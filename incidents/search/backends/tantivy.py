@@ -13,6 +13,7 @@ One on-disk index per generation (see search.generations). A write waits for the
 microseconds and shows commits made by any process (the follower may be another one).
 """
 
+import array
 import collections
 import datetime
 import itertools
@@ -75,8 +76,10 @@ def _word_tokens(text):
 
 
 def analyse(document):
-    """{text field: [(token, position)]} of a document, and under ``"spans"`` where its Japanese words are
-    in its title, summary and body (plain data: worker processes return it)."""
+    """What tantivy needs of a document that takes analysing, as compact plain data (worker processes
+    return it; pickling lists of tuples would cost the parent more than it saves): {"tokens": {text field:
+    (its tokens joined by NUL, which no token holds, their positions as int32 bytes)}, "stored": the
+    stored JSON, with the spans of its Japanese words in its title, summary and body for the snippets}."""
     summary = document["summary"]
     text = f"{summary}\n{document['body']}"
     title_words, text_words = _word_tokens(document["title"]), _word_tokens(text)
@@ -89,10 +92,17 @@ def analyse(document):
                 spans["summary"].append((form, start, end))
             elif start >= cut:
                 spans["body"].append((form, start - cut, end - cut))
-    return {"title": _bigram_tokens(document["title"]), "labels": _bigram_tokens(document["labels"]),
-            "text": _bigram_tokens(text), "title_words": [token[:2] for token in title_words],
-            "label_words": [token[:2] for token in _word_tokens(document["labels"])],
-            "words": [token[:2] for token in text_words], "spans": spans}
+    fields = {"title": _bigram_tokens(document["title"]), "labels": _bigram_tokens(document["labels"]),
+              "text": _bigram_tokens(text), "title_words": [token[:2] for token in title_words],
+              "label_words": [token[:2] for token in _word_tokens(document["labels"])],
+              "words": [token[:2] for token in text_words]}
+    stored = {name: document[name] for name in STORED}
+    stored["started"] = document["started"].isoformat() if document["started"] is not None else None
+    stored["spans"] = spans  # so that Sudachi need not read the hits again for their snippets
+    return {"tokens": {name: ("\0".join(token for token, _pos in tokens),
+                              array.array("i", [pos for _token, pos in tokens]).tobytes())
+                       for name, tokens in fields.items()},
+            "stored": json.dumps(stored, ensure_ascii=False).encode()}
 
 
 def _analyse_batch(documents):
@@ -108,15 +118,18 @@ def _micros(moment):
     return None if moment is None else (moment - EPOCH) // datetime.timedelta(microseconds=1)
 
 
-def _tantivy_document(document, tokens):
+def _tantivy_document(document, analysed):
     doc = tantivy.Document()
     doc.add_text("id", str(document["id"]))
     doc.add_integer("pk", int(document["id"]))
     for name in TEXT_FIELDS:
-        field_tokens = tokens[name]
+        joined, packed = analysed["tokens"][name]
+        positions = array.array("i")
+        positions.frombytes(packed)
+        texts = joined.split("\0") if positions else []
         # The text is not stored and tantivy reads only the tokens' texts and positions from it.
-        pretokenized = tantivy.PreTokenizedString("", [tantivy.Token(text, pos, 0, 0) for text, pos in field_tokens])
-        doc.add_pre_tokenized_text(name, pretokenized)
+        tokens = list(map(tantivy.Token, texts, positions, itertools.repeat(0), itertools.repeat(0)))
+        doc.add_pre_tokenized_text(name, tantivy.PreTokenizedString("", tokens))
     for name, lower in KEYWORDS.items():
         values = document[name]
         for value in [values] if isinstance(values, str) else values:
@@ -126,10 +139,7 @@ def _tantivy_document(document, tokens):
         doc.add_integer("started", _micros(document["started"]))
     if document["year"] is not None:
         doc.add_integer("year", int(document["year"]))
-    stored = {name: document[name] for name in STORED}
-    stored["spans"] = tokens["spans"]  # for the snippets: Sudachi need not read the hits again
-    stored["started"] = document["started"].isoformat() if document["started"] is not None else None
-    doc.add_bytes("stored", json.dumps(stored, ensure_ascii=False).encode())
+    doc.add_bytes("stored", analysed["stored"])
     return doc
 
 
