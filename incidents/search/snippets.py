@@ -7,9 +7,10 @@ word tokens are the bigram analyser's Latin tokens), then bigram tokens; the sum
 the title. A text with no match gives way to the next; when none has one, the snippet is the summary's
 start.
 
-Only the lines that can hold a match are analysed (analysis dominates the cost of a page of results): a
-line must contain a bigram token, the first three letters of a Latin token (a stem is not always a
-substring of the word, its start is), or the first character of a Japanese word's normalized form. The
+Only what can hold a match is analysed (analysis dominates the cost of a page of results): the Latin and
+CJK runs that contain a bigram token or the first three letters of a Latin token (a stem is not always a
+substring of the word, its start is), and for Sudachi the lines that contain the first character of a
+Japanese word's normalized form. The
 last can miss a word whose normalized form starts otherwise than it is written (なる for 成る): such a
 hit's snippet then marks its bigrams, or shows its start.
 """
@@ -20,7 +21,7 @@ import unicodedata
 import nh3
 
 from . import plan
-from .analysis import MixedTokenizer
+from .analysis import RUN, MixedTokenizer, normalize
 from .words import words
 
 FRAGMENT_CHARS = 240  # at most about this long, a fragment: its matches and context on either side
@@ -61,11 +62,22 @@ def _lines(text, probes):
         offset += len(line) + 1
 
 
+def _runs(text, probes):
+    """(offset, run) of the Latin and CJK runs of ``text`` (as the bigram analyser cuts it) that contain
+    one of ``probes`` once folded. A run analysed alone gives the tokens it gives in its text."""
+    folded, origin = normalize(text)
+    for match in RUN.finditer(folded):
+        run = match.group()
+        if any(probe in (run.lower() if match["latin"] else run) for probe in probes):
+            start, end = origin[match.start()], origin[match.end() - 1] + 1
+            yield start, text[start:end]
+
+
 def _bigram_matches(text, terms, prefixes):
     prefixes = tuple(prefixes)
     return [(offset + t.startchar, offset + t.endchar)
-            for offset, line in _lines(text, {*map(_probe, terms), *prefixes})
-            for t in _BIGRAMS(line, chars=True, mode="index")
+            for offset, run in _runs(text, {*map(_probe, terms), *prefixes})
+            for t in _BIGRAMS(run, chars=True, mode="index")
             if t.text in terms or (prefixes and t.text.startswith(prefixes))]
 
 
