@@ -18,8 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Incident, IndexChange, Tag, current_glossary
-from . import follower, generations, plan
-from . import backends
+from . import backends, follower, generations, plan
 from .changes import record as record_change
 from .documents import document_for, incidents_for_index
 from .query import ParsedQuery, parse

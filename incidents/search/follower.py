@@ -74,7 +74,7 @@ def _publish(position):
 def _reindex(directory, pks):
     found = {incident.pk: incident for incident in incidents_for_index().filter(pk__in=pks)}
     backends.current().write(documents=[document_for(incident) for incident in found.values()],
-                 remove_ids=sorted(set(pks) - set(found)), directory=directory)
+                             remove_ids=sorted(set(pks) - set(found)), directory=directory)
 
 
 def catch_up(directory=None):
