@@ -71,6 +71,13 @@ if DATA_DIR.exists() and not DATA_DIR.is_dir():
     raise ImproperlyConfigured(f"POSTMORTEM_DATA_DIR={str(DATA_DIR)!r} exists and is not a directory.")
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 SEARCH_INDEX_DIR = DATA_DIR / "search-index"
+# The search engine (incidents.search.backends): Whoosh, the default, or tantivy (a Rust engine, much faster past
+# a few thousand incidents). Changing it makes the follower rebuild the index with the new engine.
+SEARCH_BACKENDS = ("whoosh", "tantivy")
+SEARCH_BACKEND = (os.environ.get("SEARCH_BACKEND") or "whoosh").strip().lower()
+if SEARCH_BACKEND not in SEARCH_BACKENDS:
+    raise ImproperlyConfigured(f"SEARCH_BACKEND={os.environ.get('SEARCH_BACKEND')!r} is not a search engine this app "
+                               f"has; use one of: {', '.join(SEARCH_BACKENDS)}.")
 # Files prepared in the background (a meeting's pack as PDF), kept for a day (incidents.tasks.render_export).
 EXPORT_DIR = DATA_DIR / "exports"
 # Processes that analyse text during a full rebuild (manage.py rebuild_search_index).

@@ -54,14 +54,13 @@ def _fresh_glossary(request):
 @pytest.fixture(autouse=True)
 def search_index(settings, tmp_path):
     """Each test writes to its own search index (empty at first), never the development one under var/."""
-    from incidents.search import follower
-    from incidents.search.backends import whoosh as engine
+    from incidents.search import backends, follower
 
     settings.SEARCH_INDEX_DIR = tmp_path / "search-index"
-    engine.forget()
+    backends.forget()
     follower.create_empty()
     yield settings.SEARCH_INDEX_DIR
-    engine.forget()
+    backends.forget()
 
 
 @pytest.fixture(autouse=True)

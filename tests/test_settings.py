@@ -37,6 +37,7 @@ def test_production_profile_passes_check_deploy(tmp_path):
         ({"DATABASE_URL": "nosuchdb://localhost/x"}, "DATABASE_URL"),
         ({"CELERY_BROKER_URL": "http://127.0.0.1:6379"}, "CELERY_BROKER_URL"),
         ({"TIME_ZONE": "Mars/Olympus"}, "TIME_ZONE='Mars/Olympus'"),
+        ({"SEARCH_BACKEND": "lucene"}, "SEARCH_BACKEND='lucene' is not a search engine"),
         ({"POSTMORTEM_MAX_BODY_BYTES": "lots"}, "POSTMORTEM_MAX_BODY_BYTES='lots' is not a whole number"),
         ({"GITHUB_API_URL": "api.github.com"}, "GITHUB_API_URL"),
         ({"POSTMORTEM_LOGIN_FAILURE_LIMIT": "ten"}, "POSTMORTEM_LOGIN_FAILURE_LIMIT='ten' is not a whole number"),

@@ -5,8 +5,8 @@ this machine's follower applies the log (see ``follower``). ``rebuild`` / ``repa
 ``status`` look after the index; ``search`` / ``similar`` / ``facets`` read it, and raise
 SearchUnavailable (the API answers 503 with Retry-After) while there is no readable index, never an
 empty result. Hits are checked against the database at query time, so an index that lags can never
-show an incident to someone who may not see it now. The backend (``backends/whoosh`` and its
-``whoosh_similar``) is the only code that touches Whoosh.
+show an incident to someone who may not see it now. The engine is settings.SEARCH_BACKEND (see
+``backends``); only its modules touch Whoosh or tantivy.
 """
 
 import logging
@@ -19,9 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Incident, IndexChange, Service, Tag, current_glossary
-from . import concepts, follower, generations, plan
-from .backends import whoosh as engine
-from .backends import whoosh_similar
+from . import backends, concepts, follower, generations, plan
 from .changes import record as record_change
 from .documents import document_for, incidents_for_index
 from .query import ParsedQuery, parse
@@ -44,20 +42,25 @@ class SearchUnavailable(Exception):
 
 def _read(read, retry=True):
     """Run a read of the index. A missing index, or one that fails to read (reported to the follower,
-    which rebuilds it), raises SearchUnavailable instead of answering as if nothing matched. A read that
-    fails because a rebuild switched generations under it (and removed the old one) is tried again."""
+    which rebuilds it), raises SearchUnavailable instead of answering as if nothing matched, as does an
+    index built by another engine than the one configured (until the follower has rebuilt it). A read
+    that fails because a rebuild switched generations under it (and removed the old one) is tried again."""
     generation = generations.current()
+    engine = backends.current()
+    if generation is not None and generations.read_engine(generation) != backends.name():
+        raise SearchUnavailable(f"the search index was built by {generations.read_engine(generation)}; "
+                                f"it is being rebuilt with {backends.name()}")
     try:
         return read()
     except engine.IndexMissing as exc:
         raise SearchUnavailable(str(exc)) from exc
     except Exception as exc:
         if retry and generations.current() != generation:
-            engine.forget()
+            backends.forget()
             return _read(read, retry=False)
         log.exception("search index under %s could not be read; reported for repair", generations.root())
         generations.report_damage(generations.current())
-        engine.forget()
+        backends.forget()
         raise SearchUnavailable(f"{exc.__class__.__name__}: {exc}") from exc
 
 
@@ -74,7 +77,7 @@ def repair():
 
 def check():
     """(ids missing from the index, ids whose entry is stale, ids in the index but not in the database)."""
-    stored = _read(engine.stored_documents)
+    stored = _read(lambda: backends.current().stored_documents())
     missing, stale = [], []
     for incident in incidents_for_index().iterator(chunk_size=500):
         entry = stored.pop(str(incident.pk), None)
@@ -154,10 +157,10 @@ def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True, an
     def run():
         for text_query, fallback, partial_words in the_plan.passes:
             node = the_plan.query(text_query)
-            total, hits = engine.run(node, mask, page, page_size)
+            total, hits = backends.current().run(node, mask, page, page_size)
             if total:
                 return Results(total, fallback, hits, partial_words and total > 0,
-                               facets=engine.facets(mask, node) if with_facets else {})
+                               facets=backends.current().facets(mask, node) if with_facets else {})
         return Results(0, False, [])
 
     results = _read(run)
@@ -173,12 +176,12 @@ def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True, an
 
 def similar(incident, user, limit=5):
     """Up to ``limit`` other incidents most like this one, each with the reasons why."""
-    document = _read(lambda: engine.stored_document(incident.pk))
+    document = _read(lambda: backends.current().stored_document(incident.pk))
     if document is None:  # not indexed (yet): read it from the database
         document = document_for(Incident.objects.for_document().get(pk=incident.pk))
     text = "\n".join([document["title"], document["summary"], document["body"]])
     found = concepts.concepts(text, current_glossary())
-    hits = _read(lambda: whoosh_similar.similar(document, plan.hidden_from(user), limit=limit + 5, concepts=found))
+    hits = _read(lambda: backends.similar(document, plan.hidden_from(user), limit=limit + 5, concepts=found))
     visible = _visible_ids(user, [int(other["id"]) for other, *_rest in hits])
     hits = [hit for hit in hits if int(hit[0]["id"]) in visible][:limit]
     by_key = {concept.key: concept for concept in found}
@@ -215,7 +218,7 @@ def similar(incident, user, limit=5):
 
 def facets(user):
     """Counts of the incidents ``user`` may see per tag, service, severity, status, factor category and year."""
-    return _named(_read(lambda: engine.facets(plan.hidden_from(user))))  # the database outside _read
+    return _named(_read(lambda: backends.current().facets(plan.hidden_from(user))))  # the database outside _read
 
 
 def _named(counts):

@@ -29,8 +29,7 @@ from django.utils import timezone
 from incidents.models import IndexChange, IndexCursor
 from incidents.models.changes import PRUNED
 
-from . import generations
-from .backends import whoosh as engine
+from . import backends, generations
 from .documents import document_for, incidents_for_index
 
 log = logging.getLogger(__name__)
@@ -74,8 +73,8 @@ def _publish(position):
 
 def _reindex(directory, pks):
     found = {incident.pk: incident for incident in incidents_for_index().filter(pk__in=pks)}
-    engine.write(documents=[document_for(incident) for incident in found.values()],
-                 remove_ids=sorted(set(pks) - set(found)), directory=directory)
+    backends.current().write(documents=[document_for(incident) for incident in found.values()],
+                             remove_ids=sorted(set(pks) - set(found)), directory=directory)
 
 
 def catch_up(directory=None):
@@ -138,8 +137,9 @@ def rebuild(procs=1):
 
     directory = generations.new()
     try:
-        count = engine.bulk_load(directory, documents(), procs=procs)
+        count = backends.current().bulk_load(directory, documents(), procs=procs)
         generations.write_cursor(directory, position)
+        generations.write_engine(directory, backends.name())
     except BaseException:
         generations.discard(directory)
         raise
@@ -154,19 +154,25 @@ def rebuild(procs=1):
 def create_empty():
     """An empty generation at the start of the change log (a new installation with no incidents, tests)."""
     directory = generations.new()
-    engine.create(directory)
+    backends.current().create(directory)
     generations.write_cursor(directory, 0)
+    generations.write_engine(directory, backends.name())
     generations.switch(directory)
     return directory
 
 
 def needs_rebuild():
-    """Why this machine's index must be rebuilt (missing, damaged, behind the pruned log, older fields), or ''."""
+    """Why this machine's index must be rebuilt (missing, damaged, built by another engine than the one
+    configured, behind the pruned log, older fields), or ''."""
     directory = generations.current()
     if directory is None:
         return "there is no index yet"
     if generations.damaged():
         return "a reader found it unreadable"
+    built_by = generations.read_engine(directory)
+    if built_by != backends.name():
+        return f"it was built by another engine ({built_by}; SEARCH_BACKEND is {backends.name()})"
+    engine = backends.current()
     try:
         engine.check_readable(directory)
     except Exception as exc:  # any failure to read it: the database is the truth
@@ -183,7 +189,7 @@ def repair():
     reason = needs_rebuild()
     if reason:
         log.error("search index under %s: %s; rebuilding it from the database", generations.root(), reason)
-        engine.forget()
+        backends.forget()
         count, seconds = rebuild()
         log.error("search index rebuilt: %d incidents in %.1f s", count, seconds)
     return reason

@@ -5,7 +5,8 @@ current generation unreadable, and ``follower.lock``, held by the one process th
 A rebuild writes a new generation beside the current one and switches the pointer atomically
 (``os.replace``), so searches are served by the old generation while it is readable. Each generation
 stores its place in the change log (``cursor.json``), written after each index commit: a crash between
-the two leaves the cursor behind the index, never ahead, and applying a change twice is harmless.
+the two leaves the cursor behind the index, never ahead, and applying a change twice is harmless. It also
+names the engine that built it (``engine``), so that changing SEARCH_BACKEND rebuilds the index.
 """
 
 import fcntl
@@ -21,6 +22,8 @@ POINTER = "CURRENT"
 DAMAGED = "DAMAGED"
 LOCK = "follower.lock"
 CURSOR = "cursor.json"
+ENGINE = "engine"
+OLDEST_ENGINE = "whoosh"  # generations written before they named their engine
 PREFIX = "gen-"
 
 
@@ -80,6 +83,18 @@ def read_cursor(path):
 
 def write_cursor(path, position):
     _write_atomically(path / CURSOR, json.dumps({"position": position}))
+
+
+def read_engine(path):
+    """The name of the engine that built generation ``path``."""
+    try:
+        return (path / ENGINE).read_text(encoding="utf-8").strip() or OLDEST_ENGINE
+    except FileNotFoundError:
+        return OLDEST_ENGINE
+
+
+def write_engine(path, name):
+    _write_atomically(path / ENGINE, name)
 
 
 def report_damage(path):

@@ -15,8 +15,7 @@ from rest_framework.test import APIClient
 from incidents import search
 from incidents.models import Incident, IndexChange, IndexCursor
 from incidents.models.changes import PRUNED
-from incidents.search import follower, generations
-from incidents.search.backends import whoosh as engine
+from incidents.search import backends, follower, generations
 from tests.conftest import wait_for
 from tests.factories import IncidentFactory, LessonFactory, UserFactory
 
@@ -119,10 +118,10 @@ def test_a_damaged_index_costs_no_page_answers_503_and_repairs_itself(client):
     incident = IncidentFactory(title="復旧できるか", summary="ディスクが壊れた")
     other = IncidentFactory(title="復旧の別件", summary="ディスクが壊れた")
     assert refs(search.search("復旧", editor))
-    for path in generations.current().iterdir():
-        if path.suffix in {".seg", ".toc"} or path.name.startswith("_"):
+    for path in generations.current().iterdir():  # every file of the engine's (not the cursor, nor the engine's name)
+        if path.is_file() and path.name not in {generations.CURSOR, generations.ENGINE}:
             path.write_bytes(b"garbage" * 50)
-    engine.forget()
+    backends.forget()
 
     with pytest.raises(search.SearchUnavailable):
         search.search("復旧", editor)
@@ -152,6 +151,7 @@ def test_searches_during_a_rebuild_are_served_by_the_old_generation(monkeypatch)
     editor = UserFactory(role="editor")
     incident = IncidentFactory(title="古い世代で答える")
     seen_during = []
+    engine = backends.current()
     bulk_load = engine.bulk_load
 
     def slow_load(directory, documents, **kwargs):
