@@ -29,7 +29,7 @@ from rest_framework.test import APIClient
 from incidents import search
 from incidents.models import Incident, IndexChange, IndexCursor, Service, Tag
 from incidents.search import follower
-from incidents.search.backends import whoosh as engine
+from incidents.search import backends
 from tests.factories import IncidentFactory, UserFactory, ensure_glossary_seed
 
 QUALITY_SET = Path(__file__).with_name("quality_set.yaml")
@@ -142,7 +142,7 @@ def quality(django_db_setup, django_db_blocker, tmp_path_factory):
     data = load_set()
     directory = tmp_path_factory.mktemp("quality") / "search-index"
     with override_settings(SEARCH_INDEX_DIR=directory), django_db_blocker.unblock():
-        engine.forget()
+        backends.forget()
         follower.create_empty()
         ensure_glossary_seed()  # a transactional test before this module may have emptied it
         keys = {}
@@ -157,7 +157,7 @@ def quality(django_db_setup, django_db_blocker, tmp_path_factory):
             measured.directory = directory
             yield measured
         finally:
-            engine.forget()
+            backends.forget()
             # Committed outside any test transaction: remove it all so other modules start clean.
             Incident.objects.filter(pk__in=keys.values()).delete()
             get_user_model().objects.filter(username=USERNAME).delete()
@@ -171,9 +171,9 @@ def quality(django_db_setup, django_db_blocker, tmp_path_factory):
 def search_index(settings, quality):
     """This module's tests read the index built once by ``quality`` (replaces conftest's empty one)."""
     settings.SEARCH_INDEX_DIR = quality.directory
-    engine.forget()
+    backends.forget()
     yield quality.directory
-    engine.forget()
+    backends.forget()
 
 
 def test_quality_set_is_consistent():
