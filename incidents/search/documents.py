@@ -11,6 +11,11 @@ import hashlib
 import json
 
 from ..models import Incident
+
+# What a generation holds for a document and how its text is analysed. Bump it when either changes (the
+# fields, plain text, identifier forms, word analysis): a generation of another format is rebuilt by the
+# follower's repair check, as a damaged one is. 2: plain-text Markdown, identifier forms (#14).
+FORMAT = 2
 from ..text.markdown import link_urls, plain_text
 
 

@@ -30,7 +30,7 @@ from incidents.models import IndexChange, IndexCursor
 from incidents.models.changes import PRUNED
 
 from . import backends, generations
-from .documents import document_for, incidents_for_index
+from .documents import FORMAT, document_for, incidents_for_index
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -140,6 +140,7 @@ def rebuild(procs=1):
         count = backends.current().bulk_load(directory, documents(), procs=procs)
         generations.write_cursor(directory, position)
         generations.write_engine(directory, backends.name())
+        generations.write_format(directory, FORMAT)
     except BaseException:
         generations.discard(directory)
         raise
@@ -157,13 +158,14 @@ def create_empty():
     backends.current().create(directory)
     generations.write_cursor(directory, 0)
     generations.write_engine(directory, backends.name())
+    generations.write_format(directory, FORMAT)
     generations.switch(directory)
     return directory
 
 
 def needs_rebuild():
     """Why this machine's index must be rebuilt (missing, damaged, built by another engine than the one
-    configured, behind the pruned log, older fields), or ''."""
+    configured, of an older format or fields, behind the pruned log), or ''."""
     directory = generations.current()
     if directory is None:
         return "there is no index yet"
@@ -172,6 +174,8 @@ def needs_rebuild():
     built_by = generations.read_engine(directory)
     if built_by != backends.name():
         return f"it was built by another engine ({built_by}; SEARCH_BACKEND is {backends.name()})"
+    if generations.read_format(directory) != FORMAT:
+        return f"it was built by an older version (format {generations.read_format(directory)}, now {FORMAT})"
     engine = backends.current()
     try:
         engine.check_readable(directory)

@@ -23,6 +23,7 @@ DAMAGED = "DAMAGED"
 LOCK = "follower.lock"
 CURSOR = "cursor.json"
 ENGINE = "engine"
+FORMAT = "format"
 OLDEST_ENGINE = "whoosh"  # generations written before they named their engine
 PREFIX = "gen-"
 
@@ -95,6 +96,18 @@ def read_engine(path):
 
 def write_engine(path, name):
     _write_atomically(path / ENGINE, name)
+
+
+def read_format(path):
+    """The format (documents.FORMAT) generation ``path`` was built with; 1 for generations older than that."""
+    try:
+        return int((path / FORMAT).read_text(encoding="utf-8").strip() or 1)
+    except (FileNotFoundError, ValueError):
+        return 1
+
+
+def write_format(path, number):
+    _write_atomically(path / FORMAT, str(number))
 
 
 def report_damage(path):

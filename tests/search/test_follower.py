@@ -213,3 +213,20 @@ def _lock_is_held():
         probe.release()
         return False
     return True
+
+
+def test_an_index_of_an_older_format_is_rebuilt(db):
+    """A generation built before documents.FORMAT changed (plain text, identifier forms) is rebuilt by the
+    repair check; the one it builds has the current format."""
+    from incidents.search import documents, generations
+
+    incident = IncidentFactory(title="kubelet v1.27.3")
+    follower.rebuild()
+    old = generations.current()
+    generations.write_format(old, documents.FORMAT - 1)
+    assert "older version" in follower.needs_rebuild()
+    assert "older version" in follower.repair()
+    assert generations.current() != old
+    assert generations.read_format(generations.current()) == documents.FORMAT
+    assert follower.needs_rebuild() == ""
+    assert [hit.id for hit in search.search("1.27", UserFactory()).hits] == [incident.pk]
