@@ -170,6 +170,30 @@ def query_terms(text):
     return units
 
 
+def tokens(value, mode=""):
+    """(text, position, start, end) of each token of ``value`` (see the module docstring), offsets into
+    ``value``. ``mode="query"`` keeps Latin runs whole (no pieces). A list, without Whoosh's Token objects:
+    the tantivy backend reads it directly, MixedTokenizer wraps it for Whoosh."""
+    folded, origin = normalize(value)
+    found, position, size = [], 0, len(origin)
+    for match in RUN.finditer(folded):
+        start, end = match.span()
+        latin = match["latin"]
+        if latin:
+            first, last = origin[start], origin[end - 1] + 1
+            word = latin.lower()
+            for form in ([query_form(word)] if mode == "query" else index_forms(word)):
+                found.append((form, position, first, last))
+            position += 1
+        else:
+            run = match["cjk"]
+            for offset, gram in enumerate(bigrams(run)):
+                found.append((gram, position, origin[start + offset],
+                              origin[min(start + offset + len(gram), size) - 1] + 1))
+                position += 1
+    return found
+
+
 class MixedTokenizer(Tokenizer):
     """See the module docstring. ``mode="query"`` keeps Latin runs whole (no pieces)."""
 
@@ -179,24 +203,8 @@ class MixedTokenizer(Tokenizer):
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        folded, origin = normalize(value)
-        position = start_pos
-        for match in RUN.finditer(folded):
-            start, end = match.span()
-            first, last = origin[start], origin[end - 1] + 1
-            if match["latin"]:
-                word = match["latin"].lower()
-                forms = [query_form(word)] if mode == "query" else index_forms(word)
-                for form in forms:
-                    yield self._token(token, form, position, first, last, positions, chars, start_char)
-                position += 1
-            else:
-                run = match["cjk"]
-                for offset, gram in enumerate(bigrams(run)):
-                    begin = origin[start + offset]
-                    finish = origin[min(start + offset + len(gram), len(origin)) - 1] + 1
-                    yield self._token(token, gram, position, begin, finish, positions, chars, start_char)
-                    position += 1
+        for text, position, first, last in tokens(value, mode=mode):
+            yield self._token(token, text, start_pos + position, first, last, positions, chars, start_char)
 
     @staticmethod
     def _token(token, text, position, first, last, positions, chars, start_char):

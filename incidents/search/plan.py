@@ -19,7 +19,8 @@ from django.utils import timezone
 from .. import dates
 from ..glossary import MAX_PHRASE_WORDS, Expansion
 from . import concepts
-from .analysis import MixedTokenizer, query_terms
+from .analysis import query_terms
+from .analysis import tokens as bigram_tokens
 from .words import query_words
 
 # Text fields as CJK bigrams (and Latin words) and their boosts; ``text`` holds the summary and body.
@@ -123,7 +124,6 @@ def _all(parts):
 
 # --- one word or phrase typed ---------------------------------------------------------------------
 
-_BIGRAMS = MixedTokenizer()
 
 
 def has_cjk(text):
@@ -133,7 +133,7 @@ def has_cjk(text):
 
 def bigram_query(text):
     """One word or phrase in every bigram field: a term, or the phrase of its tokens."""
-    tokens = tuple(token.text for token in _BIGRAMS(text, mode="query"))
+    tokens = tuple(token for token, *_span in bigram_tokens(text, mode="query"))
     if not tokens:
         return None
     per_field = []

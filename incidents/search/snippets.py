@@ -21,7 +21,8 @@ import unicodedata
 import nh3
 
 from . import plan
-from .analysis import RUN, MixedTokenizer, normalize
+from .analysis import RUN, normalize
+from .analysis import tokens as bigram_tokens
 from .words import words
 
 FRAGMENT_CHARS = 240  # at most about this long, a fragment: its matches and context on either side
@@ -30,7 +31,6 @@ FRAGMENTS = 2
 PLAIN_CHARS = 200  # the snippet of a hit with nothing to mark
 SEPARATOR = " … "
 
-_BIGRAMS = MixedTokenizer()
 
 
 def _wanted(node):
@@ -75,10 +75,10 @@ def _runs(text, probes):
 
 def _bigram_matches(text, terms, prefixes):
     prefixes = tuple(prefixes)
-    return [(offset + t.startchar, offset + t.endchar)
+    return [(offset + start, offset + end)
             for offset, run in _runs(text, {*map(_probe, terms), *prefixes})
-            for t in _BIGRAMS(run, chars=True, mode="index")
-            if t.text in terms or (prefixes and t.text.startswith(prefixes))]
+            for token, _position, start, end in bigram_tokens(run)
+            if token in terms or (prefixes and token.startswith(prefixes))]
 
 
 def _word_matches(text, terms, spans=None):

@@ -11,7 +11,7 @@ import multiprocessing
 import tantivy
 
 from .. import plan
-from ..analysis import MixedTokenizer
+from ..analysis import tokens as bigram_tokens
 from ..words import words
 
 BULK_BATCH = 50  # documents per analysis task of a worker process
@@ -45,11 +45,9 @@ SCHEMA = make_schema()
 
 # --- analysis: our tokens for tantivy -----------------------------------------------------------------
 
-_BIGRAMS = MixedTokenizer()
-
 
 def _bigram_tokens(text):
-    return [(t.text, t.pos) for t in _BIGRAMS(text, positions=True, mode="index")]
+    return [(token, position) for token, position, _start, _end in bigram_tokens(text)]
 
 
 def _word_tokens(text):
