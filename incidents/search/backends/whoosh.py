@@ -1,5 +1,5 @@
-"""The Whoosh backend. Every Whoosh call of the project is in this module, whoosh_text (the text fields,
-their queries and snippets) and whoosh_similar.
+"""The Whoosh backend. Every Whoosh call of the project is in this module, whoosh_text (the text fields and
+their queries) and whoosh_similar.
 
 One on-disk index per generation (see search.generations). Writes wait for Whoosh's lock instead of
 failing; reads use one searcher per thread, reopened (cheaply, only when the index changed or the current
@@ -13,8 +13,8 @@ from whoosh import collectors, index, query
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.searching import ResultsPage, Searcher
 
-from .. import generations
-from .whoosh_text import ANALYZER, TEXT_FIELDS, WORD_FIELDS, WORDS, snippet, translate
+from .. import generations, snippets
+from .whoosh_text import ANALYZER, TEXT_FIELDS, WORD_FIELDS, WORDS, translate
 
 log = logging.getLogger(__name__)
 
@@ -200,8 +200,8 @@ class _TopCollector(collectors.TopCollector):
 
 
 def _page(s, q, page, page_size, mask):
-    """Page ``page`` of the documents matching ``q`` and not ``mask``, best first, with the matched terms
-    (for highlighting) and the exact number of matching documents as ``total``.
+    """Page ``page`` of the documents matching ``q`` and not ``mask``, best first, with the exact number
+    of matching documents as ``total``.
 
     Not ``Searcher.search_page``: its TopCollector replaces the matcher as the scores needed for the top
     page rise (``matcher.replace(minscore)``, even with ``optimize=False``), turning a union into "this
@@ -209,10 +209,9 @@ def _page(s, q, page, page_size, mask):
     that branch are never seen and ``total`` undercounts (2,081 of the 8,969 incidents with コンテナ on
     the benchmark's 10,000), and its score bounds can even drop a match that belongs on the page. Without
     replacement and without block skipping the collector steps through every match once, scoring each
-    (as ``terms=True`` already made it step) and keeping only the top ``page * page_size`` in its heap.
+    and keeping only the top ``page * page_size`` in its heap.
     """
-    top = _TopCollector(page * page_size, usequality=False, replace=0)
-    collector = collectors.TermsCollector(top)
+    top = collector = _TopCollector(page * page_size, usequality=False, replace=0)
     if mask is not None:
         collector = collectors.FilterCollector(collector, restrict=mask)
     s.search_with_collector(q, collector)
@@ -228,7 +227,11 @@ def run(node, mask, page, page_size):
     _local.matched = (s, node, mask, matched)
     if page > results.pagecount:
         return results.total, []
-    return results.total, [(as_document(hit.fields()), round(hit.score or 0.0, 4), snippet(hit)) for hit in results]
+    hits = []
+    for hit in results:
+        document = as_document(hit.fields())
+        hits.append((document, round(hit.score or 0.0, 4), snippets.snippet(node, document)))
+    return results.total, hits
 
 
 FACETS = ("tags", "services", "severity", "status", "categories", "year")
