@@ -47,12 +47,40 @@ def _key_words(s, document, count=10, cjk_share=0.4):
     return chosen
 
 
+def _frequency(s, token):
+    return s.doc_frequency("words", token) + s.doc_frequency("title_words", token)
+
+
+def _at_most(s, alternatives):
+    """An upper bound of len(_holding(s, alternatives)) from document frequencies alone (no postings read)."""
+    return sum(min(_frequency(s, token) for token in tokens) for tokens in alternatives if tokens)
+
+
+def _held(s, concepts, ceiling, own):
+    """[(concept, other documents holding it)] of the CONCEPTS rarest concepts held by at most ``ceiling``
+    documents. A long write-up names dozens of concepts, some in most incidents: one whose single-word term
+    alone is that common is left out from its frequency, and postings are read for the 3 × CONCEPTS
+    with the lowest frequency bound only."""
+    candidates = []
+    for position, concept in enumerate(concepts):
+        least = max((max(s.doc_frequency("words", tokens[0]), s.doc_frequency("title_words", tokens[0]))
+                     for tokens in concept.alternatives if len(tokens) == 1), default=0)
+        if least <= ceiling:
+            candidates.append((_at_most(s, concept.alternatives), position, concept))
+    held = []
+    for _bound, _position, concept in sorted(candidates)[:3 * CONCEPTS]:
+        members = _holding(s, concept.alternatives) - own
+        if members and len(members) <= ceiling:
+            held.append((concept, members))
+    return sorted(held, key=lambda pair: len(pair[1]))[:CONCEPTS]
+
+
 def _holding(s, alternatives):
     """Documents whose word fields hold every token of one of ``alternatives`` (token tuples)."""
     found = set()
     for tokens in alternatives:
         common = None
-        for token in tokens:
+        for token in sorted(tokens, key=lambda token: _frequency(s, token)):  # the rarest first
             ids = set(_doc_ids(s, "words", token)) | set(_doc_ids(s, "title_words", token))
             common = ids if common is None else common & ids
             if not common:
@@ -88,15 +116,14 @@ def similar(document, mask, limit=5, concepts=()):
             if word:
                 matched.setdefault(docnum, set()).add(word)
     shared, ceiling = {}, max(5, 0.2 * s.doc_count())
-    held = [(concept, _holding(s, concept.alternatives)) for concept in concepts]
+    own = set(s.document_numbers(id=document["id"]))
     # The most distinctive concepts only: a long write-up names many, and common ones say little.
-    held = sorted(((c, m) for c, m in held if len(m) <= ceiling), key=lambda pair: len(pair[1]))[:CONCEPTS]
-    for concept, members in held:  # 接続拒否 here, "connection refused" there: the same entry
+    for concept, members in _held(s, concepts, ceiling, own):  # 接続拒否 here, "connection refused" there: the same entry
         gain = 1.5 * (math.log((total + 1) / (len(members) + 1)) + 1)
         for docnum in members:
             scores[docnum] = scores.get(docnum, 0.0) + gain
             shared.setdefault(docnum, []).append(concept.key)
-    excluded = set(s.document_numbers(id=document["id"]))
+    excluded = own
     if mask is not None:  # incidents the user may not see (a plan node)
         excluded |= set(s.docs_for_query(translate(mask)))
     candidates = heapq.nlargest(limit * 10, (d for d in scores if d not in excluded and not s.ixreader.is_deleted(d)),
