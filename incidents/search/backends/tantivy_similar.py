@@ -72,6 +72,7 @@ def _pks(s, q, limit):
 
 
 CONCEPTS = 10  # glossary concepts of the incident compared, the rarest first (as in whoosh_similar)
+CONCEPT_SHARE = 0.05
 
 
 def _holding(alternatives):
@@ -87,7 +88,7 @@ def _holding(alternatives):
 
 def _concept_clauses(s, concepts):
     """Constant-score clauses for the rarest concepts (see whoosh_similar.similar), and their queries."""
-    total, ceiling = s.num_docs, max(5, 0.2 * s.num_docs)
+    total, ceiling = s.num_docs, max(5, CONCEPT_SHARE * s.num_docs)
     held = []
     for concept in concepts:
         q = _holding(concept.alternatives)

@@ -10,6 +10,7 @@ from .whoosh_text import translate
 
 
 CONCEPTS = 10  # glossary concepts of the incident compared, the rarest first
+CONCEPT_SHARE = 0.05  # a concept more incidents hold says little of likeness (as for key words)
 
 
 def _distinctive(s, field, values, share):
@@ -69,18 +70,23 @@ def _held(s, concepts, ceiling, own):
             candidates.append((_at_most(s, concept.alternatives), position, concept))
     held = []
     for _bound, _position, concept in sorted(candidates)[:3 * CONCEPTS]:
-        members = _holding(s, concept.alternatives) - own
+        members = _holding(s, concept.alternatives, 4 * ceiling) - own
         if members and len(members) <= ceiling:
             held.append((concept, members))
     return sorted(held, key=lambda pair: len(pair[1]))[:CONCEPTS]
 
 
-def _holding(s, alternatives):
-    """Documents whose word fields hold every token of one of ``alternatives`` (token tuples)."""
+def _holding(s, alternatives, limit):
+    """Documents whose word fields hold every token of one of ``alternatives`` (token tuples). An
+    alternative is skipped when even its rarest word is in more than ``limit`` documents: reading
+    postings that long costs Whoosh more than such a common pairing tells."""
     found = set()
     for tokens in alternatives:
+        ordered = sorted(tokens, key=lambda token: _frequency(s, token))  # the rarest first
+        if not ordered or _frequency(s, ordered[0]) > limit:
+            continue
         common = None
-        for token in sorted(tokens, key=lambda token: _frequency(s, token)):  # the rarest first
+        for token in ordered:
             ids = set(_doc_ids(s, "words", token)) | set(_doc_ids(s, "title_words", token))
             common = ids if common is None else common & ids
             if not common:
@@ -115,7 +121,7 @@ def similar(document, mask, limit=5, concepts=()):
             scores[docnum] = scores.get(docnum, 0.0) + gain
             if word:
                 matched.setdefault(docnum, set()).add(word)
-    shared, ceiling = {}, max(5, 0.2 * s.doc_count())
+    shared, ceiling = {}, max(5, CONCEPT_SHARE * s.doc_count())
     own = set(s.document_numbers(id=document["id"]))
     # The most distinctive concepts only: a long write-up names many, and common ones say little.
     for concept, members in _held(s, concepts, ceiling, own):  # 接続拒否 here, "connection refused" there: the same entry
