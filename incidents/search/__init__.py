@@ -46,13 +46,12 @@ def _read(read, retry=True):
     index built by another engine than the one configured (until the follower has rebuilt it). A read
     that fails because a rebuild switched generations under it (and removed the old one) is tried again."""
     generation = generations.current()
-    engine = backends.current()
     if generation is not None and generations.read_engine(generation) != backends.name():
         raise SearchUnavailable(f"the search index was built by {generations.read_engine(generation)}; "
                                 f"it is being rebuilt with {backends.name()}")
     try:
         return read()
-    except engine.IndexMissing as exc:
+    except generations.IndexMissing as exc:
         raise SearchUnavailable(str(exc)) from exc
     except Exception as exc:
         if retry and generations.current() != generation:

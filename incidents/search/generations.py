@@ -48,6 +48,18 @@ def current():
     return path if name.startswith(PREFIX) and path.is_dir() else None
 
 
+class IndexMissing(Exception):
+    """There is no index generation on this machine yet."""
+
+
+def required():
+    """The directory of the current generation; IndexMissing when there is none."""
+    directory = current()
+    if directory is None:
+        raise IndexMissing(f"no search index under {root()}")
+    return directory
+
+
 def new():
     """A new, empty generation directory (numbered after every existing one)."""
     root().mkdir(parents=True, exist_ok=True)

@@ -37,20 +37,9 @@ _indexes = {}
 _writing = {}  # directory -> threading.Lock: one writer at a time in this process (tantivy's lock is per index)
 
 
-class IndexMissing(Exception):
-    """There is no index generation on this machine yet."""
-
-
-def _directory():
-    directory = generations.current()
-    if directory is None:
-        raise IndexMissing(f"no search index under {generations.root()}")
-    return directory
-
-
 def _open(directory=None):
     """The index of the current generation (or of ``directory``). A corrupt index raises."""
-    directory = directory or _directory()
+    directory = directory or generations.required()
     with _lock:
         ix = _indexes.get(directory)
         if ix is None:
@@ -99,7 +88,7 @@ def _commit(writer, ix):
 
 def write(documents=(), remove_ids=(), directory=None):
     """Add or replace documents and remove ids, in one commit, waiting for the index lock."""
-    directory = directory or _directory()
+    directory = directory or generations.required()
     ix = _open(directory)
     # Analysed and converted before taking the lock (a failure there leaves the index alone).
     prepared = [(document["id"], tantivy_document(document, analyse(document))) for document in documents]
@@ -166,7 +155,7 @@ def check_readable(directory=None):
 
 def has_current_fields(directory=None):
     """Whether the index has the fields this version writes and searches (else it must be rebuilt)."""
-    directory = directory or _directory()
+    directory = directory or generations.required()
     _open(directory)
     schema = json.loads((directory / "meta.json").read_text(encoding="utf-8"))["schema"]
     return {(entry["name"], entry["type"]) for entry in schema} == _field_types()

@@ -55,20 +55,9 @@ _indexes = {}
 _local = threading.local()
 
 
-class IndexMissing(Exception):
-    """There is no index generation on this machine yet."""
-
-
-def _directory():
-    directory = generations.current()
-    if directory is None:
-        raise IndexMissing(f"no search index under {generations.root()}")
-    return directory
-
-
 def _open(directory=None):
     """The index of the current generation (or of ``directory``). A corrupt index raises."""
-    directory = directory or _directory()
+    directory = directory or generations.required()
     with _lock:
         ix = _indexes.get(directory)
         if ix is None:
@@ -145,7 +134,7 @@ def searcher() -> Searcher:
     Not ``Searcher.refresh()``: in whoosh-reloaded 2.7.5 it reuses the old reader's segments, including
     ones merged away since, so a refreshed searcher shows deleted documents and duplicates.
     """
-    directory = _directory()
+    directory = generations.required()
     current = getattr(_local, "searcher", None)
     if current is None or _local.directory != directory or not current.up_to_date():
         if current is not None:
