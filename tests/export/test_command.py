@@ -1,6 +1,7 @@
 """``manage.py export_retrospective``: a pack without a saved meeting, or of one; clear errors."""
 
 import datetime
+import re
 import subprocess
 import sys
 from io import StringIO
@@ -34,7 +35,9 @@ def test_markdown_of_a_selection_to_standard_output(demo):
     assert out.startswith("# June\n")
     titles = [i.title for i in Incident.objects.with_tags(["postmortem"]) if i.started_at.date() >= datetime.date(2023, 6, 1)]
     assert titles and all(title in out for title in titles)
-    assert Incident.objects.get(title__contains="pid_max").title not in out  # started in 2022
+    # Started in 2022: no section of its own (it may be listed among an agenda item's earlier similar incidents).
+    earlier = Incident.objects.get(title__contains="pid_max").reference
+    assert re.search(r"^## \d+\. (INC-\d+) ", out, re.M) and not re.search(rf"^## \d+\. {earlier} ", out, re.M)
 
 
 def test_pdf_to_a_file(demo, tmp_path):
