@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 
 from ..glossary import MAX_PHRASE_WORDS
-from .words import words
+from .words import query_words
 
 _lock = threading.Lock()
 _cache = {"glossary": None, "index": None}
@@ -26,15 +26,27 @@ class Concept:
 
 
 @functools.lru_cache(maxsize=8192)
-def tokens(text):
-    """The word tokens a query of ``text`` has, one per position (kept: glossary terms are read again
-    whenever the glossary changes, and a test starts with a fresh one)."""
-    found, last = [], None
-    for token, position, _start, _end in words(text, mode="query"):
-        if position != last:
-            found.append(token)
-            last = position
-    return tuple(found)
+def tokens(term):
+    """The word tokens of a glossary term as a query of it has them (one per position), kept: terms are
+    read again whenever the glossary changes, and searches read the other terms of what they expand.
+    Not for incidents' texts, which would fill the cache."""
+    return tuple(query_words(term)[0])
+
+
+def runs(found, by_tokens):
+    """(start, end, [(key, term)]) for each run of the tokens ``found``, left to right: the longest run
+    (at most MAX_PHRASE_WORDS) that is a glossary term, else one token with no entries."""
+    start = 0
+    while start < len(found):
+        for end in range(min(len(found), start + MAX_PHRASE_WORDS), start, -1):
+            entries = by_tokens.get(tuple(found[start:end]))
+            if entries:
+                yield start, end, entries
+                start = end
+                break
+        else:
+            yield start, start + 1, []
+            start += 1
 
 
 def index(glossary):
@@ -63,18 +75,10 @@ def concepts(text, glossary):
     if glossary is None or not len(glossary):
         return []
     by_tokens, alternatives = index(glossary)
-    seen, found = {}, tokens(text)
-    start = 0
-    while start < len(found):
-        for end in range(min(len(found), start + MAX_PHRASE_WORDS), start, -1):
-            matches = by_tokens.get(found[start:end])
-            if matches:
-                for key, term in matches:
-                    seen.setdefault(key, [])
-                    if term not in seen[key]:
-                        seen[key].append(term)
-                start = end
-                break
-        else:
-            start += 1
+    seen = {}
+    for _start, _end, entries in runs(query_words(text)[0], by_tokens):
+        for key, term in entries:
+            seen.setdefault(key, [])
+            if term not in seen[key]:
+                seen[key].append(term)
     return [Concept(key, tuple(terms), alternatives[key]) for key, terms in seen.items()]

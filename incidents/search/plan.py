@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from django.utils import timezone
 
 from .. import dates
-from ..glossary import MAX_PHRASE_WORDS, Expansion
+from ..glossary import Expansion
 from . import concepts
 from .analysis import query_terms
 from .analysis import tokens as bigram_tokens
@@ -125,7 +125,6 @@ def _all(parts):
 # --- one word or phrase typed ---------------------------------------------------------------------
 
 
-
 def has_cjk(text):
     """Whether ``text`` has a CJK run (then its bigram query differs from its word query)."""
     return any(kind == "phrase" for kind, _ in query_terms(text))
@@ -153,19 +152,27 @@ def word_query(text, exact=False):
     One word is a term; a compound (ゾンビプロセス) is the phrase of its words; a word typed as a sentence
     (メールが届かない: particles or auxiliaries were dropped from it) needs all its words, in any order.
     An ``exact`` phrase ("…") is the phrase of its words and also the exact phrase of its bigrams."""
-    tokens, sentence = query_words(text)
+    return _word_query(text, *query_words(text), exact=exact)
+
+
+def _word_query(text, tokens, sentence, exact=False):
+    """``word_query`` of ``text`` whose word tokens (``words.query_words``) are already known."""
     if not tokens:
         return None
-    fields = [(name, boost * WORD_BOOST) for name, boost in WORD_FIELDS.items()]
     if len(tokens) == 1:
-        found = _any(Term(name, tokens[0], boost) for name, boost in fields)
+        found = _word_terms(tokens[0])
     elif sentence and not exact:
-        found = _all(_any(Term(name, token, boost) for name, boost in fields) for token in tokens)
+        found = _all(_word_terms(token) for token in tokens)
     else:
-        found = _any(Phrase(name, tuple(tokens), boost) for name, boost in fields)
+        found = _any(Phrase(name, tuple(tokens), boost * WORD_BOOST) for name, boost in WORD_FIELDS.items())
     if exact and has_cjk(text):
         return _all([found, bigram_query(text)])
     return found
+
+
+def _word_terms(token):
+    """One word token in every word field."""
+    return _any(Term(name, token, boost * WORD_BOOST) for name, boost in WORD_FIELDS.items())
 
 
 # --- the plan -------------------------------------------------------------------------------------
@@ -198,45 +205,36 @@ def hidden_from(user):
     return AndNot(Or((Term("status", "draft"), Term("status", "in_review"))), Term("authors", str(user.pk)))
 
 
-def _word_terms(token):
-    return _any(Term(name, token, boost * WORD_BOOST) for name, boost in WORD_FIELDS.items())
-
-
 def _alternative(term):
     """The query of a glossary term searched for the term typed: its words anywhere in the incident (a
     write-up says "the certificate has expired" or 証明書の有効期限が切れ, rarely the term as listed), at
     GLOSSARY_WEIGHT. None when it has no word and no characters."""
-    tokens, _sentence = query_words(term)
+    tokens = concepts.tokens(term)
     found = _all(_word_terms(token) for token in tokens) if tokens else bigram_query(term)
     return scaled(found, GLOSSARY_WEIGHT) if found is not None else None
 
 
-def _sentence_query(text, index, glossary, expansions):
-    """A word typed as a sentence (接続が拒否された) whose words hold a glossary term: all its words, a run
-    that is a term matched by that term's words or, at GLOSSARY_WEIGHT, by the entry's other terms.
-    None when ``text`` is not a sentence or holds no term (then ``word_query`` decides)."""
-    tokens, sentence = query_words(text)
+def _sentence_query(tokens, sentence, index, glossary, expansions):
+    """A word typed as a sentence (接続が拒否された), given its word tokens, whose words hold a glossary
+    term: all its words, a run that is a term matched by that term's words or, at GLOSSARY_WEIGHT, by the
+    entry's other terms. None when it is not a sentence or holds no term (then ``word_query`` decides)."""
     if glossary is None or not sentence:
         return None
     by_tokens, _alternatives = concepts.index(glossary)
-    parts, start, matched = [], 0, False
-    while start < len(tokens):
-        for end in range(min(len(tokens), start + MAX_PHRASE_WORDS), start, -1):
-            run = tuple(tokens[start:end])
-            entries = by_tokens.get(run)
-            if entries:
-                options = [_all(_word_terms(token) for token in run)]
-                for key, term in entries:
-                    category, terms = glossary.entries[key]
-                    others = tuple(other for other in terms if concepts.tokens(other) != run)
-                    expansions.append(Expansion(index, index + 1, term, key, category, term, others))
-                    options += [_alternative(other) for other in others]
-                parts.append(_any(options))
-                matched, start = True, end
-                break
-        else:
-            parts.append(_word_terms(tokens[start]))
-            start += 1
+    parts, matched = [], False
+    for start, end, entries in concepts.runs(tokens, by_tokens):
+        run = tuple(tokens[start:end])
+        if not entries:
+            parts.append(_word_terms(run[0]))
+            continue
+        options = [_all(_word_terms(token) for token in run)]
+        for key, term in entries:
+            category, terms = glossary.entries[key]
+            others = tuple(other for other in terms if concepts.tokens(other) != run)
+            expansions.append(Expansion(index, index + 1, term, key, category, term, others))
+            options += [_alternative(other) for other in others]
+        parts.append(_any(options))
+        matched = True
     return _all(parts) if matched else None
 
 
@@ -253,8 +251,11 @@ def _units(parsed, glossary):
         found = covered.get(index)
         if not found:
             text = parsed.words[index]
-            by_words = _sentence_query(text, index, glossary, expansions) or word_query(text) or bigram_query(text)
-            units.append((by_words, bigram_query(text), has_cjk(text)))
+            tokens, sentence = query_words(text)
+            bigrams = bigram_query(text)
+            by_words = (_sentence_query(tokens, sentence, index, glossary, expansions)
+                        or _word_query(text, tokens, sentence) or bigrams)
+            units.append((by_words, bigrams, has_cjk(text)))
             index += 1
             continue
         end = found[0].end
