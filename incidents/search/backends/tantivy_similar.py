@@ -10,16 +10,12 @@ import math
 
 from tantivy import Occur, Query
 
-from ..analysis import MixedTokenizer, word_forms
+from .. import likeness
+from ..analysis import MixedTokenizer
+from ..likeness import CONCEPTS
 from .tantivy import SCHEMA, masked, searcher, stored_at
 
 _ANALYZER = MixedTokenizer()
-
-
-def _distinctive(s, field, values, share):
-    """The values that occur in at most ``share`` of the incidents (see whoosh_similar._distinctive)."""
-    ceiling = max(5, share * s.num_docs)
-    return [value for value in values if s.doc_freq(field, value) <= ceiling]
 
 
 def _key_terms(s, text, count):
@@ -38,7 +34,7 @@ def _key_terms(s, text, count):
     return [word for _score, word in scored[:count]]
 
 
-def _key_words(s, document, count=10, cjk_share=0.4):
+def _key_words(s, document):
     """Distinctive words of the incident (see whoosh_similar._key_words). The pieces of an identifier
     already chosen (``datadog`` and ``agent`` of ``datadog-agent``) are not chosen again: one shared name
     would otherwise count three times (Whoosh's document frequencies, which count replaced documents
@@ -46,20 +42,9 @@ def _key_words(s, document, count=10, cjk_share=0.4):
     title = [token.text for token in _ANALYZER(document["title"], mode="query") if token.text.isascii()]
     text = "\n".join([document["title"], document["summary"], document["body"]])
     ranked = title + _key_terms(s, text, 40)
-    chosen, cjk, pieces = [], 0, set()
-    for word in _distinctive(s, "text", list(dict.fromkeys(ranked)), 0.05):
-        if word in pieces:
-            continue
-        pieces.update(word_forms(word)[1:])
-        if not word.isascii():
-            if cjk >= count * cjk_share:
-                continue
-            cjk += 1
-        if len(word) > 1:
-            chosen.append(word)
-        if len(chosen) == count:
-            break
-    return chosen
+    limit = likeness.ceiling(likeness.WORD_SHARE, s.num_docs)
+    return likeness.key_words([word for word in dict.fromkeys(ranked) if s.doc_freq("text", word) <= limit],
+                              skip_pieces=True)
 
 
 def _term(field, value):
@@ -69,10 +54,6 @@ def _term(field, value):
 def _pks(s, q, limit):
     hits = s.search(q, limit, count=False).hits
     return [int(pk) for pk in s.fast_field_values("pk", [address for _score, address in hits])] if hits else []
-
-
-CONCEPTS = 10  # glossary concepts of the incident compared, the rarest first (as in whoosh_similar)
-CONCEPT_SHARE = 0.05
 
 
 def _holding(alternatives):
@@ -88,7 +69,7 @@ def _holding(alternatives):
 
 def _concept_clauses(s, concepts):
     """Constant-score clauses for the rarest concepts (see whoosh_similar.similar), and their queries."""
-    total, ceiling = s.num_docs, max(5, CONCEPT_SHARE * s.num_docs)
+    total, ceiling = s.num_docs, likeness.ceiling(likeness.CONCEPT_SHARE, s.num_docs)
     held = []
     for concept in concepts:
         q = _holding(concept.alternatives)
@@ -97,7 +78,7 @@ def _concept_clauses(s, concepts):
             held.append((members, concept.key, q))
     clauses = {}
     for members, key, q in sorted(held, key=lambda item: item[0])[:CONCEPTS]:
-        clauses[key] = (q, 1.5 * (math.log((total + 1) / (members + 1)) + 1))
+        clauses[key] = (q, likeness.gain(likeness.CONCEPT, total, members))
     return clauses
 
 
@@ -108,16 +89,14 @@ def similar(document, mask, limit=5, concepts=()):
     s = searcher()
     if s.num_docs == 0:
         return []
-    features = [("github", g.lower(), 10.0) for g in document["github"]]  # the same upstream bug
-    features += [("tags", t, 2.0) for t in _distinctive(s, "tags", [t.lower() for t in document["tags"]], 0.2)]
-    features += [("services", v, 1.5) for v in _distinctive(s, "services", [v.lower() for v in document["services"]], 0.2)]
+    features = likeness.label_features(document, s.doc_freq, s.num_docs)
     words = _key_words(s, document)
     for word in words:
-        features += [("title", word, 1.5), ("text", word, 0.5)]
+        features += [("title", word, likeness.TITLE_WORD), ("text", word, likeness.TEXT_WORD)]
     total = s.num_docs
     clauses = []
     for name, term, weight in dict.fromkeys(features):
-        gain = weight * (math.log((total + 1) / (s.doc_freq(name, term) + 1)) + 1)  # idf, safe on tiny indexes
+        gain = likeness.gain(weight, total, s.doc_freq(name, term))
         clauses.append((Occur.Should, Query.const_score_query(_term(name, term), gain)))
     by_concept = _concept_clauses(s, concepts)
     clauses += [(Occur.Should, Query.const_score_query(q, gain)) for q, gain in by_concept.values()]
@@ -135,7 +114,7 @@ def similar(document, mask, limit=5, concepts=()):
     for category in document["categories"]:  # common by nature: only a bonus among the candidates
         for pk in _pks(s, Query.boolean_query([(Occur.Must, candidates), (Occur.Must, _term("categories", category))]),
                        len(pks)):
-            scores[pk] += 2.0
+            scores[pk] += likeness.CATEGORY_BONUS
     best = sorted(pks, key=lambda pk: -scores[pk])[:limit]
     matched = collections.defaultdict(set)
     chosen = Query.term_set_query(SCHEMA, "id", [str(pk) for pk in best])

@@ -1,24 +1,13 @@
 """Similar incidents, scored straight from the Whoosh posting lists (see ``similar``)."""
 
 import heapq
-import math
 
 from whoosh.reading import TermNotFound
 
+from .. import likeness
+from ..likeness import CONCEPTS
 from .whoosh import ANALYZER, as_document, searcher
 from .whoosh_text import translate
-
-
-CONCEPTS = 10  # glossary concepts of the incident compared, the rarest first
-CONCEPT_SHARE = 0.05  # a concept more incidents hold says little of likeness (as for key words)
-
-
-def _distinctive(s, field, values, share):
-    """The values that occur in at most ``share`` of the incidents: a label or word most incidents have
-    (a workflow tag like ``postmortem``, a word like ``ログ``) says nothing about likeness, and matching
-    it would score most of the index."""
-    ceiling = max(5, share * s.doc_count())
-    return [value for value in values if s.doc_frequency(field, value) <= ceiling]
 
 
 def _doc_ids(s, field, term):
@@ -28,24 +17,14 @@ def _doc_ids(s, field, term):
         return ()
 
 
-def _key_words(s, document, count=10, cjk_share=0.4):
-    """Distinctive words of the incident: its title's identifiers first, then the text's key terms.
-    CJK key terms are bigrams, and one long word yields many; at most ``cjk_share`` of them are kept
-    so that the identifiers (``aws-node``, ``pid_max``) are not crowded out."""
+def _key_words(s, document):
+    """Distinctive words of the incident (``likeness.key_words``): its title's identifiers first, then the
+    text's key terms."""
     title = [token.text for token in ANALYZER(document["title"], mode="query") if token.text.isascii()]
     text = "\n".join([document["title"], document["summary"], document["body"]])
     ranked = title + [word for word, _ in s.key_terms_from_text("text", text, numterms=40, normalize=False)]
-    chosen, cjk = [], 0
-    for word in _distinctive(s, "text", list(dict.fromkeys(ranked)), 0.05):
-        if not word.isascii():
-            if cjk >= count * cjk_share:
-                continue
-            cjk += 1
-        if len(word) > 1:
-            chosen.append(word)
-        if len(chosen) == count:
-            break
-    return chosen
+    limit = likeness.ceiling(likeness.WORD_SHARE, s.doc_count())
+    return likeness.key_words([word for word in dict.fromkeys(ranked) if s.doc_frequency("text", word) <= limit])
 
 
 def _frequency(s, token):
@@ -107,25 +86,22 @@ def similar(document, mask, limit=5, concepts=()):
     s = searcher()
     if s.doc_count() == 0:
         return []
-    features = [("github", g.lower(), 10.0, None) for g in document["github"]]  # the same upstream bug
-    features += [("tags", t, 2.0, None) for t in _distinctive(s, "tags", [t.lower() for t in document["tags"]], 0.2)]
-    features += [("services", v, 1.5, None)
-                 for v in _distinctive(s, "services", [v.lower() for v in document["services"]], 0.2)]
+    features = [(*feature, None) for feature in likeness.label_features(document, s.doc_frequency, s.doc_count())]
     for word in _key_words(s, document):
-        features += [("title", word, 1.5, word), ("text", word, 0.5, word)]
+        features += [("title", word, likeness.TITLE_WORD, word), ("text", word, likeness.TEXT_WORD, word)]
     scores, matched = {}, {}
     total = s.doc_count_all()
     for name, term, weight, word in features:
-        gain = weight * (math.log((total + 1) / (s.doc_frequency(name, term) + 1)) + 1)  # idf, safe on tiny indexes
+        gain = likeness.gain(weight, total, s.doc_frequency(name, term))
         for docnum in _doc_ids(s, name, term):
             scores[docnum] = scores.get(docnum, 0.0) + gain
             if word:
                 matched.setdefault(docnum, set()).add(word)
-    shared, ceiling = {}, max(5, CONCEPT_SHARE * s.doc_count())
+    shared, ceiling = {}, likeness.ceiling(likeness.CONCEPT_SHARE, s.doc_count())
     own = set(s.document_numbers(id=document["id"]))
     # The most distinctive concepts only: a long write-up names many, and common ones say little.
     for concept, members in _held(s, concepts, ceiling, own):  # 接続拒否 here, "connection refused" there: the same entry
-        gain = 1.5 * (math.log((total + 1) / (len(members) + 1)) + 1)
+        gain = likeness.gain(likeness.CONCEPT, total, len(members))
         for docnum in members:
             scores[docnum] = scores.get(docnum, 0.0) + gain
             shared.setdefault(docnum, []).append(concept.key)
@@ -138,7 +114,7 @@ def similar(document, mask, limit=5, concepts=()):
         members = set(_doc_ids(s, "categories", category))
         for docnum in candidates:
             if docnum in members:
-                scores[docnum] += 2.0
+                scores[docnum] += likeness.CATEGORY_BONUS
     best = heapq.nlargest(limit, candidates, key=scores.get)
     return [(as_document(s.stored_fields(d)), round(scores[d], 4), sorted(matched.get(d, ())), shared.get(d, []))
             for d in best]
