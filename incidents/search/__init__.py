@@ -127,10 +127,7 @@ class Results:
         """Per facet (tags, services, severity, status, categories, year), its ``limit`` values with the
         most incidents as [(value, count)], most first, then by value."""
         return {name: sorted(self.facets.get(name, {}).items(), key=lambda item: (-item[1], item[0]))[:limit]
-                for name in FACETS}
-
-
-FACETS = ("tags", "services", "severity", "status", "categories", "year")
+                for name in plan.FACETS}
 
 
 def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True, any_of=None, started=(None, None),
@@ -158,7 +155,7 @@ def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True, an
             node = the_plan.query(text_query)
             total, hits = backends.current().run(node, mask, page, page_size)
             if total:
-                return Results(total, fallback, hits, partial_words and total > 0,
+                return Results(total, fallback, hits, partial_words,
                                facets=backends.current().facets(mask, node) if with_facets else {})
         return Results(0, False, [])
 

@@ -34,6 +34,8 @@ GLOSSARY_WEIGHT = 0.5
 FILTER_FIELDS = {"tag": "tags", "service": "services", "severity": "severity", "status": "status",
                  "category": "categories", "github": "github"}
 CASED_FILTERS = {"category"}  # matched as stored; every other filter value is lower-cased
+# The keyword fields a search counts its matches by (``facets``).
+FACETS = ("tags", "services", "severity", "status", "categories", "year")
 
 
 # --- nodes ----------------------------------------------------------------------------------------

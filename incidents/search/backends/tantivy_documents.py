@@ -11,6 +11,7 @@ import multiprocessing
 import tantivy
 
 from .. import plan
+from ..plan import FACETS
 from ..analysis import tokens as bigram_tokens
 from ..words import words
 
@@ -20,7 +21,6 @@ TEXT_FIELDS = (*plan.BIGRAM_FIELDS, *plan.WORD_FIELDS)
 # Keyword fields: lower-cased or kept as stored (as Whoosh's KEYWORD lowercase= and ID fields).
 KEYWORDS = {"tags": True, "services": True, "categories": False, "github": True, "authors": False,
             "severity": False, "status": False}
-FACETS = ("tags", "services", "severity", "status", "categories", "year")
 FIELDS = ("id", "pk", *TEXT_FIELDS, *KEYWORDS, "started", "year", "stored")
 STORED = ("id", "reference", "title", "summary", "body", "tags", "services", "categories", "github", "severity",
           "status", "started", "year", "digest")

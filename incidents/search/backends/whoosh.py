@@ -14,6 +14,7 @@ from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.searching import ResultsPage, Searcher
 
 from .. import generations, snippets
+from ..plan import FACETS
 from .whoosh_text import ANALYZER, TEXT_FIELDS, WORD_FIELDS, WORDS, translate
 
 log = logging.getLogger(__name__)
@@ -223,7 +224,6 @@ def run(node, mask, page, page_size):
     return results.total, hits
 
 
-FACETS = ("tags", "services", "severity", "status", "categories", "year")
 
 
 def _facet_postings(s):
