@@ -18,9 +18,9 @@ from datetime import datetime, timezone
 from incidents.github.refs import ISSUE, PULL
 
 SIGNATURE_PREFIX = "sha256="
-SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
+SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
 # GitHub writes "2026-11-01T09:30:00Z"; an offset or fractional seconds are accepted too, a date alone is not.
-TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})$")
+TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})")
 
 
 class BadSignature(Exception):
@@ -44,7 +44,7 @@ def verify(secret: str, body: bytes, header: str | None) -> None:
     if not header.startswith(SIGNATURE_PREFIX):
         raise BadSignature(f"not {SIGNATURE_PREFIX}<hex>: {header.split('=', 1)[0][:20]!r}")
     given = header[len(SIGNATURE_PREFIX):]
-    if not SHA256_HEX.match(given):
+    if not SHA256_HEX.fullmatch(given):
         raise BadSignature(f"not {SIGNATURE_PREFIX}<hex>: the digest is not 64 hex digits")
     if not hmac.compare_digest(sign(secret, body)[len(SIGNATURE_PREFIX):], given.lower()):
         raise BadSignature("signature does not match")
@@ -155,7 +155,7 @@ def _time(payload, path):
     value = _field(payload, path, required=False)
     if value is None:
         return None
-    if not isinstance(value, str) or not TIMESTAMP.match(value):
+    if not isinstance(value, str) or not TIMESTAMP.fullmatch(value):
         raise BadPayload(f"{path} is not a timestamp: {str(value)[:40]!r}")
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
