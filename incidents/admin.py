@@ -11,6 +11,9 @@ from .models import (
     AgendaItem,
     ContributingFactor,
     ExternalLink,
+    GitHubDelivery,
+    GitHubIssueRequest,
+    GitHubPause,
     GitHubReference,
     GlossaryEntry,
     Incident,
@@ -122,10 +125,45 @@ class LabelAdmin(admin.ModelAdmin):
 
 @admin.register(GitHubReference)
 class GitHubReferenceAdmin(admin.ModelAdmin):
-    list_display = ["short", "kind", "state", "title", "synced_at", "sync_error"]
-    list_filter = ["kind", "state"]
+    list_display = ["short", "kind", "state", "state_reason", "title", "synced_at", "due_at", "sync_error"]
+    list_filter = ["kind", "state", "gone"]
     search_fields = ["owner", "repo", "title"]
-    readonly_fields = ["synced_at", "sync_error"]
+    readonly_fields = ["state_reason", "changed_at", "synced_at", "sync_error", "gone", "etag", "attempts"]
+    actions = ["sync_now"]
+
+    @admin.action(description="Ask GitHub about the selected references now")
+    def sync_now(self, request, queryset):
+        self.message_user(request, f"Asked for {queue_github_sync(queryset)} reference(s).")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records of what happened: looked at, never edited by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(GitHubDelivery)
+class GitHubDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "event", "action", "status_code", "outcome", "redeliveries", "delivery_id"]
+    list_filter = ["event", "status_code"]
+    search_fields = ["delivery_id", "outcome"]
+    date_hierarchy = "received_at"
+
+
+@admin.register(GitHubIssueRequest)
+class GitHubIssueRequestAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "incident", "repository", "title", "status", "issue_url", "error"]
+    list_filter = ["status"]
+    list_select_related = ["incident"]
+
+
+@admin.register(GitHubPause)
+class GitHubPauseAdmin(ReadOnlyAdmin):
+    list_display = ["until", "reason"]
 
 
 class ChildAdmin(admin.ModelAdmin):

@@ -5,17 +5,30 @@ in-process (``task_always_eager``), which ``send_task`` would not do (celery/cel
 
 A failure to queue (the broker is down) is logged and never reaches the response: the data is stored,
 and the work is picked up again by the periodic sweeps (incidents.tasks.housekeeping). The search index
-is not kept through Celery at all: it follows the change log (incidents.search.follower)."""
+is not kept through Celery at all: it follows the change log (incidents.search.follower).
+
+GitHub calls never run inside a web request: with a broker the drain is a Celery task; without one, the
+app process's background thread (incidents.background, started by postmortem/wsgi.py) is woken to run it.
+Only where no such thread runs (management commands, tests) does the drain run in-process after the commit."""
 
 import logging
 
 from celery import current_app
+from django.conf import settings
 from django.db import transaction
 
 log = logging.getLogger(__name__)
 
-SYNC_GITHUB_REFERENCE = "incidents.tasks.sync_github_reference"
+DRAIN_GITHUB = "incidents.tasks.drain_github"
 RENDER_EXPORT = "incidents.tasks.render_export"
+
+_background = None  # the embedded background runner of this process (incidents.background), if started
+
+
+def set_background(runner):
+    """Register (or, with None, forget) this process's background runner: it has a ``wake()``."""
+    global _background
+    _background = runner
 
 
 def queue(name, *args):
@@ -37,10 +50,21 @@ def after_commit(name, *args):
     transaction.on_commit(queue_it)
 
 
-def sync_github_references(pks):
-    """Refresh these GitHub references (primary keys) from GitHub once the current transaction commits."""
-    for pk in pks:
-        after_commit(SYNC_GITHUB_REFERENCE, pk)
+def drain_github():
+    """Sync the GitHub references that are due and file pending issues, once the current transaction
+    commits: in a worker, or in this process's background thread; never in the caller's thread when one
+    of those exists."""
+
+    def start():
+        if not current_app.conf.task_always_eager:
+            queue(DRAIN_GITHUB)
+        elif _background is not None:
+            _background.wake()
+        elif settings.BACKGROUND_THREAD:  # no thread in this process (a command, a test): run it here
+            queue(DRAIN_GITHUB)
+        # else: BACKGROUND_THREAD=0 without a broker: `manage.py sync_github` from cron does it
+
+    transaction.on_commit(start)
 
 
 def render_export(job_pk):

@@ -6,24 +6,32 @@ import logging
 from celery import shared_task
 
 from .actions import exports, github, housekeeping as sweeps
-from .github.client import GitHubUnavailable
+from .models import GitHubReference
 
 log = logging.getLogger(__name__)
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=(GitHubUnavailable,),
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    retry_jitter=True,
-    max_retries=8,
-)
-def sync_github_reference(self, reference_id):
-    """Copy the title and state of one GitHub issue or pull request from GitHub. In-process (no broker)
-    an unavailable GitHub is recorded, not retried: the request must not wait; `manage.py sync_github`
-    tries again."""
-    return github.refresh_reference(reference_id, give_up_when_unavailable=self.request.is_eager)
+@shared_task(bind=True)
+def drain_github(self):
+    """Sync the GitHub references that are due and file pending follow-up issues. Retries are not Celery's:
+    each reference records when to be asked again, and beat runs this every minute. Runs again at once
+    while work is left (and GitHub did not ask us to wait)."""
+    done = github.drain()
+    if done.get("more") and not self.request.is_eager:
+        self.apply_async(countdown=1)
+    return done
+
+
+@shared_task
+def poll_github():
+    """Beat: ask GitHub again about references not heard of for GITHUB_POLL_MINUTES."""
+    return github.poll()
+
+
+@shared_task
+def sync_github_reference(reference_id):
+    """Kept for messages queued before the drain existed: ask for this reference's sync."""
+    return github.queue_github_sync(GitHubReference.objects.filter(pk=reference_id))
 
 
 @shared_task(bind=True, max_retries=3)

@@ -10,3 +10,8 @@ application = get_asgi_application()
 from incidents.search import follower  # noqa: E402  (needs the apps loaded above)
 
 follower.start()
+
+# Without a broker, GitHub sync, its poll and the sweep run in a background thread (incidents.background).
+from incidents import background  # noqa: E402
+
+background.start()

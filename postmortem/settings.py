@@ -250,6 +250,9 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # Periodic sweeps (`make worker` runs beat): re-queue what a broker outage dropped, expire old files.
 CELERY_BEAT_SCHEDULE = {
     "housekeeping": {"task": "incidents.tasks.housekeeping", "schedule": env_int("HOUSEKEEPING_SECONDS", 300, minimum=1)},
+    # GitHub: the drain picks up retries whose time has come; the poll asks about references not heard of.
+    "github-drain": {"task": "incidents.tasks.drain_github", "schedule": 60},
+    "github-poll": {"task": "incidents.tasks.poll_github", "schedule": 300},
 }
 # A task that cannot be handed to the broker fails fast (the request is not held up; incidents.jobs logs it).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
@@ -260,13 +263,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 
-# GitHub: the REST API the reference sync talks to.
+# GitHub: the REST API the reference sync talks to (GitHub Enterprise: https://HOST/api/v3).
 GITHUB_API_URL = os.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
 if urlparse(GITHUB_API_URL).scheme not in {"http", "https"}:
     raise ImproperlyConfigured(f"GITHUB_API_URL={GITHUB_API_URL!r} must be an http(s) URL.")
 GITHUB_TOKEN = os.environ.get("GITHUB_TOKEN", "")
 GITHUB_SYNC = env_bool("GITHUB_SYNC", True)
 GITHUB_TIMEOUT_SECONDS = env_int("GITHUB_TIMEOUT_SECONDS", 10, minimum=1)
+# References not heard of (by webhook or poll) for this long are asked about again; conditional requests
+# make an unchanged answer free. With webhooks set up, this is only the safety net.
+GITHUB_POLL_MINUTES = env_int("GITHUB_POLL_MINUTES", 60, minimum=1)
+# Webhook deliveries (POST /github/webhook/) are accepted only when signed with this secret; without it
+# the endpoint answers 503 and logs why.
+GITHUB_WEBHOOK_SECRET = os.environ.get("GITHUB_WEBHOOK_SECRET", "")
+# Without a broker, the app process runs GitHub sync, its poll and the housekeeping sweep in a background
+# thread (incidents.background); 0 turns that off (then run `manage.py sync_github` from cron).
+BACKGROUND_THREAD = env_bool("BACKGROUND_THREAD", True)
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes anonymous requests 401 rather than 403.

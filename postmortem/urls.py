@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from incidents.api import glossary, search as search_api, views as api
-from incidents.web import exports, incidents as views, retrospectives
+from incidents.web import exports, github, incidents as views, retrospectives
 
 router = DefaultRouter()
 router.register("incidents", api.IncidentViewSet, basename="api-incident")
@@ -37,6 +37,9 @@ urlpatterns = [
     path("incidents/<str:reference>/", views.IncidentDetailView.as_view(), name="incident-detail"),
     path("incidents/<str:reference>/edit/", views.IncidentEditView.as_view(), name="incident-edit"),
     path("incidents/<str:reference>/status/", views.IncidentStatusView.as_view(), name="incident-status"),
+    path("incidents/<str:reference>/action-items/<int:item>/github-issue/", github.FileIssueView.as_view(),
+         name="action-item-file-issue"),
+    path("github/webhook/", github.WebhookView.as_view(), name="github-webhook"),
     path("patterns/", views.PatternsView.as_view(), name="patterns"),
     path("incidents/<str:reference>/export.<str:fmt>", exports.IncidentExportView.as_view(), name="incident-export"),
     path("retrospectives/", retrospectives.RetrospectiveListView.as_view(), name="retrospective-list"),

@@ -10,3 +10,9 @@ application = get_wsgi_application()
 from incidents.search import follower  # noqa: E402  (needs the apps loaded above)
 
 follower.start()
+
+# Without a broker, GitHub sync, its poll and the housekeeping sweep run in a background thread of this
+# process (incidents.background), never inside a request; with a broker, `make worker` runs them.
+from incidents import background  # noqa: E402
+
+background.start()

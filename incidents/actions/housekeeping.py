@@ -1,28 +1,31 @@
 """The periodic sweep (Celery beat runs it through incidents.tasks.housekeeping): work that a broker
-outage may have dropped is queued again, and what is kept only for a while is removed."""
+outage may have dropped is queued again (GitHub references whose sync is due, waiting export jobs), and what is kept only for a while is removed."""
 
 import datetime
 
 from django.utils import timezone
 
 from incidents import jobs
-from incidents.models import ExportJob, GitHubReference, IdempotencyKey
+from incidents.models import ExportJob, GitHubDelivery, GitHubReference, IdempotencyKey
 
 from .exports import remove_expired_exports
-from .github import queue_github_sync
 
 STUCK_AFTER = datetime.timedelta(minutes=2)
+DELIVERIES_KEPT = datetime.timedelta(days=30)
 
 
 def sweep(now=None):
-    """Returns what was done, for the log: {"github": n, "exports": n, "keys": n}."""
+    """Returns what was done, for the log: {"github": n, "exports": n, "keys": n, "deliveries": n} (webhook
+    deliveries are kept 30 days)."""
     now = now or timezone.now()
-    never_synced = list(GitHubReference.objects.filter(synced_at__isnull=True).values_list("pk", flat=True))
-    queue_github_sync(GitHubReference.objects.filter(pk__in=never_synced))
+    due = GitHubReference.objects.due(now).count()
+    if due:
+        jobs.queue(jobs.DRAIN_GITHUB)
     waiting = list(ExportJob.objects.filter(status=ExportJob.Status.PENDING, created_at__lt=now - STUCK_AFTER)
                    .values_list("pk", flat=True))
     for pk in waiting:
         jobs.queue(jobs.RENDER_EXPORT, pk)
     remove_expired_exports()
     keys, _ = IdempotencyKey.objects.expired(now).delete()
-    return {"github": len(never_synced), "exports": len(waiting), "keys": keys}
+    deliveries, _ = GitHubDelivery.objects.filter(received_at__lt=now - DELIVERIES_KEPT).delete()
+    return {"github": due, "exports": len(waiting), "keys": keys, "deliveries": deliveries}

@@ -3,6 +3,7 @@ then the GitHub references it names are refreshed (after commit, through inciden
 
 from django.db import transaction
 
+from incidents.github import refs
 from incidents.models import (
     ActionItem,
     ContributingFactor,
@@ -56,15 +57,39 @@ def save_incident(incident, data, *, expected_version=None, sync_github=True):
         incident.authors.set(data["authors"])
     for key, model in SIMPLE_CHILDREN.items():
         if key in data:
+            kept = _link_records(incident) if model is ActionItem else {}
             model.objects.filter(incident=incident).delete()
             for item in data[key]:
-                model(incident=incident, **item).save()
+                child = model(incident=incident, **item)
+                if kept:
+                    for field, value in kept.get((_same_link(child.url), child.status), {}).items():
+                        setattr(child, field, value)
+                child.save()
     if "factors" in data:
         _replace_factors(incident, data["factors"])
 
     if sync_github:
         queue_github_sync(incident.github_references().filter(synced_at__isnull=True))
     return incident
+
+
+def _link_records(incident):
+    """What the links did to the action items (ActionItem.follow_link), by (url, status): the document is
+    replaced whole, and an item saved back unchanged keeps its record; one whose status a person changed
+    does not (the person took over)."""
+    return {
+        (_same_link(item.url), item.status): {field: getattr(item, field) for field in ActionItem.LINK_KEPT}
+        for item in ActionItem.objects.filter(incident=incident).exclude(link_event="")
+    }
+
+
+def _same_link(url):
+    """A GitHub link in one spelling (short form and URL name the same issue)."""
+    try:
+        ref = refs.parse(url)
+    except ValueError:
+        ref = None
+    return ref.short.lower() if ref else url
 
 
 def _replace_factors(incident, factors):

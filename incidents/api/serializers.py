@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_array_type
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from incidents import dates
@@ -83,21 +84,41 @@ class LessonSerializer(ModelSerializer):
         fields = ["kind", "text"]
 
 
+class GitHubReferenceSerializer(ModelSerializer):
+    """The linked issue or PR as last heard from GitHub; ``sync_error`` says why that may be old."""
+
+    class Meta:
+        model = GitHubReference
+        fields = ["owner", "repo", "number", "kind", "title", "state", "state_reason", "synced_at", "sync_error"]
+        read_only_fields = fields
+
+
+class LinkFollowSerializer(serializers.Serializer):
+    event = serializers.CharField(help_text="merged, closed, not_planned, reopened or closed_unmerged (status kept).")
+    at = serializers.DateTimeField(allow_null=True)
+    closed_by_link = serializers.BooleanField(help_text="The link closed the item; a reopen will open it again.")
+    note = serializers.CharField(help_text='For people: "acme/api#42 merged 2026-11-01".')
+
+
 class ActionItemSerializer(ModelSerializer):
+    github = GitHubReferenceSerializer(read_only=True, allow_null=True)
+    followed = serializers.SerializerMethodField(
+        help_text="What the linked issue or PR last did to this item (null: nothing yet).")
+
     class Meta:
         model = ActionItem
-        fields = ["title", "kind", "status", "owner", "due_date", "url"]
+        fields = ["title", "kind", "status", "owner", "due_date", "url", "github", "followed"]
         extra_kwargs = {"url": {"allow_null": True}}
 
     def validate_url(self, value):
         return value or ""
 
-
-class GitHubReferenceSerializer(ModelSerializer):
-    class Meta:
-        model = GitHubReference
-        fields = ["owner", "repo", "number", "kind", "title", "state"]
-        read_only_fields = fields
+    @extend_schema_field(LinkFollowSerializer(allow_null=True))
+    def get_followed(self, item):
+        if not item.link_event:
+            return None
+        return {"event": item.link_event, "at": item.link_event_at, "closed_by_link": item.closed_by_link,
+                "note": item.link_note}
 
 
 class LinkSerializer(ModelSerializer):

@@ -2,7 +2,8 @@
 import Incident``), so migrations and callers do not depend on which module a model lives in.
 
 labels          tags and services shared between incidents
-github          stored GitHub references and the link fields that point at them
+github          stored GitHub references and the link fields that point at them, the shared pause
+github_events   webhook deliveries received, follow-up issues to file on GitHub
 children        timeline events, contributing factors (and their causal links), lessons, action items, links
 incidents       the incident, its workflow and its queries
 retrospectives  meetings and their agendas
@@ -25,7 +26,8 @@ from .children import (
     validate_causal_links,
 )
 from .exports import ExportJob, ExportJobQuerySet
-from .github import GitHubLinked, GitHubReference, GitHubReferenceQuerySet, validate_link
+from .github import GitHubLinked, GitHubPause, GitHubReference, GitHubReferenceQuerySet, validate_link
+from .github_events import GitHubDelivery, GitHubIssueRequest, GitHubIssueRequestQuerySet
 from .glossary import GlossaryCategory, GlossaryEntry, GlossaryEntryQuerySet, current_glossary, forget_glossary
 from .idempotency import IdempotencyKey
 from .incidents import (
@@ -42,7 +44,8 @@ from .retrospectives import AgendaItem, Retrospective, RetrospectiveQuerySet
 
 __all__ = [
     "REFERENCE_PATTERN", "REFERENCE_PREFIX", "ActionItem", "ActionItemQuerySet", "AgendaItem", "ContributingFactor",
-    "ExportJob", "ExportJobQuerySet", "ExternalLink", "FactorCategory", "GitHubLinked", "GitHubReference",
+    "ExportJob", "ExportJobQuerySet", "ExternalLink", "FactorCategory", "GitHubDelivery", "GitHubIssueRequest",
+    "GitHubIssueRequestQuerySet", "GitHubLinked", "GitHubPause", "GitHubReference",
     "GitHubReferenceQuerySet", "GlossaryCategory", "GlossaryEntry", "GlossaryEntryQuerySet", "IdempotencyKey", "Incident", "IndexChange", "IndexCursor", "IncidentQuerySet", "Label", "LabelQuerySet", "Lesson", "Retrospective",
     "RetrospectiveQuerySet", "Service", "Severity", "Status", "Tag", "TimelineEvent", "find_cycle", "start_of_day",
     "current_glossary", "forget_glossary", "validate_causal_links", "validate_link",

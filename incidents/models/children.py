@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .github import GitHubLinked, GitHubReference, validate_link
@@ -170,8 +171,14 @@ class ActionItem(GitHubLinked):
     due_date = models.DateField(_("due date"), null=True, blank=True)
     url = models.CharField(_("URL"), max_length=500, blank=True, validators=[validate_link])
     github = models.ForeignKey(GitHubReference, null=True, blank=True, on_delete=models.SET_NULL, related_name="action_items")
+    # What the linked issue or PR last did to this item (see follow_link): "merged", "closed", "not_planned",
+    # "reopened" or "closed_unmerged" (a flag: the status was left alone), and when GitHub says it happened.
+    link_event = models.CharField(max_length=20, blank=True, editable=False)
+    link_event_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_by_link = models.BooleanField(default=False, editable=False)
 
     UNFINISHED = (Status.OPEN, Status.IN_PROGRESS)
+    LINK_KEPT = ("link_event", "link_event_at", "closed_by_link")  # carried over when the document is saved again
 
     objects = ActionItemQuerySet.as_manager()
 
@@ -187,6 +194,45 @@ class ActionItem(GitHubLinked):
 
     def is_overdue(self, today):
         return self.is_unfinished and self.due_date is not None and self.due_date < today
+
+    def follow_link(self, reference):
+        """Follow the linked issue or PR's new state; True when anything about the item changed.
+
+        PR merged → done; issue closed as completed → done; closed as not planned (or duplicate) → won't
+        do; PR closed without merge → status kept, flagged. Only unfinished items move, whatever status a
+        person gave them. A reopen moves the item back to open only if the link closed it."""
+        state, reason, when = reference.state, reference.state_reason, reference.changed_at
+        before = (self.status, self.link_event, self.closed_by_link)
+        if state in (GitHubReference.State.CLOSED, GitHubReference.State.MERGED):
+            if not self.is_unfinished:
+                return False
+            if state == GitHubReference.State.MERGED:
+                self.status, self.link_event, self.closed_by_link = self.Status.DONE, "merged", True
+            elif reference.kind == GitHubReference.Kind.PULL:
+                self.link_event = "closed_unmerged"
+            elif reason in ("not_planned", "duplicate"):
+                self.status, self.link_event, self.closed_by_link = self.Status.WONT_DO, "not_planned", True
+            else:
+                self.status, self.link_event, self.closed_by_link = self.Status.DONE, "closed", True
+        elif state == GitHubReference.State.OPEN:
+            if self.closed_by_link:
+                self.status, self.link_event, self.closed_by_link = self.Status.OPEN, "reopened", False
+            elif self.link_event == "closed_unmerged":
+                self.link_event = "reopened"
+        if (self.status, self.link_event, self.closed_by_link) == before:
+            return False
+        self.link_event_at = when or timezone.now()
+        return True
+
+    @property
+    def link_note(self):
+        """"acme/api#42 merged 2026-11-01": what the link did to this item, for people."""
+        if not (self.link_event and self.github):
+            return ""
+        words = {"merged": _("merged"), "closed": _("closed"), "not_planned": _("closed as not planned"),
+                 "reopened": _("reopened"), "closed_unmerged": _("closed without merging")}
+        when = f" {timezone.localtime(self.link_event_at):%Y-%m-%d}" if self.link_event_at else ""
+        return f"{self.github.short} {words.get(self.link_event, self.link_event)}{when}"
 
 
 class ExternalLink(GitHubLinked):

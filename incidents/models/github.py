@@ -1,9 +1,17 @@
-"""Stored GitHub references (one row per issue or pull request) and the link fields that point at them."""
+"""Stored GitHub references (one row per issue or pull request) and the link fields that point at them.
+
+A reference is also the outbox of its own sync: ``due_at`` set means "ask GitHub about it at or after this
+time" (set in the transaction that linked it, by the poll schedule, or by a retry's backoff); the drain
+(incidents.actions.github) claims due rows and clears ``due_at`` once GitHub answered for good."""
+
+import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, models, transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents.github import refs
@@ -25,6 +33,27 @@ class GitHubReferenceQuerySet(models.QuerySet):
     def for_url(self, url):
         ref = refs.parse(url)
         return self.for_ref(ref) if ref else None
+
+    def in_repository(self, owner, repo):
+        return self.filter(owner__iexact=owner, repo__iexact=repo)
+
+    def at(self, owner, repo, number):
+        return self.in_repository(owner, repo).filter(number=number)
+
+    def due(self, now):
+        """References whose sync is wanted now, oldest wish first."""
+        return self.filter(due_at__lte=now).order_by("due_at", "pk")
+
+    def request_sync(self, now=None):
+        """Ask for a sync of these references as soon as possible (kept if one is already due earlier);
+        the ones GitHub said are gone are left alone. Returns how many were asked."""
+        now = now or timezone.now()
+        wanted = self.filter(gone=False).filter(Q(due_at__isnull=True) | Q(due_at__gt=now))
+        return wanted.update(due_at=now)
+
+    def stale(self, older_than):
+        """Never synced or last synced before ``older_than``, and not known to be gone."""
+        return self.filter(gone=False).filter(Q(synced_at__isnull=True) | Q(synced_at__lt=older_than))
 
     def by_short(self, text):
         """References matching ``OWNER/REPO#N`` (or a full URL); empty when the text is not one."""
@@ -54,8 +83,14 @@ class GitHubReference(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ISSUE)
     title = models.CharField(max_length=300, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, blank=True)
-    synced_at = models.DateTimeField(null=True, blank=True)
-    sync_error = models.CharField(max_length=300, blank=True)
+    state_reason = models.CharField(max_length=20, blank=True, help_text="GitHub's state_reason: completed, not_planned, …")
+    changed_at = models.DateTimeField(null=True, blank=True, help_text="When GitHub says the state last changed.")
+    synced_at = models.DateTimeField(null=True, blank=True, help_text="When GitHub last answered for this reference.")
+    sync_error = models.CharField(max_length=300, blank=True, help_text="Why the last sync failed (empty when it worked).")
+    gone = models.BooleanField(default=False, help_text="GitHub answered 404/410 or the issue was deleted: not polled.")
+    etag = models.CharField(max_length=200, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True, db_index=True, help_text="A sync is wanted at or after this time.")
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Failed tries in a row (reset by an answer).")
 
     objects = GitHubReferenceQuerySet.as_manager()
 
@@ -68,6 +103,18 @@ class GitHubReference(models.Model):
 
     def __str__(self):
         return self.short
+
+    @property
+    def is_closed(self):
+        return self.state in (self.State.CLOSED, self.State.MERGED)
+
+    @property
+    def state_label(self):
+        """What people read: "Merged", "Closed (not planned)", "Open", "" when never synced."""
+        label = str(self.get_state_display()) if self.state else ""
+        if self.state == self.State.CLOSED and self.state_reason == "not_planned":
+            label = str(_("Closed (not planned)"))
+        return label
 
     @property
     def short(self):
@@ -102,3 +149,33 @@ class GitHubLinked(models.Model):
             self.url = ref.url
         self.github = GitHubReference.objects.for_ref(ref) if ref else None
         super().save(*args, **kwargs)
+
+
+class GitHubPause(models.Model):
+    """GitHub asked us to wait (rate limit, retry-after): no call to GitHub from any process before
+    ``until``. One row (pk 1), so every worker and web node honours the same pause."""
+
+    until = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "GitHub pause"
+
+    def __str__(self):
+        return f"paused until {self.until:%Y-%m-%d %H:%M:%S} ({self.reason})" if self.until else "not paused"
+
+    @classmethod
+    def active_until(cls, now=None):
+        """The time calls may start again, or None when not paused."""
+        now = now or timezone.now()
+        until = cls.objects.filter(pk=1, until__gt=now).values_list("until", flat=True).first()
+        return until
+
+    @classmethod
+    def pause(cls, until, reason):
+        until = min(until, timezone.now() + datetime.timedelta(hours=2))  # a wrong reset header must not stop sync for days
+        try:
+            with transaction.atomic():
+                cls.objects.update_or_create(pk=1, defaults={"until": until, "reason": reason[:300]})
+        except IntegrityError:  # another process created the row at the same moment: its pause stands
+            pass

@@ -3,6 +3,7 @@ create/edit page, and the recurring patterns. Thin views over the models, the sh
 and incidents.actions."""
 
 import datetime
+from collections import Counter
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
@@ -95,11 +96,13 @@ class IncidentDetailView(LoginRequiredMixin, DetailView):
     context_object_name = "incident"
 
     def get_object(self, queryset=None):
-        return incident_or_404(Incident.objects.visible_to(self.request.user).for_document(), self.kwargs["reference"])
+        incidents = Incident.objects.visible_to(self.request.user).for_document()
+        return incident_or_404(incidents.prefetch_related("action_items__github_issue_requests"), self.kwargs["reference"])
 
     def get_context_data(self, **kwargs):
         incident = self.object
         lessons = list(incident.lessons.all())
+        repositories = Counter(f"{ref.owner}/{ref.repo}" for ref in incident.github_references())
         try:
             similar, similar_unavailable = search.similar(incident, self.request.user), False
         except search.SearchUnavailable:  # the page never depends on the index
@@ -113,6 +116,7 @@ class IncidentDetailView(LoginRequiredMixin, DetailView):
             transitions=[(status, Status(status).label) for status in incident.allowed_transitions()]
             if self.request.user.has_perm("incidents.change_incident") else [],
             today=timezone.localdate(),
+            github_repository=repositories.most_common(1)[0][0] if repositories else "",
             **kwargs,
         )
 

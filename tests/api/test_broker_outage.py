@@ -1,6 +1,6 @@
 """The broker goes away: every save still answers 201/200, nothing is lost, the search index keeps up
 (it follows the change log, not the broker), a draft never shows to a viewer, and once the broker is
-back the periodic sweep queues the GitHub refreshes that could not be queued. A real worker with beat
+back beat (the sweep and the GitHub drain) syncs the references whose sync is due. A real worker with beat
 runs over the test's own redis-server, which the test stops and starts."""
 
 import pytest
@@ -38,7 +38,7 @@ def test_saves_during_a_broker_outage_answer_success_and_nothing_is_lost(celery_
             answers.append(response.status_code)
         unpublished = api.patch(f"/api/v1/incidents/{published['id']}/", {"status": "draft"}, format="json")
         assert answers == [201] * 10 and unpublished.status_code == 200
-        assert "could not queue incidents.tasks.sync_github_reference" in caplog.text
+        assert "could not queue incidents.tasks.drain_github" in caplog.text
         assert Incident.objects.filter(title__startswith="ブローカー停止中の保存").count() == 10
         assert search.search("ブローカー停止中", editor).count == 10  # the index did not wait for the broker
         assert search.search("公開した障害", viewer).count == 0  # back to draft: hidden at once

@@ -1,13 +1,13 @@
-"""GitHub references are refreshed by a Celery task that talks to GitHub's REST API (here a local fake)."""
-
+"""Saving links asks for their sync (an outbox mark in the same transaction); the drain asks GitHub after
+the commit — in-process where no background thread or worker runs (tests, commands), else there."""
 
 import pytest
+from django.db import transaction
 
 from incidents.actions.github import queue_github_sync
-from incidents.models import GitHubReference, Incident
 from incidents.api.serializers import IncidentSerializer
+from incidents.models import GitHubReference, Incident
 from tests.conftest import wait_for
-from tests.github_fake import FakeGitHub
 
 DOCUMENT = {
     "title": "EKS ノードが NotReady",
@@ -16,17 +16,6 @@ DOCUMENT = {
         {"url": "DataDog/datadog-agent#13019", "relation": "fix"},
     ],
 }
-
-
-@pytest.fixture
-def fake_github(settings):
-    with FakeGitHub() as fake:
-        fake.add("DataDog", "datadog-agent", 12997, "Zombie processes with process agent", state="closed")
-        fake.add("DataDog", "datadog-agent", 13019, "Reap zombie processes", state="closed", pull=True, merged=True)
-        settings.GITHUB_SYNC = True
-        settings.GITHUB_API_URL = fake.url
-        settings.GITHUB_TOKEN = "t0ken"
-        yield fake
 
 
 def save_document(document=DOCUMENT):
@@ -40,19 +29,19 @@ def states():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_saving_links_syncs_their_state_in_process(fake_github):
+def test_saving_links_syncs_their_state_after_commit(fake_github):
     save_document()
     assert states() == {
         "DataDog/datadog-agent#12997": ("closed", "issue", "Zombie processes with process agent"),
         "DataDog/datadog-agent#13019": ("merged", "pull", "Reap zombie processes"),
     }
-    assert all(auth == "Bearer t0ken" for _, auth in fake_github.requests)
+    assert all(auth == "Bearer t0ken" for _, _, auth, _ in fake_github.requests)
+    assert not GitHubReference.objects.filter(due_at__isnull=False).exists()
+    assert GitHubReference.objects.get(number=12997).state_reason == "completed"
 
 
 @pytest.mark.django_db(transaction=True)
 def test_sync_happens_after_commit_only(fake_github):
-    from django.db import transaction
-
     with pytest.raises(RuntimeError), transaction.atomic():
         save_document()
         raise RuntimeError("the request failed after saving")
@@ -64,20 +53,24 @@ def test_sync_happens_after_commit_only(fake_github):
 def test_unknown_issue_and_github_outage_keep_the_user_data(fake_github):
     fake_github.failures = [502]
     save_document({"title": "x", "links": [{"url": "o/r#1"}, {"url": "DataDog/datadog-agent#12997"}]})
-    errors = dict(GitHubReference.objects.values_list("number", "sync_error"))
-    assert errors[1].startswith("GitHub unavailable") or errors[1].startswith("not found")
+    retrying = GitHubReference.objects.get(sync_error__startswith="GitHub unavailable, try 1 of 8")
+    assert retrying.due_at is not None and retrying.attempts == 1  # asked again after the backoff
     assert Incident.objects.get().links.count() == 2
-    # A later sync run picks up what failed.
-    fake_github.failures = []
+    # A later run picks up what failed; what is gone is not asked again.
+    GitHubReference.objects.update(due_at=None)
     queue_github_sync(GitHubReference.objects.all())
-    assert states()["DataDog/datadog-agent#12997"][0] == "closed"
-    assert GitHubReference.objects.get(number=1).sync_error.startswith("not found")
+    refs = {ref.number: ref for ref in GitHubReference.objects.all()}
+    assert refs[1].gone and refs[1].sync_error.startswith("not found")
+    assert (refs[12997].state, refs[12997].sync_error, refs[12997].attempts) == ("closed", "", 0)
+    fake_github.requests.clear()
+    queue_github_sync(GitHubReference.objects.all())
+    assert [path for _, path, _, _ in fake_github.requests] == ["/repos/DataDog/datadog-agent/issues/12997"]
 
 
-def test_task_is_a_no_op_for_a_deleted_reference(db, fake_github):
+def test_old_task_name_asks_for_a_sync(db, fake_github):
     from incidents.tasks import sync_github_reference
 
-    assert sync_github_reference.delay(999999).get() == "gone"
+    assert sync_github_reference.delay(999999).get() == 0
 
 
 @pytest.mark.worker
@@ -85,7 +78,7 @@ def test_task_is_a_no_op_for_a_deleted_reference(db, fake_github):
 def test_a_real_worker_syncs_over_redis(fake_github, celery_worker):
     worker = celery_worker(GITHUB_API_URL=fake_github.url)
     save_document()
-    # Nothing ran in this process: the worker process picks the tasks from Redis.
+    # Nothing ran in this process: the worker process picks the drain from Redis.
     assert wait_for(lambda: GitHubReference.objects.filter(synced_at__isnull=False).count() == 2), (
         "the worker did not sync both references within 60 s"
     )
