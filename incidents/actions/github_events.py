@@ -10,6 +10,8 @@ from django.db import IntegrityError, transaction
 from incidents.github import sync, webhooks
 from incidents.models import GitHubDelivery, GitHubReference
 
+from .github import queue_github_sync
+
 log = logging.getLogger(__name__)
 
 
@@ -82,6 +84,7 @@ def _item_transferred(event):
     old = ref.short
     moved = sync.move(GitHubReference.objects.select_for_update().get(pk=ref.pk),
                       event.new_owner, event.new_repo, event.new_number)
+    queue_github_sync(GitHubReference.objects.filter(pk=moved.pk))  # its state in the new place
     return 200, f"{old} moved to {moved.short}"
 
 

@@ -238,3 +238,16 @@ def test_a_saved_document_keeps_what_the_link_did(client):
     serializer.is_valid(raise_exception=True)
     serializer.save()
     assert incident.action_items.get().link_event == ""
+
+
+def test_deliveries_are_kept_thirty_days(client):
+    import datetime
+
+    from django.utils import timezone
+
+    from incidents.actions.housekeeping import sweep
+
+    deliver(client, "ping")
+    GitHubDelivery.objects.create(delivery_id="old", event="ping", received_at=timezone.now() - datetime.timedelta(days=31))
+    assert sweep()["deliveries"] == 1
+    assert list(GitHubDelivery.objects.values_list("event", flat=True)) == ["ping"]
