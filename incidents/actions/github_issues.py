@@ -6,6 +6,7 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from incidents import jobs
 from incidents.github import client, refs, sync
@@ -17,18 +18,18 @@ INTERRUPTED_AFTER = datetime.timedelta(minutes=10)
 def request_issue(item, repository, *, labels=(), incident_url="", user=None):
     """Ask for ``item`` to be filed as an issue in ``repository`` ("OWNER/REPO"). Raises ValueError with a
     message for people when it cannot be asked (bad repository, item already linked, a request waiting)."""
-    owner, _, repo = (repository or "").strip().partition("/")
+    owner, _slash, repo = (repository or "").strip().partition("/")
     try:
         refs.parse(f"{owner}/{repo}#1")
     except ValueError:
         owner = ""
     if not owner or not refs.looks_like_short_form(f"{owner}/{repo}#1"):
-        raise ValueError(f"{repository!r} is not a repository: write OWNER/REPO.")
+        raise ValueError(_("%(repository)s is not a repository: write OWNER/REPO.") % {"repository": repr(repository)})
     if item.github_id:
-        raise ValueError(f"This action item is already linked to {item.github.short}.")
+        raise ValueError(_("This action item is already linked to %(reference)s.") % {"reference": item.github.short})
     if item.github_issue_requests.filter(status__in=[GitHubIssueRequest.Status.PENDING,
                                                      GitHubIssueRequest.Status.SENDING]).exists():
-        raise ValueError("An issue for this action item is already being filed.")
+        raise ValueError(_("An issue for this action item is already being filed."))
     incident = item.incident
     lines = [f"Follow-up from {incident.reference}: {incident.title}", ""]
     if incident_url:

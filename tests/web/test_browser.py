@@ -151,3 +151,36 @@ def test_pages_run_under_the_content_security_policy(page, live_server):
     page.goto(f"{live_server.url}/api/v1/docs/")
     page.wait_for_selector(".swagger-ui .opblock")  # Swagger UI started and read the schema
     assert refused == []
+
+
+def test_an_action_item_shows_its_link_and_is_filed_on_github(page, live_server):
+    """What the link did, a sync problem, and "File on GitHub" (the request only asks: GITHUB_SYNC is off)."""
+    from django.utils import timezone
+
+    from incidents.models import ActionItem, GitHubIssueRequest, GitHubReference
+    from tests.factories import ActionItemFactory
+
+    incident = IncidentFactory(title="DNS の名前解決に失敗", status="published")
+    done = ActionItemFactory(incident=incident, title="resolver の SERVFAIL 率を監視", url="acme/api#42")
+    ActionItemFactory(incident=incident, title="TTL の見直し", url="")
+    GitHubReference.objects.filter(pk=done.github_id).update(state="closed", state_reason="completed",
+                                                            synced_at=timezone.now(), sync_error="GitHub unavailable, try 2 of 8 (HTTP 502)")
+    ActionItem.objects.filter(pk=done.pk).update(status="done", link_event="closed", closed_by_link=True,
+                                                 link_event_at=timezone.now())
+    page.goto(f"{live_server.url}/incidents/{incident.reference}/")
+    row = page.locator("#action-items tr", has_text="SERVFAIL")
+    assert "acme/api#42 クローズ" in row.inner_text() and "GitHub との同期に失敗" in row.inner_text()
+    if os.environ.get("SCREENSHOT_DIR"):
+        page.locator("#action-items").screenshot(path=f"{os.environ['SCREENSHOT_DIR']}/github-ja.png")
+    other = page.locator("#action-items tr", has_text="TTL")
+    other.locator("summary", has_text="GitHub に起票").click()
+    other.locator("input[name=repository]").fill("acme/api")
+    other.locator("input[name=labels]").fill("postmortem")
+    other.locator("button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/incidents/{incident.reference}/#action-items")
+    assert "acme/api に起票しています" in page.locator("#action-items tr", has_text="TTL").inner_text()
+    assert GitHubIssueRequest.objects.get().labels == ["postmortem"]
+    if os.environ.get("SCREENSHOT_DIR"):
+        page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+        page.goto(f"{live_server.url}/incidents/{incident.reference}/")
+        page.locator("#action-items").screenshot(path=f"{os.environ['SCREENSHOT_DIR']}/github-en.png")
