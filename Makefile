@@ -6,7 +6,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: install run test worker bench bench-export messages migrate demo clean
+.PHONY: install run serve test worker bench bench-serve bench-export messages migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,20 +29,33 @@ demo: migrate
 run: demo
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# The production profile on this machine: migrations, static files (hashed, compressed), then gunicorn
+# (WEB_CONCURRENCY workers on PORT) beside this node's search index follower. Never loads demo data.
+serve: migrate
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	PORT=$(PORT) $(BIN)/python manage.py serve
+
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Celery worker and beat (the periodic sweep) in the foreground, for the configured CELERY_BROKER_URL.
+# Celery worker and beat (the periodic schedule) in the foreground, for the configured CELERY_BROKER_URL.
+# Run any number of workers, but beat exactly once per deployment: BEAT=0 on every other worker machine.
+BEAT ?= 1
 worker: migrate
 	@test -n "$$CELERY_BROKER_URL" || { echo "make worker: set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0); without it tasks run in-process" >&2; exit 2; }
-	$(BIN)/celery -A postmortem worker --beat -Q default --loglevel=INFO \
-		--schedule "$${POSTMORTEM_DATA_DIR:-var}/celerybeat-schedule"
+	$(BIN)/celery -A postmortem worker $(if $(filter 1,$(BEAT)),--beat --schedule "$${POSTMORTEM_DATA_DIR:-var}/celerybeat-schedule") \
+		-Q default --loglevel=INFO
 
 # Search latencies per backend and size: BENCH_BACKENDS (default whoosh,tantivy) and BENCH_SIZES (default
 # 10000,100000; Whoosh only up to 10000 unless BENCH_SIZES names more) select what runs, e.g.
 # `BENCH_BACKENDS=tantivy make bench`; BENCH_ARGS adds options (`--queries 50`, see bench/search_bench.py -h).
 bench: install
 	BENCH_BACKENDS="$(BENCH_BACKENDS)" BENCH_SIZES="$(BENCH_SIZES)" $(BIN)/python bench/search_bench.py $(BENCH_ARGS)
+
+# The production profile under load (PostgreSQL at BENCH_DATABASE_URL, default the local server): two
+# `manage.py serve` nodes, 20 clients; see bench/serve_bench.py -h.
+bench-serve: install
+	$(BIN)/python bench/serve_bench.py $(BENCH_ARGS)
 
 bench-export: install
 	$(BIN)/python bench/export_bench.py

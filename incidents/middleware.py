@@ -1,6 +1,26 @@
 from django.conf import settings
 from django.http import JsonResponse
 
+from incidents.web import health
+
+
+class HealthCheckMiddleware:
+    """GET /healthz for the load balancer: answered first, so neither ALLOWED_HOSTS (a probe may send the
+    node's address as Host) nor the HTTPS redirect applies to it. 200 when healthy, else 503."""
+
+    PATH = "/healthz"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path not in (self.PATH, self.PATH + "/"):
+            return self.get_response(request)
+        if request.method not in ("GET", "HEAD"):
+            return JsonResponse({"detail": "Use GET."}, status=405, headers={"Allow": "GET, HEAD"})
+        status, body = health.report()
+        return JsonResponse(body, status=status, headers={"Cache-Control": "no-store"})
+
 
 class BodySizeLimitMiddleware:
     """Refuse request bodies over POSTMORTEM_MAX_BODY_BYTES with 413 before anything reads them."""

@@ -144,7 +144,10 @@ class IncidentViewSet(IdempotentCreateMixin, FileExportMixin, viewsets.ModelView
     queryset = Incident.objects.none()  # for the schema; requests use get_queryset
 
     def get_queryset(self):
-        return Incident.objects.visible_to(self.request.user).for_document().newest_first()
+        visible = Incident.objects.visible_to(self.request.user)
+        if self.action == "similar":  # reads the index's stored document, not the incident's children
+            return visible
+        return visible.for_document().newest_first()
 
     @extend_schema(
         summary="The incidents most like this one, with the reasons why",

@@ -102,7 +102,8 @@ class IncidentDetailView(LoginRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         incident = self.object
         lessons = list(incident.lessons.all())
-        repositories = Counter(f"{ref.owner}/{ref.repo}" for ref in incident.github_references())
+        linked = [child.github for child in [*incident.action_items.all(), *incident.links.all()] if child.github]
+        repositories = Counter(f"{ref.owner}/{ref.repo}" for ref in linked)
         try:
             similar, similar_unavailable = search.similar(incident, self.request.user), False
         except search.SearchUnavailable:  # the page never depends on the index

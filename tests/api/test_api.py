@@ -84,6 +84,8 @@ def comparable(document):
     doc["factors"] = [{**f, "ref": position[f["ref"]], "leads_to": [position[t] for t in f["leads_to"]]}
                       for f in doc.get("factors", [])]
     doc["links"] = [{k: v for k, v in link.items() if k != "github"} for link in doc.get("links", [])]
+    doc["action_items"] = [{k: v for k, v in item.items() if k not in {"github", "followed"}}
+                           for item in doc.get("action_items", [])]
     doc["services"], doc["tags"] = sorted(doc.get("services", [])), sorted(doc.get("tags", []))
     return doc
 
@@ -99,7 +101,9 @@ def test_round_trip_of_a_full_incident_with_a_factor_chain(editor):
     assert body["time_to_detect"] == 12 * 60 and body["time_to_resolve"] == (4 * 24 + 8) * 3600
     assert body["authors"] == ["editor-user"] and body["version"] == 1
     assert body["links"][0]["github"] == {"owner": "DataDog", "repo": "datadog-agent", "number": 12997,
-                                          "kind": "issue", "title": "", "state": ""}
+                                          "kind": "issue", "title": "", "state": "", "state_reason": "",
+                                          "synced_at": None, "sync_error": ""}
+    assert [item["followed"] for item in body["action_items"]] == [None] * len(FULL["action_items"])
     chain = {f["ref"]: f["leads_to"] for f in body["factors"]}
     assert all(ref.startswith("F") for ref in chain) and sum(len(v) for v in chain.values()) == 3
 

@@ -1,0 +1,59 @@
+"""The health of this node, for the load balancer (GET /healthz): the database, the broker (when one is
+configured) and this node's search index with its lag behind the change log. Healthy → 200; anything a
+node cannot serve correctly without → 503, with what failed."""
+
+import logging
+
+from celery import current_app
+from django.conf import settings
+from django.db import connection
+
+from incidents import search
+
+log = logging.getLogger(__name__)
+
+
+def _database():
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return {"ok": True, "vendor": connection.vendor}
+    except Exception as exc:  # any failure is the answer
+        connection.close()
+        return {"ok": False, "error": f"{exc.__class__.__name__}: {exc}"[:300]}
+
+
+def _broker():
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return {"ok": True, "mode": "in-process (no CELERY_BROKER_URL)"}
+    try:
+        with current_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, interval_max=0, timeout=2)
+        return {"ok": True, "mode": "broker"}
+    except Exception as exc:
+        return {"ok": False, "mode": "broker", "error": f"{exc.__class__.__name__}: {exc}"[:300]}
+
+
+def _index(database_ok):
+    if not database_ok:
+        return {"ok": False, "error": "the database is unreachable"}
+    try:
+        state = search.status()
+    except Exception as exc:
+        return {"ok": False, "error": f"{exc.__class__.__name__}: {exc}"[:300]}
+    lag = round(state["oldest_seconds"], 1)
+    problem = state["problem"] or (
+        f"changes up to {lag:.0f} s old are not applied (limit SEARCH_STALE_SECONDS={settings.SEARCH_STALE_SECONDS})"
+        if lag > settings.SEARCH_STALE_SECONDS else "")
+    return {"ok": not problem, "engine": settings.SEARCH_BACKEND, "position": state["position"],
+            "behind": state["behind"], "oldest_unsettled_seconds": lag, **({"error": problem} if problem else {})}
+
+
+def report():
+    """(HTTP status, the report as a dict)."""
+    database = _database()
+    checks = {"database": database, "broker": _broker(), "search_index": _index(database["ok"])}
+    healthy = all(check["ok"] for check in checks.values())
+    if not healthy:
+        log.warning("health check failed: %s", {name: c.get("error") for name, c in checks.items() if not c["ok"]})
+    return (200 if healthy else 503), {"status": "ok" if healthy else "failing", **checks}

@@ -1,0 +1,57 @@
+"""GET /healthz for the load balancer: the database, the broker and this node's index, 200 or 503."""
+
+import shutil
+
+import pytest
+from celery import current_app
+
+from incidents.models import IndexChange
+from tests.conftest import use_broker
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_healthy_node(client):
+    response = client.get("/healthz", HTTP_HOST="10.0.0.7")  # a probe's Host need not be in ALLOWED_HOSTS
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    body = response.json()
+    assert body["status"] == "ok" and body["database"]["ok"] and body["search_index"]["ok"]
+    assert body["broker"] == {"ok": True, "mode": "in-process (no CELERY_BROKER_URL)"}
+
+
+def test_no_index_yet_is_503(client, search_index):
+    shutil.rmtree(search_index)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["search_index"]["error"] == "there is no index yet"
+
+
+def test_an_index_far_behind_the_log_is_503(client, settings):
+    from django.utils import timezone
+
+    settings.SEARCH_STALE_SECONDS = 60
+    IndexChange.objects.create(incident_id=1, created_at=timezone.now() - timezone.timedelta(minutes=5))
+    body = client.get("/healthz").json()
+    assert body["status"] == "failing" and "not applied" in body["search_index"]["error"]
+
+
+def test_a_broker_that_does_not_answer_is_503(client, settings):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    previous = current_app.conf.broker_url
+    use_broker(f"redis://127.0.0.1:{port}/0")
+    try:
+        response = client.get("/healthz")
+    finally:
+        use_broker(previous)
+    assert response.status_code == 503
+    broker = response.json()["broker"]
+    assert broker["ok"] is False and "Error" in broker["error"]
+
+
+def test_only_get(client):
+    assert client.post("/healthz").status_code == 405
