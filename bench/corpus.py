@@ -119,11 +119,11 @@ def database_path(directory):
     return directory / "bench.sqlite3"
 
 
-def setup_django(data_dir, database=None):
-    """Django on the SQLite database ``database`` (default: one in ``data_dir``), migrated, with its data
-    (the search index) in ``data_dir``."""
+def setup_django(data_dir, database=None, database_url=None):
+    """Django on the SQLite database ``database`` (default: one in ``data_dir``) or on ``database_url``,
+    migrated, with its data (the search index) in ``data_dir``."""
     os.environ["POSTMORTEM_DATA_DIR"] = str(data_dir)
-    os.environ["DATABASE_URL"] = f"sqlite:///{database or database_path(data_dir)}"
+    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{database or database_path(data_dir)}"
     os.environ.pop("CELERY_BROKER_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postmortem.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -145,8 +145,9 @@ def generate(count, rng):
     services = {s.name: s for s in Service.objects.bulk_create([Service(name=n) for n in SERVICES])}
     start = datetime(2019, 1, 1, tzinfo=UTC)
     batch = 2000
-    with connection.cursor() as cursor:  # a throw-away database: no need to wait for the disk
-        cursor.execute("PRAGMA synchronous = OFF")
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:  # a throw-away database: no need to wait for the disk
+            cursor.execute("PRAGMA synchronous = OFF")
     for offset in range(0, count, batch):
         with transaction.atomic():
             _generate_batch(min(batch, count - offset), rng, start, tags, services)
