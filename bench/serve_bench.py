@@ -73,10 +73,13 @@ def load(port, token, paths, clients, seconds):
         client = Client(port, token)
         while time.monotonic() < deadline:
             started = time.perf_counter()
-            status, _ = client.request("GET", rng.choice(paths))
+            path = rng.choice(paths)
+            status, _ = client.request("GET", path)
             latencies.append((time.perf_counter() - started) * 1000)
             if status != 200:
                 errors.append(status)
+                if len(errors) == 1:
+                    print(f"first error: HTTP {status} for {path}", flush=True)
 
     threads = [threading.Thread(target=run, args=(seed,)) for seed in range(clients)]
     for thread in threads:
@@ -162,6 +165,7 @@ def main():
     nodes = []
     try:
         os.environ["SEARCH_BACKEND"] = args.backend
+        os.environ["SECRET_KEY"] = secrets.token_urlsafe(60)  # the nodes' too: the session below is signed with it
         corpus.setup_django(directory / "setup", database_url=database_url)
         from django.contrib.auth.models import Group, User
         from rest_framework.authtoken.models import Token
@@ -176,7 +180,7 @@ def main():
         ids = list(Incident.objects.filter(status="published").values_list("pk", flat=True)[:2000])
         print(f"serve corpus size={args.size} generated_s={time.monotonic() - started:.0f}", flush=True)
 
-        env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(60),
+        env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0",
                "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0", "SESSION_COOKIE_SECURE": "0",
                "CSRF_COOKIE_SECURE": "0", "GITHUB_SYNC": "0", "LOG_LEVEL": "WARNING", "GUNICORN_LOG_LEVEL": "warning",
                "SEARCH_BACKEND": args.backend}

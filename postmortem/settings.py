@@ -88,6 +88,9 @@ SEARCH_REBUILD_PROCS = env_int("SEARCH_REBUILD_PROCS", min(2, os.cpu_count() or 
 # (ids are assigned at insert, not at commit), checks and repairs the index every SEARCH_REPAIR_SECONDS,
 # and changes are pruned once every index has passed them or after SEARCH_CHANGE_RETENTION_DAYS.
 SEARCH_FOLLOWER = env_bool("SEARCH_FOLLOWER", True)
+# Similar incidents are kept this long per incident version in the cache (each web process's memory unless
+# CACHES says otherwise); 0 computes them on every request.
+SEARCH_SIMILAR_CACHE_SECONDS = env_int("SEARCH_SIMILAR_CACHE_SECONDS", 60)
 SEARCH_POLL_SECONDS = env_int("SEARCH_POLL_SECONDS", 2, minimum=1)
 SEARCH_RESCAN_SECONDS = env_int("SEARCH_RESCAN_SECONDS", 120, minimum=1)
 SEARCH_REPAIR_SECONDS = env_int("SEARCH_REPAIR_SECONDS", 60, minimum=1)

@@ -13,10 +13,11 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Min
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language, gettext as _
 
 from ..models import Incident, IndexChange, Service, Tag, current_glossary
 from . import backends, concepts, follower, generations, plan
@@ -171,7 +172,22 @@ def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True, an
 
 
 def similar(incident, user, limit=5):
-    """Up to ``limit`` other incidents most like this one, each with the reasons why."""
+    """Up to ``limit`` other incidents most like this one, each with the reasons why. Kept for
+    SEARCH_SIMILAR_CACHE_SECONDS per incident version, index generation, language and who may see what
+    (a new similar incident shows up after at most that long; an edit of this one at once)."""
+    seconds = settings.SEARCH_SIMILAR_CACHE_SECONDS
+    if not seconds:
+        return _similar(incident, user, limit)
+    who = "editors" if user.has_perm("incidents.change_incident") else f"user{user.pk}"
+    key = (f"similar:{incident.pk}:{incident.version}:{generations.current()}:{get_language()}:{who}:{limit}")
+    results = cache.get(key)
+    if results is None:
+        results = _similar(incident, user, limit)
+        cache.set(key, results, seconds)
+    return results
+
+
+def _similar(incident, user, limit):
     document = _read(lambda: backends.current().stored_document(incident.pk))
     if document is None:  # not indexed (yet): read it from the database
         document = document_for(Incident.objects.for_document().get(pk=incident.pk))
