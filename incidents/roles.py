@@ -1,5 +1,5 @@
 """The three roles, as Django groups: viewers read published incidents, editors write and see drafts,
-admins may do everything including managing users."""
+admins may do everything including managing users and publishing without a review."""
 
 from django.contrib.auth.models import Group, Permission
 
@@ -14,7 +14,7 @@ def ensure_roles():
     grants = {
         VIEWER: incidents.filter(codename__startswith="view_"),
         EDITOR: incidents.filter(codename__startswith="view_")
-        | incidents.filter(content_type__model__in=EDITABLE_MODELS),
+        | incidents.filter(content_type__model__in=EDITABLE_MODELS).exclude(codename="publish_without_review"),
         ADMIN: Permission.objects.filter(content_type__app_label__in=["incidents", "auth", "authtoken"]),
     }
     for name, permissions in grants.items():

@@ -240,6 +240,10 @@ AXES_RESET_ON_SUCCESS = True  # django-axes 8 defaults to False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 
+# The review gate: an incident is published only after someone other than its authors approved its current
+# version (admins may publish directly). 0: editors create and publish directly.
+POSTMORTEM_REVIEW_REQUIRED = env_bool("POSTMORTEM_REVIEW_REQUIRED", True)
+
 # Recurring patterns: a tag, service or factor category recurs when at least MIN_COUNT incidents
 # carrying it started within DAYS of each other.
 POSTMORTEM_RECURRING_DAYS = env_int("POSTMORTEM_RECURRING_DAYS", 180, minimum=1)

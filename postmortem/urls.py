@@ -4,8 +4,8 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from incidents.api import glossary, search as search_api, views as api
-from incidents.web import exports, github, incidents as views, retrospectives
+from incidents.api import glossary, reviews as reviews_api, search as search_api, views as api
+from incidents.web import exports, github, incidents as views, retrospectives, reviews
 
 router = DefaultRouter()
 router.register("incidents", api.IncidentViewSet, basename="api-incident")
@@ -17,6 +17,7 @@ router.register("glossary", glossary.GlossaryEntryViewSet, basename="api-glossar
 api_v1 = [
     path("", include(router.urls)),
     path("search/", search_api.SearchView.as_view(), name="api-search"),
+    path("incidents/<int:pk>/reviews/", reviews_api.ReviewsView.as_view(), name="api-incident-reviews"),
     path("patterns/", api.PatternsView.as_view(), name="api-patterns"),
     path("schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="api-schema"),
     # The split view serves Swagger UI's start-up script from docs/?script= instead of inline, for the CSP.
@@ -37,6 +38,8 @@ urlpatterns = [
     path("incidents/<str:reference>/", views.IncidentDetailView.as_view(), name="incident-detail"),
     path("incidents/<str:reference>/edit/", views.IncidentEditView.as_view(), name="incident-edit"),
     path("incidents/<str:reference>/status/", views.IncidentStatusView.as_view(), name="incident-status"),
+    path("incidents/<str:reference>/review-request/", reviews.ReviewRequestView.as_view(), name="incident-review-request"),
+    path("incidents/<str:reference>/reviews/", reviews.ReviewView.as_view(), name="incident-review"),
     path("incidents/<str:reference>/action-items/<int:item>/github-issue/", github.FileIssueView.as_view(),
          name="action-item-file-issue"),
     path("github/webhook/", github.WebhookView.as_view(), name="github-webhook"),

@@ -117,7 +117,7 @@ def test_nodes_share_nothing_but_the_database_and_the_broker(private_redis, tmp_
         pytest.skip("the scale-out profile is tested once, on PostgreSQL (the production database)")
     env = {**os.environ, **PRODUCTION, "DATABASE_URL": _database_url_for_worker(), "CELERY_BROKER_URL": private_redis.url,
            "WEB_CONCURRENCY": "2", "GITHUB_SYNC": "0", "SEARCH_POLL_SECONDS": "1"}
-    editor = Token.objects.create(user=UserFactory(username="editor", role="editor")).key
+    editor = Token.objects.create(user=UserFactory(username="lead", role="admin")).key  # publishes directly
     viewer = Token.objects.create(user=UserFactory(username="viewer", role="viewer")).key
     a = Node("a", tmp_path, env).start()
     b = Node("b", tmp_path, env).start(static_from=a)

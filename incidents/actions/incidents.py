@@ -32,18 +32,32 @@ class VersionConflict(Exception):
         self.current_version = current_version
 
 
+class StatusRefused(Exception):
+    """The review gate refuses this status change (Incident.check_transition); the message says why."""
+
+
 @transaction.atomic
-def save_incident(incident, data, *, expected_version=None, sync_github=True):
+def save_incident(incident, data, *, expected_version=None, sync_github=True, user=None, review_gate=True):
     """Create or update ``incident`` from validated document ``data``.
 
     Scalar fields present in ``data`` are set; each child list present replaces the stored one; absent
     keys are left alone. With ``expected_version``, a stale write raises VersionConflict and changes nothing.
+    A status change is checked against the review gate for ``user`` with the incident locked (StatusRefused);
+    ``review_gate=False`` is for the demo loader and imports told which status to use.
     """
     if incident.pk is not None:
-        current = Incident.objects.select_for_update().only("version").get(pk=incident.pk).version
+        locked = Incident.objects.select_for_update().only("version", "status").get(pk=incident.pk)
+        current = locked.version
         if expected_version is not None and expected_version != current:
             raise VersionConflict(current)
         incident.version = current
+        if "status" in data:
+            incident.status = locked.status  # the change is judged from the stored status
+    if review_gate and "status" in data and data["status"] != incident.status:
+        reason = incident.check_transition(user, data["status"], reviewers=data.get("reviewers"),
+                                           authors=data.get("authors"))
+        if reason:
+            raise StatusRefused(reason)
     for field in SCALAR_FIELDS:
         if field in data:
             setattr(incident, field, data[field])
@@ -55,6 +69,8 @@ def save_incident(incident, data, *, expected_version=None, sync_github=True):
         incident.services.set(Service.objects.resolve(data["services"]))
     if "authors" in data:
         incident.authors.set(data["authors"])
+    if "reviewers" in data:
+        incident.reviewers.set(data["reviewers"])
     for key, model in SIMPLE_CHILDREN.items():
         if key in data:
             kept = _link_records(incident) if model is ActionItem else {}

@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from incidents import dates
-from incidents.actions.incidents import save_incident
+from incidents.actions.incidents import StatusRefused, save_incident
 from incidents.models import (
     ActionItem,
     AgendaItem,
@@ -185,6 +185,11 @@ class IncidentSerializer(ModelSerializer):
     action_items = ChildList(ActionItemSerializer, required=False)
     links = ChildList(LinkSerializer, required=False)
     authors = UsernameField(many=True, required=False, slug_field="username", queryset=get_user_model().objects.all())
+    reviewers = UsernameField(
+        many=True, required=False, slug_field="username", queryset=get_user_model().objects.all(),
+        help_text="Who is asked to review (user names). Moving to in_review needs one who is not an author.")
+    reviews = serializers.SerializerMethodField(
+        help_text="Approvals and change requests; `current` is false once the incident changed after it.")
     time_to_detect = serializers.SerializerMethodField()
     time_to_resolve = serializers.SerializerMethodField()
     version = serializers.IntegerField(
@@ -201,7 +206,7 @@ class IncidentSerializer(ModelSerializer):
             "severity", "status", "services", "tags",
             "started_at", "detected_at", "mitigated_at", "resolved_at", "time_to_detect", "time_to_resolve",
             "timeline", "factors", "lessons", "action_items", "links",
-            "authors", "created_at", "updated_at", "version",
+            "authors", "reviewers", "reviews", "created_at", "updated_at", "version",
         ]
         read_only_fields = ["created_at", "updated_at"]
 
@@ -257,15 +262,26 @@ class IncidentSerializer(ModelSerializer):
     def update(self, incident, validated_data):
         return self._save(incident, validated_data)
 
+    def get_reviews(self, incident) -> list[dict]:
+        return [{"reviewer": review.reviewer.get_username(), "decision": review.decision, "comment": review.comment,
+                 "version": review.version, "current": review.version == incident.version,
+                 "created_at": serializers.DateTimeField().to_representation(review.created_at)}
+                for review in incident.reviews.all()]
+
     def _save(self, incident, data):
         data = dict(data)
         expected_version = data.pop("version", None)
         request = self.context.get("request")
-        if incident.pk is None and not data.get("authors") and request and request.user.is_authenticated:
-            data["authors"] = [request.user]
-        return save_incident(
-            incident, data, expected_version=expected_version, sync_github=self.context.get("sync_github", True)
-        )
+        user = request.user if request and request.user.is_authenticated else None
+        if incident.pk is None and not data.get("authors") and user:
+            data["authors"] = [user]
+        try:
+            return save_incident(
+                incident, data, expected_version=expected_version, sync_github=self.context.get("sync_github", True),
+                user=user, review_gate=not self.context.get("skip_review_gate", False),
+            )
+        except StatusRefused as exc:
+            raise serializers.ValidationError({"status": [str(exc)]}) from None
 
 
 

@@ -7,6 +7,7 @@ github_events   webhook deliveries received, follow-up issues to file on GitHub
 children        timeline events, contributing factors (and their causal links), lessons, action items, links
 incidents       the incident, its workflow and its queries
 retrospectives  meetings and their agendas
+reviews         approvals and change requests of a write-up (the review gate is Incident.check_transition)
 exports         files prepared in the background
 changes         the change log the search indexes follow
 idempotency     responses kept for retried requests with an Idempotency-Key
@@ -41,12 +42,13 @@ from .incidents import (
 )
 from .labels import Label, LabelQuerySet, Service, Tag
 from .retrospectives import AgendaItem, Retrospective, RetrospectiveQuerySet
+from .reviews import Review, ReviewQuerySet
 
 __all__ = [
     "REFERENCE_PATTERN", "REFERENCE_PREFIX", "ActionItem", "ActionItemQuerySet", "AgendaItem", "ContributingFactor",
     "ExportJob", "ExportJobQuerySet", "ExternalLink", "FactorCategory", "GitHubDelivery", "GitHubIssueRequest",
     "GitHubIssueRequestQuerySet", "GitHubLinked", "GitHubPause", "GitHubReference",
     "GitHubReferenceQuerySet", "GlossaryCategory", "GlossaryEntry", "GlossaryEntryQuerySet", "IdempotencyKey", "Incident", "IndexChange", "IndexCursor", "IncidentQuerySet", "Label", "LabelQuerySet", "Lesson", "Retrospective",
-    "RetrospectiveQuerySet", "Service", "Severity", "Status", "Tag", "TimelineEvent", "find_cycle", "start_of_day",
+    "RetrospectiveQuerySet", "Review", "ReviewQuerySet", "Service", "Severity", "Status", "Tag", "TimelineEvent", "find_cycle", "start_of_day",
     "current_glossary", "forget_glossary", "validate_causal_links", "validate_link",
 ]

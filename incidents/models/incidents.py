@@ -53,7 +53,7 @@ class IncidentQuerySet(models.QuerySet):
     def for_document(self):
         """Everything the incident document shows, fetched in a fixed number of queries."""
         return self.prefetch_related(
-            "services", "tags", "authors", "timeline", "lessons",
+            "services", "tags", "authors", "reviewers", "timeline", "lessons", "reviews__reviewer",
             models.Prefetch("factors", queryset=ContributingFactor.objects.prefetch_related("leads_to")),
             models.Prefetch("action_items", queryset=ActionItem.objects.select_related("github")),
             models.Prefetch("links", queryset=ExternalLink.objects.select_related("github")),
@@ -135,6 +135,8 @@ class Incident(models.Model):
     time_to_mitigate = models.DurationField(null=True, blank=True, editable=False)
     time_to_resolve = models.DurationField(null=True, blank=True, editable=False)
     authors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="incidents")
+    reviewers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="incidents_to_review",
+                                       verbose_name=_("reviewers"))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -144,6 +146,7 @@ class Incident(models.Model):
     class Meta:
         ordering = ["-started_at", "-created_at", "-id"]
         indexes = [models.Index(fields=["status", "started_at"])]
+        permissions = [("publish_without_review", "Can publish an incident without an approval")]
 
     def __str__(self):
         return f"{self.reference} {self.title}" if self.pk else self.title
@@ -176,7 +179,42 @@ class Incident(models.Model):
             raise ValidationError(errors)
 
     def allowed_transitions(self):
-        return self.TRANSITIONS.get(self.status, [])
+        """The steps the workflow offers from here (who may take them: check_transition)."""
+        steps = list(self.TRANSITIONS.get(self.status, []))
+        if not settings.POSTMORTEM_REVIEW_REQUIRED and self.status == Status.DRAFT:
+            steps.append(Status.PUBLISHED)  # without the review gate, editors publish directly
+        return steps
+
+    def check_transition(self, user, target, *, reviewers=None, authors=None):
+        """Why ``user`` may not move this incident to ``target`` now, or "" when they may.
+
+        With POSTMORTEM_REVIEW_REQUIRED (the default): in review needs reviewers other than the authors;
+        published needs an approval of the current version by someone other than the authors, unless the
+        user may publish without review (admins). ``reviewers``/``authors`` (user lists) stand for what a
+        write is about to set, for a new incident or one whose reviewers change in the same write."""
+        if target == self.status:
+            return ""
+        if not settings.POSTMORTEM_REVIEW_REQUIRED:
+            return ""
+        if user is not None and user.has_perm("incidents.publish_without_review"):
+            return ""
+        if self.pk is None and target == Status.PUBLISHED:
+            return str(_("A new incident starts as a draft; ask for a review to publish it."))
+        if self.pk is not None and target not in self.allowed_transitions():
+            return str(_("%(status)s cannot go to %(target)s directly.") % {
+                "status": Status(self.status).label, "target": Status(target).label})
+        authors = set(authors if authors is not None else (self.authors.all() if self.pk else []))
+        if target == Status.IN_REVIEW:
+            reviewers = set(reviewers if reviewers is not None else (self.reviewers.all() if self.pk else []))
+            if not reviewers - authors:
+                return str(_("Name at least one reviewer who is not an author."))
+        if target == Status.PUBLISHED and not self.reviews.approvals_of(self).exists():
+            return str(_("Publishing needs an approval of this version by someone who is not an author."))
+        return ""
+
+    def transitions_for(self, user):
+        """(status, label) of the steps ``user`` may take now."""
+        return [(step, Status(step).label) for step in self.allowed_transitions() if not self.check_transition(user, step)]
 
     def _since_start(self, field):
         value = getattr(self, field)

@@ -96,22 +96,25 @@ class Retrospective(models.Model):
                 item.position = position
                 item.save(update_fields=["position"])
 
-    def close(self, publish=True):
-        """Mark the meeting held; with ``publish``, incidents on the agenda still in review are published.
-        Returns the incidents published."""
-        published = []
+    def close(self, publish=True, user=None):
+        """Mark the meeting held; with ``publish``, incidents on the agenda still in review are published
+        where ``user`` may publish them (the review gate: an approval of their current version, or an admin).
+        Returns (the incidents published, those left in review)."""
+        published, left = [], []
         with transaction.atomic():
             if publish:
                 in_review = Incident.objects.select_for_update().filter(agenda_items__retrospective=self,
                                                                         status=Status.IN_REVIEW)
                 for incident in in_review:
-                    if Status.PUBLISHED in incident.allowed_transitions():
-                        incident.status = Status.PUBLISHED
-                        incident.save()
-                        published.append(incident)
+                    if incident.check_transition(user, Status.PUBLISHED):
+                        left.append(incident)
+                        continue
+                    incident.status = Status.PUBLISHED
+                    incident.save()
+                    published.append(incident)
             self.closed_at = timezone.now()
             self.save(update_fields=["closed_at"])
-        return published
+        return published, left
 
 
 class AgendaItem(models.Model):

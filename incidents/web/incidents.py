@@ -5,6 +5,7 @@ and incidents.actions."""
 import datetime
 from collections import Counter
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.paginator import Paginator
@@ -16,9 +17,11 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 
 from incidents import charts, patterns, search
+from incidents.actions import reviews
 from incidents.actions.incidents import VersionConflict, save_incident
 from incidents.filters import IncidentFilter
 from incidents.forms import incident as forms
+from incidents.forms.review import ReviewForm, ReviewRequestForm
 from incidents.models import Incident, Lesson, Status
 
 from . import facets
@@ -114,12 +117,26 @@ class IncidentDetailView(LoginRequiredMixin, DetailView):
                            for kind, label in Lesson.Kind.choices],
             similar=similar,
             similar_unavailable=similar_unavailable,
-            transitions=[(status, Status(status).label) for status in incident.allowed_transitions()]
+            transitions=incident.transitions_for(self.request.user)
             if self.request.user.has_perm("incidents.change_incident") else [],
             today=timezone.localdate(),
             github_repository=repositories.most_common(1)[0][0] if repositories else "",
+            **self.review_context(incident),
             **kwargs,
         )
+
+
+    def review_context(self, incident):
+        user = self.request.user
+        is_editor = user.has_perm("incidents.change_incident")
+        is_author = incident.authors.filter(pk=user.pk).exists()
+        return {
+            "reviews": incident.reviews.select_related("reviewer"),
+            "review_request_form": ReviewRequestForm(incident=incident)
+            if is_editor and incident.status in (Status.DRAFT, Status.IN_REVIEW) else None,
+            "review_form": ReviewForm() if is_editor and not is_author and incident.status == Status.IN_REVIEW else None,
+            "review_required": settings.POSTMORTEM_REVIEW_REQUIRED,
+        }
 
 
 class IncidentStatusView(PermissionRequiredMixin, View):
@@ -129,15 +146,14 @@ class IncidentStatusView(PermissionRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, reference):
-        with transaction.atomic():
-            incident = incident_or_404(Incident.objects.select_for_update(), reference)
-            target = request.POST.get("status")
-            if target not in incident.allowed_transitions():
-                messages.error(request, _("That status change is not allowed from here."))
-            else:
-                incident.status = target
-                incident.save()
-                messages.success(request, _("Status changed to %(status)s.") % {"status": Status(target).label})
+        incident = incident_or_404(Incident.objects.all(), reference)
+        target = request.POST.get("status", "")
+        try:
+            reviews.change_status(incident, target, by=request.user)
+        except reviews.ReviewRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Status changed to %(status)s.") % {"status": Status(target).label})
         return redirect(incident.get_absolute_url())
 
 

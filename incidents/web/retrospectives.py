@@ -126,7 +126,12 @@ class RetrospectiveCloseView(MeetingPostView):
     def post(self, request, pk):
         meeting = self.meeting()
         form = CloseForm(request.POST)
-        published = meeting.close(publish=form.is_valid() and form.cleaned_data["publish"])
+        published, left = meeting.close(publish=form.is_valid() and form.cleaned_data["publish"], user=request.user)
         messages.success(request, _("Meeting closed.") + " " + ngettext(
             "%(n)d incident published.", "%(n)d incidents published.", len(published)) % {"n": len(published)})
+        if left:
+            messages.warning(request, ngettext(
+                "%(n)d incident stays in review: it needs an approval of its current version by someone who is not an author.",
+                "%(n)d incidents stay in review: they need an approval of their current version by someone who is not an author.",
+                len(left)) % {"n": len(left)})
         return redirect(meeting)

@@ -23,6 +23,7 @@ FULL = {
     "resolution": "datadog-agent を修正版に更新",
     "severity": "sev1",
     "status": "in_review",
+    "reviewers": ["reviewer"],
     "services": ["eks", "aws-node", "datadog-agent"],
     "tags": ["kubernetes", "resource-exhaustion"],
     "started_at": "2022-08-06T01:00:00Z",
@@ -64,6 +65,7 @@ def client_for(role=None, *, token=False):
 
 @pytest.fixture
 def editor():
+    UserFactory(username="reviewer", role="editor")  # FULL names them as its reviewer
     return client_for("editor", token=True)
 
 
@@ -78,7 +80,7 @@ def post(client, document):
 
 def comparable(document):
     """The document without server fields, with factor refs replaced by position."""
-    doc = {k: v for k, v in document.items() if k not in {"id", "reference", "url", "created_at", "updated_at",
+    doc = {k: v for k, v in document.items() if k not in {"id", "reference", "url", "created_at", "updated_at", "reviews",
                                                            "version", "authors", "time_to_detect", "time_to_resolve"}}
     position = {f["ref"]: i for i, f in enumerate(doc.get("factors", []))}
     doc["factors"] = [{**f, "ref": position[f["ref"]], "leads_to": [position[t] for t in f["leads_to"]]}

@@ -22,7 +22,7 @@ def test_saves_during_a_broker_outage_answer_success_and_nothing_is_lost(celery_
         settings.GITHUB_SYNC, settings.GITHUB_API_URL = True, github.url
         worker = celery_worker(broker_url=private_redis.url, beat=True, GITHUB_SYNC="1", GITHUB_API_URL=github.url,
                                HOUSEKEEPING_SECONDS="2", SEARCH_FOLLOWER="0")
-        editor, viewer = UserFactory(role="editor"), UserFactory(role="viewer")
+        editor, viewer = UserFactory(role="admin"), UserFactory(role="viewer")  # admin: publishes without a review
         api = APIClient()
         api.force_authenticate(editor)
         published = api.post("/api/v1/incidents/", {"title": "停電前に公開した障害", "status": "published"},

@@ -134,9 +134,17 @@ def export_of(client, meeting, fmt):
     return response.content.decode() if fmt != "pdf" else response.content
 
 
-def test_closing_publishes_what_is_in_review(meeting):
+def test_closing_publishes_what_is_in_review_and_approved(meeting):
+    from incidents.actions.reviews import review
+    from tests.factories import UserFactory
+
     in_review = Incident.objects.get(status="in_review")
     draft = Incident.objects.get(status="draft")
+    unapproved = browser("editor").post(f"/retrospectives/{meeting.pk}/close/", {"publish": "on"}, follow=True)
+    assert "0 incidents published." in unapproved.content.decode() and "1 incident stays in review" in unapproved.content.decode()
+    meeting.closed_at = None
+    meeting.save()
+    review(in_review, UserFactory(username="lead", role="editor"), "approved")
     response = browser("editor").post(f"/retrospectives/{meeting.pk}/close/", {"publish": "on"}, follow=True)
     assert "1 incident published." in response.content.decode()
     in_review.refresh_from_db()

@@ -1,0 +1,135 @@
+"""Review that means something: draft → in review (reviewers named) → published only after someone who is
+not an author approved the current version; the API enforces what the UI does; admins may publish
+directly; POSTMORTEM_REVIEW_REQUIRED=0 turns the gate off."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from incidents.models import Incident, Review
+from tests.factories import IncidentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people():
+    return {name: UserFactory(username=name, role=role) for name, role in
+            [("author", "editor"), ("reviewer", "editor"), ("other", "editor"), ("boss", "admin"), ("reader", "viewer")]}
+
+
+def api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def draft(people):
+    incident = IncidentFactory(status="draft", title="DNS が引けない")
+    incident.authors.set([people["author"]])
+    return incident
+
+
+def url(incident, tail=""):
+    return f"/api/v1/incidents/{incident.pk}/{tail}"
+
+
+def test_the_api_walks_the_review(people):
+    incident = draft(people)
+    author = api(people["author"])
+    refused = author.patch(url(incident), {"status": "published"}, format="json")
+    assert refused.status_code == 400 and "status" in refused.json()
+    no_reviewer = author.patch(url(incident), {"status": "in_review"}, format="json")
+    assert no_reviewer.status_code == 400 and "reviewer" in no_reviewer.json()["status"][0]
+    self_review = author.patch(url(incident), {"status": "in_review", "reviewers": ["author"]}, format="json")
+    assert self_review.status_code == 400
+    asked = author.patch(url(incident), {"status": "in_review", "reviewers": ["reviewer"]}, format="json")
+    assert asked.status_code == 200 and asked.json()["reviewers"] == ["reviewer"]
+
+    assert author.patch(url(incident), {"status": "published"}, format="json").status_code == 400
+    own = author.post(url(incident, "reviews/"), {"decision": "approved"}, format="json")
+    assert own.status_code == 403 and "own write-up" in own.json()["detail"]
+    approved = api(people["reviewer"]).post(url(incident, "reviews/"), {"decision": "approved", "comment": "LGTM"},
+                                            format="json")
+    assert approved.status_code == 201 and approved.json()["current"] is True
+    published = author.patch(url(incident), {"status": "published"}, format="json")
+    assert published.status_code == 200 and published.json()["status"] == "published"
+    (review,) = published.json()["reviews"]
+    assert (review["reviewer"], review["decision"], review["comment"]) == ("reviewer", "approved", "LGTM")
+    assert review["current"] is False  # publishing made a new version
+
+
+def test_an_edit_after_the_approval_needs_a_new_one(people):
+    incident = draft(people)
+    author, reviewer = api(people["author"]), api(people["reviewer"])
+    author.patch(url(incident), {"status": "in_review", "reviewers": ["reviewer"]}, format="json")
+    reviewer.post(url(incident, "reviews/"), {"decision": "approved"}, format="json")
+    author.patch(url(incident), {"summary": "もう少し書き足した"}, format="json")
+    refused = author.patch(url(incident), {"status": "published"}, format="json")
+    assert refused.status_code == 400 and "approval of this version" in refused.json()["status"][0]
+
+
+def test_changes_requested_sends_it_back_to_draft(people):
+    incident = draft(people)
+    api(people["author"]).patch(url(incident), {"status": "in_review", "reviewers": ["reviewer"]}, format="json")
+    response = api(people["reviewer"]).post(url(incident, "reviews/"),
+                                            {"decision": "changes_requested", "comment": "影響範囲を書いて"}, format="json")
+    assert response.status_code == 201 and response.json()["status"] == "draft"
+    assert Incident.objects.get(pk=incident.pk).status == "draft"
+    assert api(people["reviewer"]).post(url(incident, "reviews/"), {"decision": "approved"}, format="json").status_code == 409
+
+
+def test_admins_may_publish_directly_and_creation_is_a_draft(people):
+    editor = api(people["author"])
+    created = editor.post("/api/v1/incidents/", {"title": "x", "status": "published"}, format="json")
+    assert created.status_code == 400
+    boss = api(people["boss"])
+    assert boss.post("/api/v1/incidents/", {"title": "y", "status": "published"}, format="json").status_code == 201
+    incident = draft(people)
+    assert boss.patch(url(incident), {"status": "published"}, format="json").status_code == 200
+
+
+def test_creating_in_review_with_reviewers(people):
+    response = api(people["author"]).post("/api/v1/incidents/", {"title": "x", "status": "in_review",
+                                                                 "reviewers": ["reviewer"]}, format="json")
+    assert response.status_code == 201 and response.json()["status"] == "in_review"
+
+
+def test_bad_review_input(people):
+    incident = draft(people)
+    reviewer = api(people["reviewer"])
+    assert reviewer.post(url(incident, "reviews/"), {"decision": "maybe"}, format="json").status_code == 400
+    assert api(people["reader"]).post(url(incident, "reviews/"), {"decision": "approved"}, format="json").status_code in (403, 404)
+    assert reviewer.post(url(incident, "reviews/"), {"decision": "approved"}, format="json").status_code == 409  # a draft
+
+
+def test_without_the_gate_editors_publish_directly(people, settings):
+    settings.POSTMORTEM_REVIEW_REQUIRED = False
+    editor = api(people["author"])
+    created = editor.post("/api/v1/incidents/", {"title": "x", "status": "published"}, format="json")
+    assert created.status_code == 201
+    incident = draft(people)
+    assert editor.patch(url(incident), {"status": "published"}, format="json").status_code == 200
+
+
+def test_the_pages_walk_the_review(people, client):
+    incident = draft(people)
+    page = f"/incidents/{incident.reference}/"
+    client.force_login(people["author"])
+    body = client.get(page).content.decode()
+    assert "Ask for a review" in body and "Move to “Published”" not in body
+    client.post(f"{page}review-request/", {"reviewers": [people["reviewer"].pk]})
+    assert Incident.objects.get(pk=incident.pk).status == "in_review"
+    response = client.post(f"{page}status/", {"status": "published"}, follow=True)
+    assert "Publishing needs an approval" in response.content.decode()
+    assert client.post(f"{page}reviews/", {"decision": "approved"}, follow=True).status_code == 200
+    assert not Review.objects.exists()  # an author cannot approve
+
+    client.force_login(people["reviewer"])
+    body = client.get(page).content.decode()
+    assert "Approve" in body and "Request changes" in body
+    client.post(f"{page}reviews/", {"decision": "approved", "comment": "**OK**"})
+    client.force_login(people["author"])
+    body = client.get(page).content.decode()
+    assert "<strong>OK</strong>" in body and "Move to “Published”" in body
+    client.post(f"{page}status/", {"status": "published"})
+    assert Incident.objects.get(pk=incident.pk).status == "published"
