@@ -1,11 +1,14 @@
 """The embedded worker: without a broker (the development default), the app process runs what a Celery
 worker and beat would — the GitHub drain when woken after a commit or every DRAIN_SECONDS, the GitHub poll
-and the housekeeping sweep on their schedules — in one daemon thread, so no web request waits for GitHub.
+and the housekeeping sweep on their schedules, the due-date reminders once a day, and the notifications
+handed to it (incidents.jobs.send_notification) — in one daemon thread, so no web request waits for GitHub
+or for a mail server.
 Started by postmortem/wsgi.py (``make run``); with a broker, `make worker` does this instead.
 
 Several processes may each run one: the drain leases what it takes, so none does the same work twice."""
 
 import logging
+import queue
 import threading
 import time
 
@@ -13,11 +16,12 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from . import jobs
-from .actions import github, housekeeping
+from .actions import github, housekeeping, reminders
 
 log = logging.getLogger(__name__)
 
 DRAIN_SECONDS = 30
+REMINDER_SECONDS = 24 * 60 * 60  # the due-date reminders: at start, then once a day
 _runner = None
 
 
@@ -28,9 +32,24 @@ class Runner(threading.Thread):
         self.stopped = threading.Event()
         self.runs = 0  # completed drains, for tests
         self.last_poll = self.last_sweep = 0.0
+        self.last_reminders = None
+        self.submitted = queue.SimpleQueue()  # (task name, args) to run in this thread
 
     def wake(self):
         self.woken.set()
+
+    def submit(self, name, *args):
+        """Run the task ``name`` (in-process) in this thread soon."""
+        self.submitted.put((name, args))
+        self.woken.set()
+
+    def run_submitted(self):
+        while True:
+            try:
+                name, args = self.submitted.get_nowait()
+            except queue.Empty:
+                return
+            jobs.queue(name, *args)
 
     def stop(self):
         self.stopped.set()
@@ -54,6 +73,10 @@ class Runner(threading.Thread):
             if now - self.last_sweep >= settings.CELERY_BEAT_SCHEDULE["housekeeping"]["schedule"]:
                 self.last_sweep = now
                 housekeeping.sweep()
+            if self.last_reminders is None or now - self.last_reminders >= REMINDER_SECONDS:
+                self.last_reminders = now
+                reminders.remind_due_action_items()
+            self.run_submitted()
             done = github.drain()
             if done.get("more"):
                 self.woken.set()

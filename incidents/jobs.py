@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 DRAIN_GITHUB = "incidents.tasks.drain_github"
 RENDER_EXPORT = "incidents.tasks.render_export"
+SEND_NOTIFICATION = "incidents.tasks.send_notification"
 
 _background = None  # the embedded background runner of this process (incidents.background), if started
 
@@ -70,3 +71,19 @@ def drain_github():
 def render_export(job_pk):
     """Prepare this export job's file once the current transaction commits."""
     after_commit(RENDER_EXPORT, job_pk)
+
+
+def send_notification(kind, payload_ids):
+    """Send one notification (``kind``: an email to one user, or the outgoing webhook; ``payload_ids``: a
+    JSON-able dict of the ids it is about, and short texts such as a comment) once the current transaction
+    commits: in a worker; without a broker in this process's background thread, or here where none runs
+    (a command, a test). Nothing is sent when the transaction rolls back."""
+    payload_ids = dict(payload_ids)
+
+    def start():
+        if current_app.conf.task_always_eager and _background is not None:
+            _background.submit(SEND_NOTIFICATION, kind, payload_ids)
+        else:
+            queue(SEND_NOTIFICATION, kind, payload_ids)
+
+    transaction.on_commit(start)

@@ -5,7 +5,7 @@ import logging
 
 from celery import shared_task
 
-from .actions import exports, github, housekeeping as sweeps
+from .actions import exports, github, housekeeping as sweeps, notify, reminders
 from .models import GitHubReference
 
 log = logging.getLogger(__name__)
@@ -52,3 +52,23 @@ def housekeeping():
     done = sweeps.sweep()
     log.info("housekeeping: %s", done)
     return done
+
+
+@shared_task(bind=True, max_retries=4)
+def send_notification(self, kind, payload_ids):
+    """Send one email or the outgoing webhook (incidents.actions.notify.deliver). A failed send is retried
+    with backoff in a worker (1, 2, 4, 8 minutes); in-process, after the last retry, or when retrying cannot
+    help, it is logged and given up (the write that asked for it is long committed)."""
+    try:
+        return notify.deliver(kind, payload_ids)
+    except notify.DeliveryFailed as exc:
+        if exc.retry and not self.request.is_eager and self.request.retries < self.max_retries:
+            raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
+        log.warning("notification %s %r given up: %s", kind, payload_ids, exc)
+        return "failed"
+
+
+@shared_task
+def remind_due_action_items():
+    """Beat, daily: email owners about their action items due soon (each item and due date once)."""
+    return reminders.remind_due_action_items()

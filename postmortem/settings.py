@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -51,6 +52,17 @@ def env_list(name, default):
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_url(name, default):
+    """An http(s) URL with a host (trailing slashes dropped), or ``default`` when unset."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    parts = urlparse(raw)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be an http(s) URL with a host.")
+    return raw.rstrip("/")
 
 
 DEBUG = env_bool("DEBUG", True)
@@ -271,6 +283,9 @@ CELERY_BEAT_SCHEDULE = {
     # GitHub: the drain picks up retries whose time has come; the poll asks about references not heard of.
     "github-drain": {"task": "incidents.tasks.drain_github", "schedule": 60},
     "github-poll": {"task": "incidents.tasks.poll_github", "schedule": 300},
+    # Notifications: remind owners of action items due soon, daily at 09:00 in TIME_ZONE.
+    "remind-due-action-items": {"task": "incidents.tasks.remind_due_action_items",
+                                "schedule": crontab(hour=9, minute=0)},
 }
 # A task that cannot be handed to the broker fails fast (the request is not held up; incidents.jobs logs it).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
@@ -297,6 +312,32 @@ GITHUB_WEBHOOK_SECRET = os.environ.get("GITHUB_WEBHOOK_SECRET", "")
 # Without a broker, the app process runs GitHub sync, its poll and the housekeeping sweep in a background
 # thread (incidents.background); 0 turns that off (then run `manage.py sync_github` from cron).
 BACKGROUND_THREAD = env_bool("BACKGROUND_THREAD", True)
+
+# Notifications (incidents.actions.notify): email through Django's email framework, sent by a task after
+# the commit (never inside a request). Without EMAIL_HOST emails are printed (the console backend).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+    if EMAIL_PORT > 65535:
+        raise ImproperlyConfigured(f"EMAIL_PORT={EMAIL_PORT} is not a port number.")
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    EMAIL_TIMEOUT = 30
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or "postmortem@localhost"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Links in emails and in the outgoing webhook start with this (the address people reach the app at).
+POSTMORTEM_BASE_URL = env_url("POSTMORTEM_BASE_URL", "http://127.0.0.1:8000")
+# The outgoing webhook (a Slack-compatible incoming-webhook URL) told when an incident is published; unset:
+# off. With a secret, the body is signed: X-Postmortem-Signature-256: sha256=<hex HMAC-SHA256 of the body>.
+POSTMORTEM_WEBHOOK_URL = env_url("POSTMORTEM_WEBHOOK_URL", "")
+POSTMORTEM_WEBHOOK_SECRET = os.environ.get("POSTMORTEM_WEBHOOK_SECRET", "")
+POSTMORTEM_WEBHOOK_TIMEOUT_SECONDS = 5
+# Owners of unfinished action items due within this many days (or overdue since yesterday) get a reminder.
+POSTMORTEM_DUE_REMINDER_DAYS = env_int("POSTMORTEM_DUE_REMINDER_DAYS", 3)
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes anonymous requests 401 rather than 403.

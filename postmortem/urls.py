@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from incidents.api import glossary, reviews as reviews_api, search as search_api, views as api
-from incidents.web import exports, github, incidents as views, retrospectives, reviews
+from incidents.web import exports, github, incidents as views, notifications, retrospectives, reviews
 
 router = DefaultRouter()
 router.register("incidents", api.IncidentViewSet, basename="api-incident")
@@ -31,6 +31,7 @@ api_v1 = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("accounts/notifications/", notifications.NotificationPreferencesView.as_view(), name="notification-preferences"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("incidents/", views.IncidentListView.as_view(), name="incident-list"),

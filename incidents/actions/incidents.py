@@ -11,10 +11,12 @@ from incidents.models import (
     Incident,
     Lesson,
     Service,
+    Status,
     Tag,
     TimelineEvent,
 )
 
+from . import notify
 from .github import queue_github_sync
 
 SCALAR_FIELDS = (
@@ -53,6 +55,7 @@ def save_incident(incident, data, *, expected_version=None, sync_github=True, us
         incident.version = current
         if "status" in data:
             incident.status = locked.status  # the change is judged from the stored status
+    publishing = incident.pk is not None and data.get("status") == Status.PUBLISHED != incident.status
     if review_gate and "status" in data and data["status"] != incident.status:
         reason = incident.check_transition(user, data["status"], reviewers=data.get("reviewers"),
                                            authors=data.get("authors"))
@@ -86,6 +89,8 @@ def save_incident(incident, data, *, expected_version=None, sync_github=True, us
 
     if sync_github:
         queue_github_sync(incident.github_references().filter(synced_at__isnull=True))
+    if publishing:
+        notify.published(incident, by=user)
     return incident
 
 

@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 
 from incidents.models import Incident, Review, Status
 
+from . import notify
+
 
 class ReviewRefused(Exception):
     """The step is not allowed now; the message says why, for people."""
@@ -26,10 +28,13 @@ def request_review(incident, reviewers, *, by):
             "status": Status(incident.status).label, "target": Status.IN_REVIEW.label}
     if reason:
         raise ReviewRefused(reason)
+    asked_before = set(incident.reviewers.values_list("pk", flat=True))
     incident.reviewers.set(reviewers)
     if incident.status != Status.IN_REVIEW:
         incident.status = Status.IN_REVIEW
         incident.save()
+        asked_before = set()  # a new round: everyone is asked again
+    notify.review_requested(incident, [user for user in reviewers if user.pk not in asked_before], by=by)
     return incident
 
 
@@ -49,6 +54,7 @@ def review(incident, reviewer, decision, comment=""):
     if decision == Review.Decision.CHANGES_REQUESTED:
         incident.status = Status.DRAFT
         incident.save()
+    notify.reviewed(incident, reviewer=reviewer, decision=decision, comment=comment)
     return made
 
 
@@ -66,4 +72,6 @@ def change_status(incident, target, *, by):
     if target != incident.status:
         incident.status = target
         incident.save()
+        if target == Status.PUBLISHED:
+            notify.published(incident, by=by)
     return incident

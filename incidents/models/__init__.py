@@ -12,6 +12,7 @@ exports         files prepared in the background
 changes         the change log the search indexes follow
 idempotency     responses kept for retried requests with an Idempotency-Key
 glossary        the bilingual glossary search expands queries with, and its cached loader
+notifications   who turned email off; due-date reminders already sent
 """
 
 from .changes import IndexChange, IndexCursor
@@ -41,14 +42,16 @@ from .incidents import (
     start_of_day,
 )
 from .labels import Label, LabelQuerySet, Service, Tag
+from .notifications import DueReminder, NotificationPreference, NotificationPreferenceQuerySet
 from .retrospectives import AgendaItem, Retrospective, RetrospectiveQuerySet
 from .reviews import Review, ReviewQuerySet
 
 __all__ = [
     "REFERENCE_PATTERN", "REFERENCE_PREFIX", "ActionItem", "ActionItemQuerySet", "AgendaItem", "ContributingFactor",
-    "ExportJob", "ExportJobQuerySet", "ExternalLink", "FactorCategory", "GitHubDelivery", "GitHubIssueRequest",
+    "DueReminder", "ExportJob", "ExportJobQuerySet", "ExternalLink", "FactorCategory", "GitHubDelivery", "GitHubIssueRequest",
     "GitHubIssueRequestQuerySet", "GitHubLinked", "GitHubPause", "GitHubReference",
-    "GitHubReferenceQuerySet", "GlossaryCategory", "GlossaryEntry", "GlossaryEntryQuerySet", "IdempotencyKey", "Incident", "IndexChange", "IndexCursor", "IncidentQuerySet", "Label", "LabelQuerySet", "Lesson", "Retrospective",
+    "GitHubReferenceQuerySet", "GlossaryCategory", "GlossaryEntry", "GlossaryEntryQuerySet", "IdempotencyKey", "Incident", "IndexChange", "IndexCursor", "IncidentQuerySet", "Label", "LabelQuerySet", "Lesson", "NotificationPreference",
+    "NotificationPreferenceQuerySet", "Retrospective",
     "RetrospectiveQuerySet", "Review", "ReviewQuerySet", "Service", "Severity", "Status", "Tag", "TimelineEvent", "find_cycle", "start_of_day",
     "current_glossary", "forget_glossary", "validate_causal_links", "validate_link",
 ]

@@ -10,6 +10,7 @@ from django.views import View
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
 from incidents import export
+from incidents.actions import notify
 from incidents.forms.retrospective import AgendaAddForm, AgendaNotesForm, CloseForm, RetrospectiveForm
 from incidents.models import AgendaItem, Incident, Retrospective
 
@@ -127,6 +128,8 @@ class RetrospectiveCloseView(MeetingPostView):
         meeting = self.meeting()
         form = CloseForm(request.POST)
         published, left = meeting.close(publish=form.is_valid() and form.cleaned_data["publish"], user=request.user)
+        for incident in published:
+            notify.published(incident, by=request.user)
         messages.success(request, _("Meeting closed.") + " " + ngettext(
             "%(n)d incident published.", "%(n)d incidents published.", len(published)) % {"n": len(published)})
         if left:

@@ -133,3 +133,19 @@ def test_the_pages_walk_the_review(people, client):
     assert "<strong>OK</strong>" in body and "Move to “Published”" in body
     client.post(f"{page}status/", {"status": "published"})
     assert Incident.objects.get(pk=incident.pk).status == "published"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_review_tells_people_by_email(people, mailoutbox):
+    for user in people.values():
+        user.email = f"{user.username}@example.com"
+        user.save()
+    incident = draft(people)
+    author, reviewer = api(people["author"]), api(people["reviewer"])
+    author.patch(url(incident), {"status": "in_review", "reviewers": ["reviewer"]}, format="json")
+    assert [message.to for message in mailoutbox] == [["reviewer@example.com"]]
+    assert incident.reference in mailoutbox[0].subject
+    reviewer.post(url(incident, "reviews/"), {"decision": "approved", "comment": "LGTM"}, format="json")
+    assert mailoutbox[-1].to == ["author@example.com"] and "LGTM" in mailoutbox[-1].body
+    api(people["other"]).patch(url(incident), {"status": "published"}, format="json")
+    assert mailoutbox[-1].to == ["author@example.com"] and len(mailoutbox) == 3

@@ -1,0 +1,197 @@
+"""Notifications: who is told what, and the telling. The entry points are called by the writers (reviews,
+comments, publishing) inside their transaction; each picks the recipients (not the person who acted, not
+users who turned email off or have no address, not inactive ones) and queues one job per email through
+incidents.jobs, sent after the commit (nothing when the transaction rolls back). ``deliver`` is what the
+task does: read the rows again, render the email (templates/notifications/*.txt, English then Japanese)
+or the outgoing webhook's body, and send it. Emails are the only thing here that reaches a mail server,
+the webhook the only outbound HTTP call (incidents.outgoing)."""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents import jobs, outgoing
+from incidents.models import ActionItem, Incident, NotificationPreference
+
+log = logging.getLogger(__name__)
+
+DECISIONS = ("approved", "changes_requested")
+COMMENT_CHARS = 2000  # the part of a comment quoted in the email
+# kind → (English subject, Japanese subject); every subject then names the incident.
+SUBJECTS = {
+    "review_requested": ("Review requested", "レビュー依頼"),
+    "approved": ("Approved", "承認されました"),
+    "changes_requested": ("Changes requested", "修正が依頼されました"),
+    "comment_added": ("New comment", "新しいコメント"),
+    "published": ("Published", "公開されました"),
+}
+EMAIL_KINDS = ("review_requested", "reviewed", "comment_added", "published", "due_reminder")
+WEBHOOK = "webhook"
+
+
+class DeliveryFailed(Exception):
+    """A notification could not be sent; ``retry`` says whether trying again later may help."""
+
+    def __init__(self, message, *, retry=True):
+        super().__init__(message)
+        self.retry = retry
+
+
+# --- entry points (called inside the writer's transaction) -------------------------------------------------
+
+def review_requested(incident, reviewers, *, by):
+    """Tell each of ``reviewers`` that ``by`` asked them to review ``incident``."""
+    _queue_emails("review_requested", incident, reviewers, by=by)
+
+
+def reviewed(incident, *, reviewer, decision, comment):
+    """Tell the incident's authors that ``reviewer`` approved it or asked for changes (with ``comment``)."""
+    if decision not in DECISIONS:
+        raise ValueError(f"decision must be one of {DECISIONS}, not {decision!r}")
+    _queue_emails("reviewed", incident, incident.authors.all(), by=reviewer,
+                  decision=decision, comment=_excerpt(comment))
+
+
+def comment_added(incident, *, author, body):
+    """Tell the incident's authors (not the commenter) about a new comment."""
+    _queue_emails("comment_added", incident, incident.authors.all(), by=author, body=_excerpt(body))
+
+
+def published(incident, *, by):
+    """Tell the incident's authors it was published, and the outgoing webhook if one is configured."""
+    _queue_emails("published", incident, incident.authors.all(), by=by)
+    if settings.POSTMORTEM_WEBHOOK_URL:
+        jobs.send_notification(WEBHOOK, {"incident": incident.pk, "event": "published"})
+
+
+def recipients(users, *, exclude=None):
+    """Of ``users``, those who get email: active, with an address, not ``exclude``, email not turned off."""
+    users = {user.pk: user for user in users if user is not None and user.pk != getattr(exclude, "pk", None)}
+    opted_out = NotificationPreference.objects.opted_out(list(users))
+    chosen = []
+    for user in users.values():
+        if not user.is_active or not user.email:
+            log.debug("no notification for %s: %s", user, "inactive" if not user.is_active else "no email address")
+        elif user.pk in opted_out:
+            log.debug("no notification for %s: email turned off", user)
+        else:
+            chosen.append(user)
+    return chosen
+
+
+def _queue_emails(kind, incident, users, *, by, **texts):
+    for user in recipients(users, exclude=by):
+        jobs.send_notification(kind, {"incident": incident.pk, "to": user.pk, "by": getattr(by, "pk", None), **texts})
+
+
+def _excerpt(text):
+    text = (text or "").strip()
+    return text if len(text) <= COMMENT_CHARS else text[:COMMENT_CHARS].rstrip() + " …"
+
+
+# --- delivery (the task) ----------------------------------------------------------------------------------
+
+def deliver(kind, payload):
+    """Send one queued notification: ``sent``, or ``skipped``/``gone`` when there is nothing to send any more.
+    Raises DeliveryFailed when the mail server or the webhook failed."""
+    if kind == WEBHOOK:
+        return _post_webhook(payload)
+    if kind not in EMAIL_KINDS:
+        log.error("unknown notification kind %r", kind)
+        return "skipped"
+    user = get_user_model().objects.filter(pk=payload.get("to")).first()
+    if user is None:
+        return "gone"
+    if not recipients([user]):  # turned email off (or lost the address) since it was queued
+        return "skipped"
+    message = (_due_reminder if kind == "due_reminder" else _incident_email)(kind, user, payload)
+    if message is None:
+        return "gone"
+    subject, body = message
+    email = EmailMessage(subject, body, to=[user.email], headers={"Auto-Submitted": "auto-generated"})
+    try:
+        email.send()
+    except OSError as exc:  # smtplib.SMTPException, refused connections and timeouts are OSErrors
+        raise DeliveryFailed(f"email to {user.email} not sent: {exc.__class__.__name__}: {exc}") from exc
+    return "sent"
+
+
+def _incident_email(kind, user, payload):
+    incident = Incident.objects.filter(pk=payload.get("incident")).first()
+    if incident is None:
+        return None
+    actor = get_user_model().objects.filter(pk=payload.get("by")).first()
+    topic = payload.get("decision") if kind == "reviewed" else kind
+    english, japanese = SUBJECTS[topic]
+    context = {
+        "user": user, "incident": incident, "url": incident_url(incident), "actor": _name(actor),
+        "decision": payload.get("decision", ""), "comment": payload.get("comment", ""),
+        "body": payload.get("body", ""), "preferences_url": preferences_url(),
+    }
+    body = render_to_string(f"notifications/{kind}.txt", context)
+    return _subject(f"{english} / {japanese}: {incident.reference} {incident.title}"), body
+
+
+def _due_reminder(kind, user, payload):
+    items = list(ActionItem.objects.filter(pk__in=payload.get("items", [])).select_related("incident")
+                 .order_by("due_date", "incident_id", "id"))
+    if not items:
+        return None
+    today = timezone.localdate()
+    rows = [{"item": item, "incident": item.incident, "url": incident_url(item.incident),
+             "overdue": item.due_date is not None and item.due_date < today} for item in items]
+    body = render_to_string("notifications/due_reminder.txt",
+                            {"user": user, "rows": rows, "preferences_url": preferences_url()})
+    if len(items) == 1:
+        subject = f"Due soon / 期限が近づいています: {items[0].title} ({items[0].incident.reference})"
+    else:
+        subject = f"{len(items)} action items due soon / 期限が近いアクションアイテム {len(items)} 件"
+    return _subject(subject), body
+
+
+def _post_webhook(payload):
+    url = settings.POSTMORTEM_WEBHOOK_URL
+    incident = Incident.objects.filter(pk=payload.get("incident")).first()
+    if not url or incident is None:
+        return "skipped" if not url else "gone"
+    try:
+        outgoing.post(url, webhook_body(incident), secret=settings.POSTMORTEM_WEBHOOK_SECRET,
+                      event=payload.get("event", "published"), timeout=settings.POSTMORTEM_WEBHOOK_TIMEOUT_SECONDS)
+    except outgoing.WebhookFailed as exc:
+        raise DeliveryFailed(f"webhook for {incident.reference} failed: {exc}", retry=exc.retry) from exc
+    return "sent"
+
+
+def webhook_body(incident):
+    """The outgoing webhook's JSON for a published incident (``text`` is what Slack shows)."""
+    url = incident_url(incident)
+    return {
+        "text": f"Published: {incident.reference} {incident.title} {url}",
+        "incident": {"id": incident.pk, "reference": incident.reference, "title": incident.title, "url": url,
+                     "severity": incident.severity},
+    }
+
+
+def incident_url(incident):
+    return settings.POSTMORTEM_BASE_URL + incident.get_absolute_url()
+
+
+def preferences_url():
+    return settings.POSTMORTEM_BASE_URL + reverse("notification-preferences")
+
+
+def _name(user):
+    if user is None:
+        return "Someone"
+    return user.get_full_name() or user.get_username()
+
+
+def _subject(text):
+    """One line (a header cannot hold a line break), at most 200 characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= 200 else text[:199] + "…"

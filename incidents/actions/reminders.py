@@ -1,0 +1,86 @@
+"""Due-date reminders (daily: beat, or the embedded background thread). An unfinished action item of a
+draft, in-review or published incident that is due within POSTMORTEM_DUE_REMINDER_DAYS days (or since
+yesterday) and whose owner text is a user's user name or email address (case-insensitive; free text that
+names nobody gets nothing) is listed in one email to that user. Each (incident, item title, due date,
+user) is reminded once: DueReminder rows record it (action item rows are replaced whenever their incident
+is saved, so the reminder is keyed by the item's title, not its row). Drafts are left out for an owner who
+may not see them."""
+
+import datetime
+import logging
+from collections import defaultdict
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from incidents import jobs
+from incidents.models import ActionItem, DueReminder, Incident, Status
+
+from .notify import recipients
+
+log = logging.getLogger(__name__)
+
+KEEP_DAYS = 30  # reminders of dates longer ago than this are forgotten (they can never be sent again)
+
+
+def due_items(today=None):
+    """The unfinished action items with an owner whose reminder window includes ``today``."""
+    today = today or timezone.localdate()
+    return (ActionItem.objects.unfinished()
+            .filter(incident__status__in=Status.values, due_date__gte=today - datetime.timedelta(days=1),
+                    due_date__lte=today + datetime.timedelta(days=settings.POSTMORTEM_DUE_REMINDER_DAYS))
+            .exclude(owner="").select_related("incident").order_by("due_date", "id"))
+
+
+def owners(texts):
+    """{lower-cased owner text: user} for the texts naming an active user: a user name first, else an email
+    address (the lowest id among users sharing it)."""
+    wanted = {text.strip().lower() for text in texts if text.strip()}
+    if not wanted:
+        return {}
+    users = (get_user_model().objects.filter(is_active=True)
+             .annotate(name_key=Lower("username"), email_key=Lower("email")).order_by("-id"))
+    by_email = {user.email_key: user for user in users.filter(email_key__in=wanted)}
+    by_name = {user.name_key: user for user in users.filter(name_key__in=wanted)}
+    return {**by_email, **by_name}
+
+
+def remind_due_action_items(today=None):
+    """Queue one email per owner listing their items due soon not yet reminded of; returns counts."""
+    today = today or timezone.localdate()
+    DueReminder.objects.filter(due_date__lt=today - datetime.timedelta(days=KEEP_DAYS)).delete()
+    items = list(due_items(today))
+    named = owners(item.owner for item in items)
+    per_user = defaultdict(list)
+    for item in items:
+        user = named.get(item.owner.strip().lower())
+        if user is not None:
+            per_user[user].append(item)
+    emails = 0
+    for user, user_items in per_user.items():
+        if not recipients([user]):
+            continue
+        if any(item.incident.status != Status.PUBLISHED for item in user_items):
+            visible = set(Incident.objects.visible_to(user).filter(
+                pk__in={item.incident_id for item in user_items}).values_list("pk", flat=True))
+            user_items = [item for item in user_items if item.incident_id in visible]
+        fresh = [item for item in user_items if _record(item, user)]
+        if fresh:
+            jobs.send_notification("due_reminder", {"to": user.pk, "items": [item.pk for item in fresh]})
+            emails += 1
+    log.info("due-date reminders: %d emails about %d items due soon", emails, len(items))
+    return {"items": len(items), "emails": emails}
+
+
+def _record(item, user):
+    """True when this item and due date had not been reminded of to ``user`` (and now is)."""
+    try:
+        with transaction.atomic():
+            _, created = DueReminder.objects.get_or_create(
+                incident_id=item.incident_id, title=item.title, due_date=item.due_date, user=user)
+    except IntegrityError:  # another run recorded it at the same moment
+        return False
+    return created

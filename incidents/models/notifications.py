@@ -1,0 +1,56 @@
+"""Notifications: who turned email off, and which due-date reminders were already sent."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .incidents import Incident
+
+
+class NotificationPreferenceQuerySet(models.QuerySet):
+    def opted_out(self, user_ids):
+        """The ids among ``user_ids`` of the users who turned email off."""
+        return set(self.filter(user__in=user_ids, email=False).values_list("user_id", flat=True))
+
+
+class NotificationPreference(models.Model):
+    """A user's choice about notifications; a user without a row gets email (the default)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="notification_preference", verbose_name=_("user"))
+    email = models.BooleanField(_("email me notifications"), default=True,
+                                help_text=_("Review requests, reviews and comments on your incidents, publication, "
+                                            "and reminders of your action items' due dates."))
+
+    objects = NotificationPreferenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self):
+        return f"{self.user}: {'email' if self.email else 'no email'}"
+
+    @classmethod
+    def for_user(cls, user):
+        """The user's stored preference, or the default one (not saved)."""
+        return cls.objects.filter(user=user).first() or cls(user=user)
+
+
+class DueReminder(models.Model):
+    """A reminder sent to ``user`` about an action item (by its incident and title: action item rows are
+    replaced whenever their incident is saved) due on ``due_date``: never sent twice for the same date."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="due_reminders")
+    title = models.CharField(max_length=200)
+    due_date = models.DateField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="due_reminders")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "title", "due_date", "user"], name="due_reminder_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.due_date}) → {self.user}"

@@ -1,0 +1,27 @@
+"""/accounts/notifications/: a signed-in user turns email notifications off or on."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+
+from incidents.forms.notifications import NotificationPreferenceForm
+from incidents.models import NotificationPreference
+
+
+class NotificationPreferencesView(LoginRequiredMixin, View):
+    template_name = "notifications/preferences.html"
+
+    def get(self, request):
+        form = NotificationPreferenceForm(instance=NotificationPreference.for_user(request.user))
+        return render(request, self.template_name, {"form": form})
+
+    def post(self, request):
+        form = NotificationPreferenceForm(request.POST, instance=NotificationPreference.for_user(request.user))
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form}, status=400)
+        form.save()
+        messages.success(request, _("Email notifications are on.") if form.instance.email
+                         else _("Email notifications are off."))
+        return redirect("notification-preferences")

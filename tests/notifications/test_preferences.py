@@ -1,0 +1,47 @@
+"""/accounts/notifications/: signed-in users turn email off and on; linked from every page's header."""
+
+import pytest
+
+from incidents.models import NotificationPreference
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+URL = "/accounts/notifications/"
+
+
+@pytest.fixture
+def alice(client):
+    user = UserFactory(username="alice", email="alice@example.com", role="viewer")
+    client.force_login(user)
+    return user
+
+
+def test_anonymous_is_sent_to_sign_in(client):
+    response = client.get(URL)
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_email_is_on_by_default_and_can_be_turned_off_and_on(client, alice):
+    page = client.get(URL).content.decode()
+    assert 'name="email"' in page and "checked" in page and "alice@example.com" in page
+    assert f'href="{URL}"' in page  # the header links here
+
+    response = client.post(URL, {})  # the box unticked
+    assert response.status_code == 302 and response["Location"] == URL
+    assert NotificationPreference.objects.get(user=alice).email is False
+    page = client.get(URL).content.decode()
+    assert "Email notifications are off." in page and "checked" not in page
+
+    client.post(URL, {"email": "on"})
+    assert NotificationPreference.objects.get(user=alice).email is True
+    assert NotificationPreference.objects.count() == 1
+
+
+def test_a_user_without_an_address_is_told(client):
+    client.force_login(UserFactory(username="noaddress", email=""))
+    assert "no email address" in client.get(URL).content.decode()
+
+
+def test_japanese_page(client, alice):
+    client.cookies["django_language"] = "ja"
+    assert client.get(URL, HTTP_ACCEPT_LANGUAGE="ja").status_code == 200
