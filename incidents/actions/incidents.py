@@ -55,7 +55,9 @@ def save_incident(incident, data, *, expected_version=None, sync_github=True, us
         incident.version = current
         if "status" in data:
             incident.status = locked.status  # the change is judged from the stored status
-    publishing = incident.pk is not None and data.get("status") == Status.PUBLISHED != incident.status
+    publishing = data.get("status") == Status.PUBLISHED != incident.status
+    asking = data.get("status") == Status.IN_REVIEW != incident.status
+    asked_before = set(incident.reviewers.values_list("pk", flat=True)) if incident.pk and not asking else set()
     if review_gate and "status" in data and data["status"] != incident.status:
         reason = incident.check_transition(user, data["status"], reviewers=data.get("reviewers"),
                                            authors=data.get("authors"))
@@ -89,8 +91,10 @@ def save_incident(incident, data, *, expected_version=None, sync_github=True, us
 
     if sync_github:
         queue_github_sync(incident.github_references().filter(synced_at__isnull=True))
-    if publishing:
+    if publishing and user is not None:  # a person published it (the demo loader and imports tell nobody)
         notify.published(incident, by=user)
+    if user is not None and incident.status == Status.IN_REVIEW and (asking or "reviewers" in data):
+        notify.review_requested(incident, [r for r in incident.reviewers.all() if r.pk not in asked_before], by=user)
     return incident
 
 
