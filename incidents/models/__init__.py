@@ -10,6 +10,7 @@ retrospectives  meetings and their agendas
 exports         files prepared in the background
 changes         the change log the search indexes follow
 idempotency     responses kept for retried requests with an Idempotency-Key
+history         numbered revisions of incidents (django-reversion) and who or what wrote them
 glossary        the bilingual glossary search expands queries with, and its cached loader
 """
 
@@ -29,6 +30,7 @@ from .exports import ExportJob, ExportJobQuerySet
 from .github import GitHubLinked, GitHubPause, GitHubReference, GitHubReferenceQuerySet, validate_link
 from .github_events import GitHubDelivery, GitHubIssueRequest, GitHubIssueRequestQuerySet
 from .glossary import GlossaryCategory, GlossaryEntry, GlossaryEntryQuerySet, current_glossary, forget_glossary
+from .history import IncidentRevision, IncidentRevisionQuerySet, Source, record
 from .idempotency import IdempotencyKey
 from .incidents import (
     REFERENCE_PATTERN,
@@ -46,7 +48,7 @@ __all__ = [
     "REFERENCE_PATTERN", "REFERENCE_PREFIX", "ActionItem", "ActionItemQuerySet", "AgendaItem", "ContributingFactor",
     "ExportJob", "ExportJobQuerySet", "ExternalLink", "FactorCategory", "GitHubDelivery", "GitHubIssueRequest",
     "GitHubIssueRequestQuerySet", "GitHubLinked", "GitHubPause", "GitHubReference",
-    "GitHubReferenceQuerySet", "GlossaryCategory", "GlossaryEntry", "GlossaryEntryQuerySet", "IdempotencyKey", "Incident", "IndexChange", "IndexCursor", "IncidentQuerySet", "Label", "LabelQuerySet", "Lesson", "Retrospective",
-    "RetrospectiveQuerySet", "Service", "Severity", "Status", "Tag", "TimelineEvent", "find_cycle", "start_of_day",
-    "current_glossary", "forget_glossary", "validate_causal_links", "validate_link",
+    "GitHubReferenceQuerySet", "GlossaryCategory", "GlossaryEntry", "GlossaryEntryQuerySet", "IdempotencyKey", "Incident", "IncidentRevision", "IncidentRevisionQuerySet", "IndexChange", "IndexCursor", "IncidentQuerySet", "Label", "LabelQuerySet", "Lesson", "Retrospective",
+    "RetrospectiveQuerySet", "Service", "Severity", "Source", "Status", "Tag", "TimelineEvent", "find_cycle", "start_of_day",
+    "current_glossary", "forget_glossary", "record", "validate_causal_links", "validate_link",
 ]
