@@ -11,8 +11,10 @@ from incidents.models import (
     Incident,
     Lesson,
     Service,
+    Source,
     Tag,
     TimelineEvent,
+    record,
 )
 
 from .github import queue_github_sync
@@ -33,11 +35,13 @@ class VersionConflict(Exception):
 
 
 @transaction.atomic
-def save_incident(incident, data, *, expected_version=None, sync_github=True):
+def save_incident(incident, data, *, expected_version=None, sync_github=True, user=None, source=Source.API):
     """Create or update ``incident`` from validated document ``data``.
 
     Scalar fields present in ``data`` are set; each child list present replaces the stored one; absent
     keys are left alone. With ``expected_version``, a stale write raises VersionConflict and changes nothing.
+    Every save adds a revision to the incident's history, written by ``user`` (None: an automatic change)
+    through ``source``.
     """
     if incident.pk is not None:
         current = Incident.objects.select_for_update().only("version").get(pk=incident.pk).version
@@ -67,6 +71,7 @@ def save_incident(incident, data, *, expected_version=None, sync_github=True):
                 child.save()
     if "factors" in data:
         _replace_factors(incident, data["factors"])
+    record(incident, user=user, source=source)
 
     if sync_github:
         queue_github_sync(incident.github_references().filter(synced_at__isnull=True))

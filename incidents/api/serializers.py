@@ -24,6 +24,7 @@ from incidents.models import (
     Incident,
     Lesson,
     Retrospective,
+    Source,
     TimelineEvent,
     find_cycle,
 )
@@ -263,8 +264,10 @@ class IncidentSerializer(ModelSerializer):
         request = self.context.get("request")
         if incident.pk is None and not data.get("authors") and request and request.user.is_authenticated:
             data["authors"] = [request.user]
+        user = request.user if request and request.user.is_authenticated else None
         return save_incident(
-            incident, data, expected_version=expected_version, sync_github=self.context.get("sync_github", True)
+            incident, data, expected_version=expected_version, sync_github=self.context.get("sync_github", True),
+            user=user, source=self.context.get("source", Source.API if request else Source.IMPORT),
         )
 
 

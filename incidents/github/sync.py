@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from incidents import search
-from incidents.models import ActionItem, ExternalLink, GitHubReference, Incident
+from incidents.models import ActionItem, ExternalLink, GitHubReference, Incident, Source, record
 
 from . import refs
 
@@ -59,6 +59,8 @@ def follow(ref):
             moved_incidents.add(item.incident_id)
     if moved_incidents:
         touch(Incident.objects.filter(pk__in=moved_incidents), bump=True)
+        for pk in sorted(moved_incidents):  # GitHub moved them: a revision without an author
+            record(Incident(pk=pk), user=None, source=Source.GITHUB)
     return len(moved_incidents)
 
 
