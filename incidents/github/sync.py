@@ -87,6 +87,8 @@ def move(ref, owner, repo, number):
         ExternalLink.objects.filter(github=ref).update(github=target)
         ref.delete()
     url = refs.Ref(target.owner, target.repo, target.number, target.kind).url
+    rewritten = {*ActionItem.objects.filter(github=target).exclude(url=url).values_list("incident_id", flat=True),
+                 *ExternalLink.objects.filter(github=target).exclude(url=url).values_list("incident_id", flat=True)}
     ActionItem.objects.filter(github=target).exclude(url=url).update(url=url)
     for link in ExternalLink.objects.filter(github=target).exclude(url=url):
         try:
@@ -95,6 +97,8 @@ def move(ref, owner, repo, number):
         except IntegrityError:  # the incident already links the new place: one link is enough
             link.delete()
     touch(Incident.objects.linking([target]), bump=False)
+    for pk in sorted(rewritten):  # their links' URLs changed: a revision without an author
+        record(Incident(pk=pk), user=None, source=Source.GITHUB)
     return target
 
 

@@ -218,3 +218,13 @@ def test_the_page_shows_an_escaped_character_diff_and_restore_for_editors(client
     assert client.post(reverse("incident-restore", args=[f"INC-{incident['id']}", 1]), {"version": 3}).status_code == 403
     draft = created(editor, {"title": "d"})
     assert client.get(reverse("incident-history", args=[f"INC-{draft['id']}"])).status_code == 404
+
+
+def test_a_renamed_repository_rewriting_links_is_a_github_revision(client, editor, settings):
+    from tests.github.test_webhook_view import SECRET, deliver
+
+    settings.GITHUB_WEBHOOK_SECRET = SECRET
+    incident = created(editor, {"title": "x", "links": [{"url": "acme/api-legacy#42", "relation": "related"}]})
+    assert deliver(client, "repository__renamed").status_code == 200
+    latest = revisions(incident["id"])[-1]
+    assert (latest.number, latest.source, latest.author, latest.changed) == (2, "github", None, ["links"])
