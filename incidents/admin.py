@@ -20,8 +20,10 @@ from .models import (
     Lesson,
     Retrospective,
     Service,
+    Source,
     Tag,
     TimelineEvent,
+    record,
 )
 
 # Dates and times typed here are checked like in the pages and the API (a year-1 time overflows when the
@@ -114,6 +116,7 @@ class IncidentAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        record(form.instance, user=request.user, source=Source.ADMIN)  # with its inlines and labels
         queue_github_sync(form.instance.github_references().filter(synced_at__isnull=True))
 
 
@@ -173,6 +176,10 @@ class ChildAdmin(admin.ModelAdmin):
     raw_id_fields = ["incident"]
     exclude = ["github"]
     formfield_overrides = DATE_CHECKS
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        record(form.instance.incident, user=request.user, source=Source.ADMIN)
 
 
 @admin.register(ActionItem)

@@ -4,8 +4,8 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from incidents.api import glossary, reviews as reviews_api, search as search_api, views as api
-from incidents.web import exports, github, incidents as views, notifications, retrospectives, reviews
+from incidents.api import glossary, history as history_api, reviews as reviews_api, search as search_api, views as api
+from incidents.web import exports, github, history, incidents as views, notifications, retrospectives, reviews
 
 router = DefaultRouter()
 router.register("incidents", api.IncidentViewSet, basename="api-incident")
@@ -19,6 +19,11 @@ api_v1 = [
     path("search/", search_api.SearchView.as_view(), name="api-search"),
     path("incidents/<int:pk>/reviews/", reviews_api.ReviewsView.as_view(), name="api-incident-reviews"),
     path("patterns/", api.PatternsView.as_view(), name="api-patterns"),
+    path("incidents/<int:pk>/revisions/", history_api.RevisionListView.as_view(), name="api-incident-revisions"),
+    path("incidents/<int:pk>/revisions/<int:number>/", history_api.RevisionDetailView.as_view(),
+         name="api-incident-revision"),
+    path("incidents/<int:pk>/revisions/<int:number>/restore/", history_api.RevisionRestoreView.as_view(),
+         name="api-incident-revision-restore"),
     path("schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="api-schema"),
     # The split view serves Swagger UI's start-up script from docs/?script= instead of inline, for the CSP.
     path(
@@ -41,6 +46,9 @@ urlpatterns = [
     path("incidents/<str:reference>/status/", views.IncidentStatusView.as_view(), name="incident-status"),
     path("incidents/<str:reference>/review-request/", reviews.ReviewRequestView.as_view(), name="incident-review-request"),
     path("incidents/<str:reference>/reviews/", reviews.ReviewView.as_view(), name="incident-review"),
+    path("incidents/<str:reference>/history/", history.HistoryView.as_view(), name="incident-history"),
+    path("incidents/<str:reference>/history/<int:number>/restore/", history.RestoreView.as_view(),
+         name="incident-restore"),
     path("incidents/<str:reference>/action-items/<int:item>/github-issue/", github.FileIssueView.as_view(),
          name="action-item-file-issue"),
     path("github/webhook/", github.WebhookView.as_view(), name="github-webhook"),

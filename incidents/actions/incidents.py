@@ -11,9 +11,11 @@ from incidents.models import (
     Incident,
     Lesson,
     Service,
+    Source,
     Status,
     Tag,
     TimelineEvent,
+    record,
 )
 
 from . import notify
@@ -39,13 +41,16 @@ class StatusRefused(Exception):
 
 
 @transaction.atomic
-def save_incident(incident, data, *, expected_version=None, sync_github=True, user=None, review_gate=True):
+def save_incident(incident, data, *, expected_version=None, sync_github=True, user=None, source=Source.API,
+                  review_gate=True):
     """Create or update ``incident`` from validated document ``data``.
 
     Scalar fields present in ``data`` are set; each child list present replaces the stored one; absent
     keys are left alone. With ``expected_version``, a stale write raises VersionConflict and changes nothing.
     A status change is checked against the review gate for ``user`` with the incident locked (StatusRefused);
     ``review_gate=False`` is for the demo loader and imports told which status to use.
+    Every save adds a revision to the incident's history, written by ``user`` (None: an automatic change)
+    through ``source``.
     """
     if incident.pk is not None:
         locked = Incident.objects.select_for_update().only("version", "status").get(pk=incident.pk)
@@ -88,6 +93,7 @@ def save_incident(incident, data, *, expected_version=None, sync_github=True, us
                 child.save()
     if "factors" in data:
         _replace_factors(incident, data["factors"])
+    record(incident, user=user, source=source)
 
     if sync_github:
         queue_github_sync(incident.github_references().filter(synced_at__isnull=True))

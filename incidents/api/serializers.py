@@ -24,6 +24,7 @@ from incidents.models import (
     Incident,
     Lesson,
     Retrospective,
+    Source,
     TimelineEvent,
     find_cycle,
 )
@@ -278,7 +279,8 @@ class IncidentSerializer(ModelSerializer):
         try:
             return save_incident(
                 incident, data, expected_version=expected_version, sync_github=self.context.get("sync_github", True),
-                user=user, review_gate=not self.context.get("skip_review_gate", False),
+                user=user, source=self.context.get("source", Source.API if request else Source.IMPORT),
+                review_gate=not self.context.get("skip_review_gate", False),
             )
         except StatusRefused as exc:
             raise serializers.ValidationError({"status": [str(exc)]}) from None

@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from incidents import search
-from incidents.models import ActionItem, ExternalLink, GitHubReference, Incident
+from incidents.models import ActionItem, ExternalLink, GitHubReference, Incident, Source, record
 
 from . import refs
 
@@ -59,6 +59,8 @@ def follow(ref):
             moved_incidents.add(item.incident_id)
     if moved_incidents:
         touch(Incident.objects.filter(pk__in=moved_incidents), bump=True)
+        for pk in sorted(moved_incidents):  # GitHub moved them: a revision without an author
+            record(Incident(pk=pk), user=None, source=Source.GITHUB)
     return len(moved_incidents)
 
 
@@ -85,6 +87,8 @@ def move(ref, owner, repo, number):
         ExternalLink.objects.filter(github=ref).update(github=target)
         ref.delete()
     url = refs.Ref(target.owner, target.repo, target.number, target.kind).url
+    rewritten = {*ActionItem.objects.filter(github=target).exclude(url=url).values_list("incident_id", flat=True),
+                 *ExternalLink.objects.filter(github=target).exclude(url=url).values_list("incident_id", flat=True)}
     ActionItem.objects.filter(github=target).exclude(url=url).update(url=url)
     for link in ExternalLink.objects.filter(github=target).exclude(url=url):
         try:
@@ -93,6 +97,8 @@ def move(ref, owner, repo, number):
         except IntegrityError:  # the incident already links the new place: one link is enough
             link.delete()
     touch(Incident.objects.linking([target]), bump=False)
+    for pk in sorted(rewritten):  # their links' URLs changed: a revision without an author
+        record(Incident(pk=pk), user=None, source=Source.GITHUB)
     return target
 
 

@@ -11,6 +11,7 @@ reviews         approvals and change requests of a write-up (the review gate is 
 exports         files prepared in the background
 changes         the change log the search indexes follow
 idempotency     responses kept for retried requests with an Idempotency-Key
+history         numbered revisions of incidents (django-reversion) and who or what wrote them
 glossary        the bilingual glossary search expands queries with, and its cached loader
 notifications   who turned email off; due-date reminders already sent
 """
@@ -31,6 +32,7 @@ from .exports import ExportJob, ExportJobQuerySet
 from .github import GitHubLinked, GitHubPause, GitHubReference, GitHubReferenceQuerySet, validate_link
 from .github_events import GitHubDelivery, GitHubIssueRequest, GitHubIssueRequestQuerySet
 from .glossary import GlossaryCategory, GlossaryEntry, GlossaryEntryQuerySet, current_glossary, forget_glossary
+from .history import IncidentRevision, IncidentRevisionQuerySet, Source, record
 from .idempotency import IdempotencyKey
 from .incidents import (
     REFERENCE_PATTERN,
@@ -50,8 +52,9 @@ __all__ = [
     "REFERENCE_PATTERN", "REFERENCE_PREFIX", "ActionItem", "ActionItemQuerySet", "AgendaItem", "ContributingFactor",
     "DueReminder", "ExportJob", "ExportJobQuerySet", "ExternalLink", "FactorCategory", "GitHubDelivery", "GitHubIssueRequest",
     "GitHubIssueRequestQuerySet", "GitHubLinked", "GitHubPause", "GitHubReference",
-    "GitHubReferenceQuerySet", "GlossaryCategory", "GlossaryEntry", "GlossaryEntryQuerySet", "IdempotencyKey", "Incident", "IndexChange", "IndexCursor", "IncidentQuerySet", "Label", "LabelQuerySet", "Lesson", "NotificationPreference",
-    "NotificationPreferenceQuerySet", "Retrospective",
-    "RetrospectiveQuerySet", "Review", "ReviewQuerySet", "Service", "Severity", "Status", "Tag", "TimelineEvent", "find_cycle", "start_of_day",
-    "current_glossary", "forget_glossary", "validate_causal_links", "validate_link",
+    "GitHubReferenceQuerySet", "GlossaryCategory", "GlossaryEntry", "GlossaryEntryQuerySet", "IdempotencyKey", "Incident",
+    "IncidentRevision", "IncidentRevisionQuerySet", "IndexChange", "IndexCursor", "IncidentQuerySet", "Label", "LabelQuerySet",
+    "Lesson", "NotificationPreference", "NotificationPreferenceQuerySet", "Retrospective",
+    "RetrospectiveQuerySet", "Review", "ReviewQuerySet", "Service", "Severity", "Source", "Status", "Tag", "TimelineEvent",
+    "find_cycle", "start_of_day", "current_glossary", "forget_glossary", "record", "validate_causal_links", "validate_link",
 ]

@@ -21,7 +21,7 @@ from incidents.actions.incidents import VersionConflict, save_incident
 from incidents.filters import IncidentFilter
 from incidents.forms import incident as forms
 from incidents.forms.review import ReviewForm, ReviewRequestForm
-from incidents.models import Incident, Lesson, Status
+from incidents.models import Incident, Lesson, Source, Status
 
 from . import facets
 from .shortcuts import incident_or_404
@@ -203,7 +203,8 @@ class IncidentEditView(PermissionRequiredMixin, View):
         if incident.pk is None:
             document["authors"] = [request.user]
         try:
-            save_incident(incident, document, expected_version=form.cleaned_data["version"] if incident.pk else None)
+            save_incident(incident, document, expected_version=form.cleaned_data["version"] if incident.pk else None,
+                          user=request.user, source=Source.WEB)
         except VersionConflict as conflict:
             return self.conflict(incident.pk, data, formsets, log_form, conflict.current_version)
         messages.success(request, _("Saved %(reference)s.") % {"reference": incident.reference})

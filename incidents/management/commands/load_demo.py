@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from incidents.models import Incident
+from incidents.models import Incident, Source
 from incidents.roles import ensure_roles
 from incidents.api.serializers import IncidentSerializer, error_lines
 
@@ -45,13 +45,13 @@ class Command(BaseCommand):
             title = (document or {}).get("title") if isinstance(document, dict) else None
             if title and Incident.objects.filter(title=title).exists():
                 continue
-            serializer = IncidentSerializer(data=document, context={"sync_github": False, "skip_review_gate": True})
+            serializer = IncidentSerializer(data=document, context={"sync_github": False, "source": Source.IMPORT,
+                                                                   "skip_review_gate": True})
             if not serializer.is_valid():
                 problems = "; ".join(error_lines(serializer.errors))
                 raise CommandError(f"{file}: incident #{position} ({title or 'untitled'}): {problems}")
-            incident = serializer.save()
-            if not incident.authors.exists():
-                incident.authors.add(user)
+            # the demo user is its author unless the file names others (in the first revision too)
+            serializer.save(**({} if serializer.validated_data.get("authors") else {"authors": [user]}))
             created += 1
         self.stdout.write(f"Demo data: {created} incident(s) created, {len(documents) - created} already present.")
 

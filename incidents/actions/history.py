@@ -1,0 +1,29 @@
+"""Restoring an earlier revision of an incident: its document is saved again through save_incident (so the
+version check, the GitHub references and the search index work as for any write), as a new revision."""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from incidents.models import Source
+from incidents.models.history import CHILDREN, SCALARS
+
+from .incidents import save_incident
+
+
+@transaction.atomic
+def restore_revision(incident, revision, *, user, expected_version=None):
+    """Save ``revision``'s document over ``incident`` (a stale ``expected_version`` raises VersionConflict)."""
+    return save_incident(incident, writable(revision.document()), expected_version=expected_version,
+                         user=user, source=Source.RESTORE)
+
+
+def writable(document):
+    """A stored document as save_incident's input: fields, label names, authors who still exist, children."""
+    data = {name: document[name] for name in SCALARS}
+    data["tags"], data["services"] = list(document["tags"]), list(document["services"])
+    data["authors"] = list(get_user_model().objects.filter(username__in=document["authors"]))
+    for key, (_model, names) in CHILDREN.items():
+        data[key] = [{name: item[name] for name in names} for item in document[key]]
+    for factor, stored in zip(data["factors"], document["factors"]):
+        factor.update(ref=stored["ref"], leads_to=list(stored["leads_to"]))
+    return data

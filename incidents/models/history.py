@@ -1,0 +1,211 @@
+"""Revision history of incidents.
+
+django-reversion stores each revision of the whole document: the incident (with its tags, services and
+authors, many-to-many fields serialized with it) and, followed, its timeline, factors (with their
+``leads_to``), lessons, action items and links. IncidentRevision numbers the revisions per incident (1 =
+creation) and says what wrote them (``source``) and which fields changed. ``record`` is the one way to
+add a revision: every writer calls it inside its own transaction."""
+
+import datetime
+from collections import defaultdict
+
+import reversion
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from reversion.models import Revision
+
+from ..text.diff import diff as text_diff
+from .children import ActionItem, ContributingFactor, ExternalLink, Lesson, TimelineEvent
+from .github import GitHubReference
+from .incidents import Incident
+from .labels import Service, Tag
+
+CHILDREN = {
+    "timeline": (TimelineEvent, ["occurred_at", "kind", "description", "source"]),
+    "factors": (ContributingFactor, ["category", "description"]),
+    "lessons": (Lesson, ["kind", "text"]),
+    "action_items": (ActionItem, ["title", "kind", "status", "owner", "due_date", "url"]),
+    "links": (ExternalLink, ["url", "relation", "title"]),
+}
+SCALARS = ("title", "summary", "impact", "analysis", "resolution", "severity", "status",
+           "started_at", "detected_at", "mitigated_at", "resolved_at")
+MARKDOWN = ("summary", "impact", "analysis", "resolution")
+LISTS = ("services", "tags", "authors", *CHILDREN)
+COMPARED = (*SCALARS, *LISTS)  # what ``changed`` lists, in the document's order
+GITHUB_FIELDS = ("owner", "repo", "number", "kind", "title", "state", "state_reason", "synced_at", "sync_error")
+
+reversion.register(Incident, follow=tuple(CHILDREN))
+for _model, _fields in CHILDREN.values():
+    reversion.register(_model)
+
+
+class Source(models.TextChoices):
+    WEB = "web", _("edit page")
+    API = "api", _("API")
+    IMPORT = "import", _("import")
+    GITHUB = "github", _("GitHub")
+    RESTORE = "restore", _("restore")
+    ADMIN = "admin", _("admin")
+    STATUS = "status", _("status change")
+
+
+class IncidentRevisionQuerySet(models.QuerySet):
+    def of(self, incident):
+        """An incident's revisions, newest first, with their author."""
+        return self.filter(incident_id=incident.pk).select_related("revision__user").order_by("-number")
+
+
+class IncidentRevision(models.Model):
+    revision = models.OneToOneField(Revision, on_delete=models.CASCADE, related_name="incident_revision")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    source = models.CharField(max_length=10, choices=Source.choices)
+    changed = models.JSONField(default=list, blank=True)
+
+    objects = IncidentRevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["incident", "-number"]
+        constraints = [models.UniqueConstraint(fields=["incident", "number"], name="unique_incident_revision_number")]
+
+    def __str__(self):
+        return f"{self.incident_id} #{self.number}"
+
+    @property
+    def author(self):
+        """The person who wrote it; None for automatic changes (GitHub, import)."""
+        return self.revision.user
+
+    @property
+    def created_at(self):
+        return self.revision.date_created
+
+    def document(self):
+        """The incident document as it was (the shape of the API's incident), from reversion's versions."""
+        if not hasattr(self, "_document"):
+            self._document = build_document(self.revision.version_set.all())
+        return self._document
+
+    def previous(self):
+        return IncidentRevision.objects.filter(incident_id=self.incident_id, number__lt=self.number).order_by("-number").first()
+
+    def diff(self, previous=None):
+        """What this revision changed, per changed field (see ``field_diff``)."""
+        before = previous.document() if previous else {}
+        after = self.document()
+        return {name: field_diff(name, before.get(name), after.get(name)) for name in self.changed}
+
+
+def record(incident, *, user=None, source):
+    """Store a revision of ``incident`` as it is now in the database (call it inside the writer's transaction,
+    after the write). ``user`` None (or anonymous) for automatic changes."""
+    incident = Incident.objects.get(pk=incident.pk)
+    previous = IncidentRevision.objects.filter(incident=incident).select_related("revision").order_by("-number").first()
+    number = previous.number + 1 if previous else 1
+    with reversion.create_revision(manage_manually=True):
+        reversion.add_to_revision(incident)
+        reversion.set_user(user if user is not None and user.is_authenticated else None)
+        reversion.set_comment(source)
+        reversion.add_meta(IncidentRevision, incident=incident, number=number, source=source)
+    current = IncidentRevision.objects.select_related("revision").get(incident=incident, number=number)
+    current.changed = changed_fields(previous.document() if previous else {}, current.document())
+    current.save(update_fields=["changed"])
+    return current
+
+
+def changed_fields(before, after):
+    """The document's fields that differ (a creation lists those that are filled in)."""
+    return [name for name in COMPARED if _comparable(name, before.get(name)) != _comparable(name, after.get(name))]
+
+
+def _comparable(name, value):
+    if name in LISTS and not value:
+        return []
+    if name == "factors":  # factors get new ids on every save: compare their refs by position
+        position = {factor["ref"]: i for i, factor in enumerate(value)}
+        return [{**factor, "ref": position[factor["ref"]], "leads_to": sorted(position.get(r, r) for r in factor["leads_to"])}
+                for factor in value]
+    if name in ("action_items", "links"):  # the GitHub reference's live state is not part of a revision
+        return [{key: item[key] for key in item if key != "github"} for item in value]
+    return "" if value is None and name in SCALARS else value
+
+
+def field_diff(name, before, after):
+    """Markdown fields as text segments, child and label lists as ``{"from": [...], "to": [...]}``, other
+    fields as ``{"from", "to"}``."""
+    if name in MARKDOWN:
+        return text_diff(before or "", after or "")
+    if name in LISTS:
+        return {"from": before or [], "to": after or []}
+    return {"from": before, "to": after}
+
+
+def _utc(value):
+    return value.astimezone(datetime.UTC) if isinstance(value, datetime.datetime) else value
+
+
+def build_document(versions):
+    """The incident document from one revision's versions: the incident's fields, its labels' names, its
+    authors' user names and its children in their usual order."""
+    by_model = defaultdict(list)
+    for version in versions:
+        by_model[version._model].append(version)
+    incident_version = by_model[Incident][0]
+    fields = incident_version.field_dict
+    pk = int(incident_version.object_id)
+    tags = Tag.objects.in_bulk(fields.get("tags", []))
+    services = Service.objects.in_bulk(fields.get("services", []))
+    users = get_user_model().objects.in_bulk(fields.get("authors", []))
+    incident = Incident(pk=pk, **{name: fields.get(name) for name in SCALARS})
+    document = {
+        "id": pk,
+        "reference": incident.reference,
+        "url": incident.get_absolute_url(),
+        **{name: _utc(fields.get(name)) for name in SCALARS},
+        "services": sorted(label.name for label in services.values()),
+        "tags": sorted(label.name for label in tags.values()),
+        "time_to_detect": _seconds(fields.get("time_to_detect")),
+        "time_to_resolve": _seconds(fields.get("time_to_resolve")),
+    }
+    children = {key: _children(by_model[model], names) for key, (model, names) in CHILDREN.items()}
+    github = GitHubReference.objects.in_bulk(
+        {item["github_id"] for key in ("action_items", "links") for item in children[key] if item["github_id"]})
+    for key, (_model, names) in CHILDREN.items():
+        document[key] = [_child(key, item, names, github) for item in children[key]]
+    document["authors"] = sorted(user.get_username() for user in users.values())
+    document["created_at"] = _utc(fields.get("created_at"))
+    document["updated_at"] = _utc(fields.get("updated_at"))
+    document["version"] = fields.get("version")
+    return document
+
+
+def _seconds(duration):
+    return duration.total_seconds() if duration is not None else None
+
+
+def _children(versions, names):
+    items = [{"pk": int(version.object_id), **version.field_dict} for version in versions]
+    if items and "occurred_at" in names:
+        return sorted(items, key=lambda item: (item["occurred_at"], item["pk"]))
+    return sorted(items, key=lambda item: item["pk"])
+
+
+def _child(key, item, names, github):
+    out = {name: _utc(item.get(name)) for name in names}
+    if key == "factors":
+        out = {"ref": f"F{item['pk']}", **out, "leads_to": [f"F{pk}" for pk in sorted(item.get("leads_to", []))]}
+    if key in ("action_items", "links"):
+        reference = github.get(item["github_id"])
+        out["github"] = ({name: _utc(getattr(reference, name)) for name in GITHUB_FIELDS} if reference else None)
+    if key == "action_items":
+        out["followed"] = ({"event": item["link_event"], "at": _utc(item["link_event_at"]),
+                            "closed_by_link": item["closed_by_link"], "note": _link_note(item, reference)}
+                           if item.get("link_event") else None)
+    return out
+
+
+def _link_note(item, reference):
+    fields = {name: item.get(name) for name in ("status", "link_event", "link_event_at", "closed_by_link")}
+    return ActionItem(github=reference, **fields).link_note
+

@@ -1,0 +1,230 @@
+"""Revision history: every write path records a numbered revision; the API lists, shows and restores them;
+the page shows a character-run diff and a restore button for editors."""
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from incidents.github import sync
+from incidents.models import ActionItem, GitHubReference, Incident, IncidentRevision
+from incidents.text.diff import diff, tokens
+from tests.api.test_api import FULL, client_for
+from tests.factories import UserFactory
+from tests.test_admin import _post_data
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/incidents/"
+
+
+@pytest.fixture
+def editor():
+    return client_for("editor", token=True)
+
+
+@pytest.fixture
+def viewer():
+    return client_for("viewer", token=True)
+
+
+def revisions(incident_id):
+    return list(IncidentRevision.objects.filter(incident_id=incident_id).order_by("number"))
+
+
+def created(client, document=None):
+    response = client.post(URL, document or {"title": "DNS", "summary": "名前解決に失敗した"}, format="json")
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+# --- the diff ------------------------------------------------------------------------------------------
+
+
+def test_japanese_is_diffed_by_characters():
+    assert diff("名前解決に失敗した", "名前解決が遅延した") == [
+        {"op": "equal", "text": "名前解決"}, {"op": "delete", "text": "に失敗"},
+        {"op": "insert", "text": "が遅延"}, {"op": "equal", "text": "した"},
+    ]
+
+
+def test_latin_words_digits_and_punctuation_are_runs():
+    assert tokens("CoreDNS の ndots:5 を2026年") == ["CoreDNS", " ", "の", " ", "ndots", ":", "5", " ", "を", "2026", "年"]
+    assert diff("pid_max 32768", "pid_max 65536") == [
+        {"op": "equal", "text": "pid_max "}, {"op": "delete", "text": "32768"}, {"op": "insert", "text": "65536"}]
+    assert diff("", "") == []
+
+
+# --- write paths ---------------------------------------------------------------------------------------
+
+
+def test_api_create_put_patch_record_numbered_revisions_newest_first(editor):
+    incident = created(editor, FULL)
+    editor.patch(f"{URL}{incident['id']}/", {"summary": "ゾンビプロセスが pid_max を使い切った。"}, format="json")
+    editor.put(f"{URL}{incident['id']}/", {**FULL, "severity": "sev2", "tags": ["kubernetes"]}, format="json")
+    listed = editor.get(f"{URL}{incident['id']}/revisions/").json()
+    assert [r["number"] for r in listed] == [3, 2, 1]
+    assert all(r["author"] == "editor-user" for r in listed)
+    assert {r["source"] for r in listed} == {"api"}
+    assert listed[1]["changed"] == ["summary"]
+    assert listed[0]["changed"] == ["summary", "severity", "tags"]
+    assert "factors" in listed[2]["changed"] and "action_items" in listed[2]["changed"]
+
+
+def test_a_save_that_changes_nothing_lists_no_fields(editor):
+    incident = created(editor, FULL)
+    editor.put(f"{URL}{incident['id']}/", FULL, format="json")  # factors are written again with new ids
+    assert revisions(incident["id"])[-1].changed == []
+
+
+def test_ui_edit_and_status_buttons_record_revisions(client):
+    user = UserFactory(username="ed", role="editor")
+    client.force_login(user)
+    incident = created(client_for("editor", token=True))
+    page = client.get(reverse("incident-edit", args=[f"INC-{incident['id']}"]))
+    data = {}
+    for form in [page.context["form"], *[f for _key, _title, formset in page.context["sections"] for f in [formset.management_form, *formset.forms]]]:
+        for name in form.fields:
+            value = form.initial.get(name, form.fields[name].initial)
+            data[form.add_prefix(name)] = "" if value is None else value
+    data.update({"title": "DNS が遅い", "version": Incident.objects.get(pk=incident["id"]).version, "action": "save"})
+    response = client.post(reverse("incident-edit", args=[f"INC-{incident['id']}"]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    client.post(reverse("incident-status", args=[f"INC-{incident['id']}"]), {"status": "in_review"})
+    web, status = revisions(incident["id"])[1:]
+    assert (web.source, web.author.username, "title" in web.changed) == ("web", "ed", True)
+    assert (status.source, status.author.username, status.changed) == ("status", "ed", ["status"])
+
+
+def test_github_moving_an_action_item_is_a_revision_without_author(editor):
+    incident = created(editor, {"title": "x", "action_items": [
+        {"title": "fix", "kind": "prevent", "status": "open", "url": "acme/api#42"}]})
+    reference = GitHubReference.objects.get()
+    sync.apply_state(reference, title="fix", state="merged", kind="pull")
+    latest = revisions(incident["id"])[-1]
+    assert (latest.number, latest.source, latest.author, latest.changed) == (2, "github", None, ["action_items"])
+    assert ActionItem.objects.get().status == "done"
+    shown = editor.get(f"{URL}{incident['id']}/revisions/").json()[0]
+    assert (shown["author"], shown["source"]) == (None, "github")
+
+
+def test_demo_load_is_an_import_without_author():
+    call_command("load_demo")
+    first = IncidentRevision.objects.order_by("pk").first()
+    assert (first.number, first.source, first.author) == (1, "import", None)
+    assert first.document()["authors"] == ["demo"]
+    assert IncidentRevision.objects.count() == Incident.objects.count()
+
+
+def test_admin_save_records_a_revision(client):
+    incident = created(client_for("editor", token=True))
+    UserFactory(username="staff", is_staff=True, role="admin")
+    client.post(reverse("login"), {"username": "staff", "password": "pw"})
+    url = reverse("admin:incidents_incident_change", args=[incident["id"]])
+    data = _post_data(client.get(url).context) | {"summary": "名前解決が遅延した"}
+    assert client.post(url, data).status_code == 302
+    latest = revisions(incident["id"])[-1]
+    assert (latest.number, latest.source, latest.author.username, latest.changed) == (2, "admin", "staff", ["summary"])
+
+
+# --- the API -------------------------------------------------------------------------------------------
+
+
+def test_a_revision_has_the_document_as_it_was_and_a_character_diff(editor):
+    incident = created(editor)
+    editor.patch(f"{URL}{incident['id']}/", {"summary": "名前解決が遅延した", "severity": "sev1"}, format="json")
+    one = editor.get(f"{URL}{incident['id']}/revisions/1/").json()
+    assert one["document"]["summary"] == "名前解決に失敗した"
+    assert one["document"]["version"] == 1
+    two = editor.get(f"{URL}{incident['id']}/revisions/2/").json()
+    assert two["changed"] == ["summary", "severity"]
+    assert two["diff"]["summary"] == diff("名前解決に失敗した", "名前解決が遅延した")
+    assert two["diff"]["severity"] == {"from": "sev3", "to": "sev1"}
+    current = editor.get(f"{URL}{incident['id']}/").json()
+    stamps = ("created_at", "updated_at")  # reversion stores times to the millisecond
+    assert {k: v for k, v in two["document"].items() if k not in stamps} == {
+        k: v for k, v in current.items() if k not in stamps}
+    assert editor.get(f"{URL}{incident['id']}/revisions/9/").status_code == 404
+
+
+def test_the_document_of_a_full_incident_is_the_api_document(editor):
+    incident = created(editor, FULL)
+    stored = editor.get(f"{URL}{incident['id']}/revisions/1/").json()["document"]
+    current = editor.get(f"{URL}{incident['id']}/").json()
+    stamps = ("created_at", "updated_at")  # reversion stores times to the millisecond
+    assert {k: v for k, v in stored.items() if k not in stamps} == {k: v for k, v in current.items() if k not in stamps}
+    assert stored["created_at"][:23] == current["created_at"][:23]
+
+
+def test_restore_saves_the_old_document_as_a_new_revision(editor):
+    incident = created(editor, FULL)
+    editor.patch(f"{URL}{incident['id']}/", {"summary": "changed", "factors": [], "tags": []}, format="json")
+    response = editor.post(f"{URL}{incident['id']}/revisions/1/restore/", {"version": 2}, format="json")
+    assert response.status_code == 200, response.content
+    restored = response.json()
+    assert restored["summary"] == FULL["summary"] and restored["version"] == 3
+    assert [f["description"] for f in restored["factors"]] == [f["description"] for f in FULL["factors"]]
+    assert len(restored["factors"][0]["leads_to"]) == 1 and sorted(restored["tags"]) == sorted(FULL["tags"])
+    latest = revisions(incident["id"])[-1]
+    assert (latest.number, latest.source, latest.author.username) == (3, "restore", "editor-user")
+    assert "summary" in latest.changed and "factors" in latest.changed
+    assert editor.post(f"{URL}{incident['id']}/revisions/2/restore/", format="json").status_code == 200  # body optional
+
+
+def test_a_stale_restore_is_refused_with_409(editor):
+    incident = created(editor)
+    editor.patch(f"{URL}{incident['id']}/", {"summary": "other"}, format="json")
+    response = editor.post(f"{URL}{incident['id']}/revisions/1/restore/", {"version": 1}, format="json")
+    assert response.status_code == 409 and response.json()["current_version"] == 2
+    assert len(revisions(incident["id"])) == 2
+    assert editor.post(f"{URL}{incident['id']}/revisions/1/restore/", {"version": "x"}, format="json").status_code == 400
+    assert editor.post(f"{URL}{incident['id']}/revisions/1/restore/", [1], format="json").status_code == 400
+
+
+def test_viewers_read_published_history_but_cannot_restore_nor_see_drafts(editor, viewer):
+    published = created(editor, {"title": "p", "status": "published"})
+    draft = created(editor, {"title": "d"})
+    assert viewer.get(f"{URL}{published['id']}/revisions/").status_code == 200
+    assert viewer.get(f"{URL}{published['id']}/revisions/1/").status_code == 200
+    assert viewer.post(f"{URL}{published['id']}/revisions/1/restore/", format="json").status_code == 403
+    assert viewer.get(f"{URL}{draft['id']}/revisions/").status_code == 404
+    assert viewer.get(f"{URL}{draft['id']}/revisions/1/").status_code == 404
+    assert viewer.post(f"{URL}{draft['id']}/revisions/1/restore/", format="json").status_code == 404
+    assert client_for().get(f"{URL}{published['id']}/revisions/").status_code == 401
+
+
+# --- the page ------------------------------------------------------------------------------------------
+
+
+def test_the_page_shows_an_escaped_character_diff_and_restore_for_editors(client, editor):
+    incident = created(editor, {"title": "t", "status": "published", "summary": "名前解決に失敗した <b>x</b>"})
+    editor.patch(f"{URL}{incident['id']}/", {"summary": "名前解決が遅延した <b>x</b><script>alert(1)</script>"}, format="json")
+    url = reverse("incident-history", args=[f"INC-{incident['id']}"])
+    client.force_login(UserFactory(username="ed2", role="editor"))
+    page = client.get(url).content.decode()
+    assert "名前解決<del>に失敗</del><ins>が遅延</ins>した" in page
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+    assert "Restore revision 1" in page
+    assert reverse("incident-history", args=[f"INC-{incident['id']}"]) in client.get(f"/incidents/INC-{incident['id']}/").content.decode()
+    response = client.post(reverse("incident-restore", args=[f"INC-{incident['id']}", 1]), {"version": 2})
+    assert response.status_code == 302
+    assert Incident.objects.get(pk=incident["id"]).summary == "名前解決に失敗した <b>x</b>"
+    stale = client.post(reverse("incident-restore", args=[f"INC-{incident['id']}", 2]), {"version": 2}, follow=True)
+    assert "nothing was restored" in stale.content.decode()
+    assert len(revisions(incident["id"])) == 3
+
+    client.force_login(UserFactory(username="v", role="viewer"))
+    page = client.get(url)
+    assert page.status_code == 200 and "Restore revision" not in page.content.decode()
+    assert client.post(reverse("incident-restore", args=[f"INC-{incident['id']}", 1]), {"version": 3}).status_code == 403
+    draft = created(editor, {"title": "d"})
+    assert client.get(reverse("incident-history", args=[f"INC-{draft['id']}"])).status_code == 404
+
+
+def test_a_renamed_repository_rewriting_links_is_a_github_revision(client, editor, settings):
+    from tests.github.test_webhook_view import SECRET, deliver
+
+    settings.GITHUB_WEBHOOK_SECRET = SECRET
+    incident = created(editor, {"title": "x", "links": [{"url": "acme/api-legacy#42", "relation": "related"}]})
+    assert deliver(client, "repository__renamed").status_code == 200
+    latest = revisions(incident["id"])[-1]
+    assert (latest.number, latest.source, latest.author, latest.changed) == (2, "github", None, ["links"])
