@@ -18,8 +18,9 @@ def restore_revision(incident, revision, *, user, expected_version=None):
 
 
 def writable(document):
-    """A stored document as save_incident's input: fields, label names, authors who still exist, children."""
-    data = {name: document[name] for name in SCALARS}
+    """A stored document as save_incident's input: fields, label names, authors who still exist, children.
+    Not the status (nor the reviewers): restoring text does not move the incident in the review workflow."""
+    data = {name: document[name] for name in SCALARS if name != "status"}
     data["tags"], data["services"] = list(document["tags"]), list(document["services"])
     data["authors"] = list(get_user_model().objects.filter(username__in=document["authors"]))
     for key, (_model, names) in CHILDREN.items():

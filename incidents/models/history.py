@@ -31,7 +31,7 @@ CHILDREN = {
 SCALARS = ("title", "summary", "impact", "analysis", "resolution", "severity", "status",
            "started_at", "detected_at", "mitigated_at", "resolved_at")
 MARKDOWN = ("summary", "impact", "analysis", "resolution")
-LISTS = ("services", "tags", "authors", *CHILDREN)
+LISTS = ("services", "tags", "authors", "reviewers", *CHILDREN)
 COMPARED = (*SCALARS, *LISTS)  # what ``changed`` lists, in the document's order
 GITHUB_FIELDS = ("owner", "repo", "number", "kind", "title", "state", "state_reason", "synced_at", "sync_error")
 
@@ -156,7 +156,7 @@ def build_document(versions):
     pk = int(incident_version.object_id)
     tags = Tag.objects.in_bulk(fields.get("tags", []))
     services = Service.objects.in_bulk(fields.get("services", []))
-    users = get_user_model().objects.in_bulk(fields.get("authors", []))
+    users = get_user_model().objects.in_bulk([*fields.get("authors", []), *fields.get("reviewers", [])])
     incident = Incident(pk=pk, **{name: fields.get(name) for name in SCALARS})
     document = {
         "id": pk,
@@ -173,7 +173,9 @@ def build_document(versions):
         {item["github_id"] for key in ("action_items", "links") for item in children[key] if item["github_id"]})
     for key, (_model, names) in CHILDREN.items():
         document[key] = [_child(key, item, names, github) for item in children[key]]
-    document["authors"] = sorted(user.get_username() for user in users.values())
+    document["authors"] = sorted(users[pk].get_username() for pk in fields.get("authors", []) if pk in users)
+    document["reviewers"] = sorted(users[pk].get_username() for pk in fields.get("reviewers", []) if pk in users)
+    document["reviews"] = []  # reviews are not part of the write-up's text: see the incident's reviews
     document["created_at"] = _utc(fields.get("created_at"))
     document["updated_at"] = _utc(fields.get("updated_at"))
     document["version"] = fields.get("version")
