@@ -21,7 +21,7 @@ from incidents.filters import IncidentFilter
 from incidents.forms import incident as forms
 from incidents.models import Incident, Lesson, Status
 
-from . import facets
+from . import comments, facets
 from .shortcuts import incident_or_404
 
 
@@ -118,6 +118,7 @@ class IncidentDetailView(LoginRequiredMixin, DetailView):
             if self.request.user.has_perm("incidents.change_incident") else [],
             today=timezone.localdate(),
             github_repository=repositories.most_common(1)[0][0] if repositories else "",
+            **comments.discussion(incident, self.request.user),
             **kwargs,
         )
 
