@@ -4,6 +4,7 @@ sanitized, a form for anyone who may see the incident, and edit/delete for your 
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from incidents.models import Comment
@@ -162,3 +163,11 @@ def test_a_deleted_users_comment_stays(viewer, published):
     gone.delete()
     html = page(viewer, published)
     assert "still useful" in html and "A deleted user" in html
+
+
+def test_staff_find_comments_in_the_admin(client, published):
+    author = UserFactory(username="author", role="viewer")
+    Comment.objects.create(incident=published, author=author, body="a comment about pgbouncer")
+    client.force_login(UserFactory(username="staff", is_staff=True, role="admin"))
+    page = client.get(reverse("admin:incidents_comment_changelist"), {"q": "pgbouncer"}).content.decode()
+    assert "author" in page and published.reference in page
