@@ -28,7 +28,7 @@ class CommentBodyField(serializers.CharField):
     """Markdown text: a JSON string (a number or a list is refused, not turned into text), not blank."""
 
     def __init__(self, **kwargs):
-        super().__init__(max_length=MAX_COMMENT_LENGTH, trim_whitespace=False, **kwargs)
+        super().__init__(min_length=1, max_length=MAX_COMMENT_LENGTH, trim_whitespace=False, **kwargs)
 
     def to_internal_value(self, data):
         if not isinstance(data, str):

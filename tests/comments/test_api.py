@@ -187,4 +187,5 @@ def test_the_schema_documents_the_comment_endpoints(viewer):
     detail = schema["paths"]["/api/v1/incidents/{incident_id}/comments/{comment_id}/"]
     assert set(detail) - {"parameters"} == {"get", "patch", "delete"}
     assert set(detail["patch"]["responses"]) == {"200", "400", "401", "403", "404", "413"}
-    assert schema["components"]["schemas"]["Comment"]["properties"]["body"]["maxLength"] == 20000
+    body = schema["components"]["schemas"]["Comment"]["properties"]["body"]
+    assert (body["minLength"], body["maxLength"]) == (1, 20000)
