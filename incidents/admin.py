@@ -9,6 +9,7 @@ from .actions.github import queue_github_sync
 from .models import (
     ActionItem,
     AgendaItem,
+    Comment,
     ContributingFactor,
     ExternalLink,
     GitHubDelivery,
@@ -225,6 +226,16 @@ class ExternalLinkAdmin(ChildAdmin):
     list_display = ["__str__", "relation", "incident", "github"]
     list_filter = ["relation"]
     search_fields = ["url", "title", "incident__title"]
+
+
+@admin.register(Comment)
+class CommentAdmin(ChildAdmin):
+    exclude = []
+    raw_id_fields = ["incident", "author"]
+    list_select_related = ["incident", "author"]
+    list_display = ["__str__", "author", "created_at", "edited_at"]
+    list_filter = ["created_at"]
+    search_fields = ["body", "author__username", "incident__title"]
 
 
 class AgendaItemInline(admin.TabularInline):

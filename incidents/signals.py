@@ -6,6 +6,7 @@ from django.dispatch import receiver
 
 from .models import (
     ActionItem,
+    Comment,
     ContributingFactor,
     ExternalLink,
     Incident,
@@ -16,7 +17,7 @@ from .models import (
 )
 from .search import record_change as record_change
 
-CHILDREN = (TimelineEvent, ContributingFactor, Lesson, ActionItem, ExternalLink)
+CHILDREN = (TimelineEvent, ContributingFactor, Lesson, ActionItem, ExternalLink, Comment)  # comments: in the body
 
 
 @receiver([post_save, post_delete], sender=Incident)

@@ -4,8 +4,15 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from incidents.api import glossary, history as history_api, reviews as reviews_api, search as search_api, views as api
-from incidents.web import exports, github, history, incidents as views, notifications, retrospectives, reviews
+from incidents.api import (
+    comments as comments_api,
+    glossary,
+    history as history_api,
+    reviews as reviews_api,
+    search as search_api,
+    views as api,
+)
+from incidents.web import comments, exports, github, history, incidents as views, notifications, retrospectives, reviews
 
 router = DefaultRouter()
 router.register("incidents", api.IncidentViewSet, basename="api-incident")
@@ -16,6 +23,11 @@ router.register("glossary", glossary.GlossaryEntryViewSet, basename="api-glossar
 
 api_v1 = [
     path("", include(router.urls)),
+    path("incidents/<int:incident_id>/comments/",
+         comments_api.CommentViewSet.as_view({"get": "list", "post": "create"}), name="api-comment-list"),
+    path("incidents/<int:incident_id>/comments/<int:comment_id>/",
+         comments_api.CommentViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
+         name="api-comment-detail"),
     path("search/", search_api.SearchView.as_view(), name="api-search"),
     path("incidents/<int:pk>/reviews/", reviews_api.ReviewsView.as_view(), name="api-incident-reviews"),
     path("patterns/", api.PatternsView.as_view(), name="api-patterns"),
@@ -51,6 +63,10 @@ urlpatterns = [
          name="incident-restore"),
     path("incidents/<str:reference>/action-items/<int:item>/github-issue/", github.FileIssueView.as_view(),
          name="action-item-file-issue"),
+    path("incidents/<str:reference>/comments/", comments.CommentCreateView.as_view(), name="comment-create"),
+    path("incidents/<str:reference>/comments/<int:pk>/edit/", comments.CommentEditView.as_view(), name="comment-edit"),
+    path("incidents/<str:reference>/comments/<int:pk>/delete/", comments.CommentDeleteView.as_view(),
+         name="comment-delete"),
     path("github/webhook/", github.WebhookView.as_view(), name="github-webhook"),
     path("patterns/", views.PatternsView.as_view(), name="patterns"),
     path("incidents/<str:reference>/export.<str:fmt>", exports.IncidentExportView.as_view(), name="incident-export"),

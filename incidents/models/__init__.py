@@ -6,6 +6,7 @@ github          stored GitHub references and the link fields that point at them,
 github_events   webhook deliveries received, follow-up issues to file on GitHub
 children        timeline events, contributing factors (and their causal links), lessons, action items, links
 incidents       the incident, its workflow and its queries
+comments        the discussion under an incident
 retrospectives  meetings and their agendas
 reviews         approvals and change requests of a write-up (the review gate is Incident.check_transition)
 exports         files prepared in the background
@@ -28,6 +29,7 @@ from .children import (
     find_cycle,
     validate_causal_links,
 )
+from .comments import MAX_COMMENT_LENGTH, Comment, CommentQuerySet
 from .exports import ExportJob, ExportJobQuerySet
 from .github import GitHubLinked, GitHubPause, GitHubReference, GitHubReferenceQuerySet, validate_link
 from .github_events import GitHubDelivery, GitHubIssueRequest, GitHubIssueRequestQuerySet
@@ -49,7 +51,8 @@ from .retrospectives import AgendaItem, Retrospective, RetrospectiveQuerySet
 from .reviews import Review, ReviewQuerySet
 
 __all__ = [
-    "REFERENCE_PATTERN", "REFERENCE_PREFIX", "ActionItem", "ActionItemQuerySet", "AgendaItem", "ContributingFactor",
+    "MAX_COMMENT_LENGTH", "REFERENCE_PATTERN", "REFERENCE_PREFIX", "ActionItem", "ActionItemQuerySet", "AgendaItem",
+    "Comment", "CommentQuerySet", "ContributingFactor",
     "DueReminder", "ExportJob", "ExportJobQuerySet", "ExternalLink", "FactorCategory", "GitHubDelivery", "GitHubIssueRequest",
     "GitHubIssueRequestQuerySet", "GitHubLinked", "GitHubPause", "GitHubReference",
     "GitHubReferenceQuerySet", "GlossaryCategory", "GlossaryEntry", "GlossaryEntryQuerySet", "IdempotencyKey", "Incident",

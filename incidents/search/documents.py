@@ -1,7 +1,7 @@
 """What the index holds for one incident, built from the database (no Whoosh here).
 
-The Markdown fields (summary, impact, analysis, resolution, timeline descriptions, lessons) are stored and
-analysed as plain text (``text.markdown.plain_text``), so search snippets show no ``**``, ``#`` or
+The Markdown fields (summary, impact, analysis, resolution, timeline descriptions, lessons, comments) are
+stored and analysed as plain text (``text.markdown.plain_text``), so search snippets show no ``**``, ``#`` or
 ``[…](…)``. Code keeps its text, so identifiers in it stay searchable; the URLs of inline links, which
 plain text leaves out, are added at the end of the body, as the incident's own links are.
 """
@@ -14,8 +14,9 @@ from ..models import Incident
 
 # What a generation holds for a document and how its text is analysed. Bump it when either changes (the
 # fields, plain text, identifier forms, word analysis): a generation of another format is rebuilt by the
-# follower's repair check, as a damaged one is. 2: plain-text Markdown, identifier forms (#14).
-FORMAT = 2
+# follower's repair check, as a damaged one is. 2: plain-text Markdown, identifier forms (#14). 3: comments
+# in the body (#16).
+FORMAT = 3
 from ..text.markdown import link_urls, plain_text
 
 
@@ -33,8 +34,10 @@ def document_for(incident):
     categories = sorted({factor.category for factor in incident.factors.all()})
     events = incident.timeline.all()
     lessons = incident.lessons.all()
+    comments = incident.comments.all()
     markdown = [incident.summary, incident.impact, incident.analysis, incident.resolution,
-                *(event.description for event in events), *(lesson.text for lesson in lessons)]
+                *(event.description for event in events), *(lesson.text for lesson in lessons),
+                *(comment.body for comment in comments)]
     link_targets = {link.url for link in incident.links.all()}
     inline_urls = [url for source in markdown for url in link_urls(source) if url not in link_targets]
     body = _join(
@@ -47,6 +50,7 @@ def document_for(incident):
         *(_join(item.title, item.owner) for item in incident.action_items.all()),
         *(_join(link.title, link.url) for link in incident.links.all()),
         *(ref.title for ref in references if ref.title),
+        *(plain_text(comment.body) for comment in comments),
         "\n".join(dict.fromkeys(inline_urls)),
     )
     document = {
@@ -77,5 +81,5 @@ def digest(document):
 
 
 def incidents_for_index():
-    return Incident.objects.for_document().prefetch_related("authors").order_by("pk")
+    return Incident.objects.for_document().prefetch_related("authors", "comments").order_by("pk")
 

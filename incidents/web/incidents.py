@@ -23,7 +23,7 @@ from incidents.forms import incident as forms
 from incidents.forms.review import ReviewForm, ReviewRequestForm
 from incidents.models import Incident, Lesson, Source, Status
 
-from . import facets
+from . import comments, facets
 from .shortcuts import incident_or_404
 
 
@@ -121,6 +121,7 @@ class IncidentDetailView(LoginRequiredMixin, DetailView):
             today=timezone.localdate(),
             github_repository=repositories.most_common(1)[0][0] if repositories else "",
             **self.review_context(incident),
+            **comments.discussion(incident, self.request.user),
             **kwargs,
         )
 

@@ -149,3 +149,14 @@ def test_the_review_tells_people_by_email(people, mailoutbox):
     assert mailoutbox[-1].to == ["author@example.com"] and "LGTM" in mailoutbox[-1].body
     api(people["other"]).patch(url(incident), {"status": "published"}, format="json")
     assert mailoutbox[-1].to == ["author@example.com"] and len(mailoutbox) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_comment_tells_the_authors(people, mailoutbox):
+    people["author"].email = "author@example.com"
+    people["author"].save()
+    incident = IncidentFactory(status="published")
+    incident.authors.set([people["author"]])
+    response = api(people["reader"]).post(url(incident, "comments/"), {"body": "同じ事象を見ました"}, format="json")
+    assert response.status_code == 201
+    assert [m.to for m in mailoutbox] == [["author@example.com"]] and "同じ事象を見ました" in mailoutbox[0].body

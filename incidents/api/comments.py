@@ -1,0 +1,109 @@
+"""REST API v1: comments on an incident (/api/v1/incidents/{incident_id}/comments/).
+
+Whoever may see the incident reads and writes comments on it (viewers on published incidents); an
+incident they may not see is a 404, as reading it is. Only the author changes a comment; the author or
+an admin deletes it (403 otherwise)."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import SAFE_METHODS
+
+from incidents.actions.comments import post_comment
+from incidents.models import MAX_COMMENT_LENGTH, Comment, Incident
+from incidents.text import markdown
+
+from .serializers import ModelSerializer
+from .views import ERRORS
+
+NOT_FOUND = OpenApiResponse(description="No such incident or comment, or the incident is not visible to this user.")
+FORBIDDEN = OpenApiResponse(description="Not your comment (only its author edits it; the author or an admin deletes it).")
+
+
+def errors(*codes):
+    return {code: NOT_FOUND if code == 404 else FORBIDDEN if code == 403 else ERRORS[code] for code in codes}
+
+
+class CommentBodyField(serializers.CharField):
+    """Markdown text: a JSON string (a number or a list is refused, not turned into text), not blank."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_length=1, max_length=MAX_COMMENT_LENGTH, trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        value = super().to_internal_value(data)
+        if not value.strip():
+            self.fail("blank")
+        return value
+
+
+class CommentSerializer(ModelSerializer):  # times in UTC, as everywhere in the API
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
+                                          help_text="The author's user name (null once the user is deleted).")
+    body = CommentBodyField(help_text=f"Markdown, at most {MAX_COMMENT_LENGTH} characters.")
+    body_html = serializers.SerializerMethodField(help_text="The body rendered as sanitized HTML.")
+
+    class Meta:
+        model = Comment
+        fields = ["id", "author", "body", "body_html", "created_at", "edited_at"]
+        read_only_fields = ["id", "created_at", "edited_at"]
+
+    def get_body_html(self, comment) -> str:
+        return markdown.render(comment.body, align_attribute=True)
+
+
+class CommentPermission(permissions.IsAuthenticated):
+    """Signed in; a comment is changed only by its author and deleted by its author or an admin. Checked
+    before the request body is, so someone else's comment is a 403 whatever was sent."""
+
+    def has_object_permission(self, request, view, comment):
+        if request.method in SAFE_METHODS:
+            return True
+        if request.method == "DELETE":
+            if not comment.can_delete(request.user):
+                raise PermissionDenied("Only the author or an admin may delete a comment.")
+        elif not comment.can_edit(request.user):
+            raise PermissionDenied("Only the author may change a comment.")
+        return True
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The comments on an incident, oldest first",
+                       responses={200: CommentSerializer(many=True), **errors(401, 404)}),
+    create=extend_schema(summary="Comment on an incident (anyone who may see it)",
+                         responses={201: CommentSerializer, **errors(400, 401, 404, 413)}),
+    retrieve=extend_schema(summary="One comment", responses={200: CommentSerializer, **errors(401, 404)}),
+    partial_update=extend_schema(summary="Change your comment's text",
+                                 responses={200: CommentSerializer, **errors(400, 401, 403, 404, 413)}),
+    destroy=extend_schema(summary="Delete your comment (admins: any comment)", responses={204: None, **errors(401, 403, 404)}),
+)
+class CommentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
+                     mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    serializer_class = CommentSerializer
+    permission_classes = [CommentPermission]
+    pagination_class = None
+    filter_backends = []
+    lookup_url_kwarg = "comment_id"
+    queryset = Comment.objects.none()  # for the schema; requests use get_queryset
+
+    def incident(self):
+        if not hasattr(self, "_incident"):
+            visible = Incident.objects.visible_to(self.request.user)
+            self._incident = get_object_or_404(visible, pk=self.kwargs["incident_id"])
+        return self._incident
+
+    def get_queryset(self):
+        return self.incident().comments.select_related("author").oldest_first()
+
+    def perform_create(self, serializer):
+        serializer.instance = post_comment(self.incident(), self.request.user, serializer.validated_data["body"])
+
+    def perform_update(self, serializer):  # the permission checked the author
+        if "body" in serializer.validated_data:
+            serializer.instance.edit(serializer.validated_data["body"])
+
+    def perform_destroy(self, instance):
+        instance.remove()

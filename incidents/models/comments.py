@@ -1,0 +1,68 @@
+"""Comments: a discussion in Markdown under an incident, by anyone who may see it (viewers too, on
+published incidents). Only the author edits a comment; the author or an admin deletes it. Each write
+logs a change for the incident (incidents.signals), whose search document holds the comments' text."""
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .incidents import Incident
+
+MAX_COMMENT_LENGTH = 20_000
+
+
+class CommentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Comments on the incidents this user may see (Incident.objects.visible_to)."""
+        return self.filter(incident__in=Incident.objects.visible_to(user).values("pk"))
+
+    def oldest_first(self):
+        return self.order_by("created_at", "id")
+
+    def post(self, *, incident, author, body):
+        """A new comment on ``incident`` (the caller has checked that ``author`` may see it)."""
+        with transaction.atomic():
+            return self.create(incident=incident, author=author, body=body)
+
+
+class Comment(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="comments",
+                                 verbose_name=_("incident"))
+    # A deleted user's comments stay in the discussion, without a name.
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="incident_comments", verbose_name=_("author"))
+    body = models.TextField(_("comment"), validators=[MaxLengthValidator(MAX_COMMENT_LENGTH)],
+                            help_text=_("Markdown."))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+
+    def __str__(self):
+        return f"comment {self.pk} on {Incident(pk=self.incident_id).reference}"
+
+    def can_edit(self, user):
+        """Only the author changes the text of a comment."""
+        return bool(user and user.is_authenticated and self.author_id is not None and self.author_id == user.pk)
+
+    def can_delete(self, user):
+        """The author, or an admin (staff, or the admin role's delete permission), removes a comment."""
+        return self.can_edit(user) or bool(
+            user and user.is_authenticated and (user.is_staff or user.has_perm("incidents.delete_comment")))
+
+    def edit(self, body):
+        with transaction.atomic():
+            self.body = body
+            self.edited_at = timezone.now()
+            self.save(update_fields=["body", "edited_at"])
+
+    def remove(self):
+        with transaction.atomic():
+            self.delete()

@@ -1,0 +1,99 @@
+"""The discussion under an incident: its comments on the incident page (templates/incidents/_comments.html),
+posting one, and the small page that edits or deletes your own. Whoever may see the incident comments on
+it; an incident you may not see is a 404 here too."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+
+from incidents.actions.comments import post_comment
+from incidents.forms.comment import CommentForm
+from incidents.models import Comment, Incident
+
+from .shortcuts import incident_or_404
+
+FORM_TEMPLATE = "incidents/comment_form.html"
+
+
+def discussion(incident, user):
+    """What the incident page's Discussion section needs: the comments, oldest first, each knowing whether
+    this user may edit or delete it, and an empty form to post another."""
+    comments = list(incident.comments.select_related("author").oldest_first())
+    for comment in comments:
+        comment.editable = comment.can_edit(user)
+        comment.deletable = comment.can_delete(user)
+    return {"comments": comments, "comment_form": CommentForm()}
+
+
+def _back(incident):
+    return f"{reverse('incident-detail', args=[incident.reference])}#comments"
+
+
+class CommentMixin(LoginRequiredMixin):
+    def incident(self):
+        return incident_or_404(Incident.objects.visible_to(self.request.user), self.kwargs["reference"])
+
+    def comment(self, incident):
+        comment = get_object_or_404(Comment.objects.select_related("author"), pk=self.kwargs["pk"], incident=incident)
+        comment.incident = incident
+        return comment
+
+
+class CommentCreateView(CommentMixin, View):
+    """Post a comment; back to the discussion, or the form with its errors (nothing stored)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, reference):
+        incident = self.incident()
+        form = CommentForm(request.POST)
+        if not form.is_valid():
+            return render(request, FORM_TEMPLATE, {"incident": incident, "form": form, "comment": None})
+        post_comment(incident, request.user, form.cleaned_data["body"])
+        messages.success(request, _("Comment posted."))
+        return redirect(_back(incident))
+
+
+class CommentEditView(CommentMixin, View):
+    """The page that changes your own comment (only its author's)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.object = self.comment(self.incident())
+        if not self.object.can_edit(request.user):
+            raise PermissionDenied(_("Only the author may change a comment."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, reference, pk):
+        return self.show(CommentForm(instance=self.object))
+
+    def post(self, request, reference, pk):
+        form = CommentForm(request.POST, instance=self.object)
+        if not form.is_valid():
+            return self.show(form)
+        self.object.edit(form.cleaned_data["body"])
+        messages.success(request, _("Comment saved."))
+        return redirect(_back(self.object.incident))
+
+    def show(self, form):
+        return render(self.request, FORM_TEMPLATE, {"incident": self.object.incident, "form": form, "comment": self.object})
+
+
+class CommentDeleteView(CommentMixin, View):
+    """Delete a comment: your own, or any as an admin."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, reference, pk):
+        incident = self.incident()
+        comment = self.comment(incident)
+        if not comment.can_delete(request.user):
+            raise PermissionDenied(_("Only the author or an admin may delete a comment."))
+        comment.remove()
+        messages.success(request, _("Comment deleted."))
+        return redirect(_back(incident))
