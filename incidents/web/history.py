@@ -16,7 +16,8 @@ from incidents.models.history import LISTS, MARKDOWN
 from .shortcuts import incident_or_404
 
 SHOWN = 50  # the newest revisions on the page; the API lists them all
-LIST_LABELS = {"services": _("Services"), "tags": _("Tags"), "authors": _("Authors"), "timeline": _("Timeline"),
+LIST_LABELS = {"services": _("Services"), "tags": _("Tags"), "authors": _("Authors"), "reviewers": _("Reviewers"),
+               "timeline": _("Timeline"),
                "factors": _("Contributing factors"), "lessons": _("Lessons learned"), "action_items": _("Action items"),
                "links": _("Links")}
 
@@ -41,7 +42,7 @@ def _changes(revision, previous):
     changes = []
     for name, change in revision.diff(previous).items():
         kind = "text" if name in MARKDOWN else "list" if name in LISTS else "value"
-        label = LIST_LABELS[name] if name in LISTS else Incident._meta.get_field(name).verbose_name
+        label = LIST_LABELS.get(name, name) if name in LISTS else Incident._meta.get_field(name).verbose_name
         changes.append({"name": name, "label": label, "kind": kind, "change": change})
     return changes
 

@@ -230,3 +230,18 @@ def test_a_renamed_repository_rewriting_links_is_a_github_revision(client, edito
     assert deliver(client, "repository__renamed").status_code == 200
     latest = revisions(incident["id"])[-1]
     assert (latest.number, latest.source, latest.author, latest.changed) == (2, "github", None, ["links"])
+
+
+def test_a_review_round_shows_in_the_history_page(client):
+    from incidents.actions import reviews
+
+    author, reviewer = UserFactory(username="writer", role="editor"), UserFactory(username="checker", role="editor")
+    incident = Incident.objects.get(pk=created(client_for("editor", token=True), {"title": "r"})["id"])
+    incident.authors.set([author])
+    reviews.request_review(incident, [reviewer], by=author)
+    reviews.review(incident, reviewer, "changes_requested", "もう少し")
+    client.force_login(author)
+    page = client.get(reverse("incident-history", args=[incident.reference]))
+    assert page.status_code == 200
+    sources = [(r.source, r.author.username if r.author else None) for r in revisions(incident.pk)]
+    assert sources[1:] == [("status", "writer"), ("status", "checker")]  # in review, then back to draft
