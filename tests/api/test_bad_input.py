@@ -6,7 +6,7 @@ import pytest
 from incidents.api.parsers import MAX_DEPTH, nesting_depth
 from incidents.models import Incident
 from tests.api.test_api import FULL, client_for
-from tests.factories import IncidentFactory
+from tests.factories import IncidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -15,6 +15,7 @@ URL = "/api/v1/incidents/"
 
 @pytest.fixture
 def editor():
+    UserFactory(username="reviewer", role="editor")  # FULL names them as its reviewer
     return client_for("editor", token=True)
 
 
