@@ -1,13 +1,17 @@
 """POST/GET /api/v1/incidents/{id}/reviews/: approve an incident in review or ask for changes."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from incidents.actions import reviews
 from incidents.models import Incident, Review
+
+from .views import errors
+
+NOT_IN_REVIEW = OpenApiResponse(description="The incident is not in review.")
 
 
 class ReviewSerializer(serializers.Serializer):
@@ -44,14 +48,16 @@ class ReviewsView(APIView):
     def incident(self, request, pk):
         return get_object_or_404(Incident.objects.visible_to(request.user), pk=pk)
 
-    @extend_schema(summary="The reviews of an incident, oldest first", responses={200: ReviewOutSerializer(many=True)})
+    @extend_schema(summary="The reviews of an incident, oldest first",
+                   responses={200: ReviewOutSerializer(many=True), **errors(401, 404)})
     def get(self, request, pk):
         incident = self.incident(request, pk)
         return Response([_out(review, incident) for review in incident.reviews.select_related("reviewer")])
 
     @extend_schema(
         summary="Approve an incident in review, or request changes (which sends it back to draft)",
-        request=ReviewSerializer, responses={201: ReviewOutSerializer, 400: None, 403: None, 404: None, 409: None},
+        request=ReviewSerializer,
+        responses={201: ReviewOutSerializer, 409: NOT_IN_REVIEW, **errors(400, 401, 403, 404, 413)},
     )
     def post(self, request, pk):
         incident = self.incident(request, pk)
