@@ -22,7 +22,7 @@ from . import notify
 from .github import queue_github_sync
 
 SCALAR_FIELDS = (
-    "title", "summary", "impact", "analysis", "resolution", "severity", "status",
+    "title", "summary", "impact", "analysis", "resolution", "severity", "status", "postmortem_date", "author_names",
     "started_at", "detected_at", "mitigated_at", "resolved_at",
 )
 SIMPLE_CHILDREN = {"timeline": TimelineEvent, "lessons": Lesson, "action_items": ActionItem, "links": ExternalLink}

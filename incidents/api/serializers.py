@@ -108,7 +108,7 @@ class ActionItemSerializer(ModelSerializer):
 
     class Meta:
         model = ActionItem
-        fields = ["title", "kind", "status", "owner", "due_date", "url", "github", "followed"]
+        fields = ["title", "kind", "status", "owner", "due_date", "url", "tracker", "github", "followed"]
         extra_kwargs = {"url": {"allow_null": True}}
 
     def validate_url(self, value):
@@ -169,7 +169,7 @@ class UsernameField(serializers.SlugRelatedField):
 class LabelListField(serializers.ListField):
     """Tags or services: written as a list of names, read from the many-to-many relation."""
 
-    child = serializers.CharField(max_length=100)
+    child = serializers.CharField(max_length=200)
 
     def to_representation(self, manager):
         return [label.name for label in manager.all()]
@@ -177,7 +177,12 @@ class LabelListField(serializers.ListField):
 
 class IncidentSerializer(ModelSerializer):
     reference = serializers.CharField(read_only=True)
+    uuid = serializers.UUIDField(source="uid", read_only=True,
+                                 help_text="Stable across systems: an exported and re-imported write-up keeps it.")
     url = serializers.SerializerMethodField()
+    author_names = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, max_length=50,
+        help_text="Authors who have no account here, as written (e.g. imported write-ups).")
     services = LabelListField(required=False)
     tags = LabelListField(required=False)
     timeline = ChildList(TimelineEventSerializer, required=False)
@@ -203,11 +208,11 @@ class IncidentSerializer(ModelSerializer):
     class Meta:
         model = Incident
         fields = [
-            "id", "reference", "url", "title", "summary", "impact", "analysis", "resolution",
-            "severity", "status", "services", "tags",
+            "id", "reference", "uuid", "url", "title", "summary", "impact", "analysis", "resolution",
+            "severity", "status", "postmortem_date", "services", "tags",
             "started_at", "detected_at", "mitigated_at", "resolved_at", "time_to_detect", "time_to_resolve",
             "timeline", "factors", "lessons", "action_items", "links",
-            "authors", "reviewers", "reviews", "created_at", "updated_at", "version",
+            "authors", "author_names", "reviewers", "reviews", "created_at", "updated_at", "version",
         ]
         read_only_fields = ["created_at", "updated_at"]
 
@@ -274,7 +279,7 @@ class IncidentSerializer(ModelSerializer):
         expected_version = data.pop("version", None)
         request = self.context.get("request")
         user = request.user if request and request.user.is_authenticated else None
-        if incident.pk is None and not data.get("authors") and user:
+        if incident.pk is None and not data.get("authors") and not data.get("author_names") and user:
             data["authors"] = [user]
         try:
             return save_incident(

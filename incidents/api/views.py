@@ -100,11 +100,12 @@ class FileExportMixin:
             raise ValidationError({"format": [str(exc)]}) from None
 
 
-def export_schema(summary, formats):
+def export_schema(summary, formats, parameters=()):
     media_types = [exports.FORMATS[fmt].split(";")[0] for fmt in formats]
     return extend_schema(
         summary=summary,
-        parameters=[OpenApiParameter("format", str, enum=list(formats), default="md", description="File format.")],
+        parameters=[OpenApiParameter("format", str, enum=list(formats), default="md", description="File format."),
+                    *parameters],
         responses={
             (200, *media_types): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The file, with a Content-Disposition naming it."
@@ -159,11 +160,17 @@ class IncidentViewSet(IdempotentCreateMixin, FileExportMixin, viewsets.ModelView
         incident = self.get_object()
         return Response({"results": search.similar(incident, request.user, limit=5)})
 
-    @export_schema("The write-up as a file, in the order of the SRE postmortem template", exports.INCIDENT_FORMATS)
+    @export_schema("The write-up as a file, in the order of the SRE postmortem template", exports.INCIDENT_FORMATS,
+                   [OpenApiParameter("tz", str, description="Time zone of the file's times (IANA name, e.g. UTC); "
+                                                            "default: the server's display time zone.")])
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def export(self, request, pk=None):
         incident = self.get_object()
-        return self.file_response(lambda fmt: exports.export_incident(incident, request.user, fmt))
+        try:
+            zone = exports.time_zone_named(request.query_params.get("tz", ""))
+        except exports.UnknownTimeZone as exc:
+            raise ValidationError({"tz": [str(exc)]}) from None
+        return self.file_response(lambda fmt: exports.export_incident(incident, request.user, fmt, time_zone=zone))
 
     def update(self, request, *args, **kwargs):
         try:

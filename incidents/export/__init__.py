@@ -13,13 +13,15 @@ from .files import (
     PACK_FORMATS,
     ExportFile,
     UnknownFormat,
+    UnknownTimeZone,
     check_format,
     export_incident,
     export_meeting,
     export_selection,
+    time_zone_named,
 )
 
 __all__ = [
-    "FORMATS", "INCIDENT_FORMATS", "PACK_FORMATS", "ExportFile", "UnknownFormat", "check_format",
-    "export_incident", "export_meeting", "export_selection",
+    "FORMATS", "INCIDENT_FORMATS", "PACK_FORMATS", "ExportFile", "UnknownFormat", "UnknownTimeZone", "check_format",
+    "export_incident", "export_meeting", "export_selection", "time_zone_named",
 ]

@@ -2,6 +2,7 @@
 and ``export_meeting`` / ``export_selection`` / ``export_incident``, which gather a pack and render it."""
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -59,11 +60,29 @@ def export_selection(incidents, user, fmt, **pack_options):
     return render_pack(pack, fmt, f"retrospective-{pack.date.isoformat()}")
 
 
-def export_incident(incident, user, fmt, today=None):
-    """One incident (which ``user`` must be able to see: the caller looks it up with visible_to)."""
+class UnknownTimeZone(ValueError):
+    def __init__(self, name):
+        self.name = name
+        super().__init__(_("Unknown time zone “%(zone)s”: use an IANA name such as UTC or Asia/Tokyo.") % {"zone": name})
+
+
+def time_zone_named(name):
+    """The zone called ``name`` (``UTC``, ``Asia/Tokyo``); None (the display time zone) for an empty name."""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):  # ValueError: a path such as ../x or an absolute one
+        raise UnknownTimeZone(name) from None
+
+
+def export_incident(incident, user, fmt, today=None, time_zone=None):
+    """One incident (which ``user`` must be able to see: the caller looks it up with visible_to), its times in
+    ``time_zone`` (a tzinfo; the display time zone when None). The file says which zone that is."""
     check_format(fmt, INCIDENT_FORMATS)
     today = today or timezone.localdate()
     incident = Incident.objects.for_document().get(pk=incident.pk)
     section = incident_section(incident, user, Incident.objects.visible_to(user), today, for_meeting=False)
-    body = markdown.incident_markdown(section, today).encode() if fmt == "md" else pdf.incident_pdf(section, today)
+    with timezone.override(time_zone or timezone.get_default_timezone()):
+        body = markdown.incident_markdown(section, today).encode() if fmt == "md" else pdf.incident_pdf(section, today)
     return ExportFile(body, FORMATS[fmt], f"{incident.reference}.{fmt}")

@@ -1,8 +1,8 @@
 """A pack, or one write-up, as self-contained HTML from templates/export/ (inline CSS and SVG, incident
 text rendered by incidents.text.markdown, no resource that would be fetched from anywhere)."""
 
-from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import get_language
 
 
@@ -12,4 +12,4 @@ def pack_html(pack):
 
 def incident_html(section, today):
     return render_to_string("export/incident.html", {"section": section, "incident": section.incident, "today": today,
-                                                     "time_zone": settings.TIME_ZONE, "language": get_language() or "en"})
+                                                     "time_zone": timezone.get_current_timezone_name(), "language": get_language() or "en"})

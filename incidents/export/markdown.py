@@ -2,10 +2,22 @@
 templates/export/pack.md and templates/export/incident.md (with their partials, templates/export/_*.md),
 rendered as plain text, with the filters of incidents/templatetags/export_markdown.py: incident text goes in
 as the Markdown it is, table cells are kept to one line with pipes escaped, and multi-line list items are
-indented under them."""
+indented under them.
 
-from django.conf import settings
+A write-up starts with YAML front matter holding its structured fields (severity, status, times, timeline,
+factors and their causes, lessons, action items, links, tags, services, authors, its uuid), so that
+``manage.py import_postmortems`` reads the file back into the same document (incidents.imports); the prose
+fields are the body's sections, read back as written."""
+
+import yaml
 from django.template.loader import render_to_string
+from django.utils import timezone
+
+FRONT_MATTER_VERSION = 1
+FRONT_MATTER_NOTE = (
+    "# Postmortem export: import_postmortems reads this file back. The fields below are the structured ones;\n"
+    "# Summary, Impact, Analysis and Resolution are read from the sections under them, as written.\n"
+)
 
 
 def pack_markdown(pack):
@@ -13,6 +25,51 @@ def pack_markdown(pack):
 
 
 def incident_markdown(section, today):
-    """One write-up in the order of the SRE postmortem template (as the incident page shows it)."""
-    context = {"section": section, "incident": section.incident, "today": today, "time_zone": settings.TIME_ZONE}
-    return render_to_string("export/incident.md", context).rstrip() + "\n"
+    """One write-up in the order of the SRE postmortem template, times in the current time zone."""
+    incident = section.incident
+    context = {"section": section, "incident": incident, "today": today,
+               "time_zone": timezone.get_current_timezone_name()}
+    body = render_to_string("export/incident.md", context).rstrip() + "\n"
+    return f"---\n{FRONT_MATTER_NOTE}{front_matter(incident)}---\n\n{body}"
+
+
+class _Dumper(yaml.SafeDumper):
+    """Multi-line text as YAML literal blocks (``|``), readable and editable as written."""
+
+
+_Dumper.add_representer(str, lambda dumper, text: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", text, style="|" if "\n" in text else None))
+
+
+def _when(value):
+    return timezone.localtime(value).isoformat() if value else None
+
+
+def front_matter(incident):
+    """The structured fields as YAML (times with their offset in the current time zone)."""
+    factor_refs = {factor.pk: f"F{number}" for number, factor in enumerate(incident.factors.all(), start=1)}
+    fields = {
+        "postmortem": FRONT_MATTER_VERSION,
+        "uuid": str(incident.uid),
+        "reference": incident.reference,
+        "time_zone": timezone.get_current_timezone_name(),
+        "title": incident.title,
+        "severity": incident.severity,
+        "status": incident.status,
+        "postmortem_date": incident.postmortem_date.isoformat() if incident.postmortem_date else None,
+        "authors": [*(user.get_username() for user in incident.authors.all()), *incident.author_names],
+        "services": [service.name for service in incident.services.all()],
+        "tags": [tag.name for tag in incident.tags.all()],
+        **{name: _when(getattr(incident, name)) for name in incident.MILESTONES},
+        "timeline": [{"occurred_at": _when(event.occurred_at), "kind": event.kind, "source": event.source,
+                      "description": event.description} for event in incident.timeline.all()],
+        "factors": [{"ref": factor_refs[factor.pk], "category": factor.category, "description": factor.description,
+                     "leads_to": [factor_refs[effect.pk] for effect in factor.leads_to.all()]}
+                    for factor in incident.factors.all()],
+        "lessons": [{"kind": lesson.kind, "text": lesson.text} for lesson in incident.lessons.all()],
+        "action_items": [{"title": item.title, "kind": item.kind, "status": item.status, "owner": item.owner,
+                          "due_date": item.due_date.isoformat() if item.due_date else None, "url": item.url,
+                          "tracker": item.tracker} for item in incident.action_items.all()],
+        "links": [{"url": link.url, "relation": link.relation, "title": link.title} for link in incident.links.all()],
+    }
+    return yaml.dump(fields, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000)

@@ -156,6 +156,7 @@ class ActionItem(GitHubLinked):
         MITIGATE = "mitigate", _("Mitigate")
         DETECT = "detect", _("Detect")
         PROCESS = "process", _("Process")
+        OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -170,6 +171,8 @@ class ActionItem(GitHubLinked):
     owner = models.CharField(_("owner"), max_length=100, blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True)
     url = models.CharField(_("URL"), max_length=500, blank=True, validators=[validate_link])
+    tracker = models.CharField(_("tracked as"), max_length=100, blank=True,
+                               help_text=_('A bug or ticket reference that is not a link, e.g. "Bug 5554823".'))
     github = models.ForeignKey(GitHubReference, null=True, blank=True, on_delete=models.SET_NULL, related_name="action_items")
     # What the linked issue or PR last did to this item (see follow_link): "merged", "closed", "not_planned",
     # "reopened" or "closed_unmerged" (a flag: the status was left alone), and when GitHub says it happened.

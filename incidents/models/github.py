@@ -5,6 +5,7 @@ time" (set in the transaction that linked it, by the poll schedule, or by a retr
 (incidents.actions.github) claims due rows and clears ``due_at`` once GitHub answered for good."""
 
 import datetime
+import re
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -12,6 +13,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.regex_helper import _lazy_re_compile
 from django.utils.translation import gettext_lazy as _
 
 from incidents.github import refs
@@ -125,12 +127,26 @@ class GitHubReference(models.Model):
         return refs.Ref(self.owner, self.repo, self.number, self.kind).url
 
 
+class LinkURLValidator(URLValidator):
+    """Django's URL check, but a host need not have a dot: write-ups link intranet hosts such as
+    ``https://monitor/shakespeare?…`` or ``http://grafana:3000/d/…``. Only http(s) (``javascript:`` never)."""
+
+    host_re = "(" + URLValidator.hostname_re + "(?:" + URLValidator.domain_re + URLValidator.tld_re + ")?|localhost)"
+    regex = _lazy_re_compile(
+        r"^(?:[a-z0-9.+-]*)://"  # the scheme is checked separately
+        r"(?:[^\s:@/]+(?::[^\s:@/]*)?@)?"  # user:password
+        r"(?:" + URLValidator.ipv4_re + "|" + URLValidator.ipv6_re + "|" + host_re + ")"
+        r"(?::[0-9]{1,5})?"  # port
+        r"(?:[/?#][^\s]*)?"  # path, query, fragment
+        r"\Z",
+        re.IGNORECASE,
+    )
+
+
 def validate_link(value):
-    """A link is an http(s) URL or a GitHub short form ``OWNER/REPO#N``."""
-    if refs.looks_like_short_form(value):
-        pass
-    else:
-        URLValidator(schemes=["http", "https"], message=_("Enter an http(s) URL or OWNER/REPO#N."))(value)
+    """A link is an http(s) URL (the host may be an intranet name without a dot) or ``OWNER/REPO#N``."""
+    if not refs.looks_like_short_form(value):
+        LinkURLValidator(schemes=["http", "https"], message=_("Enter an http(s) URL or OWNER/REPO#N."))(value)
     try:
         refs.parse(value)
     except ValueError as exc:

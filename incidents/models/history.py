@@ -25,11 +25,11 @@ CHILDREN = {
     "timeline": (TimelineEvent, ["occurred_at", "kind", "description", "source"]),
     "factors": (ContributingFactor, ["category", "description"]),
     "lessons": (Lesson, ["kind", "text"]),
-    "action_items": (ActionItem, ["title", "kind", "status", "owner", "due_date", "url"]),
+    "action_items": (ActionItem, ["title", "kind", "status", "owner", "due_date", "url", "tracker"]),
     "links": (ExternalLink, ["url", "relation", "title"]),
 }
-SCALARS = ("title", "summary", "impact", "analysis", "resolution", "severity", "status",
-           "started_at", "detected_at", "mitigated_at", "resolved_at")
+SCALARS = ("title", "summary", "impact", "analysis", "resolution", "severity", "status", "postmortem_date",
+           "author_names", "started_at", "detected_at", "mitigated_at", "resolved_at")
 MARKDOWN = ("summary", "impact", "analysis", "resolution")
 LISTS = ("services", "tags", "authors", "reviewers", *CHILDREN)
 COMPARED = (*SCALARS, *LISTS)  # what ``changed`` lists, in the document's order
@@ -161,6 +161,7 @@ def build_document(versions):
     document = {
         "id": pk,
         "reference": incident.reference,
+        "uuid": str(fields["uid"]) if fields.get("uid") else None,
         "url": incident.get_absolute_url(),
         **{name: _utc(fields.get(name)) for name in SCALARS},
         "services": sorted(label.name for label in services.values()),

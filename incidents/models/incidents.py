@@ -2,6 +2,7 @@
 
 import datetime
 import re
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -137,6 +138,13 @@ class Incident(models.Model):
     authors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="incidents")
     reviewers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="incidents_to_review",
                                        verbose_name=_("reviewers"))
+    # Authors who have no account here (an imported write-up's "Authors: jennifer, martym"), as written.
+    author_names = models.JSONField(_("other authors"), default=list, blank=True)
+    postmortem_date = models.DateField(_("postmortem date"), null=True, blank=True,
+                                       help_text=_("When the write-up was written (the SRE template's Date)."))
+    # Stable identity across systems: the export carries it, and re-importing a file updates the incident
+    # with this uid (an imported write-up keeps its source's uuid, or one derived from its URL or content).
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)

@@ -31,7 +31,7 @@ class LabelQuerySet(models.QuerySet):
 
 
 class Label(models.Model):
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=200)
 
     objects = LabelQuerySet.as_manager()
 

@@ -3,7 +3,7 @@ in the background (export jobs) with a page to wait on and a download."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language, gettext as _
 from django.views import View
@@ -27,12 +27,17 @@ class RetrospectiveExportView(LoginRequiredMixin, View):
 
 
 class IncidentExportView(LoginRequiredMixin, View):
+    """One write-up as a file; ``?tz=UTC`` (any IANA name) gives its times in that zone."""
+
     def get(self, request, reference, fmt):
         incident = incident_or_404(Incident.objects.visible_to(request.user), reference)
         try:
-            return export.export_incident(incident, request.user, fmt).response()
+            zone = export.time_zone_named(request.GET.get("tz", ""))
+            return export.export_incident(incident, request.user, fmt, time_zone=zone).response()
         except export.UnknownFormat:
             raise Http404(_("Unknown format.")) from None
+        except export.UnknownTimeZone as exc:
+            return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
 
 
 class ExportRequestView(LoginRequiredMixin, View):

@@ -1,9 +1,12 @@
 """Export files: self-contained HTML, PDF text (with Japanese from the demo data), one write-up in the
 order of the SRE template, and unknown formats refused."""
 
+import datetime
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from incidents import export
 from incidents.export import pack
@@ -66,16 +69,37 @@ def test_single_incident_in_the_order_of_the_template(demo, tmp_path):
     markdown = file.content.decode()
     assert file.filename == f"{eks.reference}.md" and file.content_type == "text/markdown; charset=utf-8"
     headings = re.findall(r"^## (.+)$", markdown, re.M)
-    assert headings == ["Summary", "Impact", "Timeline", "Contributing factors", "Analysis", "Resolution",
-                        "Lessons learned", "Action items", "Links"]
-    assert markdown.startswith(f"# {eks.reference} datadog-agent のゾンビプロセスで pid_max が枯渇")
+    assert headings == ["Summary", "Impact", "Root causes", "Analysis", "Resolution", "Action items",
+                        "Lessons learned", "Timeline", "Supporting information"]
+    front, body = markdown.split("\n---\n\n", 1)
+    assert front.startswith("---\n") and f"uuid: {eks.uid}" in front and "time_zone: Asia/Tokyo" in front
+    assert body.startswith(f"# {eks.reference} datadog-agent のゾンビプロセスで pid_max が枯渇")
+    assert "_Times in Asia/Tokyo_" in body
     assert "2022-09-30 **overdue**" in markdown
     assert "[DataDog/datadog-agent#12997](https://github.com/DataDog/datadog-agent/issues/12997)" in markdown
     pdf = export.export_incident(eks, editor, "pdf")
     assert pdf.filename == f"{eks.reference}.pdf"
     text = pdf_text(pdf.content, tmp_path)
     assert "ゾンビプロセス" in text and "overdue" in text
-    assert text.index("Summary") < text.index("Timeline") < text.index("Lessons learned") < text.index("Links")
+    assert (text.index("Summary") < text.index("Root causes") < text.index("Action items") < text.index("Lessons learned")
+            < text.index("Timeline") < text.index("Supporting information"))
+
+
+@pytest.mark.django_db
+def test_single_incident_times_in_a_chosen_zone(demo):
+    eks = Incident.objects.get(title__contains="pid_max")
+    editor = UserFactory(role="editor")
+    tokyo = export.export_incident(eks, editor, "md").content.decode()
+    utc = export.export_incident(eks, editor, "md", time_zone=export.time_zone_named("UTC")).content.decode()
+    assert "_Times in UTC_" in utc and "time_zone: UTC" in utc
+    started_tokyo = timezone.localtime(eks.started_at, ZoneInfo("Asia/Tokyo"))
+    started_utc = eks.started_at.astimezone(datetime.UTC)
+    assert f"started_at: '{started_tokyo.isoformat()}'" in tokyo and f"started_at: '{started_utc.isoformat()}'" in utc
+    assert started_utc.strftime("%Y-%m-%d %H:%M") in utc
+    with pytest.raises(export.UnknownTimeZone, match="Mars/Olympus"):
+        export.time_zone_named("Mars/Olympus")
+    with pytest.raises(export.UnknownTimeZone):
+        export.time_zone_named("../../etc/passwd")
 
 
 @pytest.mark.django_db

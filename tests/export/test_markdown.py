@@ -106,21 +106,23 @@ def test_awkward_text_comes_out_as_before_in_a_write_up(editor):
     _meeting, incident = awkward_meeting()
     incident = Incident.objects.for_document().get(pk=incident.pk)
     section = pack.incident_section(incident, editor, Incident.objects.visible_to(editor), TODAY, for_meeting=False)
-    assert markdown.incident_markdown(section, TODAY) == expected([
-        "# INC-1 Cache | stampede on api", "", FACTS, "",
+    front, body = markdown.incident_markdown(section, TODAY).split("\n---\n\n", 1)
+    assert front.startswith("---\n# Postmortem export") and f"uuid: {incident.uid}" in front
+    assert body == expected([
+        "# INC-1 Cache | stampede on api", "", "**Date:** — · **Authors:** —", "", FACTS, "",
         "| Started | Detected | Mitigated | Resolved | Time to detect | Time to resolve |",
         "| --- | --- | --- | --- | --- | --- |",
         "| 2023-05-01 10:00 | 2023-05-01 10:20 | — | 2023-05-01 13:05 | 20 min | 3 h 5 min |", "",
         "_Times in Asia/Tokyo_", "",
         "## Summary", "", *SUMMARY, "",
         "## Impact", "", *IMPACT, "",
-        "## Timeline", "", *EVENT, "",
-        "## Contributing factors", "", *FACTOR, "",
+        "## Root causes", "", *FACTOR, "",
         "## Analysis", "", "| a | b |", "  |---|---|", "", "```", "{% verbatim %}", "```", "",
         "## Resolution", "", "—", "",
-        "## Lessons learned", "", *LESSONS, "",
         "## Action items", "", *ACTION_ITEMS, "",
-        "## Links", "", "- Related: [Runbook | <b>{% url %}</b>](https://example.com/run)",
+        "## Lessons learned", "", *LESSONS, "",
+        "## Timeline", "", *EVENT, "",
+        "## Supporting information", "", "- Related: [Runbook | <b>{% url %}</b>](https://example.com/run)",
     ], incident)
 
 
