@@ -263,7 +263,8 @@ class IncidentSerializer(ModelSerializer):
         return attrs
 
     def create(self, validated_data):
-        return self._save(Incident(), validated_data)
+        uid = self.context.get("uid")  # an import names the incident it creates
+        return self._save(Incident(uid=uid) if uid else Incident(), validated_data)
 
     def update(self, incident, validated_data):
         return self._save(incident, validated_data)
@@ -278,8 +279,9 @@ class IncidentSerializer(ModelSerializer):
         data = dict(data)
         expected_version = data.pop("version", None)
         request = self.context.get("request")
-        user = request.user if request and request.user.is_authenticated else None
-        if incident.pk is None and not data.get("authors") and not data.get("author_names") and user:
+        user = request.user if request and request.user.is_authenticated else self.context.get("user")
+        caller_writes = self.context.get("caller_is_author", True)  # an import names its own authors, or none
+        if incident.pk is None and caller_writes and not data.get("authors") and not data.get("author_names") and user:
             data["authors"] = [user]
         try:
             return save_incident(

@@ -1,0 +1,99 @@
+"""Where imported write-ups come from: files and directories on disk (the command) or an uploaded ``.md`` or
+``.zip`` (the API and the upload page). Only ``.md`` and ``.markdown`` files are read; a zip is checked
+before it is unpacked (its size, its number of files), so an upload cannot fill the memory."""
+
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+SUFFIXES = (".md", ".markdown")
+MAX_FILE_BYTES = 2 * 1024 * 1024  # one write-up
+MAX_FILES = 2000
+MAX_TOTAL_BYTES = 50 * 1024 * 1024  # everything one upload or zip unpacks to
+
+
+@dataclass
+class Source:
+    """One file to import: a name to report it by and its bytes."""
+
+    name: str
+    data: bytes
+
+
+class SourceError(ValueError):
+    """A path or upload that cannot be read at all; the message names it."""
+
+
+def is_markdown(name):
+    return str(name).lower().endswith(SUFFIXES)
+
+
+def from_paths(paths):
+    """(sources, problems): every Markdown file under ``paths`` (files, or directories searched recursively,
+    in name order), and ``"path: problem"`` lines for paths that cannot be read."""
+    sources, problems = [], []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file() and is_markdown(p.name))
+            if not files:
+                problems.append(f"{path}: no .md or .markdown file in this directory")
+        elif path.is_file():
+            files = [path]
+        else:
+            problems.append(f"{path}: no such file or directory")
+            continue
+        for file in files:
+            try:
+                if file.stat().st_size > MAX_FILE_BYTES:
+                    problems.append(f"{file}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; not a write-up")
+                    continue
+                sources.append(Source(str(file), file.read_bytes()))
+            except OSError as exc:
+                problems.append(f"{file}: cannot be read: {exc.strerror or exc}")
+    return sources, problems
+
+
+def from_upload(name, data):
+    """The sources in one uploaded file: itself if it is Markdown, its Markdown files if it is a zip."""
+    if is_markdown(name):
+        if len(data) > MAX_FILE_BYTES:
+            raise SourceError(f"{name}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; not a write-up")
+        return [Source(name, data)]
+    if str(name).lower().endswith(".zip"):
+        return from_zip(name, data)
+    raise SourceError(f"{name}: only .md, .markdown and .zip files can be imported")
+
+
+def from_zip(name, data):
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = [info for info in archive.infolist()
+                   if not info.is_dir() and is_markdown(info.filename) and not _hidden(info.filename)]
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise SourceError(f"{name}: not a readable zip file ({exc})") from None
+    if not members:
+        raise SourceError(f"{name}: no .md or .markdown file in this zip")
+    if len(members) > MAX_FILES:
+        raise SourceError(f"{name}: {len(members)} files; at most {MAX_FILES} at once")
+    if sum(info.file_size for info in members) > MAX_TOTAL_BYTES:
+        raise SourceError(f"{name}: unpacks to more than {MAX_TOTAL_BYTES // (1024 * 1024)} MB")
+    sources = []
+    for info in sorted(members, key=lambda info: info.filename):
+        if info.file_size > MAX_FILE_BYTES:
+            raise SourceError(f"{name}/{info.filename}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        try:
+            with archive.open(info) as member:
+                content = member.read(MAX_FILE_BYTES + 1)  # never more than declared, whatever the header says
+        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
+            raise SourceError(f"{name}/{info.filename}: cannot be unpacked ({exc})") from None
+        if len(content) > MAX_FILE_BYTES:
+            raise SourceError(f"{name}/{info.filename}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        sources.append(Source(f"{name}/{info.filename}", content))
+    return sources
+
+
+def _hidden(member):
+    """macOS resource forks and dot files that archivers add (``__MACOSX/…``, ``._x.md``)."""
+    return any(part.startswith(".") or part == "__MACOSX" for part in PurePosixPath(member).parts)
