@@ -1,0 +1,90 @@
+"""Read this application's own single-incident Markdown export ("postmortem" format, version 1).
+
+The export holds every structured field in the YAML front matter (``postmortem: 1``) and the four prose
+fields as the body's level-2 sections (``## Summary``, ``## Impact``, ``## Analysis``, ``## Resolution``,
+or their Japanese names), read back exactly: only the blank lines around a section are removed, and a
+section that is only "—" is empty. Only a level-2 heading with a known section name splits the body, and
+only its first occurrence (a ``## Summary`` quoted later in the analysis stays text); headings inside code
+fences never split it. Everything else in the body (the title line, facts, tables, the other sections) is
+informational and ignored: its content is in the front matter.
+"""
+
+import uuid
+
+from incidents.imports.problems import ImportProblem
+from incidents.imports.sections import SECTIONS, atx_heading, fenced_flags, normalize_name, text_of
+from incidents.imports.timeline import zone as zone_named
+from incidents.imports.values import RECORDS, Values, structured
+
+VERSION = 1
+PROSE = ("summary", "impact", "analysis", "resolution")
+EMPTY = "—"
+INFORMATIONAL = {"postmortem", "uuid", "reference", "time_zone"}
+SCALAR_FIELDS = {
+    "title": Values.text, "postmortem_date": Values.date, "authors": Values.texts, "services": Values.texts,
+    "tags": Values.texts, "started_at": Values.moment, "detected_at": Values.moment,
+    "mitigated_at": Values.moment, "resolved_at": Values.moment,
+}
+CHOICES = {"severity": ("sev1", "sev2", "sev3", "sev4"), "status": ("draft", "in_review", "published")}
+
+
+def read_postmortem(split, default_zone):
+    """(document, key, warnings) for a split file whose front matter has ``postmortem``."""
+    data, warnings = split.data, []
+    version = data["postmortem"]
+    if version != VERSION or isinstance(version, bool):
+        raise ImportProblem(split.line("postmortem"), f"unknown postmortem export version {version!r} "
+                                                      f"(this application reads version {VERSION})")
+    values = Values(split, _file_zone(data.get("time_zone"), default_zone), warnings)
+    document = {}
+    for key, value in data.items():
+        if key in SCALAR_FIELDS:
+            document[key] = SCALAR_FIELDS[key](values, key, value)
+        elif key in CHOICES:
+            document[key] = values.choice(key, value, CHOICES[key])
+        elif key in RECORDS:
+            document[key] = structured(values, key, value)
+        elif key not in INFORMATIONAL:
+            warnings.append((split.line(key), f"Unknown key '{key}' in the front matter: ignored."))
+    document.update(export_sections(split.body, split.body_line))
+    return document, _key(split), warnings
+
+
+def _key(split):
+    if split.data.get("uuid") in (None, ""):
+        return None
+    try:
+        return str(uuid.UUID(str(split.data["uuid"])))
+    except ValueError:
+        raise ImportProblem(split.line("uuid"), f"'uuid': {split.data['uuid']!r} is not a UUID") from None
+
+
+def _file_zone(name, default_zone):
+    return (zone_named(name) if isinstance(name, str) else None) or default_zone
+
+
+def export_sections(body, first_line):
+    """The prose fields from the body's known level-2 sections.
+
+    Code fences are respected, unless that loses a prose section that is there when they are not (a fence
+    left open in one field must not swallow the fields after it)."""
+    lines = [(first_line + index, text) for index, text in enumerate(body.split("\n"))]
+    fenced = _split(lines, fenced_flags(lines))
+    if len(fenced) < len(PROSE):
+        plain = _split(lines, [False] * len(lines))
+        if len(plain) > len(fenced):
+            return plain
+    return fenced
+
+
+def _split(lines, fenced):
+    parts, current = {}, None
+    for (number, text), in_code in zip(lines, fenced):
+        heading = None if in_code else atx_heading(text)
+        key = SECTIONS.get(normalize_name(heading[1])) if heading and heading[0] == 2 else None
+        if key and key not in parts:
+            current, parts[key] = key, []
+        elif current:
+            parts[current].append((number, text))
+    return {key: "" if text_of(part) == EMPTY else text_of(part) for key, part in parts.items() if key in PROSE}
+
