@@ -45,13 +45,16 @@ class IncidentForm(forms.ModelForm):
                            help_text=_("Comma-separated, e.g. dns, resource-exhaustion."))
     services = forms.CharField(label=_("services"), required=False, max_length=2000,
                                help_text=_("Comma-separated, e.g. nginx, aws-node."))
+    author_names = forms.CharField(label=_("Other authors"), required=False, max_length=2000,
+                                   help_text=_("Comma-separated names of authors without an account here."))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Incident
-        fields = ["title", "severity", "started_at", "detected_at", "mitigated_at", "resolved_at",
+        fields = ["title", "severity", "postmortem_date", "started_at", "detected_at", "mitigated_at", "resolved_at",
                   "summary", "impact", "analysis", "resolution"]
         widgets = {name: DateTimeInput for name in Incident.MILESTONES} | {
+            "postmortem_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")} | {
             name: forms.Textarea(attrs={"rows": 5}) for name in ("summary", "impact", "analysis", "resolution")
         }
 
@@ -68,6 +71,15 @@ class IncidentForm(forms.ModelForm):
             self.initial["tags"] = ", ".join(tag.name for tag in self.instance.tags.all())
             self.initial["services"] = ", ".join(service.name for service in self.instance.services.all())
             self.initial["version"] = self.instance.version
+            self.initial["author_names"] = ", ".join(self.instance.author_names)
+
+    def clean_author_names(self):
+        names = [" ".join(name.split()) for name in self.cleaned_data["author_names"].replace("、", ",").split(",")]
+        names = list(dict.fromkeys(name for name in names if name))
+        too_long = [name for name in names if len(name) > 100]
+        if too_long:
+            raise forms.ValidationError(_("A name may have at most 100 characters: %(name)s") % {"name": too_long[0][:40]})
+        return names
 
     def clean_tags(self):
         return _names(self.cleaned_data["tags"], Tag)
@@ -77,7 +89,8 @@ class IncidentForm(forms.ModelForm):
 
     def document(self):
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
-        return data | {"tags": self.cleaned_data["tags"], "services": self.cleaned_data["services"]}
+        return data | {"tags": self.cleaned_data["tags"], "services": self.cleaned_data["services"],
+                       "author_names": self.cleaned_data["author_names"]}
 
 
 # --- the child rows ---------------------------------------------------------------------------------
@@ -118,7 +131,7 @@ class LessonForm(forms.ModelForm):
 class ActionItemForm(forms.ModelForm):
     class Meta:
         model = ActionItem
-        fields = ["title", "kind", "status", "owner", "due_date", "url"]
+        fields = ["title", "kind", "status", "owner", "due_date", "url", "tracker"]
         widgets = {"due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         help_texts = {"url": _("A GitHub issue (OWNER/REPO#N) or any URL.")}
 

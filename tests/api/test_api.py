@@ -22,6 +22,7 @@ FULL = {
     "analysis": "```\ncat /proc/sys/kernel/pid_max\n32768\n```",
     "resolution": "datadog-agent を修正版に更新",
     "severity": "sev1",
+    "postmortem_date": "2022-09-22",
     "status": "in_review",
     "reviewers": ["reviewer"],
     "services": ["eks", "aws-node", "datadog-agent"],
@@ -43,7 +44,9 @@ FULL = {
     "lessons": [{"kind": "went_wrong", "text": "プロセス数を監視していなかった"}, {"kind": "lucky", "text": "深夜だった"}],
     "action_items": [
         {"title": "プロセス数のアラート", "kind": "detect", "status": "open", "owner": "sre", "due_date": "2022-09-30",
-         "url": "https://github.com/example/infra/issues/7"},
+         "url": "https://github.com/example/infra/issues/7", "tracker": ""},
+        {"title": "Runbook for pid_max", "kind": "other", "status": "done", "owner": "Jennifer", "due_date": None,
+         "url": "https://wiki/runbooks/pid-max", "tracker": "Bug 5554823"},
     ],
     "links": [
         {"url": "https://github.com/DataDog/datadog-agent/issues/12997", "relation": "cause", "title": ""},
@@ -80,8 +83,8 @@ def post(client, document):
 
 def comparable(document):
     """The document without server fields, with factor refs replaced by position."""
-    doc = {k: v for k, v in document.items() if k not in {"id", "reference", "url", "created_at", "updated_at", "reviews",
-                                                           "version", "authors", "time_to_detect", "time_to_resolve"}}
+    doc = {k: v for k, v in document.items() if k not in {"id", "reference", "uuid", "url", "created_at", "updated_at",
+                                                           "reviews", "version", "authors", "author_names", "time_to_detect", "time_to_resolve"}}
     position = {f["ref"]: i for i, f in enumerate(doc.get("factors", []))}
     doc["factors"] = [{**f, "ref": position[f["ref"]], "leads_to": [position[t] for t in f["leads_to"]]}
                       for f in doc.get("factors", [])]
@@ -392,3 +395,26 @@ def test_search_without_matches_has_empty_facets(facet_corpus, viewer):
     body = viewer.get("/api/v1/search/", {"q": "nothing-matches-this"}).json()
     assert body["count"] == 0 and body["glossary"] == []
     assert body["facets"] == {name: [] for name in ("tags", "services", "severity", "status", "categories", "year")}
+
+
+def test_sre_template_fields_are_kept_as_written(editor):
+    """Authors without accounts stay names (the caller is not made the author), a bug number is kept as
+    text, an action of kind "other", the postmortem date, an intranet link without a dot in its host."""
+    created = post(editor, {
+        "title": "Shakespeare Sonnet++", "postmortem_date": "2015-10-21", "author_names": ["jennifer", "martym"],
+        "action_items": [{"title": "Update playbook", "kind": "other", "status": "done", "tracker": "Bug 5554823"}],
+        "links": [{"url": "https://monitor/shakespeare?end_time=20151021T160000&duration=1h", "relation": "related"}],
+        "services": ["x" * 150],
+    })
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert body["authors"] == [] and body["author_names"] == ["jennifer", "martym"]
+    assert body["postmortem_date"] == "2015-10-21" and len(body["uuid"]) == 36
+    assert body["action_items"][0]["kind"] == "other" and body["action_items"][0]["tracker"] == "Bug 5554823"
+    assert body["links"][0]["url"].startswith("https://monitor/shakespeare") and body["services"] == ["x" * 150]
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://files.example.com/x", "https://exa mple.com/"])
+def test_links_other_than_http_are_refused(editor, url):
+    response = post(editor, {"title": "Links", "links": [{"url": url, "relation": "related"}]})
+    assert response.status_code == 400 and "links" in response.json()
