@@ -121,7 +121,7 @@ def _known_date(values, data):
 
 def _fields(values, data):
     """The document fields the front matter states, from its own names or the icco corpus's."""
-    fields, tags = {}, []
+    fields, tags = {}, {}
     for key, value in data.items():
         name = ALIASES.get(key, key)
         if name in TEXT_FIELDS:
@@ -133,15 +133,14 @@ def _fields(values, data):
         elif name in LIST_FIELDS:
             fields[name] = _list(values, key, value)
         elif name in TAG_FIELDS:
-            tags += _list(values, key, value)
+            tags[name] = _list(values, key, value)
         elif name in ("severity", "status"):
             _choice(values, key, value, fields)
         elif name in RECORDS:
             fields[name] = structured(values, key, value)
         elif name not in ICCO_IGNORED and name not in ("company", "product", "url", "archive_url"):
             values.warnings.append((values.split.line(key), f"Unknown key '{key}' in the front matter: ignored."))
-    if tags:
-        fields["tags"] = tags
+    fields["tags"] = [tag for name in TAG_FIELDS for tag in tags.get(name, [])]  # keywords before categories
     product, company = (values.text(key, data.get(key)).strip() for key in ("product", "company"))
     if (product or company) and "services" not in fields:
         fields["services"] = [product or company]

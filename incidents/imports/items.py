@@ -28,6 +28,7 @@ ANY_URL = re.compile(r"<?(?P<url>\b(?:https?|ftp|ftps|file|javascript|vbscript|d
 GITHUB_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}#\d+$")
 DATE_TEXT = re.compile(r"^(\d{4})\s*[-/年]\s*(\d{1,2})\s*[-/月]\s*(\d{1,2})\s*日?$")
 TRAILING = ".,;:!?'\""
+TITLE_TRIM = " ,.;:-–—()<>"
 
 
 def is_http_url(url):
@@ -37,6 +38,14 @@ def is_http_url(url):
     except ValueError:
         return False
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in url)
+
+
+def trim_url(url):
+    """A URL found in prose without the punctuation after it: a final period, or a ")" it did not open."""
+    url = url.rstrip(TRAILING)
+    while url.endswith(")") and url.count(")") > url.count("("):
+        url = url[:-1].rstrip(TRAILING)
+    return url
 
 
 def _clip(text, limit, what, number, warnings):
@@ -80,8 +89,8 @@ def action_items(section, warnings):
 def _item(text, kind, status, number, warnings):
     title = " ".join(text.split())
     url = next((match["url"] for match in MARKDOWN_LINK.finditer(text) if is_http_url(match["url"])), "")
-    url = url or next((match["url"].rstrip(TRAILING) for match in ANY_URL.finditer(text)
-                       if is_http_url(match["url"].rstrip(TRAILING))), "")
+    url = url or next((trim_url(match["url"]) for match in ANY_URL.finditer(text)
+                       if is_http_url(trim_url(match["url"]))), "")
     return {"title": _clip(title, TITLE_LIMIT, "action item title", number, warnings), "kind": kind,
             "status": status, "owner": "", "due_date": None, "url": url if len(url) <= URL_LIMIT else "",
             "tracker": ""}
@@ -167,9 +176,9 @@ def links(section, warnings):
     found, leftover = [], []
     for item in list_items(section.lines):
         text = MARKDOWN_LINK.sub(lambda match: f"{match['text']} <{match['url']}>", item.text)
-        urls = [match["url"].rstrip(TRAILING) for match in ANY_URL.finditer(text)]
+        urls = [trim_url(match["url"]) for match in ANY_URL.finditer(text)]
         good = [url for url in urls if is_http_url(url) and len(url) <= URL_LIMIT]
-        title = " ".join(ANY_URL.sub(" ", text).split()).strip(" ,;:-–—()")
+        title = " ".join(ANY_URL.sub(" ", text).split()).strip(TITLE_TRIM)
         for url in good:
             found.append({"url": url, "relation": "related",
                           "title": _clip(title, LINK_TITLE_LIMIT, "link title", item.line, warnings)})

@@ -112,7 +112,7 @@ def find_title(lines):
         if not text.strip():
             continue
         candidate = (atx_heading(text) or (0, text.strip()))[1]
-        if (len(candidate) > TITLE_LIMIT or heading_key(text) is not None or label_line(text, METADATA)
+        if (len(candidate) > TITLE_LIMIT or (heading_key(text) or (None,))[0] is not None or label_line(text, METADATA)
                 or LIST_ITEM.match(text) or text.lstrip().startswith(("|", ">", "```", "~~~", "<"))
                 or not clean_title(candidate)):
             return None, lines

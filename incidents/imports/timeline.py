@@ -28,7 +28,7 @@ ABBREVIATIONS = {
 ZONE_WORD = r"(?:UTC|GMT|JST|KST|PST|PDT|PT|EST|EDT|ET|CET|CEST|BST|IST|AEST)"
 ZONE_TOKEN = rf"(?:{ZONE_WORD}(?:[+-]\d{{1,2}}(?::?\d{{2}})?)?|[A-Z][A-Za-z_]+/[A-Za-z_+-]+(?:/[A-Za-z_+-]+)?|日本時間)"
 STATEMENTS = (
-    re.compile(rf"\btimes?\s+(?:are\s+|is\s+)?(?:shown\s+|given\s+)?(?:in\s+)?(?P<zone>{ZONE_TOKEN})", re.IGNORECASE),
+    re.compile(rf"(?<![A-Za-z])time(?:stamp)?s?\s+(?:are\s+|is\s+)?(?:shown\s+|given\s+)?(?:in\s+)?(?P<zone>{ZONE_TOKEN})", re.IGNORECASE),
     re.compile(rf"[(（]\s*(?P<zone>{ZONE_TOKEN})\s*[)）]"),
     re.compile(rf"(?:全て|すべて|時刻は|時間は|時刻|タイムゾーン)\s*[:：]?\s*(?:すべて|全て)?\s*(?P<zone>{ZONE_TOKEN})"),
     re.compile(r"(?P<zone>日本時間)"),
@@ -52,7 +52,7 @@ NEXT_DAY = datetime.timedelta(hours=12)
 
 def zone(token):
     """A tzinfo for a zone name (IANA), an abbreviation (UTC, JST, PDT…) or ``UTC+9``; None if unknown."""
-    token = token.strip()
+    token = token.strip().strip("_*")
     offset = re.fullmatch(r"(?:UTC|GMT)([+-])(\d{1,2})(?::?(\d{2}))?", token, re.IGNORECASE)
     if offset:
         minutes = int(offset[2]) * 60 + int(offset[3] or 0)
@@ -187,7 +187,8 @@ def parse_timeline(lines, clock):
             if item or not text[:1].isspace() or _looks_timed(text):
                 clock.warnings.append((number, "No time could be read on this timeline line: it is kept with the "
                                                "event above."))
-            events[-1].description = f"{events[-1].description}\n{text.strip()}".strip()
+            continued = item["text"] if item else text
+            events[-1].description = f"{events[-1].description}\n{continued.strip()}".strip()
         else:
             if _looks_timed(text):
                 clock.warnings.append((number, "This time cannot be read (no date is known for it, or it is out "
