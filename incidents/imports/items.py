@@ -10,6 +10,8 @@ import datetime
 import re
 import urllib.parse
 
+from django.utils.translation import gettext as _
+
 from incidents.imports import vocabulary
 from incidents.imports.sections import LESSONS, atx_heading, heading_key
 from incidents.imports.tables import Table, checkbox, list_items, segments
@@ -48,10 +50,11 @@ def trim_url(url):
     return url
 
 
-def _clip(text, limit, what, number, warnings):
+def _clip(text, limit, message, number, warnings):
+    """``text`` cut to ``limit`` characters, with the warning ``message`` (which may use %(limit)d) if cut."""
     if len(text) <= limit:
         return text
-    warnings.append((number, f"The {what} is longer than {limit} characters: it is shortened."))
+    warnings.append((number, message % {"limit": limit}))
     return text[:limit - 1] + "…"
 
 
@@ -91,7 +94,8 @@ def _item(text, kind, status, number, warnings):
     url = next((match["url"] for match in MARKDOWN_LINK.finditer(text) if is_http_url(match["url"])), "")
     url = url or next((trim_url(match["url"]) for match in ANY_URL.finditer(text)
                        if is_http_url(trim_url(match["url"]))), "")
-    return {"title": _clip(title, TITLE_LIMIT, "action item title", number, warnings), "kind": kind,
+    return {"title": _clip(title, TITLE_LIMIT, _("The action item title is longer than %(limit)d characters: it is shortened."),
+                           number, warnings), "kind": kind,
             "status": status, "owner": "", "due_date": None, "url": url if len(url) <= URL_LIMIT else "",
             "tracker": ""}
 
@@ -108,18 +112,19 @@ def _table_items(table, warnings):
                 for name, index in columns.items()}
         if not cell["title"]:
             if any(value.strip() for value in row):
-                warnings.append((number, "An action item row without a title: it is skipped."))
+                warnings.append((number, _("An action item row without a title: it is skipped.")))
             continue
         item = _item(cell["title"], vocabulary.action_kind(cell["kind"]) if cell["kind"] else "other", "open",
                      number, warnings)
-        item["owner"] = "" if vocabulary.is_empty(cell["owner"]) else _clip(cell["owner"], OWNER_LIMIT, "owner", number, warnings)
+        item["owner"] = "" if vocabulary.is_empty(cell["owner"]) else _clip(
+            cell["owner"], OWNER_LIMIT, _("The owner is longer than %(limit)d characters: it is shortened."), number, warnings)
         tracker, trailing_status = vocabulary.split_trailing_status(cell["tracker"])
         item.update(_tracker(tracker, number, warnings))
         item["status"] = vocabulary.action_status(cell["status"]) or trailing_status or "open"
         if cell["due"] and not vocabulary.is_empty(cell["due"]):
             item["due_date"] = parse_date(cell["due"])
             if item["due_date"] is None:
-                warnings.append((number, f"The due date {cell['due']!r} is not a date: it is left empty."))
+                warnings.append((number, _("The due date %(value)s is not a date: it is left empty.") % {"value": repr(cell["due"])}))
         items.append(item)
     return items
 
@@ -134,7 +139,8 @@ def _tracker(text, number, warnings):
     candidate = (link["url"] if link else text).strip("<>")
     if (is_http_url(candidate) and len(candidate) <= URL_LIMIT) or GITHUB_REF.match(candidate):
         return {"url": candidate, "tracker": ""}
-    return {"url": "", "tracker": _clip(text, TRACKER_LIMIT, "tracker reference", number, warnings)}
+    return {"url": "", "tracker": _clip(
+        text, TRACKER_LIMIT, _("The tracker reference is longer than %(limit)d characters: it is shortened."), number, warnings)}
 
 
 def lessons(section, warnings):
@@ -181,9 +187,11 @@ def links(section, warnings):
         title = " ".join(ANY_URL.sub(" ", text).split()).strip(TITLE_TRIM)
         for url in good:
             found.append({"url": url, "relation": "related",
-                          "title": _clip(title, LINK_TITLE_LIMIT, "link title", item.line, warnings)})
+                          "title": _clip(
+                title, LINK_TITLE_LIMIT, _("The link title is longer than %(limit)d characters: it is shortened."), item.line,
+                warnings)})
         if len(good) < len(urls):
-            warnings.append((item.line, "A link that is not an http(s) URL is kept as text."))
+            warnings.append((item.line, _("A link that is not an http(s) URL is kept as text.")))
         if not good or len(good) < len(urls):
             leftover.extend((item.line, raw) for raw in item.raw)
     return found, leftover

@@ -37,6 +37,7 @@ def at(hour, minute, zone=UTC, day=DAY, second=0):
     ("12:05 am News reports", at(0, 5, TOKYO), "News reports"),
     ("14時51分 アラート発報", at(14, 51, TOKYO), "アラート発報"),
     ("14時 アラート発報", at(14, 0, TOKYO), "アラート発報"),
+    ("14時半 アラート発報", at(14, 30, TOKYO), "アラート発報"),
     ("14:51頃 アラート発報", at(14, 51, TOKYO), "アラート発報"),
     ("10月22日 10時20分 アラート発報", at(10, 20, TOKYO, datetime.date(2015, 10, 22)), "アラート発報"),
     ("2023年11月28日 10:20 アラート発報", at(10, 20, TOKYO, datetime.date(2023, 11, 28)), "アラート発報"),
@@ -108,6 +109,11 @@ def test_continuations_and_leftovers():
     assert parsed.document["analysis"] == "### Timeline\n\nNotes before the first time."
     warned = [line for line, message in parsed.warnings if "No time could be read" in message]
     assert warned == [10, 11]
+
+
+def test_hours_are_not_a_time():
+    events, _ = timeline("- 14:51 障害発生\n- 3時間後に復旧")
+    assert [event["description"] for event in events] == ["障害発生\n3時間後に復旧"]
 
 
 def test_a_time_without_any_date_is_kept_as_text():
