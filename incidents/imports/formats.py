@@ -15,6 +15,8 @@ import uuid
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+
 from incidents.imports import frontmatter, items, vocabulary
 from incidents.imports.postmortem import read_postmortem
 from incidents.imports.problems import ImportProblem
@@ -66,14 +68,14 @@ def _finish(parsed):
     document, warnings = parsed.document, parsed.warnings
     title = " ".join(document.get("title", "").split())
     if not title:
-        raise ImportProblem(None, "no title found: give the file a '# Title' heading or a 'title:' in front matter")
+        raise ImportProblem(None, _("no title found: give the file a '# Title' heading or a 'title:' in front matter"))
     if len(title) > TITLE_LIMIT:
-        warnings.append((None, f"The title is longer than {TITLE_LIMIT} characters: it is shortened."))
+        warnings.append((None, _("The title is longer than %(limit)d characters: it is shortened.") % {"limit": TITLE_LIMIT}))
         title = title[:TITLE_LIMIT - 1] + "…"
     if parsed.format != "postmortem" or len(document["title"]) > TITLE_LIMIT:
         document["title"] = title
     if "severity" not in document:
-        warnings.append((None, "The document states no severity: SEV3 will be used."))
+        warnings.append((None, _("The document states no severity: SEV3 will be used.")))
     parsed.warnings = sorted(warnings, key=lambda warning: warning[0] or 0)
 
 
@@ -108,7 +110,7 @@ def _uuid(split, warnings):
     try:
         return str(uuid.UUID(str(value)))
     except ValueError:
-        warnings.append((split.line("uuid"), f"'uuid': {value!r} is not a UUID: ignored."))
+        warnings.append((split.line("uuid"), _("'uuid': %(value)s is not a UUID: ignored.") % {"value": repr(value)}))
         return None
 
 
@@ -121,7 +123,7 @@ def _known_date(values, data):
 
 def _fields(values, data):
     """The document fields the front matter states, from its own names or the icco corpus's."""
-    fields, tags = {}, []
+    fields, tags = {}, {}
     for key, value in data.items():
         name = ALIASES.get(key, key)
         if name in TEXT_FIELDS:
@@ -133,15 +135,14 @@ def _fields(values, data):
         elif name in LIST_FIELDS:
             fields[name] = _list(values, key, value)
         elif name in TAG_FIELDS:
-            tags += _list(values, key, value)
+            tags[name] = _list(values, key, value)
         elif name in ("severity", "status"):
             _choice(values, key, value, fields)
         elif name in RECORDS:
             fields[name] = structured(values, key, value)
         elif name not in ICCO_IGNORED and name not in ("company", "product", "url", "archive_url"):
-            values.warnings.append((values.split.line(key), f"Unknown key '{key}' in the front matter: ignored."))
-    if tags:
-        fields["tags"] = tags
+            values.warnings.append((values.split.line(key), _("Unknown key '%(key)s' in the front matter: ignored.") % {"key": key}))
+    fields["tags"] = [tag for name in TAG_FIELDS for tag in tags.get(name, [])]  # keywords before categories
     product, company = (values.text(key, data.get(key)).strip() for key in ("product", "company"))
     if (product or company) and "services" not in fields:
         fields["services"] = [product or company]
@@ -161,7 +162,8 @@ def _choice(values, key, value, fields):
     if chosen:
         fields[key] = chosen
     elif text:
-        values.warnings.append((values.split.line(key), f"'{key}': {text!r} is not understood: ignored."))
+        values.warnings.append((values.split.line(key), _("'%(key)s': %(value)s is not understood: ignored.")
+                                % {"key": key, "value": repr(text)}))
 
 
 def _source_links(values, data, fields, document):
@@ -174,7 +176,8 @@ def _source_links(values, data, fields, document):
         if items.is_http_url(url):
             links.append({"url": url, "relation": "related", "title": title})
             continue
-        values.warnings.append((values.split.line(key), f"'{key}' is not an http(s) URL: kept as text in the analysis."))
+        values.warnings.append((values.split.line(key),
+                                _("'%(key)s' is not an http(s) URL: kept as text in the analysis.") % {"key": key}))
         analysis = fields.get("analysis", document.get("analysis", ""))
         fields["analysis"] = f"{analysis}\n\n{label}: {url}" if analysis else f"{label}: {url}"
     return links
@@ -185,7 +188,7 @@ def _check_order(document, split, warnings):
     if start and end and end < start:
         del document["resolved_at"]
         line = split.line("end_time") or split.line("resolved_at")
-        warnings.append((line, "The end time is before the start time: the end time is not used."))
+        warnings.append((line, _("The end time is before the start time: the end time is not used.")))
 
 
 def _fallback_title(data, body):

@@ -15,12 +15,14 @@ import re
 from dataclasses import dataclass, field
 
 import yaml
+from django.utils.translation import gettext as _, gettext_noop
 
 from incidents.imports.problems import ImportProblem
 
 OPENING = re.compile(r"^---[ \t]*$")
 CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 BOOLEAN = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+INVALID = gettext_noop("the front matter is not valid YAML: %(detail)s")  # the detail is PyYAML's, in English
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -66,11 +68,11 @@ def normalize(text):
         try:
             text = bytes(text).decode("utf-8")
         except UnicodeDecodeError as error:
-            raise ImportProblem(None, f"not UTF-8 text (byte {error.start})") from None
+            raise ImportProblem(None, _("not UTF-8 text (byte %(position)d)") % {"position": error.start}) from None
     if not isinstance(text, str):
-        raise ImportProblem(None, "not text")
+        raise ImportProblem(None, _("not text"))
     if "\x00" in text:
-        raise ImportProblem(text.count("\n", 0, text.index("\x00")) + 1, "not text (a NUL character)")
+        raise ImportProblem(text.count("\n", 0, text.index("\x00")) + 1, _("not text (a NUL character)"))
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -81,7 +83,7 @@ def split(text):
         return Split(None, text, 1)
     closing = next((index for index in range(1, len(lines)) if CLOSING.match(lines[index])), None)
     if closing is None:
-        raise ImportProblem(1, "the front matter that starts here is never closed by a '---' line")
+        raise ImportProblem(1, _("the front matter that starts here is never closed by a '---' line"))
     data, key_lines, item_lines = _load("\n".join(lines[1:closing]), first_line=2)
     return Split(data, "\n".join(lines[closing + 1:]), closing + 2, key_lines, item_lines)
 
@@ -93,15 +95,15 @@ def _load(source, first_line):
         if node is None:
             return {}, {}, {}
         if not isinstance(node, yaml.MappingNode):
-            raise ImportProblem(first_line + node.start_mark.line, "the front matter is not a list of 'key: value' lines")
+            raise ImportProblem(first_line + node.start_mark.line, _("the front matter is not a list of 'key: value' lines"))
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         last = source.count("\n")  # libyaml puts an error at the end of the text on the line after it
         line = first_line + min(mark.line, last) if mark else first_line
-        raise ImportProblem(line, f"the front matter is not valid YAML: {error.problem or error.context}") from None
+        raise ImportProblem(line, _(INVALID) % {"detail": error.problem or error.context}) from None
     except yaml.YAMLError as error:
-        raise ImportProblem(first_line, f"the front matter is not valid YAML: {error}") from None
+        raise ImportProblem(first_line, _(INVALID) % {"detail": error}) from None
     finally:
         loader.dispose()
     key_lines, item_lines = {}, {}

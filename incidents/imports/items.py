@@ -10,6 +10,8 @@ import datetime
 import re
 import urllib.parse
 
+from django.utils.translation import gettext as _
+
 from incidents.imports import vocabulary
 from incidents.imports.sections import LESSONS, atx_heading, heading_key
 from incidents.imports.tables import Table, checkbox, list_items, segments
@@ -28,6 +30,7 @@ ANY_URL = re.compile(r"<?(?P<url>\b(?:https?|ftp|ftps|file|javascript|vbscript|d
 GITHUB_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}#\d+$")
 DATE_TEXT = re.compile(r"^(\d{4})\s*[-/年]\s*(\d{1,2})\s*[-/月]\s*(\d{1,2})\s*日?$")
 TRAILING = ".,;:!?'\""
+TITLE_TRIM = " ,.;:-–—()<>"
 
 
 def is_http_url(url):
@@ -39,10 +42,19 @@ def is_http_url(url):
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in url)
 
 
-def _clip(text, limit, what, number, warnings):
+def trim_url(url):
+    """A URL found in prose without the punctuation after it: a final period, or a ")" it did not open."""
+    url = url.rstrip(TRAILING)
+    while url.endswith(")") and url.count(")") > url.count("("):
+        url = url[:-1].rstrip(TRAILING)
+    return url
+
+
+def _clip(text, limit, message, number, warnings):
+    """``text`` cut to ``limit`` characters, with the warning ``message`` (which may use %(limit)d) if cut."""
     if len(text) <= limit:
         return text
-    warnings.append((number, f"The {what} is longer than {limit} characters: it is shortened."))
+    warnings.append((number, message % {"limit": limit}))
     return text[:limit - 1] + "…"
 
 
@@ -80,9 +92,10 @@ def action_items(section, warnings):
 def _item(text, kind, status, number, warnings):
     title = " ".join(text.split())
     url = next((match["url"] for match in MARKDOWN_LINK.finditer(text) if is_http_url(match["url"])), "")
-    url = url or next((match["url"].rstrip(TRAILING) for match in ANY_URL.finditer(text)
-                       if is_http_url(match["url"].rstrip(TRAILING))), "")
-    return {"title": _clip(title, TITLE_LIMIT, "action item title", number, warnings), "kind": kind,
+    url = url or next((trim_url(match["url"]) for match in ANY_URL.finditer(text)
+                       if is_http_url(trim_url(match["url"]))), "")
+    return {"title": _clip(title, TITLE_LIMIT, _("The action item title is longer than %(limit)d characters: it is shortened."),
+                           number, warnings), "kind": kind,
             "status": status, "owner": "", "due_date": None, "url": url if len(url) <= URL_LIMIT else "",
             "tracker": ""}
 
@@ -99,18 +112,19 @@ def _table_items(table, warnings):
                 for name, index in columns.items()}
         if not cell["title"]:
             if any(value.strip() for value in row):
-                warnings.append((number, "An action item row without a title: it is skipped."))
+                warnings.append((number, _("An action item row without a title: it is skipped.")))
             continue
         item = _item(cell["title"], vocabulary.action_kind(cell["kind"]) if cell["kind"] else "other", "open",
                      number, warnings)
-        item["owner"] = "" if vocabulary.is_empty(cell["owner"]) else _clip(cell["owner"], OWNER_LIMIT, "owner", number, warnings)
+        item["owner"] = "" if vocabulary.is_empty(cell["owner"]) else _clip(
+            cell["owner"], OWNER_LIMIT, _("The owner is longer than %(limit)d characters: it is shortened."), number, warnings)
         tracker, trailing_status = vocabulary.split_trailing_status(cell["tracker"])
         item.update(_tracker(tracker, number, warnings))
         item["status"] = vocabulary.action_status(cell["status"]) or trailing_status or "open"
         if cell["due"] and not vocabulary.is_empty(cell["due"]):
             item["due_date"] = parse_date(cell["due"])
             if item["due_date"] is None:
-                warnings.append((number, f"The due date {cell['due']!r} is not a date: it is left empty."))
+                warnings.append((number, _("The due date %(value)s is not a date: it is left empty.") % {"value": repr(cell["due"])}))
         items.append(item)
     return items
 
@@ -125,7 +139,8 @@ def _tracker(text, number, warnings):
     candidate = (link["url"] if link else text).strip("<>")
     if (is_http_url(candidate) and len(candidate) <= URL_LIMIT) or GITHUB_REF.match(candidate):
         return {"url": candidate, "tracker": ""}
-    return {"url": "", "tracker": _clip(text, TRACKER_LIMIT, "tracker reference", number, warnings)}
+    return {"url": "", "tracker": _clip(
+        text, TRACKER_LIMIT, _("The tracker reference is longer than %(limit)d characters: it is shortened."), number, warnings)}
 
 
 def lessons(section, warnings):
@@ -167,14 +182,16 @@ def links(section, warnings):
     found, leftover = [], []
     for item in list_items(section.lines):
         text = MARKDOWN_LINK.sub(lambda match: f"{match['text']} <{match['url']}>", item.text)
-        urls = [match["url"].rstrip(TRAILING) for match in ANY_URL.finditer(text)]
+        urls = [trim_url(match["url"]) for match in ANY_URL.finditer(text)]
         good = [url for url in urls if is_http_url(url) and len(url) <= URL_LIMIT]
-        title = " ".join(ANY_URL.sub(" ", text).split()).strip(" ,;:-–—()")
+        title = " ".join(ANY_URL.sub(" ", text).split()).strip(TITLE_TRIM)
         for url in good:
             found.append({"url": url, "relation": "related",
-                          "title": _clip(title, LINK_TITLE_LIMIT, "link title", item.line, warnings)})
+                          "title": _clip(
+                title, LINK_TITLE_LIMIT, _("The link title is longer than %(limit)d characters: it is shortened."), item.line,
+                warnings)})
         if len(good) < len(urls):
-            warnings.append((item.line, "A link that is not an http(s) URL is kept as text."))
+            warnings.append((item.line, _("A link that is not an http(s) URL is kept as text.")))
         if not good or len(good) < len(urls):
             leftover.extend((item.line, raw) for raw in item.raw)
     return found, leftover

@@ -11,6 +11,8 @@ informational and ignored: its content is in the front matter.
 
 import uuid
 
+from django.utils.translation import gettext as _
+
 from incidents.imports.problems import ImportProblem
 from incidents.imports.sections import SECTIONS, atx_heading, fenced_flags, normalize_name, text_of
 from incidents.imports.timeline import zone as zone_named
@@ -33,8 +35,9 @@ def read_postmortem(split, default_zone):
     data, warnings = split.data, []
     version = data["postmortem"]
     if version != VERSION or isinstance(version, bool):
-        raise ImportProblem(split.line("postmortem"), f"unknown postmortem export version {version!r} "
-                                                      f"(this application reads version {VERSION})")
+        raise ImportProblem(split.line("postmortem"), _("unknown postmortem export version %(version)s (this "
+                                                        "application reads version %(supported)d)")
+                            % {"version": repr(version), "supported": VERSION})
     values = Values(split, _file_zone(data.get("time_zone"), default_zone), warnings)
     document = {}
     for key, value in data.items():
@@ -45,7 +48,7 @@ def read_postmortem(split, default_zone):
         elif key in RECORDS:
             document[key] = structured(values, key, value)
         elif key not in INFORMATIONAL:
-            warnings.append((split.line(key), f"Unknown key '{key}' in the front matter: ignored."))
+            warnings.append((split.line(key), _("Unknown key '%(key)s' in the front matter: ignored.") % {"key": key}))
     document.update(export_sections(split.body, split.body_line))
     return document, _key(split), warnings
 
@@ -56,7 +59,7 @@ def _key(split):
     try:
         return str(uuid.UUID(str(split.data["uuid"])))
     except ValueError:
-        raise ImportProblem(split.line("uuid"), f"'uuid': {split.data['uuid']!r} is not a UUID") from None
+        raise ImportProblem(split.line("uuid"), _("'uuid': %(value)s is not a UUID") % {"value": repr(split.data["uuid"])}) from None
 
 
 def _file_zone(name, default_zone):

@@ -10,6 +10,8 @@ is appended to the analysis under its heading as written, in the order of the do
 
 import re
 
+from django.utils.translation import gettext as _
+
 from incidents.imports import items
 from incidents.imports import vocabulary
 from incidents.imports.sections import (
@@ -104,15 +106,15 @@ def find_title(lines):
     """(title or None, the lines without the title's line). The first level-1 heading that is not a
     section name; else the first non-empty line if it is short and neither a label nor list item."""
     flags = fenced_flags(lines)
-    for index, ((_, text), fenced) in enumerate(zip(lines, flags)):
+    for index, ((_number, text), fenced) in enumerate(zip(lines, flags)):
         heading = None if fenced else atx_heading(text)
         if heading and heading[0] == 1 and heading[1] and heading_key(text)[0] is None:
             return clean_title(heading[1]), lines[:index] + lines[index + 1:]
-    for index, (_, text) in enumerate(lines):
+    for index, (_number, text) in enumerate(lines):
         if not text.strip():
             continue
         candidate = (atx_heading(text) or (0, text.strip()))[1]
-        if (len(candidate) > TITLE_LIMIT or heading_key(text) is not None or label_line(text, METADATA)
+        if (len(candidate) > TITLE_LIMIT or (heading_key(text) or (None,))[0] is not None or label_line(text, METADATA)
                 or LIST_ITEM.match(text) or text.lstrip().startswith(("|", ">", "```", "~~~", "<"))
                 or not clean_title(candidate)):
             return None, lines
@@ -144,7 +146,7 @@ def _fact(key, value, document, number, warnings):
         match = DATE_IN_TEXT.search(value)
         day = items.parse_date(match[0]) if match else None
         if day is None:
-            warnings.append((number, f"The date {value!r} cannot be read: the line is kept as text."))
+            warnings.append((number, _("The date %(value)s cannot be read: the line is kept as text.") % {"value": repr(value)}))
             return False
         document["postmortem_date"] = day
     elif key == "authors":
@@ -156,7 +158,8 @@ def _fact(key, value, document, number, warnings):
     elif key == "severity":
         severity = vocabulary.severity(value)
         if severity is None:
-            warnings.append((number, f"The severity {value!r} is not understood: the line is kept as text."))
+            warnings.append((number, _("The severity %(value)s is not understood: the line is kept as text.")
+                             % {"value": repr(value)}))
             return False
         document["severity"] = severity
     else:  # services, tags
@@ -168,4 +171,4 @@ def has_sections(body):
     """True when a body has at least one known section heading or label (outside code)."""
     lines = list(enumerate(body.split("\n")))
     return any(not fenced and (found := heading_key(text)) is not None and found[0] in SECTIONS.values()
-               for (_, text), fenced in zip(lines, fenced_flags(lines)))
+               for (_number, text), fenced in zip(lines, fenced_flags(lines)))

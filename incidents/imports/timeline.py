@@ -3,16 +3,19 @@ the milestones (started, detected, mitigated, resolved) the events mark.
 
 Times may be ISO 8601 / RFC 3339 (``2015-10-21T14:51:00Z``, ``2015-10-21 14:51``), ``2023/11/28 10:20``,
 ``2023年11月28日 10:20``, ``11月28日 10時20分``, or a clock alone (``14:51``, ``14:51:30``, ``10時20分``,
-``9:16 PM``) read on the current date: the last line that is only a date (``2015-10-21 (all times UTC)``,
-``**2015-10-21**``, ``### 2023年11月28日``), else the postmortem date. A time may name its zone
-(``14:51 UTC``, ``+09:00``); otherwise it is read in the zone the document states anywhere (``all times
-UTC``, ``Times in Asia/Tokyo``, ``(JST)``, ``時刻は JST``), else in the importer's default zone.
+``10時半``, ``9:16 PM``; not ``3時間``, three hours) read on the current date: the last line that is only
+a date (``2015-10-21 (all times UTC)``, ``**2015-10-21**``, ``### 2023年11月28日``), else the postmortem
+date. A time may name its zone (``14:51 UTC``, ``+09:00``); otherwise it is read in the zone the document
+states anywhere (``all times UTC``, ``Times in Asia/Tokyo``, ``(JST)``, ``時刻は JST``), else in the
+importer's default zone.
 """
 
 import datetime
 import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.utils.translation import gettext as _
 
 from incidents import dates
 from incidents.imports.tables import CHECKBOX, LIST_ITEM, Table, blocks
@@ -28,7 +31,7 @@ ABBREVIATIONS = {
 ZONE_WORD = r"(?:UTC|GMT|JST|KST|PST|PDT|PT|EST|EDT|ET|CET|CEST|BST|IST|AEST)"
 ZONE_TOKEN = rf"(?:{ZONE_WORD}(?:[+-]\d{{1,2}}(?::?\d{{2}})?)?|[A-Z][A-Za-z_]+/[A-Za-z_+-]+(?:/[A-Za-z_+-]+)?|日本時間)"
 STATEMENTS = (
-    re.compile(rf"\btimes?\s+(?:are\s+|is\s+)?(?:shown\s+|given\s+)?(?:in\s+)?(?P<zone>{ZONE_TOKEN})", re.IGNORECASE),
+    re.compile(rf"(?<![A-Za-z])time(?:stamp)?s?\s+(?:are\s+|is\s+)?(?:shown\s+|given\s+)?(?:in\s+)?(?P<zone>{ZONE_TOKEN})", re.IGNORECASE),
     re.compile(rf"[(（]\s*(?P<zone>{ZONE_TOKEN})\s*[)）]"),
     re.compile(rf"(?:全て|すべて|時刻は|時間は|時刻|タイムゾーン)\s*[:：]?\s*(?:すべて|全て)?\s*(?P<zone>{ZONE_TOKEN})"),
     re.compile(r"(?P<zone>日本時間)"),
@@ -37,8 +40,8 @@ DATE = (r"(?:(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})|(?P<y2>\d{4})/(?P<m2>\d{
         r"|(?:(?P<y3>\d{4})\s*年\s*)?(?P<m3>\d{1,2})\s*月\s*(?P<d3>\d{1,2})\s*日)")
 TIME = re.compile(
     rf"^(?:{DATE}(?:[T ]|\s*(?:\([^)]{{1,4}}\)|（[^）]{{1,4}}）)?\s*))?"
-    r"(?P<H>\d{1,2})(?::(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,6}))?)?|\s*時\s*(?:(?P<JM>\d{1,2})\s*分"
-    r"(?:\s*(?P<JS>\d{1,2})\s*秒)?)?)"
+    r"(?P<H>\d{1,2})(?::(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,6}))?)?|\s*時(?!間)\s*(?:(?P<JM>\d{1,2})\s*分"
+    r"(?:\s*(?P<JS>\d{1,2})\s*秒)?|(?P<half>半))?)"
     rf"(?:\s*(?:頃|ごろ))?(?:\s*(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z]))?"
     rf"(?P<zone>Z|[+-]\d{{2}}:?\d{{2}}|\s*[(（]?\s*{ZONE_WORD}(?:[+-]\d{{1,2}}(?::?\d{{2}})?)?\s*[)）]?(?![A-Za-z]))?"
     r"(?P<rest>.*)$", re.DOTALL)
@@ -52,7 +55,7 @@ NEXT_DAY = datetime.timedelta(hours=12)
 
 def zone(token):
     """A tzinfo for a zone name (IANA), an abbreviation (UTC, JST, PDT…) or ``UTC+9``; None if unknown."""
-    token = token.strip()
+    token = token.strip().strip("_*")
     offset = re.fullmatch(r"(?:UTC|GMT)([+-])(\d{1,2})(?::?(\d{2}))?", token, re.IGNORECASE)
     if offset:
         minutes = int(offset[2]) * 60 + int(offset[3] or 0)
@@ -130,7 +133,7 @@ def read_time(text, clock, number):
         return None
     has_date = match["m"] or match["m2"] or match["m3"]
     day = _date(match, clock) if has_date else clock.date
-    hour, minute = int(match["H"]), int(match["M"] or match["JM"] or 0)
+    hour, minute = int(match["H"]), 30 if match["half"] else int(match["M"] or match["JM"] or 0)
     second = int(match["S"] or match["JS"] or 0)
     if match["ampm"]:
         if hour > 12:
@@ -162,7 +165,8 @@ def _line_zone(token):
 def _default(clock, number):
     if not clock.stated and not clock.warned_default:
         clock.warned_default = True
-        clock.warnings.append((number, f"The document states no time zone: times are read in {clock.zone}."))
+        clock.warnings.append((number, _("The document states no time zone: times are read in %(zone)s.")
+                               % {"zone": clock.zone}))
     return clock.zone
 
 
@@ -185,13 +189,14 @@ def parse_timeline(lines, clock):
             events.append(Event(number, _after(events, moment, dated, clock, number), description))
         elif events:
             if item or not text[:1].isspace() or _looks_timed(text):
-                clock.warnings.append((number, "No time could be read on this timeline line: it is kept with the "
-                                               "event above."))
-            events[-1].description = f"{events[-1].description}\n{text.strip()}".strip()
+                clock.warnings.append((number, _("No time could be read on this timeline line: it is kept with "
+                                                 "the event above.")))
+            continued = item["text"] if item else text
+            events[-1].description = f"{events[-1].description}\n{continued.strip()}".strip()
         else:
             if _looks_timed(text):
-                clock.warnings.append((number, "This time cannot be read (no date is known for it, or it is out "
-                                               "of range): the line is kept as text."))
+                clock.warnings.append((number, _("This time cannot be read (no date is known for it, or it is "
+                                                 "out of range): the line is kept as text.")))
             leftover.append((number, text))
     return events, leftover
 
@@ -218,7 +223,7 @@ def _after(events, moment, dated, clock, number):
     if not dated and events and events[-1].occurred_at - moment > NEXT_DAY:
         moment += datetime.timedelta(days=1)
         clock.date = moment.date()
-        clock.warnings.append((number, f"This time is read as the next day ({clock.date.isoformat()})."))
+        clock.warnings.append((number, _("This time is read as the next day (%(date)s).") % {"date": clock.date.isoformat()}))
     elif dated:
         clock.date = moment.date()
     return moment
@@ -241,10 +246,10 @@ def _table_events(table, clock):
             description = " ".join(part for part in [rest, row[event_column], *extras] if part)
             events.append(Event(number, _after(events, moment, dated, clock, number), description))
         elif events:
-            clock.warnings.append((number, "No time found in this timeline row: kept with the event above."))
+            clock.warnings.append((number, _("No time found in this timeline row: kept with the event above.")))
             events[-1].description = f"{events[-1].description}\n{' '.join(cell for cell in row if cell)}".strip()
         elif any(row):
-            clock.warnings.append((number, "No time found in this timeline row: it is skipped."))
+            clock.warnings.append((number, _("No time found in this timeline row: it is skipped.")))
     return events
 
 
@@ -255,7 +260,7 @@ def milestones(events, warnings):
     kinds = [(event, guess_event_kind(event.description)) for event in events]
 
     def first(marker, kind):
-        marked = [event for event, _ in kinds if marker and marker.search(event.description)]
+        marked = [event for event in events if marker and marker.search(event.description)]
         chosen = marked or [event for event, guessed in kinds if guessed == kind]
         return min(chosen, key=lambda event: event.occurred_at) if chosen else None
 
@@ -266,8 +271,8 @@ def milestones(events, warnings):
         if event is None:
             continue
         if previous is not None and event.occurred_at < previous:
-            warnings.append((event.line, f"{name.replace('_at', '')} ({event.occurred_at.isoformat()}) is earlier "
-                                         f"than the milestone before it: not used."))
+            warnings.append((event.line, _("%(milestone)s (%(time)s) is earlier than the milestone before it: not used.")
+                             % {"milestone": name, "time": event.occurred_at.isoformat()}))
             continue
         found[name], previous = event.occurred_at, event.occurred_at
     return found

@@ -10,6 +10,8 @@ or the importer's default zone, with a warning.
 import datetime
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from incidents.imports.problems import ImportProblem
 
 SCALARS = (str, int, float)
@@ -39,7 +41,7 @@ class Values:
         if value is None:
             return ""
         if isinstance(value, bool) or not isinstance(value, SCALARS + (datetime.date,)):
-            raise self.problem(key, f"expected text, found {_kind(value)}", index)
+            raise self.problem(key, _("expected text, found %(kind)s") % {"kind": _kind(value)}, index)
         return value.isoformat() if isinstance(value, datetime.date) else str(value)
 
     def texts(self, key, value, index=None):
@@ -47,7 +49,7 @@ class Values:
         if value is None:
             return []
         if not isinstance(value, list):
-            raise self.problem(key, f"expected a list, found {_kind(value)}", index)
+            raise self.problem(key, _("expected a list, found %(kind)s") % {"kind": _kind(value)}, index)
         return [self.text(key, item, index) for item in value if item is not None]
 
     def date(self, key, value, index=None):
@@ -61,29 +63,34 @@ class Values:
         try:
             return datetime.date.fromisoformat(str(value).strip())
         except ValueError:
-            raise self.problem(key, f"expected a date (YYYY-MM-DD), found {value!r}", index) from None
+            raise self.problem(key, _("expected a date (YYYY-MM-DD), found %(value)s") % {"value": repr(value)},
+                                   index) from None
 
     def moment(self, key, value, index=None):
         """An aware datetime (or None) from a YAML datetime or an ISO 8601 string."""
         if value is None or value == "":
             return None
         if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
-            raise self.problem(key, f"expected a date and time, found the date {value.isoformat()}", index)
+            raise self.problem(key, _("expected a date and time, found the date %(value)s") % {"value": value.isoformat()},
+                               index)
         if not isinstance(value, datetime.datetime):
             try:
                 value = datetime.datetime.fromisoformat(str(value).strip())
             except ValueError:
-                raise self.problem(key, f"expected a date and time (ISO 8601), found {value!r}", index) from None
+                raise self.problem(key, _("expected a date and time (ISO 8601), found %(value)s") % {"value": repr(value)},
+                                   index) from None
         if value.utcoffset() is None:
-            self.warnings.append((self.split.line(key, index), f"'{key}' has no UTC offset: read in {self.zone}."))
+            self.warnings.append((self.split.line(key, index),
+                                  _("'%(key)s' has no UTC offset: read in %(zone)s.") % {"key": key, "zone": self.zone}))
             value = value.replace(tzinfo=self.zone)
         return value
 
     def choice(self, key, value, choices, index=None, field=None):
         text = self.text(key, value, index)
         if text not in choices:
-            name = f"{field} " if field else ""
-            raise self.problem(key, f"{name}{text!r} is not one of {', '.join(choices)}", index)
+            words = {"field": field, "value": repr(text), "choices": ", ".join(choices)}
+            message = _("%(field)s %(value)s is not one of %(choices)s") if field else _("%(value)s is not one of %(choices)s")
+            raise self.problem(key, message % words, index)
         return text
 
     def records(self, key, value, fields):
@@ -91,26 +98,27 @@ class Values:
         if value is None:
             return []
         if not isinstance(value, list):
-            raise self.problem(key, f"expected a list, found {_kind(value)}")
+            raise self.problem(key, _("expected a list, found %(kind)s") % {"kind": _kind(value)})
         result = []
         for index, record in enumerate(value):
             if not isinstance(record, dict):
-                raise self.problem(key, f"expected 'name: value' pairs, found {_kind(record)}", index)
+                raise self.problem(key, _("expected 'name: value' pairs, found %(kind)s") % {"kind": _kind(record)}, index)
             for unknown in sorted(set(map(str, record)) - set(fields)):
-                self.warnings.append((self.split.line(key, index), f"'{key}[{index + 1}]': unknown key '{unknown}' ignored."))
+                self.warnings.append((self.split.line(key, index), _("'%(where)s': unknown key '%(key)s' ignored.")
+                                      % {"where": f"{key}[{index + 1}]", "key": unknown}))
             result.append({name: reader(self, key, record.get(name, default), index)
                            for name, (reader, default) in fields.items()})
         return result
 
 
 def _kind(value):
-    return {dict: "a mapping", list: "a list", bool: "true/false"}.get(type(value), type(value).__name__)
+    return {dict: _("a mapping"), list: _("a list"), bool: _("true/false")}.get(type(value), type(value).__name__)
 
 
 def _required(reader):
     def read(values, key, value, index):
         if value is None or value == "":
-            raise values.problem(key, "a required value is missing", index)
+            raise values.problem(key, _("a required value is missing"), index)
         return reader(values, key, value, index)
     return read
 
