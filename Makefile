@@ -6,7 +6,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: install run serve test worker bench bench-serve bench-export messages migrate demo clean
+.PHONY: install run serve test worker bench bench-serve bench-export bench-import messages migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,7 @@ worker: migrate
 # `BENCH_BACKENDS=tantivy make bench`; BENCH_ARGS adds options (`--queries 50`, see bench/search_bench.py -h).
 bench: install
 	BENCH_BACKENDS="$(BENCH_BACKENDS)" BENCH_SIZES="$(BENCH_SIZES)" $(BIN)/python bench/search_bench.py $(BENCH_ARGS)
+	$(BIN)/python bench/import_bench.py
 
 # The production profile under load (PostgreSQL at BENCH_DATABASE_URL, default the local server): two
 # `manage.py serve` nodes, 20 clients; see bench/serve_bench.py -h.
@@ -59,6 +60,11 @@ bench-serve: install
 
 bench-export: install
 	$(BIN)/python bench/export_bench.py
+
+# Import throughput: the icco postmortem corpus ($POSTMORTEM_CORPUS_DIR, else the shared copy) into a fresh
+# SQLite database, then again (all unchanged); files/s for each and the peak RSS. `make bench` runs it too.
+bench-import: install
+	$(BIN)/python bench/import_bench.py
 
 # Refresh the Japanese translations (needs GNU gettext), from the code and the .html, .txt and .md templates; the
 # compiled .mo is committed.

@@ -163,8 +163,6 @@ def _document(document, existing, *, status, user, review_gate, notes, name):
         data["authors"], data["author_names"] = accounts, names
     if status:
         data["status"] = status
-    if existing is None and "severity" not in data:
-        notes.append(f"{name}: " + _("no severity stated; stored as SEV3"))
     wanted = data.get("status")
     if wanted and review_gate:
         probe = existing or Incident()
