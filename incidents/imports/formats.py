@@ -64,6 +64,11 @@ def parse_document(text, name=None, default_zone=datetime.UTC):
     return parsed
 
 
+def no_severity():
+    """The warning for a document without a severity (the saver drops it when the incident already has one)."""
+    return _("The document states no severity: SEV3 will be used.")
+
+
 def _finish(parsed):
     document, warnings = parsed.document, parsed.warnings
     title = " ".join(document.get("title", "").split())
@@ -75,7 +80,7 @@ def _finish(parsed):
     if parsed.format != "postmortem" or len(document["title"]) > TITLE_LIMIT:
         document["title"] = title
     if "severity" not in document:
-        warnings.append((None, _("The document states no severity: SEV3 will be used.")))
+        warnings.append((None, no_severity()))
     parsed.warnings = sorted(warnings, key=lambda warning: warning[0] or 0)
 
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from incidents.api.serializers import IncidentSerializer, error_lines
 from incidents.models import Incident, Source as RevisionSource, Status
 
-from .formats import ImportProblem, parse_document
+from .formats import ImportProblem, no_severity, parse_document
 
 IMPORTED, UPDATED, UNCHANGED, FAILED = "imported", "updated", "unchanged", "failed"
 OUTCOMES = (IMPORTED, UPDATED, UNCHANGED, FAILED)
@@ -104,6 +104,8 @@ def _import_one(source, *, user, status, dry_run, zone, review_gate):
     try:
         with transaction.atomic():
             existing = Incident.objects.select_for_update().filter(uid=uid).first()
+            if existing is not None:  # an update keeps the stored severity when the file states none
+                report.warnings = [w for w in report.warnings if not w.endswith(no_severity())]
             data = _document(parsed.document, existing, status=status, user=user, review_gate=review_gate,
                              notes=report.warnings, name=name)
             serializer = _validated(data, existing, uid=uid, user=user, review_gate=review_gate, name=name,
