@@ -359,6 +359,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Incident postmortems: write-ups, causal factors, action items, GitHub links and search.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "PATH_CONVERTER_OVERRIDES": {"incident": int},  # INC-11 is accepted too; the schema names the id
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

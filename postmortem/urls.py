@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
@@ -12,7 +12,10 @@ from incidents.api import (
     search as search_api,
     views as api,
 )
+from incidents.api.references import IncidentConverter
 from incidents.web import comments, exports, github, history, incidents as views, notifications, retrospectives, reviews
+
+register_converter(IncidentConverter, "incident")  # 11 or INC-11 in API paths
 
 router = DefaultRouter()
 router.register("incidents", api.IncidentViewSet, basename="api-incident")
@@ -23,18 +26,18 @@ router.register("glossary", glossary.GlossaryEntryViewSet, basename="api-glossar
 
 api_v1 = [
     path("", include(router.urls)),
-    path("incidents/<int:incident_id>/comments/",
+    path("incidents/<incident:incident_id>/comments/",
          comments_api.CommentViewSet.as_view({"get": "list", "post": "create"}), name="api-comment-list"),
-    path("incidents/<int:incident_id>/comments/<int:comment_id>/",
+    path("incidents/<incident:incident_id>/comments/<int:comment_id>/",
          comments_api.CommentViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
          name="api-comment-detail"),
     path("search/", search_api.SearchView.as_view(), name="api-search"),
-    path("incidents/<int:pk>/reviews/", reviews_api.ReviewsView.as_view(), name="api-incident-reviews"),
+    path("incidents/<incident:pk>/reviews/", reviews_api.ReviewsView.as_view(), name="api-incident-reviews"),
     path("patterns/", api.PatternsView.as_view(), name="api-patterns"),
-    path("incidents/<int:pk>/revisions/", history_api.RevisionListView.as_view(), name="api-incident-revisions"),
-    path("incidents/<int:pk>/revisions/<int:number>/", history_api.RevisionDetailView.as_view(),
+    path("incidents/<incident:pk>/revisions/", history_api.RevisionListView.as_view(), name="api-incident-revisions"),
+    path("incidents/<incident:pk>/revisions/<int:number>/", history_api.RevisionDetailView.as_view(),
          name="api-incident-revision"),
-    path("incidents/<int:pk>/revisions/<int:number>/restore/", history_api.RevisionRestoreView.as_view(),
+    path("incidents/<incident:pk>/revisions/<int:number>/restore/", history_api.RevisionRestoreView.as_view(),
          name="api-incident-revision-restore"),
     path("schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="api-schema"),
     # The split view serves Swagger UI's start-up script from docs/?script= instead of inline, for the CSP.

@@ -8,6 +8,7 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
+from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_array_type
 from drf_spectacular.utils import extend_schema_field
@@ -30,15 +31,24 @@ from incidents.models import (
 )
 
 
+@extend_schema_field({"type": "string", "format": "date-time", "description": (
+    "ISO 8601. Answers are in UTC (…Z). A time written with an offset (Z, +09:00) is read as written; one "
+    "without an offset is read in the server's TIME_ZONE, as the pages read it.")})
 class UTCDateTimeField(serializers.DateTimeField):
     """The API speaks UTC (``…Z``) whatever the display time zone is; input may carry any offset, and must lie
-    within the times the application can hold (``incidents.dates``)."""
+    within the times the application can hold (``incidents.dates``). A time without an offset is read in
+    TIME_ZONE, as the edit page reads it (not in UTC: the same text must mean the same instant everywhere)."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("default_timezone", datetime.UTC)
         super().__init__(*args, **kwargs)
         self.validators.append(dates.validate)
         self.error_messages["overflow"] = dates.message()  # an offset that cannot reach UTC says the same
+
+    def enforce_timezone(self, value):
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value, timezone.get_default_timezone())
+        return super().enforce_timezone(value)
 
 
 class DateField(serializers.DateField):
@@ -196,8 +206,10 @@ class IncidentSerializer(ModelSerializer):
         help_text="Who is asked to review (user names). Moving to in_review needs one who is not an author.")
     reviews = serializers.SerializerMethodField(
         help_text="Approvals and change requests; `current` is false once the incident changed after it.")
-    time_to_detect = serializers.SerializerMethodField()
-    time_to_resolve = serializers.SerializerMethodField()
+    time_to_detect = serializers.SerializerMethodField(
+        help_text="Seconds from started_at to detected_at; null unless both are set.")
+    time_to_resolve = serializers.SerializerMethodField(
+        help_text="Seconds from started_at to resolved_at; null unless both are set.")
     version = serializers.IntegerField(
         required=False, min_value=1, max_value=2**31 - 1,
         help_text="The version this write is based on; a stale one is refused with 409 Conflict.",

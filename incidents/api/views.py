@@ -26,6 +26,7 @@ from incidents.models import AgendaItem, Incident, Retrospective, Service, Tag
 
 from .idempotency import HEADER as IDEMPOTENCY_HEADER
 from .idempotency import IdempotentCreateMixin
+from .references import INCIDENT_ID_REGEX, incident_number
 from .serializers import IncidentSerializer, RetrospectiveSerializer
 
 
@@ -141,8 +142,12 @@ class IncidentViewSet(IdempotentCreateMixin, FileExportMixin, viewsets.ModelView
     filterset_class = IncidentFilter
     pagination_class = Pagination
     permission_classes = [RolePermission]
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = INCIDENT_ID_REGEX  # 11 or INC-11, as the pages show it
     queryset = Incident.objects.none()  # for the schema; requests use get_queryset
+
+    def get_object(self):
+        self.kwargs[self.lookup_field] = incident_number(self.kwargs[self.lookup_field])
+        return super().get_object()
 
     def get_queryset(self):
         visible = Incident.objects.visible_to(self.request.user)

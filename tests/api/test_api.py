@@ -418,3 +418,26 @@ def test_sre_template_fields_are_kept_as_written(editor):
 def test_links_other_than_http_are_refused(editor, url):
     response = post(editor, {"title": "Links", "links": [{"url": url, "relation": "related"}]})
     assert response.status_code == 400 and "links" in response.json()
+
+
+def test_an_incident_is_found_by_its_reference_too(editor):
+    created = post(editor, {"title": "By reference"}).json()
+    number = created["id"]
+    for name in (number, f"INC-{number}", f"inc-{number}"):
+        response = editor.get(f"{URL}{name}/")
+        assert response.status_code == 200 and response.json()["id"] == number
+    assert editor.get(f"{URL}INC-{number}/revisions/").status_code == 200
+    assert editor.get(f"{URL}INC-{number}/comments/").status_code == 200
+    assert editor.get(f"{URL}INC-{number}/export/").status_code == 200
+    assert editor.patch(f"{URL}INC-{number}/", {"summary": "s"}, format="json").status_code == 200
+    assert editor.get(f"{URL}INC-{number + 1000}/").status_code == 404
+    assert editor.get(f"{URL}INCX-{number}/").status_code == 404
+
+
+def test_a_time_without_an_offset_is_read_in_the_display_time_zone(editor, settings):
+    settings.TIME_ZONE = "Asia/Tokyo"
+    body = post(editor, {"title": "Naive", "started_at": "2023-12-10 11:10",
+                         "detected_at": "2023-12-10T11:20:00+00:00"}).json()
+    assert body["started_at"] == "2023-12-10T02:10:00Z"  # 11:10 in Tokyo
+    assert body["detected_at"] == "2023-12-10T11:20:00Z"  # an offset is read as written
+    assert body["time_to_detect"] == 9 * 3600 + 10 * 60  # seconds
