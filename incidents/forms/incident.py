@@ -234,8 +234,8 @@ def initial_rows(incident):
 class LogPasteForm(forms.Form):
     log = forms.CharField(
         label=_("Log excerpt"), widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false"}), max_length=100_000,
-        help_text=_("nginx error log, ISO 8601, access log, syslog or HH:MM lines; a line without a timestamp "
-                    "joins the event above it."),
+        help_text=_("Kubernetes (klog), JSON, syslog, journald, nginx error and access logs, ISO 8601, HH:MM or "
+                    "10時20分 lines; a line without a timestamp joins the event above it."),
     )
     date = forms.DateField(label=_("Date for lines with only a time"), widget=forms.DateInput(attrs={"type": "date"}))
     zone = forms.CharField(label=_("Time zone of timestamps without one"), max_length=64,
@@ -262,5 +262,10 @@ class LogPasteForm(forms.Form):
 def timeline_row(event):
     """A parsed log event as timeline form data, in the page's time zone."""
     local = timezone.localtime(event.occurred_at.astimezone(datetime.UTC))
-    return {"occurred_at": local.strftime("%Y-%m-%dT%H:%M:%S"), "kind": TimelineEvent.Kind.OTHER,
+    return {"occurred_at": local.strftime("%Y-%m-%dT%H:%M:%S"), "kind": event.kind,
             "source": event.source[:200], "description": event.description}
+
+
+def kind_label(kind):
+    """The translated name of a timeline event kind (``detection`` → Detection / 検知)."""
+    return TimelineEvent.Kind(kind).label

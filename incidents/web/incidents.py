@@ -196,7 +196,8 @@ class IncidentEditView(PermissionRequiredMixin, View):
         form = forms.IncidentForm(data, instance=incident)
         formsets = {key: formset(data, prefix=prefix) for key, prefix, formset, _title in forms.SECTIONS}
         if action != "save":
-            return self.render(incident, form, formsets, log_form, show_errors=False, parsed=parsed,
+            read = [(event, forms.kind_label(event.kind)) for event in parsed.events] if parsed else []
+            return self.render(incident, form, formsets, log_form, show_errors=False, parsed=parsed, read=read,
                                preview=action == "preview")
         if not (form.is_valid() and all(formset.is_valid() for formset in formsets.values())):
             return self.render(incident, form, formsets, log_form, invalid=True)

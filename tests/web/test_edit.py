@@ -207,6 +207,38 @@ def test_a_pasted_log_becomes_timeline_rows_for_review_before_saving(editor):
     assert [e.source for e in events] == ["nginx error log", "access log"]
 
 
+def test_the_log_paste_says_what_became_of_every_line_and_guesses_kinds(editor):
+    data = new_incident(**rows("timeline"))
+    data.update({
+        "action": "parse_log",
+        "log-log": "チャットから貼り付け\n"
+                   "\n"
+                   "I1128 10:03:00.123456       1 reflector.go:351] Caches populated for *v1.Pod\n"
+                   '{"time":"2023-11-28T01:04:00Z","level":"error","msg":"readiness probe failed"}\n'
+                   "goroutine 1 [running]:\n"
+                   "main.main()\n"
+                   "10時20分 アラート発報\n"
+                   "2023-11-28T10:25:00+0900 web-01 systemd[1]: Stopping nginx.service...\n"
+                   "<34>1 2023-11-28T10:30:00.000+09:00 web-01 kubectl - - - rollout undo deployment/api\n",
+        "log-date": "2023-11-28",
+        "log-zone": "Asia/Tokyo",
+    })
+    response = editor.post("/incidents/new/", data)
+    page = response.content.decode()
+    assert "5 events were added to the timeline below" in page
+    assert "2 lines without a time were merged into the event above them (lines 5–6)." in page
+    assert "1 line before the first time was left in the box (line 1)." in page
+    assert "1 blank line was skipped." in page
+    assert "klog (reflector.go:351)" in page and "journald (web-01)" in page
+    timeline = response.context["sections"][0][2].data
+    assert timeline["timeline-TOTAL_FORMS"] == "5"
+    assert [timeline[f"timeline-{i}-kind"] for i in range(5)] == ["other", "other", "detection", "other",
+                                                                  "mitigation"]
+    assert timeline["timeline-1-description"] == "[error] readiness probe failed\ngoroutine 1 [running]:\nmain.main()"
+    assert [label for _event, label in response.context["read"]][2:3] == ["Detection"]
+    assert response.context["log_form"]["log"].value() == "チャットから貼り付け"
+
+
 def test_a_bad_time_zone_for_the_log_is_a_form_error(editor):
     response = editor.post("/incidents/new/", new_incident(**{"action": "parse_log", "log-log": "02:46 x",
                                                              "log-date": "2023-06-22", "log-zone": "Mars/Olympus"}))
