@@ -8,11 +8,22 @@ from incidents.api import (
     comments as comments_api,
     glossary,
     history as history_api,
+    imports as imports_api,
     reviews as reviews_api,
     search as search_api,
     views as api,
 )
-from incidents.web import comments, exports, github, history, incidents as views, notifications, retrospectives, reviews
+from incidents.web import (
+    comments,
+    exports,
+    github,
+    history,
+    imports,
+    incidents as views,
+    notifications,
+    retrospectives,
+    reviews,
+)
 
 router = DefaultRouter()
 router.register("incidents", api.IncidentViewSet, basename="api-incident")
@@ -31,6 +42,7 @@ api_v1 = [
     path("search/", search_api.SearchView.as_view(), name="api-search"),
     path("incidents/<int:pk>/reviews/", reviews_api.ReviewsView.as_view(), name="api-incident-reviews"),
     path("patterns/", api.PatternsView.as_view(), name="api-patterns"),
+    path("imports/", imports_api.ImportView.as_view(), name="api-imports"),
     path("incidents/<int:pk>/revisions/", history_api.RevisionListView.as_view(), name="api-incident-revisions"),
     path("incidents/<int:pk>/revisions/<int:number>/", history_api.RevisionDetailView.as_view(),
          name="api-incident-revision"),
@@ -53,6 +65,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("incidents/", views.IncidentListView.as_view(), name="incident-list"),
     path("incidents/new/", views.IncidentEditView.as_view(), name="incident-create"),
+    path("incidents/import/", imports.ImportView.as_view(), name="incident-import"),
+    path("incidents/import/<uuid:pk>/", imports.ConfirmImportView.as_view(), name="incident-import-confirm"),
     path("incidents/<str:reference>/", views.IncidentDetailView.as_view(), name="incident-detail"),
     path("incidents/<str:reference>/edit/", views.IncidentEditView.as_view(), name="incident-edit"),
     path("incidents/<str:reference>/status/", views.IncidentStatusView.as_view(), name="incident-status"),
