@@ -133,3 +133,13 @@ def test_the_schema_documents_every_answer():
     operation = schema["paths"][URL]["post"]
     assert set(operation["responses"]) == {"200", "400", "401", "403", "413"}
     assert set(operation["requestBody"]["content"]) == {"multipart/form-data"}
+
+
+def test_too_many_files_is_400_and_huge_form_fields_413(editor, settings):
+    many = [upload(f"{n}.md", b"# x\n") for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1)]
+    response = editor.post(URL, {"file": many}, format="multipart")
+    assert response.status_code == 400 and "file" in response.json()
+    response = editor.post(URL, {"file": upload("dns.md", sre()), "time_zone": "x" * (2 * 1024 * 1024)},
+                           format="multipart")
+    assert response.status_code == 413
+    assert not Incident.objects.exists()

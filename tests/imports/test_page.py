@@ -108,3 +108,13 @@ def test_an_editor_gets_a_draft_and_a_warning_for_a_published_write_up(editor):
     response = client.post(reverse("incident-import-confirm", args=[PendingImport.objects.get().pk]))
     assert "not applied" in response.content.decode()
     assert Incident.objects.get().status == "draft"
+
+
+def test_too_many_files_or_a_body_over_the_upload_limit_is_refused_not_a_500(editor, settings):
+    client = client_for(editor)
+    many = [SimpleUploadedFile(f"{n}.md", b"# x\n") for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1)]
+    assert client.post(URL, {"files": many}).status_code == 400
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE, settings.POSTMORTEM_MAX_UPLOAD_BYTES = 1024, 4096
+    assert client.post(URL, {"files": [SimpleUploadedFile("small.md", b"x" * 2000)]}).status_code == 200
+    assert client.post(URL, {"files": [SimpleUploadedFile("big.md", b"x" * 5000)]}).status_code == 413
+    assert not PendingImport.objects.exists()
