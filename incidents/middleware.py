@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.http import JsonResponse
+from django.urls import reverse
 
 from incidents.web import health
 
@@ -23,7 +24,10 @@ class HealthCheckMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Refuse request bodies over POSTMORTEM_MAX_BODY_BYTES with 413 before anything reads them."""
+    """Refuse request bodies over POSTMORTEM_MAX_BODY_BYTES with 413 before anything reads them; the upload
+    endpoints of the importer (UPLOAD_URL_NAMES) allow POSTMORTEM_MAX_UPLOAD_BYTES instead."""
+
+    UPLOAD_URL_NAMES = ("api-imports", "incident-import")
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -34,6 +38,8 @@ class BodySizeLimitMiddleware:
         except ValueError:
             return JsonResponse({"detail": "Content-Length is not a number."}, status=400)
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if length > limit and request.path in {reverse(name) for name in self.UPLOAD_URL_NAMES}:
+            limit = settings.POSTMORTEM_MAX_UPLOAD_BYTES
         if length > limit:
             return JsonResponse({"detail": f"Request body is {length} bytes; the limit is {limit}."}, status=413)
         return self.get_response(request)

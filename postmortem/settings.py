@@ -264,6 +264,9 @@ POSTMORTEM_RECURRING_MIN_COUNT = env_int("POSTMORTEM_RECURRING_MIN_COUNT", 2, mi
 
 # Requests larger than this are refused (the API answers 413).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("POSTMORTEM_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
+# ... except uploads of Markdown write-ups (POST /api/v1/imports/, the page /incidents/import/): a zip of a
+# few hundred postmortems. Their files are streamed to disk by Django, not held in memory.
+POSTMORTEM_MAX_UPLOAD_BYTES = env_int("POSTMORTEM_MAX_UPLOAD_BYTES", 32 * 1024 * 1024, minimum=1024)
 
 # Celery: no broker configured means tasks run in-process, right after the commit that queued them.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

@@ -8,12 +8,23 @@ from incidents.api import (
     comments as comments_api,
     glossary,
     history as history_api,
+    imports as imports_api,
     reviews as reviews_api,
     search as search_api,
     views as api,
 )
 from incidents.api.references import IncidentConverter
-from incidents.web import comments, exports, github, history, incidents as views, notifications, retrospectives, reviews
+from incidents.web import (
+    comments,
+    exports,
+    github,
+    history,
+    imports,
+    incidents as views,
+    notifications,
+    retrospectives,
+    reviews,
+)
 
 register_converter(IncidentConverter, "incident")  # 11 or INC-11 in API paths
 
@@ -34,6 +45,7 @@ api_v1 = [
     path("search/", search_api.SearchView.as_view(), name="api-search"),
     path("incidents/<incident:pk>/reviews/", reviews_api.ReviewsView.as_view(), name="api-incident-reviews"),
     path("patterns/", api.PatternsView.as_view(), name="api-patterns"),
+    path("imports/", imports_api.ImportView.as_view(), name="api-imports"),
     path("incidents/<incident:pk>/revisions/", history_api.RevisionListView.as_view(), name="api-incident-revisions"),
     path("incidents/<incident:pk>/revisions/<int:number>/", history_api.RevisionDetailView.as_view(),
          name="api-incident-revision"),
@@ -56,6 +68,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("incidents/", views.IncidentListView.as_view(), name="incident-list"),
     path("incidents/new/", views.IncidentEditView.as_view(), name="incident-create"),
+    path("incidents/import/", imports.ImportView.as_view(), name="incident-import"),
+    path("incidents/import/<uuid:pk>/", imports.ConfirmImportView.as_view(), name="incident-import-confirm"),
     path("incidents/<str:reference>/", views.IncidentDetailView.as_view(), name="incident-detail"),
     path("incidents/<str:reference>/edit/", views.IncidentEditView.as_view(), name="incident-edit"),
     path("incidents/<str:reference>/status/", views.IncidentStatusView.as_view(), name="incident-status"),

@@ -14,6 +14,7 @@ changes         the change log the search indexes follow
 idempotency     responses kept for retried requests with an Idempotency-Key
 history         numbered revisions of incidents (django-reversion) and who or what wrote them
 glossary        the bilingual glossary search expands queries with, and its cached loader
+imports         uploads the import page keeps between its preview and their owner's confirmation
 notifications   who turned email off; due-date reminders already sent
 """
 
@@ -36,6 +37,7 @@ from .github_events import GitHubDelivery, GitHubIssueRequest, GitHubIssueReques
 from .glossary import GlossaryCategory, GlossaryEntry, GlossaryEntryQuerySet, current_glossary, forget_glossary
 from .history import IncidentRevision, IncidentRevisionQuerySet, Source, record
 from .idempotency import IdempotencyKey
+from .imports import PendingImport
 from .incidents import (
     REFERENCE_PATTERN,
     REFERENCE_PREFIX,
@@ -57,7 +59,7 @@ __all__ = [
     "GitHubIssueRequestQuerySet", "GitHubLinked", "GitHubPause", "GitHubReference",
     "GitHubReferenceQuerySet", "GlossaryCategory", "GlossaryEntry", "GlossaryEntryQuerySet", "IdempotencyKey", "Incident",
     "IncidentRevision", "IncidentRevisionQuerySet", "IndexChange", "IndexCursor", "IncidentQuerySet", "Label", "LabelQuerySet",
-    "Lesson", "NotificationPreference", "NotificationPreferenceQuerySet", "Retrospective",
+    "Lesson", "NotificationPreference", "NotificationPreferenceQuerySet", "PendingImport", "Retrospective",
     "RetrospectiveQuerySet", "Review", "ReviewQuerySet", "Service", "Severity", "Source", "Status", "Tag", "TimelineEvent",
     "find_cycle", "start_of_day", "current_glossary", "forget_glossary", "record", "validate_causal_links", "validate_link",
 ]
