@@ -1,5 +1,7 @@
 """The one error of the parsing half: a file that cannot be read at all, with the line to look at."""
 
+from django.utils.translation import gettext as _
+
 
 class ImportProblem(Exception):
     """A file that cannot be imported: ``line`` (1-based, in the file; None when no line is to blame) and a
@@ -11,4 +13,6 @@ class ImportProblem(Exception):
         self.message = message
 
     def __str__(self):
-        return f"line {self.line}: {self.message}" if self.line is not None else self.message
+        if self.line is None:
+            return self.message
+        return _("line %(line)d: %(message)s") % {"line": self.line, "message": self.message}

@@ -154,7 +154,7 @@ def identity(parsed, text):
 
 
 def _located(name, line, message):
-    return f"{name}: line {line}: {message}" if line else f"{name}: {message}"
+    return f"{name}: " + (_("line %(line)d: %(message)s") % {"line": line, "message": message} if line else message)
 
 
 def _document(document, existing, *, status, user, review_gate, notes, name):
