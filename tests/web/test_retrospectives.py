@@ -174,6 +174,10 @@ def test_browser_downloads(meeting):
     assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF-")
     assert response["Content-Disposition"] == f'attachment; filename="{eks.reference}.pdf"'
     assert editor.get(f"/incidents/{eks.reference}/export.html").status_code == 404
+    utc = editor.get(f"/incidents/{eks.reference}/export.md?tz=UTC").content.decode()
+    assert "_Times in UTC_" in utc and "time_zone: UTC" in utc
+    refused = editor.get(f"/incidents/{eks.reference}/export.md?tz=Mars/Base")
+    assert refused.status_code == 400 and "Mars/Base" in refused.content.decode()
 
 
 def test_viewers_export_only_what_they_may_see(meeting):
@@ -232,6 +236,10 @@ def test_api_bad_format_is_400_with_a_message(meeting):
     eks = Incident.objects.get(title__contains="pid_max")
     response = client.get(f"/api/v1/incidents/{eks.pk}/export/", {"format": "html"})
     assert response.status_code == 400 and "use one of md, pdf" in response.json()["format"][0]
+    response = client.get(f"/api/v1/incidents/{eks.pk}/export/", {"format": "md", "tz": "Mars/Base"})
+    assert response.status_code == 400 and "Mars/Base" in response.json()["tz"][0]
+    utc = client.get(f"/api/v1/incidents/INC-{eks.pk}/export/", {"format": "md", "tz": "UTC"}).content.decode()
+    assert "_Times in UTC_" in utc
     assert client.get("/api/v1/retrospectives/999999/export/", {"format": "md"}).status_code == 404
     assert client.get("/api/v1/incidents/", {"format": "json"}).status_code == 200  # DRF's ?format= elsewhere
 
