@@ -32,6 +32,7 @@ def test_anonymous_is_sent_to_sign_in(client):
 def test_create_then_show_the_key_and_a_curl_line(client, alice):
     page = client.get(URL).content.decode()
     assert "You have no API token." in page and 'value="create"' in page
+    assert '<a href="/api/v1/docs/">API</a>' in page
     assert "no-store" in client.get(URL)["Cache-Control"]  # the page shows a secret
 
     response = client.post(URL, {"action": "create"})
