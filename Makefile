@@ -6,7 +6,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: install run serve test worker bench bench-serve bench-export bench-import messages migrate demo clean
+.PHONY: install run serve test token worker bench bench-serve bench-export bench-import messages migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,20 @@ serve: migrate
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Print USER's API token (`make token USER=demo`), creating it if missing; REGENERATE=1 replaces it. The user
+# must exist (`make run` creates demo). USER must be given on the command line: the environment's USER is
+# the login name, never meant here. The same page for every user: /accounts/token/.
+ifneq ($(filter token,$(MAKECMDGOALS)),)
+ifneq ($(origin USER),command line)
+$(error make token: name the user, e.g. `make token USER=demo`)
+endif
+ifeq ($(strip $(USER)),)
+$(error make token: USER is empty; name the user, e.g. `make token USER=demo`)
+endif
+endif
+token: migrate
+	@$(BIN)/python manage.py drf_create_token $(if $(filter 1,$(REGENERATE)),--reset )-- "$(USER)"
 
 # Celery worker and beat (the periodic schedule) in the foreground, for the configured CELERY_BROKER_URL.
 # Run any number of workers, but beat exactly once per deployment: BEAT=0 on every other worker machine.

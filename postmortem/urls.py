@@ -24,6 +24,7 @@ from incidents.web import (
     notifications,
     retrospectives,
     reviews,
+    tokens,
 )
 
 register_converter(IncidentConverter, "incident")  # 11 or INC-11 in API paths
@@ -64,6 +65,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("accounts/notifications/", notifications.NotificationPreferencesView.as_view(), name="notification-preferences"),
+    path("accounts/token/", tokens.TokenView.as_view(), name="api-token"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("incidents/", views.IncidentListView.as_view(), name="incident-list"),
