@@ -94,7 +94,7 @@ urlpatterns = [
     path("retrospectives/<int:pk>/", retrospectives.RetrospectiveDetailView.as_view(), name="retrospective-detail"),
     path("retrospectives/<int:pk>/edit/", retrospectives.RetrospectiveUpdateView.as_view(), name="retrospective-edit"),
     path("retrospectives/<int:pk>/agenda/", retrospectives.AgendaView.as_view(), name="retrospective-agenda"),
-    path("retrospectives/<int:pk>/agenda/<int:item>/notes/", retrospectives.AgendaNotesView.as_view(),
+    path("retrospectives/<int:pk>/notes/", retrospectives.AgendaNotesView.as_view(),
          name="retrospective-notes"),
     path("retrospectives/<int:pk>/close/", retrospectives.RetrospectiveCloseView.as_view(), name="retrospective-close"),
     path("retrospectives/<int:pk>/export.<str:fmt>", exports.RetrospectiveExportView.as_view(),

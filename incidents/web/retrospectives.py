@@ -1,6 +1,8 @@
 """Browser pages for retrospective meetings: list, create, edit, and the meeting itself (agenda, notes,
 decisions, close). Thin views over the models; the downloads are in web.exports."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.db import transaction
@@ -13,6 +15,8 @@ from incidents import export
 from incidents.actions import notify
 from incidents.forms.retrospective import AgendaAddForm, AgendaNotesForm, CloseForm, RetrospectiveForm
 from incidents.models import AgendaItem, Incident, Retrospective
+
+BOX_NAME = re.compile(r"item-(\d+)-(?:notes|decisions)")  # the notes form's fields, by agenda item id
 
 
 class RetrospectiveListView(LoginRequiredMixin, ListView):
@@ -49,6 +53,11 @@ class RetrospectiveUpdateView(PermissionRequiredMixin, SelectionMixin, UpdateVie
     model = Retrospective
 
 
+def visible_agenda(meeting, user):
+    """The meeting's agenda items whose incidents ``user`` may see, in order."""
+    return meeting.agenda.filter(incident__in=Incident.objects.visible_to(user)).select_related("incident")
+
+
 class RetrospectiveDetailView(LoginRequiredMixin, DetailView):
     """The meeting: its agenda as the reader may see it, and for editors the forms that change it."""
 
@@ -56,13 +65,14 @@ class RetrospectiveDetailView(LoginRequiredMixin, DetailView):
     context_object_name = "meeting"
     model = Retrospective
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, notes_forms=None, **kwargs):
+        """``notes_forms``: bound notes forms by agenda item id, shown instead of fresh ones (after a conflict)."""
         user = self.request.user
-        visible = Incident.objects.visible_to(user)
-        items = list(self.object.agenda.filter(incident__in=visible).select_related("incident"))
+        items = list(visible_agenda(self.object, user))
         can_edit = user.has_perm("incidents.change_retrospective")
-        rows = [{"item": item, "form": AgendaNotesForm(instance=item, prefix=f"item-{item.pk}") if can_edit else None}
-                for item in items]
+        notes_forms = notes_forms or {}
+        rows = [{"item": item, "form": notes_forms.get(item.pk) or AgendaNotesForm(instance=item, prefix=f"item-{item.pk}")
+                 if can_edit else None} for item in items]
         return super().get_context_data(
             rows=rows, hidden=self.object.agenda.count() - len(items), can_edit=can_edit,
             can_close=can_edit and user.has_perm("incidents.change_incident"),
@@ -108,17 +118,45 @@ class AgendaView(MeetingPostView):
         return redirect(meeting)
 
 
-class AgendaNotesView(MeetingPostView):
-    def post(self, request, pk, item):
-        meeting = self.meeting()
-        agenda_item = get_object_or_404(AgendaItem, pk=item, retrospective=meeting)
-        form = AgendaNotesForm(request.POST, instance=agenda_item, prefix=f"item-{agenda_item.pk}")
-        if form.is_valid():
-            form.save()
-            messages.success(request, _("Notes saved for %(reference)s.") % {"reference": agenda_item.incident.reference})
-        else:
-            messages.error(request, _("The notes could not be saved."))
-        return redirect(f"{meeting.get_absolute_url()}#item-{agenda_item.pk}")
+class AgendaNotesView(PermissionRequiredMixin, RetrospectiveDetailView):
+    """Save every notes and decisions box of the agenda at once (each "Save notes" button submits them all,
+    naming its own item in ``focus`` to come back to). Boxes changed by someone else meanwhile are not
+    overwritten: the page comes back (409) with the user's text in them and the other text beside it."""
+
+    permission_required = "incidents.change_retrospective"
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        self.object = meeting = self.get_object()
+        data = request.POST.copy()
+        forms, saved = {}, []
+        with transaction.atomic():
+            for item in visible_agenda(meeting, request.user).select_for_update(of=("self",)):
+                prefix = f"item-{item.pk}"
+                if f"{prefix}-notes" not in data and f"{prefix}-decisions" not in data:
+                    continue  # added to the agenda after the page was shown
+                form = forms[item.pk] = AgendaNotesForm(data, instance=item, prefix=prefix)
+                if form.is_valid() and (changed := form.changed_boxes()):
+                    item.save(update_fields=changed)
+                    saved.append(item.incident.reference)
+        self.report_removed(data, forms)
+        if saved:
+            messages.success(request, _("Notes saved for %(references)s.") % {"references": ", ".join(saved)})
+        if any(form.errors for form in forms.values()):
+            messages.error(request, _("Some boxes were not saved: see the boxes marked below."))
+            return self.render_to_response(self.get_context_data(notes_forms=forms), status=409)
+        if not saved:
+            messages.info(request, _("No changes to save."))
+        focus = data.get("focus", "")
+        return redirect(f"{meeting.get_absolute_url()}#{f'item-{focus}' if focus.isdigit() else 'notes'}")
+
+    def report_removed(self, data, forms):
+        """Text typed for items taken off the agenda meanwhile cannot be stored: show it, so it is not lost."""
+        for key, text in data.items():
+            match = BOX_NAME.fullmatch(key)
+            if match and int(match[1]) not in forms and text.strip():
+                messages.warning(self.request, _("Not saved, the item was taken off the agenda: %(text)s")
+                                 % {"text": text.strip()})
 
 
 class RetrospectiveCloseView(MeetingPostView):

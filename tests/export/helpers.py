@@ -15,6 +15,7 @@ from tests.factories import (
     FactorFactory,
     IncidentFactory,
     LessonFactory,
+    LinkFactory,
     RetrospectiveFactory,
     TimelineEventFactory,
 )
@@ -47,6 +48,8 @@ def fixture_meeting():
         title="Disk full again | db-2", severity="sev1", status="in_review",
         summary="WAL archiving stopped after a **config change**, and the disk filled.\n\n```\ndf -h /var/lib/postgresql\n```",
         impact="Writes failed for 35 minutes.",
+        analysis="No alert watched disk usage, so the full disk went unseen.",
+        resolution="Restored `archive_command`; old WAL files removed.",
         started_at=at("2023-03-01 09:00"), detected_at=at("2023-03-01 09:05"),
         mitigated_at=at("2023-03-01 09:40"), resolved_at=at("2023-03-02 18:00"),
     ), "storage", "postgres", "postmortem")
@@ -63,6 +66,7 @@ def fixture_meeting():
                       due_date=datetime.date(2099, 1, 1))
     ActionItemFactory(incident=second, title="Restore archive_command", owner="sato", status="done",
                       url="example/infra#7")
+    LinkFactory(incident=second, relation="fix", title="Disk full runbook", url="https://wiki.example.com/disk-full")
 
     third = tagged(IncidentFactory(title="Replica disk full", started_at=at("2023-04-01 03:00")),
                    "storage", "postmortem")

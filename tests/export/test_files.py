@@ -12,6 +12,7 @@ from incidents import export
 from incidents.export import pack
 from incidents.export.html import pack_html
 from incidents.models import Incident
+from incidents.templatetags.incidents import render_markdown
 from tests.export.helpers import pdf_text
 from tests.factories import UserFactory
 
@@ -41,12 +42,25 @@ def test_html_pack_is_self_contained(demo_meeting):
 
 
 @pytest.mark.django_db
+def test_html_pack_has_each_incidents_analysis_resolution_and_links(demo_meeting):
+    html = pack_html(pack.meeting_pack(demo_meeting, UserFactory(role="editor")))
+    incidents = [item.incident for item in demo_meeting.agenda.all()]
+    assert incidents and html.count("<h3>Analysis</h3>") == html.count("<h3>Resolution</h3>") == len(incidents)
+    assert html.count("<h3>Links</h3>") == len(incidents)
+    for incident in incidents:
+        section = html.split(f'id="incident-{incident.pk}"')[1].split('<section class="incident"')[0]
+        assert render_markdown(incident.analysis) in section and render_markdown(incident.resolution) in section
+        assert all(f'href="{link.url}"' in section for link in incident.links.all() if not link.github)
+
+
+@pytest.mark.django_db
 def test_pdf_pack_has_japanese_text_and_the_overdue_marker(demo_meeting, tmp_path):
     file = export.export_meeting(demo_meeting, UserFactory(role="editor"), "pdf")
     assert file.content.startswith(b"%PDF-") and file.content_type == "application/pdf"
     text = pdf_text(file.content, tmp_path)
     assert "ポストモーテム定例" in text
-    for words in ["ゾンビプロセス", "名前解決", "ブリッジネットワーク", "Open action items by owner", "No owner"]:
+    for words in ["ゾンビプロセス", "名前解決", "ブリッジネットワーク", "Analysis", "Links", "Open action items by owner",
+                  "No owner"]:
         assert words in text, words
     assert "overdue" in text  # INC pid alert due 2022-09-30 is still open
 

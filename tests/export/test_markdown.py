@@ -92,6 +92,8 @@ FACTOR = ["1. **Capacity**: Keys | expired together"]
 LESSONS = ["**Went well**", "", "—", "",
            "**Went wrong**", "", "- Nobody owned the cache:", "", "", "  - api-1", "    - api-2  ", "  {% if %}", "",
            "**Where we got lucky**", "", "—"]
+ANALYSIS = ["| a | b |", "  |---|---|", "", "```", "{% verbatim %}", "```"]
+LINKS = ["- Related: [Runbook | <b>{% url %}</b>](https://example.com/run)"]
 ACTION_ITEMS = ["| Action | Kind | Owner | Due | Status | Tracked in |", "| --- | --- | --- | --- | --- | --- |",
                 "| Jitter \\| the {{ ttl }} for keys | Prevent | — | 2023-06-01 **overdue** | Open "
                 "| <https://example.com/a\\|b> |"]
@@ -117,12 +119,12 @@ def test_awkward_text_comes_out_as_before_in_a_write_up(editor):
         "## Summary", "", *SUMMARY, "",
         "## Impact", "", *IMPACT, "",
         "## Root causes", "", *FACTOR, "",
-        "## Analysis", "", "| a | b |", "  |---|---|", "", "```", "{% verbatim %}", "```", "",
+        "## Analysis", "", *ANALYSIS, "",
         "## Resolution", "", "—", "",
         "## Action items", "", *ACTION_ITEMS, "",
         "## Lessons learned", "", *LESSONS, "",
         "## Timeline", "", *EVENT, "",
-        "## Supporting information", "", "- Related: [Runbook | <b>{% url %}</b>](https://example.com/run)",
+        "## Supporting information", "", *LINKS,
     ], incident)
 
 
@@ -144,8 +146,11 @@ def test_awkward_text_comes_out_as_before_in_a_pack(editor):
         "| Resolved | 2023-05-01 13:05 | 2 h 45 min |", "",
         *EVENT, "",
         "### Contributing factors", "", *FACTOR, "",
+        "### Analysis", "", *ANALYSIS, "",
+        "### Resolution", "", "—", "",
         "### Lessons learned", "", *LESSONS, "",
         "### Action items", "", *ACTION_ITEMS, "",
+        "### Links", "", *LINKS, "",
         "### Similar earlier incidents", "", "None found.", "",
         "### Meeting notes", "", "Notes {% csrf_token %}", "", "", "| x |", "",  # no decisions: only blanks
         "### Discussion prompts", "",

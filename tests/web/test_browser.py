@@ -184,3 +184,43 @@ def test_an_action_item_shows_its_link_and_is_filed_on_github(page, live_server)
         page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
         page.goto(f"{live_server.url}/incidents/{incident.reference}/")
         page.locator("#action-items").screenshot(path=f"{os.environ['SCREENSHOT_DIR']}/github-en.png")
+
+
+LEAVING_WARNS = """() => {
+  const leaving = new Event("beforeunload", {cancelable: true});
+  window.dispatchEvent(leaving);
+  return leaving.defaultPrevented;
+}"""
+
+
+def test_one_save_keeps_every_meeting_note_and_leaving_unsaved_edits_warns(page, live_server):
+    import datetime
+
+    from incidents.models import Retrospective
+
+    meeting = Retrospective.objects.create(title="ポストモーテム定例", date=datetime.date(2026, 11, 22),
+                                           select_tag="postmortem")
+    meeting.add_to_agenda(meeting.apply_selection())
+    first, second = meeting.agenda.all()[:2]
+    url = f"{live_server.url}/retrospectives/{meeting.pk}/"
+    page.goto(url)
+    assert not page.evaluate(LEAVING_WARNS)
+    page.fill(f"#id_item-{first.pk}-notes", "一つ目のメモ")
+    page.fill(f"#id_item-{second.pk}-decisions", "二つ目の決定")
+    assert page.evaluate(LEAVING_WARNS), "typed and not saved: leaving asks first"
+    page.click(f"#item-{first.pk} button[name=focus]")  # the first item's "Save notes"
+    page.wait_for_url(f"{url}#item-{first.pk}")
+    assert page.dialogs == [] and not page.evaluate(LEAVING_WARNS)  # saving did not ask, and nothing is unsaved
+    page.reload()
+    assert page.input_value(f"#id_item-{first.pk}-notes") == "一つ目のメモ"
+    assert page.input_value(f"#id_item-{second.pk}-decisions") == "二つ目の決定"
+    if os.environ.get("SCREENSHOT_DIR"):
+        page.screenshot(path=f"{os.environ['SCREENSHOT_DIR']}/agenda-ja.png", full_page=True)
+        page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+        page.goto(url)
+        page.screenshot(path=f"{os.environ['SCREENSHOT_DIR']}/agenda-en.png", full_page=True)
+
+    page.goto(f"{live_server.url}/incidents/{first.incident.reference}/edit/")
+    assert not page.evaluate(LEAVING_WARNS)
+    page.fill("#id_title", first.incident.title + "（改）")
+    assert page.evaluate(LEAVING_WARNS), "the incident editor warns too"

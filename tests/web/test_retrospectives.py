@@ -1,6 +1,7 @@
 """Retrospective meetings: pages and API per role, agenda editing, closing, and exports as downloads."""
 
 import datetime
+import html
 import re
 
 import pytest
@@ -66,7 +67,7 @@ def test_viewers_read_meetings_but_change_nothing(meeting):
     item = meeting.agenda.first()
     for url, data in [("/retrospectives/new/", {}), (f"/retrospectives/{meeting.pk}/edit/", {}),
                       (f"/retrospectives/{meeting.pk}/agenda/", {"action": "remove", "item": item.pk}),
-                      (f"/retrospectives/{meeting.pk}/agenda/{item.pk}/notes/", {f"item-{item.pk}-notes": "x"}),
+                      (f"/retrospectives/{meeting.pk}/notes/", {f"item-{item.pk}-notes": "x"}),
                       (f"/retrospectives/{meeting.pk}/close/", {"publish": "on"})]:
         assert viewer.post(url, data).status_code == 403, url
     assert viewer.get("/retrospectives/new/").status_code == 403
@@ -120,12 +121,58 @@ def test_editor_orders_the_agenda_and_writes_notes(meeting):
     assert meeting.agenda.last().incident == first.incident
     response = editor.post(url, {"action": "add", "reference": "INC-999999"}, follow=True)
     assert "No such incident" in response.content.decode()
-    response = editor.post(f"/retrospectives/{meeting.pk}/agenda/{second.pk}/notes/",
+    response = editor.post(f"/retrospectives/{meeting.pk}/notes/",
                            {f"item-{second.pk}-notes": "pid の監視を追加", f"item-{second.pk}-decisions": "公開する"})
     assert response.status_code == 302
     second.refresh_from_db()
     assert (second.notes, second.decisions) == ("pid の監視を追加", "公開する")
     assert "pid の監視を追加" in export_of(editor, meeting, "md")
+
+
+def notes_form_data(page):
+    """What the browser submits from the meeting page's notes form: every box and hidden field as shown."""
+    form = page.split('id="notes-form"')[1].split("</form>")[0]
+    data = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    data.update((name, html.unescape(text).removeprefix("\n"))
+                for name, text in re.findall(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S))
+    return data
+
+
+def test_one_save_stores_every_box_on_the_agenda(meeting):
+    editor = browser("editor")
+    first, second, third = meeting.agenda.all()[:3]
+    AgendaItem.objects.filter(pk=third.pk).update(decisions="決定済み")
+    data = notes_form_data(editor.get(f"/retrospectives/{meeting.pk}/").content.decode())
+    assert data[f"item-{third.pk}-decisions"] == "決定済み"
+    data |= {f"item-{first.pk}-notes": "一つ目のメモ", f"item-{second.pk}-notes": "二つ目のメモ",
+             f"item-{second.pk}-decisions": "監視を追加する", "focus": str(first.pk)}
+    response = editor.post(f"/retrospectives/{meeting.pk}/notes/", data)  # "Save notes" of the first item
+    assert response.status_code == 302 and response["Location"] == f"/retrospectives/{meeting.pk}/#item-{first.pk}"
+    stored = {item.pk: (item.notes, item.decisions) for item in meeting.agenda.all()}
+    assert stored[first.pk] == ("一つ目のメモ", "") and stored[second.pk] == ("二つ目のメモ", "監視を追加する")
+    assert stored[third.pk] == ("", "決定済み")
+
+
+def test_a_save_never_overwrites_a_box_someone_else_changed_meanwhile(meeting):
+    editor = browser("editor")
+    first, second = meeting.agenda.all()[:2]
+    data = notes_form_data(editor.get(f"/retrospectives/{meeting.pk}/").content.decode())
+    # Meanwhile another editor writes the first item's notes and the second item's decisions.
+    AgendaItem.objects.filter(pk=first.pk).update(notes="their notes")
+    AgendaItem.objects.filter(pk=second.pk).update(decisions="their decision")
+    data |= {f"item-{first.pk}-notes": "my notes", f"item-{second.pk}-notes": "my second notes"}
+    response = editor.post(f"/retrospectives/{meeting.pk}/notes/", data)
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert "my notes</textarea>" in page and '<pre class="theirs">their notes</pre>' in page
+    first.refresh_from_db(), second.refresh_from_db()
+    assert first.notes == "their notes"  # a conflict: kept, and my text is still in the box
+    assert (second.notes, second.decisions) == ("my second notes", "their decision")  # a box I left alone
+    again = notes_form_data(page)
+    assert again[f"item-{first.pk}-notes"] == "my notes"
+    assert editor.post(f"/retrospectives/{meeting.pk}/notes/", again).status_code == 302  # saving again: mine
+    first.refresh_from_db()
+    assert first.notes == "my notes"
 
 
 def export_of(client, meeting, fmt):
