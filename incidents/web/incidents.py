@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
-from incidents import charts, patterns, search
+from incidents import charts, facet_counts, patterns, search
 from incidents.actions import reviews
 from incidents.actions.incidents import VersionConflict, save_incident
 from incidents.filters import IncidentFilter
@@ -55,11 +55,14 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
             paginator = Paginator(range(results.count), self.page_size)
             context.update(rows=rows, fallback=results.fallback, partial_words=results.partial_words, count=results.count,
                            page=paginator.get_page(page_number), glossary=results.glossary,
-                           facets=facets.panel(results, self.request.GET, parsed.filters))
+                           facets=facets.panel(results.top_facets(facets.LIMIT), self.request.GET, parsed.filters))
         else:
-            queryset = filterset.qs if filterset.is_valid() and not problems else visible.none()
+            listed = filterset.is_valid() and not problems
+            queryset = filterset.qs if listed else visible.none()
             page = Paginator(queryset.prefetch_related("tags"), self.page_size).get_page(page_number)
-            context.update(rows=[(incident, None) for incident in page], count=page.paginator.count, page=page)
+            context.update(rows=[(incident, None) for incident in page], count=page.paginator.count, page=page,
+                           facets=facets.panel(facet_counts.top_facets(queryset, facets.LIMIT), self.request.GET)
+                           if listed else [])
         params = self.request.GET.copy()
         params.pop("page", None)
         context["params"] = params.urlencode()
