@@ -1,13 +1,14 @@
-"""The incident list filters, shared by the HTML list and the API."""
+"""The incident list filters and the action item list filters, each shared by the HTML list and the API."""
 
 import django_filters
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from . import dates
 from .github import refs
-from .models import FactorCategory, GitHubReference, Incident, Severity, Status
+from .models import ActionItem, FactorCategory, GitHubReference, Incident, Severity, Status
 
 
 class MultipleNamesField(forms.Field):
@@ -89,3 +90,41 @@ class IncidentFilter(django_filters.FilterSet):
     def filter_github(self, queryset, name, ref):
         return queryset.linking(GitHubReference.objects.by_short(ref.short)) if ref else queryset
 
+
+
+class ActionItemFilter(django_filters.FilterSet):
+    """Action items across incidents: by owner, status (unfinished unless asked otherwise), kind, overdue
+    only and the incident's tags. Ordering and visibility are the view's (ActionItemQuerySet)."""
+
+    UNFINISHED, ALL = "unfinished", "all"
+
+    owner = django_filters.CharFilter(field_name="owner", lookup_expr="iexact", label=_("owner"))
+    status = django_filters.ChoiceFilter(
+        choices=[(UNFINISHED, _("Unfinished")), (ALL, _("Any status")), *ActionItem.Status.choices],
+        method="filter_status", label=_("status"), empty_label=None,
+    )
+    kind = django_filters.ChoiceFilter(choices=ActionItem.Kind.choices, label=_("kind"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", widget=forms.CheckboxInput,
+                                           label=_("overdue only"))
+    tag = MultipleNamesFilter(method="filter_tags", label=_("incident tags"))
+
+    class Meta:
+        model = ActionItem
+        fields = ["owner", "status", "kind", "overdue", "tag"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and not data.get("status"):
+            data = data.copy()
+            data["status"] = self.UNFINISHED
+        super().__init__(data, *args, **kwargs)
+
+    def filter_status(self, queryset, name, value):
+        if value == self.ALL:
+            return queryset
+        return queryset.unfinished() if value == self.UNFINISHED else queryset.filter(status=value)
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.overdue(timezone.localdate()) if value else queryset
+
+    def filter_tags(self, queryset, name, names):
+        return queryset.of_incidents_tagged(names) if names else queryset

@@ -61,6 +61,26 @@ class Row:
 
 
 @dataclass
+class Quarter:
+    """The incidents that started in one quarter, for the plots over time."""
+
+    label: str
+    incidents: list
+
+    @property
+    def count(self):
+        return len(self.incidents)
+
+    @property
+    def median_time_to_detect(self):
+        return _median_seconds(i.time_to_detect for i in self.incidents)
+
+    @property
+    def median_time_to_resolve(self):
+        return _median_seconds(i.time_to_resolve for i in self.incidents)
+
+
+@dataclass
 class Patterns:
     quarters: list
     window_days: int
@@ -69,10 +89,13 @@ class Patterns:
     services: list
     categories: list
     github: list  # [(GitHubReference, [incident, ...])] for references linked by more than one incident
+    over_time: list  # [Quarter] aligned with the quarters: the incidents (with the chosen tag, if any) per quarter
+    tag: str = ""  # the tag ``over_time`` is limited to; "" for all incidents
 
 
-def patterns(incidents, window_days=None, min_count=None):
-    """Patterns among ``incidents`` (a queryset, already limited to what the viewer may see)."""
+def patterns(incidents, window_days=None, min_count=None, tag=""):
+    """Patterns among ``incidents`` (a queryset, already limited to what the viewer may see); ``tag``
+    limits the quarters ``over_time`` to the incidents with that tag (the heatmaps always show all)."""
     window_days = window_days or settings.POSTMORTEM_RECURRING_DAYS
     min_count = min_count or settings.POSTMORTEM_RECURRING_MIN_COUNT
     dated = list(
@@ -93,10 +116,7 @@ def patterns(incidents, window_days=None, min_count=None):
             row.recurring = len(members) >= min_count and recurs(
                 [i.started_at for i in members], datetime.timedelta(days=window_days), min_count
             )
-            by_quarter = {}
-            for incident in members:
-                by_quarter.setdefault(quarter_of(incident.started_at), []).append(incident)
-            row.cells = [(quarter, by_quarter.get(quarter, [])) for quarter in quarters]
+            row.cells = [(quarter.label, quarter.incidents) for quarter in _per_quarter(members, quarters)]
             result.append(row)
         return sorted(result, key=lambda r: (not r.recurring, -r.total, str(r.name)))
 
@@ -112,7 +132,16 @@ def patterns(incidents, window_days=None, min_count=None):
         services=rows(lambda i: {s.name for s in i.services.all()}),
         categories=rows(lambda i: {f.category for f in i.factors.all()}),
         github=sorted(linked.items(), key=lambda item: (-len(item[1]), item[0].short)),
+        over_time=_per_quarter([i for i in dated if not tag or tag in {t.name for t in i.tags.all()}], quarters),
+        tag=tag,
     )
+
+
+def _per_quarter(incidents, quarters):
+    by_quarter = {}
+    for incident in incidents:
+        by_quarter.setdefault(quarter_of(incident.started_at), []).append(incident)
+    return [Quarter(label, by_quarter.get(label, [])) for label in quarters]
 
 
 def _multiply_linked(incidents):

@@ -15,6 +15,7 @@ from incidents.api import (
 )
 from incidents.api.references import IncidentConverter
 from incidents.web import (
+    action_items,
     comments,
     exports,
     github,
@@ -88,6 +89,7 @@ urlpatterns = [
          name="comment-delete"),
     path("github/webhook/", github.WebhookView.as_view(), name="github-webhook"),
     path("patterns/", views.PatternsView.as_view(), name="patterns"),
+    path("action-items/", action_items.ActionItemListView.as_view(), name="action-item-list"),
     path("incidents/<str:reference>/export.<str:fmt>", exports.IncidentExportView.as_view(), name="incident-export"),
     path("retrospectives/", retrospectives.RetrospectiveListView.as_view(), name="retrospective-list"),
     path("retrospectives/new/", retrospectives.RetrospectiveCreateView.as_view(), name="retrospective-create"),

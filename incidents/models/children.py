@@ -149,6 +149,26 @@ class ActionItemQuerySet(models.QuerySet):
     def overdue(self, today):
         return self.unfinished().filter(due_date__lt=today)
 
+    def visible_to(self, user):
+        """The items of the incidents ``user`` may see (``IncidentQuerySet.visible_to``)."""
+        incidents = self.model._meta.get_field("incident").related_model.objects
+        return self.filter(incident__in=incidents.visible_to(user).values("pk"))
+
+    def of_incidents_tagged(self, names):
+        """The items of incidents having all these tags."""
+        incidents = self.model._meta.get_field("incident").related_model.objects
+        return self.filter(incident__in=incidents.with_tags(names).values("pk"))
+
+    def overdue_first(self, today):
+        """Overdue items first, then the other unfinished ones, then finished ones; within each by due date
+        (items without one last), then newest incident first."""
+        rank = models.Case(
+            models.When(models.Q(status__in=ActionItem.UNFINISHED, due_date__lt=today), then=0),
+            models.When(status__in=ActionItem.UNFINISHED, then=1),
+            default=2,
+        )
+        return self.alias(rank=rank).order_by("rank", models.F("due_date").asc(nulls_last=True), "-incident_id", "id")
+
 
 class ActionItem(GitHubLinked):
     class Kind(models.TextChoices):

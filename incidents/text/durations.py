@@ -16,3 +16,13 @@ def seconds_duration(value):
     if hours:
         return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
     return _("%(m)d min") % {"m": minutes}
+
+
+def whole_duration(seconds):
+    """A round duration in its largest unit, for a chart's axis: ``2 d``, ``6 h``, ``30 min``."""
+    seconds = int(seconds)
+    if seconds and seconds % 86400 == 0:
+        return _("%(d)d d") % {"d": seconds // 86400}
+    if seconds and seconds % 3600 == 0:
+        return _("%(h)d h") % {"h": seconds // 3600}
+    return _("%(m)d min") % {"m": seconds // 60}

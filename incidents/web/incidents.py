@@ -15,13 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
-from incidents import charts, patterns, search
+from incidents import charts, facet_counts, patterns, search
 from incidents.actions import reviews
 from incidents.actions.incidents import VersionConflict, save_incident
 from incidents.filters import IncidentFilter
 from incidents.forms import incident as forms
 from incidents.forms.review import ReviewForm, ReviewRequestForm
-from incidents.models import Incident, Lesson, Source, Status
+from incidents.models import Incident, Lesson, Source, Status, Tag
 
 from . import comments, facets
 from .shortcuts import incident_or_404
@@ -55,11 +55,14 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
             paginator = Paginator(range(results.count), self.page_size)
             context.update(rows=rows, fallback=results.fallback, partial_words=results.partial_words, count=results.count,
                            page=paginator.get_page(page_number), glossary=results.glossary,
-                           facets=facets.panel(results, self.request.GET, parsed.filters))
+                           facets=facets.panel(results.top_facets(facets.LIMIT), self.request.GET, parsed.filters))
         else:
-            queryset = filterset.qs if filterset.is_valid() and not problems else visible.none()
+            listed = filterset.is_valid() and not problems
+            queryset = filterset.qs if listed else visible.none()
             page = Paginator(queryset.prefetch_related("tags"), self.page_size).get_page(page_number)
-            context.update(rows=[(incident, None) for incident in page], count=page.paginator.count, page=page)
+            context.update(rows=[(incident, None) for incident in page], count=page.paginator.count, page=page,
+                           facets=facets.panel(facet_counts.top_facets(queryset, facets.LIMIT), self.request.GET)
+                           if listed else [])
         params = self.request.GET.copy()
         params.pop("page", None)
         context["params"] = params.urlencode()
@@ -258,10 +261,15 @@ def _shown(value):
 
 
 class PatternsView(LoginRequiredMixin, TemplateView):
+    """Heatmaps of tags, services and factor categories per quarter, and plots over time: incidents per
+    quarter and the median times to detect and resolve, for every incident or those with ``?tag=``."""
+
     template_name = "incidents/patterns.html"
 
     def get_context_data(self, **kwargs):
-        found = patterns.patterns(Incident.objects.visible_to(self.request.user))
+        tag = Tag.normalize(self.request.GET.get("tag", "")[:100])
+        found = patterns.patterns(Incident.objects.visible_to(self.request.user), tag=tag)
+        over_time = found.over_time
         sections = [
             ("tags", _("Tags"), found.tags),
             ("services", _("Services"), found.services),
@@ -269,6 +277,10 @@ class PatternsView(LoginRequiredMixin, TemplateView):
         ]
         return super().get_context_data(
             patterns=found,
+            tag_names=sorted(row.name for row in found.tags),
+            counts_chart=charts.bar_chart(found.quarters, [q.count for q in over_time]),
+            detect_chart=charts.line_chart(found.quarters, [q.median_time_to_detect for q in over_time]),
+            resolve_chart=charts.line_chart(found.quarters, [q.median_time_to_resolve for q in over_time]),
             sections=[{"key": key, "title": title, "rows": rows, "chart": charts.heatmap(rows, found.quarters)}
                       for key, title, rows in sections],
             **kwargs,
