@@ -146,10 +146,16 @@ class FactorForm(forms.ModelForm):
 
 
 class LessonForm(forms.ModelForm):
+    """A lesson; its three kinds are buttons side by side, one click where a dropdown takes two."""
+
     class Meta:
         model = Lesson
         fields = ["kind", "text"]
-        widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+        widgets = {"kind": forms.RadioSelect, "text": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = Lesson.Kind.choices  # no "---------" button
 
 
 class ActionItemForm(forms.ModelForm):
