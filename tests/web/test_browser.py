@@ -184,3 +184,46 @@ def test_an_action_item_shows_its_link_and_is_filed_on_github(page, live_server)
         page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
         page.goto(f"{live_server.url}/incidents/{incident.reference}/")
         page.locator("#action-items").screenshot(path=f"{os.environ['SCREENSHOT_DIR']}/github-en.png")
+
+
+def test_rows_are_added_in_place_with_the_cursor_in_them(page, live_server):
+    """At 1366 px: "Add" makes a timeline row and an action item without a request, the cursor lands in
+    each, and what was typed there is saved and shown on the incident page."""
+    eks = Incident.objects.get(title__contains="pid_max")
+    events, items = eks.timeline.count(), eks.action_items.count()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    url = f"{live_server.url}/incidents/{eks.reference}/edit/"
+    page.goto(url)
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+
+    page.click("button[value='add:timeline']")
+    assert page.evaluate("document.activeElement.id") == f"id_timeline-{events}-occurred_at"
+    page.keyboard.type("2023-11-28 23:45")
+    page.fill(f"#id_timeline-{events}-description", "ノードを再起動して復旧を確認")
+    factors = eks.factors.count()
+    page.click("button[value='add:factors']")  # offered in every other factor's "leads to", and they in its
+    assert page.locator(f"#factors-{factors} [data-leads-to] label.choice").count() == factors
+    assert page.locator("#factors-0 [data-leads-to] label.choice").last.inner_text() == f"F{factors + 1}"
+    page.click("button[value='add:action_items']")
+    assert page.evaluate("document.activeElement.id") == f"id_actions-{items}-title"
+    assert page.locator(f"#action_items-{items}").evaluate(
+        "row => { const box = row.getBoundingClientRect(); return box.top >= 0 && box.bottom <= innerHeight; }")
+    page.keyboard.type("pid_max の使用率をアラートにする")
+    assert page.url == url and requests == [], "rows were added without asking the server"
+    assert page.input_value("#id_timeline-TOTAL_FORMS") == str(events + 1)
+    if os.environ.get("SCREENSHOT_DIR"):
+        page.screenshot(path=f"{os.environ['SCREENSHOT_DIR']}/edit-rows-ja.png")
+        page.screenshot(path=f"{os.environ['SCREENSHOT_DIR']}/edit-ja.png", full_page=True)
+
+    page.click("button.primary[value=save]")
+    page.wait_for_url(f"{live_server.url}/incidents/{eks.reference}/")
+    assert "ノードを再起動して復旧を確認" in page.locator("#timeline").inner_text()
+    assert "pid_max の使用率をアラートにする" in page.locator("#action-items").inner_text()
+    assert eks.timeline.filter(occurred_at="2023-11-28T14:45:00Z").exists()
+    if os.environ.get("SCREENSHOT_DIR"):
+        page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+        page.goto(url)
+        page.click("button[value='add:timeline']")
+        page.screenshot(path=f"{os.environ['SCREENSHOT_DIR']}/edit-rows-en.png")
+        page.screenshot(path=f"{os.environ['SCREENSHOT_DIR']}/edit-en.png", full_page=True)
