@@ -17,13 +17,35 @@ COMMON_TIME_ZONES = ["UTC", "Asia/Tokyo", "Asia/Seoul", "Asia/Singapore", "Asia/
                      "Europe/Berlin", "America/New_York", "America/Chicago", "America/Los_Angeles", "Australia/Sydney"]
 
 
-class DateTimeInput(forms.DateTimeInput):
-    """A native date-and-time picker; the value is wall-clock time in the page's time zone."""
+# What a date-time box accepts: ISO 8601 with a space or a T, seconds optional, or slashes in the date.
+# (DateTimeField reads ISO 8601 first in any case, with an offset too; these formats are its fallback.)
+DATETIME_INPUT_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
+                          "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M"]
 
-    input_type = "datetime-local"
+
+class DateTimeInput(forms.DateTimeInput):
+    """A date and time typed as ``YYYY-MM-DD HH:MM`` (seconds shown only when there are some), wall-clock
+    time in the page's time zone. A text box, not ``type=datetime-local``: browsers show that in their
+    locale's clock, with AM/PM in en-US, and an incident timeline reads in the 24-hour clock everywhere.
+    The pattern only marks a box as invalid while typing (the form is ``novalidate``); the field decides."""
+
+    PATTERN = r"\s*\d{4}(-|/)\d{1,2}(-|/)\d{1,2}( |T)\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|(\+|-)\d{2}:?\d{2})?\s*"
 
     def __init__(self, attrs=None):
-        super().__init__(attrs={"step": "1", **(attrs or {})}, format="%Y-%m-%dT%H:%M:%S")
+        super().__init__(attrs={"placeholder": "YYYY-MM-DD HH:MM", "pattern": self.PATTERN, "autocomplete": "off",
+                                "spellcheck": "false", "class": "datetime", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, datetime.datetime):
+            return value.strftime("%Y-%m-%d %H:%M" if value.second == value.microsecond == 0 else "%Y-%m-%d %H:%M:%S")
+        return super().format_value(value)
+
+
+def _accept_24_hour_times(form):
+    """Let every date-time box of ``form`` read the formats its placeholder and pattern promise."""
+    for field in form.fields.values():
+        if isinstance(field.widget, DateTimeInput):
+            field.input_formats = DATETIME_INPUT_FORMATS
 
 
 def _zone_label(label):
@@ -63,6 +85,7 @@ class IncidentForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         dates.limit_form_fields(self)
+        _accept_24_hour_times(self)
         for name in Incident.MILESTONES:
             self.fields[name].label = _zone_label(self.fields[name].label)
         for name in self.MARKDOWN_FIELDS:
@@ -105,6 +128,7 @@ class TimelineEventForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         dates.limit_form_fields(self)
+        _accept_24_hour_times(self)
         self.fields["occurred_at"].label = _zone_label(self.fields["occurred_at"].label)
 
 
@@ -122,10 +146,16 @@ class FactorForm(forms.ModelForm):
 
 
 class LessonForm(forms.ModelForm):
+    """A lesson; its three kinds are buttons side by side, one click where a dropdown takes two."""
+
     class Meta:
         model = Lesson
         fields = ["kind", "text"]
-        widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+        widgets = {"kind": forms.RadioSelect, "text": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = Lesson.Kind.choices  # no "---------" button
 
 
 class ActionItemForm(forms.ModelForm):
@@ -262,7 +292,7 @@ class LogPasteForm(forms.Form):
 def timeline_row(event):
     """A parsed log event as timeline form data, in the page's time zone."""
     local = timezone.localtime(event.occurred_at.astimezone(datetime.UTC))
-    return {"occurred_at": local.strftime("%Y-%m-%dT%H:%M:%S"), "kind": event.kind,
+    return {"occurred_at": local.strftime("%Y-%m-%d %H:%M:%S"), "kind": event.kind,
             "source": event.source[:200], "description": event.description}
 
 

@@ -198,6 +198,8 @@ class IncidentEditView(PermissionRequiredMixin, View):
             self.append_rows(data, action.removeprefix("add:"), [{}])
         form = forms.IncidentForm(data, instance=incident)
         formsets = {key: formset(data, prefix=prefix) for key, prefix, formset, _title in forms.SECTIONS}
+        if action.startswith("add:"):
+            self.focus_new_row(formsets.get(action.removeprefix("add:")))
         if action != "save":
             read = [(event, forms.kind_label(event.kind)) for event in parsed.events] if parsed else []
             return self.render(incident, form, formsets, log_form, show_errors=False, parsed=parsed, read=read,
@@ -227,6 +229,15 @@ class IncidentEditView(PermissionRequiredMixin, View):
             for field, value in row.items():
                 data[f"{prefix}-{total + offset}-{field}"] = value
         data[f"{prefix}-TOTAL_FORMS"] = str(total + len(rows))
+
+    @staticmethod
+    def focus_new_row(formset):
+        """Put the cursor in the first box of the row an "Add" button just made. The button's URL fragment
+        (``#timeline-3``) scrolls the page to that row; with ``autofocus`` typing starts there too."""
+        if formset is not None and formset.forms:
+            first = next(iter(formset.forms[-1].visible_fields()), None)
+            if first is not None:
+                first.field.widget.attrs["autofocus"] = True
 
     def conflict(self, pk, data, formsets, log_form, current_version):
         """Someone saved since this copy was opened: show what differs, keep every word typed, store nothing."""

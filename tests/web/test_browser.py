@@ -94,7 +94,7 @@ def test_write_an_incident_from_a_pasted_log_with_a_factor_chain(page, live_serv
     page.fill("#id_log-zone", "UTC")
     page.click("button[value=parse_log]")
     assert page.locator("#timeline fieldset.row").count() == 2
-    assert page.input_value("#id_timeline-0-occurred_at") == "2023-06-22T11:46:26"  # shown in Asia/Tokyo
+    assert page.input_value("#id_timeline-0-occurred_at") == "2023-06-22 11:46:26"  # shown in Asia/Tokyo
     assert "while connecting to upstream" in page.input_value("#id_timeline-0-description")
 
     page.click("button[value='add:factors']")
@@ -224,3 +224,46 @@ def test_one_save_keeps_every_meeting_note_and_leaving_unsaved_edits_warns(page,
     assert not page.evaluate(LEAVING_WARNS)
     page.fill("#id_title", first.incident.title + "（改）")
     assert page.evaluate(LEAVING_WARNS), "the incident editor warns too"
+
+
+def test_rows_are_added_in_place_with_the_cursor_in_them(page, live_server):
+    """At 1366 px: "Add" makes a timeline row and an action item without a request, the cursor lands in
+    each, and what was typed there is saved and shown on the incident page."""
+    eks = Incident.objects.get(title__contains="pid_max")
+    events, items = eks.timeline.count(), eks.action_items.count()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    url = f"{live_server.url}/incidents/{eks.reference}/edit/"
+    page.goto(url)
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+
+    page.click("button[value='add:timeline']")
+    assert page.evaluate("document.activeElement.id") == f"id_timeline-{events}-occurred_at"
+    page.keyboard.type("2023-11-28 23:45")
+    page.fill(f"#id_timeline-{events}-description", "ノードを再起動して復旧を確認")
+    factors = eks.factors.count()
+    page.click("button[value='add:factors']")  # offered in every other factor's "leads to", and they in its
+    assert page.locator(f"#factors-{factors} [data-leads-to] label.choice").count() == factors
+    assert page.locator("#factors-0 [data-leads-to] label.choice").last.inner_text() == f"F{factors + 1}"
+    page.click("button[value='add:action_items']")
+    assert page.evaluate("document.activeElement.id") == f"id_actions-{items}-title"
+    assert page.locator(f"#action_items-{items}").evaluate(
+        "row => { const box = row.getBoundingClientRect(); return box.top >= 0 && box.bottom <= innerHeight; }")
+    page.keyboard.type("pid_max の使用率をアラートにする")
+    assert page.url == url and requests == [], "rows were added without asking the server"
+    assert page.input_value("#id_timeline-TOTAL_FORMS") == str(events + 1)
+    if os.environ.get("SCREENSHOT_DIR"):
+        page.screenshot(path=f"{os.environ['SCREENSHOT_DIR']}/edit-rows-ja.png")
+        page.screenshot(path=f"{os.environ['SCREENSHOT_DIR']}/edit-ja.png", full_page=True)
+
+    page.click("button.primary[value=save]")
+    page.wait_for_url(f"{live_server.url}/incidents/{eks.reference}/")
+    assert "ノードを再起動して復旧を確認" in page.locator("#timeline").inner_text()
+    assert "pid_max の使用率をアラートにする" in page.locator("#action-items").inner_text()
+    assert eks.timeline.filter(occurred_at="2023-11-28T14:45:00Z").exists()
+    if os.environ.get("SCREENSHOT_DIR"):
+        page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+        page.goto(url)
+        page.click("button[value='add:timeline']")
+        page.screenshot(path=f"{os.environ['SCREENSHOT_DIR']}/edit-rows-en.png")
+        page.screenshot(path=f"{os.environ['SCREENSHOT_DIR']}/edit-en.png", full_page=True)

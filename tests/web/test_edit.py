@@ -192,7 +192,7 @@ def test_a_pasted_log_becomes_timeline_rows_for_review_before_saving(editor):
     assert "2023-06-22T02:46:26+00:00" in page
     timeline = response.context["sections"][0][2].data
     assert timeline["timeline-TOTAL_FORMS"] == "2"
-    assert timeline["timeline-0-occurred_at"] == "2023-06-22T11:46:26"  # 02:46 UTC is 11:46 in Tokyo
+    assert timeline["timeline-0-occurred_at"] == "2023-06-22 11:46:26"  # 02:46 UTC is 11:46 in Tokyo
     assert "while connecting to upstream" in timeline["timeline-0-description"]
     assert response.context["log_form"]["log"].value() == "note before anything"  # unread lines stay in the box
 
@@ -330,4 +330,50 @@ def test_demo_incident_edited_and_republished_in_japanese(editor, django_capture
 def test_times_on_the_page_are_in_the_display_zone(editor):
     incident = IncidentFactory(started_at=timezone.make_aware(datetime.datetime(2023, 6, 22, 2, 46), datetime.UTC))
     page = editor.get(f"/incidents/{incident.reference}/edit/").content.decode()
-    assert 'value="2023-06-22T11:46:00"' in page and "Started at (Asia/Tokyo)" in page
+    assert 'value="2023-06-22 11:46"' in page and "Started at (Asia/Tokyo)" in page
+
+
+def test_without_javascript_an_add_button_lands_on_the_new_row_with_its_first_box_focused(editor):
+    incident = IncidentFactory()
+    TimelineEventFactory(incident=incident), TimelineEventFactory(incident=incident)
+    url = f"/incidents/{incident.reference}/edit/"
+    response = editor.get(url)
+    page = response.content.decode()
+    assert 'value="add:timeline" formaction="#timeline-2"' in page and 'formaction="#action_items-0"' in page
+    assert "autofocus" not in page
+    data = page_data(response)
+    data["action"] = "add:timeline"
+    page = editor.post(url, data).content.decode()
+    assert '<fieldset class="row" id="timeline-2">' in page and 'formaction="#timeline-3"' in page
+    assert re.findall(r"<[^>]*\bautofocus\b[^>]*>", page) == [
+        re.search(r'<input[^>]*id="id_timeline-2-occurred_at"[^>]*>', page)[0]]
+    data = page_data(editor.post(url, data))
+    data["action"] = "add:action_items"
+    page = editor.post(url, data).content.decode()
+    assert '<fieldset class="row" id="action_items-0">' in page
+    assert re.search(r'<input[^>]*id="id_actions-0-title"[^>]*>', page)[0].count("autofocus") == 1
+    incident.refresh_from_db()
+    assert incident.version == 1 and incident.timeline.count() == 2  # an Add stores nothing
+
+
+def test_each_section_carries_an_empty_row_for_adding_in_place(editor):
+    page = editor.get("/incidents/new/").content.decode()
+    for key, prefix in [("timeline", "timeline"), ("factors", "factors"), ("action_items", "actions")]:
+        template = re.search(rf'<section id="{key}".*?<template data-empty-row>(.*?)</template>', page, re.S)[1]
+        assert f'id="{key}-__prefix__"' in template and f'name="{prefix}-__prefix__-' in template
+    assert 'src="/static/js/rows.js" defer' in page
+
+
+@pytest.mark.parametrize("typed", ["2023-06-22 23:05", "2023-06-22T23:05", "2023/06/22 23:05:00", "2023-06-22 23:05:00"])
+def test_times_are_typed_and_shown_in_the_24_hour_clock(editor, typed):
+    page = editor.get("/incidents/new/").content.decode()
+    started = re.search(r'<input[^>]*id="id_started_at"[^>]*>', page)[0]
+    assert 'type="text"' in started and 'placeholder="YYYY-MM-DD HH:MM"' in started and "datetime-local" not in page
+    response = editor.post("/incidents/new/", new_incident(
+        started_at=typed, detected_at="", resolved_at="", **{"timeline-0-occurred_at": typed, "timeline-1-occurred_at": typed}))
+    assert response.status_code == 302, response.context["form"].errors
+    incident = Incident.objects.get()
+    assert incident.started_at == datetime.datetime(2023, 6, 22, 23, 5, tzinfo=TOKYO)
+    assert incident.timeline.first().occurred_at == incident.started_at
+    page = editor.get(f"/incidents/{incident.reference}/edit/").content.decode()
+    assert 'value="2023-06-22 23:05"' in page and 'value="2023-06-22 23:05:00"' not in page
