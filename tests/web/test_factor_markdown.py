@@ -1,5 +1,5 @@
 """A contributing factor's description is inline Markdown: rendered in the list on the incident page and in
-the HTML/PDF export, and drawn without backticks (code in a monospace run) in the factor diagram."""
+the HTML/PDF export, as plain text in search documents (snippets), and drawn without backticks (code in a monospace run) in the factor diagram."""
 
 import pytest
 from django.utils import timezone
@@ -8,6 +8,7 @@ from incidents import export
 from incidents.export.html import incident_html
 from incidents.export.pack import incident_section
 from incidents.models import Incident
+from incidents.search.documents import document_for
 from tests.export.helpers import pdf_text
 from tests.factories import FactorFactory, IncidentFactory, UserFactory
 
@@ -40,3 +41,9 @@ def test_export_renders_the_description(incident, tmp_path):
     text = pdf_text(export.export_incident(incident, UserFactory(role="editor"), "pdf").content, tmp_path)
     assert "default-address-poolsの設定が足りなかった、手順も古い" in "".join(text.split())
     assert "`" not in text and "**" not in text
+
+
+def test_search_documents_hold_the_description_as_plain_text(incident):
+    document = document_for(Incident.objects.for_document().get(pk=incident.pk))
+    assert "default-address-pools の設定が 足りなかった、手順 も古い" in document["body"]
+    assert "`" not in document["body"] and "https://example.com/runbook" in document["body"]
