@@ -211,7 +211,7 @@ SHORT_CELL = 12
 
 def test_headers_and_short_cells_never_wrap_inside_a_word(page, live_server):
     """At a laptop's 1366 px, in Japanese and English: the incident list, an incident with action items, and a
-    retrospective's agenda. The favicon is found (no 404 on the console)."""
+    retrospective's agenda, the patterns. The favicon is found (no 404 on the console)."""
     from incidents.models import Retrospective
     from tests.factories import ActionItemFactory
 
@@ -223,7 +223,8 @@ def test_headers_and_short_cells_never_wrap_inside_a_word(page, live_server):
     meeting = Retrospective.objects.create(title="ポストモーテム定例", date=datetime.date(2026, 11, 22), facilitator="tanaka",
                                            select_tag="postmortem")
     meeting.add_to_agenda(meeting.apply_selection())
-    pages = {"list": "/incidents/", "incident": f"/incidents/{eks.reference}/", "agenda": f"/retrospectives/{meeting.pk}/"}
+    pages = {"list": "/incidents/", "incident": f"/incidents/{eks.reference}/", "agenda": f"/retrospectives/{meeting.pk}/",
+             "patterns": "/patterns/"}
     shots = os.environ.get("SCREENSHOT_DIR")
     for language in ["ja", "en"]:
         page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
