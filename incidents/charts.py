@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 
 from .text.durations import seconds_duration, whole_duration
+from .text.linebreak import wrap_runs
+from .text.markdown import code_runs
 
 CELL_W, CELL_H, LABEL_W, HEADER_H = 56, 24, 200, 28
 
@@ -39,30 +41,6 @@ def heatmap(rows, quarters):
     }
 
 
-def _width(char):
-    return 2 if ord(char) > 0x2E7F else 1
-
-
-def wrap(text, width=26, lines=3):
-    """Split text into at most ``lines`` lines of ``width`` display columns (CJK counts double)."""
-    words = " ".join(text.split())
-    result, current, used = [], "", 0
-    for char in words:
-        if used + _width(char) > width:
-            result.append(current)
-            current, used = "", 0
-            if len(result) == lines:
-                break
-        current += char
-        used += _width(char)
-    else:
-        if current:
-            result.append(current)
-        return result
-    result[-1] = result[-1][:-1] + "…"
-    return result
-
-
 NODE_W, NODE_H, GAP_X, GAP_Y, LINE_H = 178, 78, 36, 18, 15
 
 
@@ -90,8 +68,9 @@ def factor_graph(factors):
             position[factor.pk] = (x, y)
             nodes.append({
                 "factor": factor, "x": x, "y": y, "w": NODE_W, "h": NODE_H,
-                "title_y": y + 18, "lines": [{"text": line, "y": y + 36 + i * LINE_H}
-                                             for i, line in enumerate(wrap(factor.description))],
+                # The description's Markdown drawn as text: code spans become monospace runs, the rest plain.
+                "title_y": y + 18, "lines": [{"runs": runs, "y": y + 36 + i * LINE_H}
+                                             for i, runs in enumerate(wrap_runs(code_runs(factor.description)))],
             })
     edges = []
     for cause, targets in effects.items():

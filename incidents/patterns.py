@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 
-from .models import GitHubReference
+from .models import FactorCategory, GitHubReference
 
 
 def quarter_of(moment):
@@ -42,10 +42,14 @@ def _median_seconds(durations):
 
 @dataclass
 class Row:
-    name: str
+    name: str  # the stored value: what filters and links use
     incidents: list = field(default_factory=list)
     recurring: bool = False
     cells: list = field(default_factory=list)  # [(quarter, [incident, ...])] aligned with the quarters
+    label: str = ""  # what a page shows (a factor category's translated name); the name when empty
+
+    def __str__(self):
+        return str(self.label or self.name)
 
     @property
     def total(self):
@@ -105,14 +109,14 @@ def patterns(incidents, window_days=None, min_count=None, tag=""):
     )
     quarters = quarters_between(quarter_of(dated[0].started_at), quarter_of(dated[-1].started_at)) if dated else []
 
-    def rows(labels_of):
+    def rows(labels_of, label_of=str):
         grouped = {}
         for incident in dated:
             for label in labels_of(incident):
                 grouped.setdefault(label, []).append(incident)
         result = []
         for name, members in grouped.items():
-            row = Row(name=name, incidents=members)
+            row = Row(name=name, incidents=members, label=label_of(name))
             row.recurring = len(members) >= min_count and recurs(
                 [i.started_at for i in members], datetime.timedelta(days=window_days), min_count
             )
@@ -130,7 +134,7 @@ def patterns(incidents, window_days=None, min_count=None, tag=""):
         min_count=min_count,
         tags=rows(lambda i: {t.name for t in i.tags.all()}),
         services=rows(lambda i: {s.name for s in i.services.all()}),
-        categories=rows(lambda i: {f.category for f in i.factors.all()}),
+        categories=rows(lambda i: {f.category for f in i.factors.all()}, _category_label),
         github=sorted(linked.items(), key=lambda item: (-len(item[1]), item[0].short)),
         over_time=_per_quarter([i for i in dated if not tag or tag in {t.name for t in i.tags.all()}], quarters),
         tag=tag,
@@ -142,6 +146,11 @@ def _per_quarter(incidents, quarters):
     for incident in incidents:
         by_quarter.setdefault(quarter_of(incident.started_at), []).append(incident)
     return [Quarter(label, by_quarter.get(label, [])) for label in quarters]
+
+
+def _category_label(value):
+    """A factor category's name in the current language (the value itself if it is no longer a choice)."""
+    return dict(FactorCategory.choices).get(value, value)
 
 
 def _multiply_linked(incidents):

@@ -277,7 +277,8 @@ if CELERY_BROKER_URL:
             f"CELERY_BROKER_URL={CELERY_BROKER_URL!r} has an unsupported scheme {_scheme!r}; use redis:// or amqp://."
         )
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"  # never used while tasks run in-process
+# Never used while tasks run in-process; the host is named so kombu does not warn "No hostname was supplied".
+CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = env_bool("CELERY_TASK_EAGER_PROPAGATES", False)
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_DEFAULT_QUEUE = "default"

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -27,6 +28,16 @@ from incidents.web import (
     reviews,
     tokens,
 )
+
+
+class FaviconView(RedirectView):
+    """/favicon.ico, which browsers ask for without a <link>: the SVG icon under static/ (hashed with DEBUG off)."""
+
+    permanent = False
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("favicon.svg")
+
 
 register_converter(IncidentConverter, "incident")  # 11 or INC-11 in API paths
 
@@ -105,5 +116,6 @@ urlpatterns = [
          name="retrospective-export-request"),
     path("exports/<int:pk>/", exports.ExportJobView.as_view(), name="export-job"),
     path("exports/<int:pk>/download/", exports.ExportDownloadView.as_view(), name="export-download"),
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("", RedirectView.as_view(pattern_name="incident-list", permanent=False)),
 ]

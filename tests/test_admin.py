@@ -1,6 +1,8 @@
 import pytest
+from django.contrib import admin
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils.functional import Promise
 
 from incidents.models import Incident
 from tests.factories import UserFactory
@@ -111,3 +113,12 @@ def test_admin_refuses_dates_the_application_cannot_hold(demo):
                          {"title": "x", "date": "0001-01-01", "agenda-TOTAL_FORMS": "0", "agenda-INITIAL_FORMS": "0"})
     assert response.status_code == 200 and "date" in response.context["adminform"].form.errors
     assert not Retrospective.objects.exists()
+
+
+def test_every_incidents_model_in_the_admin_has_translatable_names():
+    """The admin's index and headings use verbose names: lazy gettext ones follow the reader's language."""
+    registered = [model for model in admin.site._registry if model._meta.app_label == "incidents"]
+    assert registered
+    for model in registered:
+        assert isinstance(model._meta.verbose_name, Promise), model
+        assert isinstance(model._meta.verbose_name_plural, Promise), model

@@ -2,8 +2,9 @@ import datetime
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
-from incidents.models import Incident
+from incidents.models import FactorCategory, Incident
 from incidents.patterns import patterns, quarter_of, quarters_between, recurs
 from tests.factories import UserFactory
 
@@ -53,6 +54,19 @@ def test_patterns_page_shows_the_chart_and_recurring_tags(demo, client):
     assert "<svg" in page and 'class="heatmap"' in page
     assert "recurring" in page and "eks" in page
     assert "systemd" not in page  # the draft's tag is not shown to a viewer
+
+
+def test_patterns_page_names_factor_categories_in_the_reader_s_language(demo, client):
+    client.force_login(UserFactory(role="viewer"))
+    rows = patterns(Incident.objects.all()).categories
+    assert rows and all(row.name in FactorCategory.values for row in rows)
+    page = client.get("/patterns/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    section = page.split('id="categories"')[1].split("</section>")[0]
+    with translation.override("ja"):
+        labels = {row.name: str(FactorCategory(row.name).label) for row in rows}
+    for value, label in labels.items():
+        assert f">{label}" in section
+        assert f">{value}" not in section  # links still filter by the value: category:{value}
 
 
 def test_patterns_page_needs_sign_in(client):

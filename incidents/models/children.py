@@ -34,6 +34,8 @@ class TimelineEvent(models.Model):
 
     class Meta:
         ordering = ["occurred_at", "id"]
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
 
     def __str__(self):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
@@ -74,6 +76,8 @@ class ContributingFactor(models.Model):
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("contributing factor")
+        verbose_name_plural = _("contributing factors")
 
     def __str__(self):
         text = " ".join(self.description.split())
@@ -137,6 +141,8 @@ class Lesson(models.Model):
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.text[:60]}"
@@ -207,6 +213,8 @@ class ActionItem(GitHubLinked):
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("action item")
+        verbose_name_plural = _("action items")
 
     def __str__(self):
         return self.title
@@ -274,6 +282,8 @@ class ExternalLink(GitHubLinked):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["incident", "url"], name="link_unique_per_incident")]
+        verbose_name = _("link")
+        verbose_name_plural = _("links")
 
     def __str__(self):
         return self.github.short if self.github else self.url

@@ -101,7 +101,8 @@ class GitHubReference(models.Model):
         constraints = [
             models.UniqueConstraint(Lower("owner"), Lower("repo"), "number", name="github_reference_unique_ci"),
         ]
-        verbose_name = "GitHub reference"
+        verbose_name = _("GitHub reference")
+        verbose_name_plural = _("GitHub references")
 
     def __str__(self):
         return self.short
@@ -175,7 +176,8 @@ class GitHubPause(models.Model):
     reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
-        verbose_name = "GitHub pause"
+        verbose_name = _("GitHub pause")
+        verbose_name_plural = _("GitHub pauses")
 
     def __str__(self):
         return f"paused until {self.until:%Y-%m-%d %H:%M:%S} ({self.reason})" if self.until else "not paused"

@@ -22,8 +22,8 @@ class GitHubDelivery(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-pk"]
-        verbose_name = "GitHub delivery"
-        verbose_name_plural = "GitHub deliveries"
+        verbose_name = _("GitHub delivery")
+        verbose_name_plural = _("GitHub deliveries")
 
     def __str__(self):
         action = f".{self.action}" if self.action else ""
@@ -66,7 +66,8 @@ class GitHubIssueRequest(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "GitHub issue request"
+        verbose_name = _("GitHub issue request")
+        verbose_name_plural = _("GitHub issue requests")
 
     def __str__(self):
         return f"{self.owner}/{self.repo}: {self.title} ({self.status})"

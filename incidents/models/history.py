@@ -68,6 +68,8 @@ class IncidentRevision(models.Model):
     class Meta:
         ordering = ["incident", "-number"]
         constraints = [models.UniqueConstraint(fields=["incident", "number"], name="unique_incident_revision_number")]
+        verbose_name = _("incident revision")
+        verbose_name_plural = _("incident revisions")
 
     def __str__(self):
         return f"{self.incident_id} #{self.number}"

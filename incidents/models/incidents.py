@@ -155,6 +155,8 @@ class Incident(models.Model):
         ordering = ["-started_at", "-created_at", "-id"]
         indexes = [models.Index(fields=["status", "started_at"])]
         permissions = [("publish_without_review", "Can publish an incident without an approval")]
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
 
     def __str__(self):
         return f"{self.reference} {self.title}" if self.pk else self.title

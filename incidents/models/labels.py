@@ -53,6 +53,8 @@ class Tag(Label):
 
     class Meta(Label.Meta):
         constraints = [models.UniqueConstraint(Lower("name"), name="tag_name_unique_ci")]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
 
     @staticmethod
     def normalize(name):
@@ -64,3 +66,5 @@ class Service(Label):
 
     class Meta(Label.Meta):
         constraints = [models.UniqueConstraint(Lower("name"), name="service_name_unique_ci")]
+        verbose_name = _("service")
+        verbose_name_plural = _("services")

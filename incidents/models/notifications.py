@@ -51,6 +51,8 @@ class DueReminder(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["incident", "title", "due_date", "user"], name="due_reminder_once"),
         ]
+        verbose_name = _("due-date reminder")
+        verbose_name_plural = _("due-date reminders")
 
     def __str__(self):
         return f"{self.title} ({self.due_date}) → {self.user}"

@@ -33,6 +33,8 @@ class Review(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
 
     def __str__(self):
         return f"{self.get_decision_display()} by {self.reviewer} ({self.incident_id} v{self.version})"

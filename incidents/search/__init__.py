@@ -19,7 +19,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import get_language, gettext as _
 
-from ..models import Incident, IndexChange, Service, Tag, current_glossary
+from ..models import FactorCategory, Incident, IndexChange, Service, Tag, current_glossary
 from . import backends, concepts, follower, generations, plan
 from .changes import record as record_change
 from .documents import document_for, incidents_for_index
@@ -198,6 +198,7 @@ def _similar(incident, user, limit):
     hits = [hit for hit in hits if int(hit[0]["id"]) in visible][:limit]
     by_key = {concept.key: concept for concept in found}
     lowered = text.lower()
+    category_names = dict(FactorCategory.choices)
     results = []
     for other, score, words, keys in hits:
         reasons = []
@@ -205,6 +206,8 @@ def _similar(incident, user, limit):
                            (_("same factor categories"), "categories")):
             mine = {value.lower() for value in document[key]}
             shared = [value for value in other[key] if value.lower() in mine]
+            if key == "categories":  # stored as values; shown by their names in the current language
+                shared = [str(category_names.get(value, value)) for value in shared]
             if shared:
                 reasons.append(f"{label}: {', '.join(shared)}")
         mine = {ref.lower() for ref in document["github"]}

@@ -1,8 +1,8 @@
 """What the index holds for one incident, built from the database (no Whoosh here).
 
-The Markdown fields (summary, impact, analysis, resolution, timeline descriptions, lessons, comments) are
-stored and analysed as plain text (``text.markdown.plain_text``), so search snippets show no ``**``, ``#`` or
-``[…](…)``. Code keeps its text, so identifiers in it stay searchable; the URLs of inline links, which
+The Markdown fields (summary, impact, analysis, resolution, timeline and factor descriptions, lessons,
+comments) are stored and analysed as plain text (``text.markdown.plain_text``), so search snippets show no
+``**``, ``#`` or ``[…](…)``. Code keeps its text, so identifiers in it stay searchable; the URLs of inline links, which
 plain text leaves out, are added at the end of the body, as the incident's own links are.
 """
 
@@ -36,7 +36,8 @@ def document_for(incident):
     lessons = incident.lessons.all()
     comments = incident.comments.all()
     markdown = [incident.summary, incident.impact, incident.analysis, incident.resolution,
-                *(event.description for event in events), *(lesson.text for lesson in lessons),
+                *(event.description for event in events), *(factor.description for factor in incident.factors.all()),
+                *(lesson.text for lesson in lessons),
                 *(comment.body for comment in comments)]
     link_targets = {link.url for link in incident.links.all()}
     inline_urls = [url for source in markdown for url in link_urls(source) if url not in link_targets]
@@ -45,7 +46,7 @@ def document_for(incident):
         plain_text(incident.analysis),
         plain_text(incident.resolution),
         *(_join(plain_text(event.description), event.source) for event in events),
-        *(factor.description for factor in incident.factors.all()),
+        *(plain_text(factor.description) for factor in incident.factors.all()),
         *(plain_text(lesson.text) for lesson in lessons),
         *(_join(item.title, item.owner) for item in incident.action_items.all()),
         *(_join(link.title, link.url) for link in incident.links.all()),

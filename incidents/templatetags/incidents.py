@@ -19,6 +19,13 @@ def render_markdown(text, where="export"):
     return mark_safe(html)  # noqa: S308 - sanitized by nh3 in markdown.render
 
 
+@register.filter
+def render_inline_markdown(text):
+    """A short Markdown source as sanitized inline HTML, for inside a sentence (see markdown.render_inline)."""
+    return mark_safe(markdown.render_inline(text or ""))  # noqa: S308 - sanitized by nh3 in markdown.render_inline
+
+
+register.filter("markdown_text", markdown.plain_text)
 register.filter("seconds_duration", durations.seconds_duration)
 
 

@@ -55,6 +55,47 @@ def render(text, align_attribute=False):
     )
 
 
+# --- inline Markdown: one line of a list, a diagram box ------------------------------------------------------
+INLINE_TAGS = {"b", "code", "em", "i", "kbd", "strong", "sub", "sup"}
+# Python-Markdown's block processors but "empty" and "paragraph": no lists, headings, quotes, code blocks.
+_BLOCK_PROCESSORS_OFF = ("indent", "code", "hashheader", "setextheader", "hr", "olist", "ulist", "quote", "reference")
+
+
+def _inline_renderer():
+    renderer = md.Markdown(output_format="html")
+    renderer.preprocessors.deregister("html_block")
+    renderer.inlinePatterns.deregister("html")
+    for name in _BLOCK_PROCESSORS_OFF:
+        renderer.parser.blockprocessors.deregister(name)
+    return renderer
+
+
+@lru_cache(maxsize=2048)
+def render_inline(text):
+    """Sanitized HTML for a short Markdown source shown inside a sentence (a factor's description): code
+    spans, emphasis and strike-through become markup, links their text; no block elements (no ``<p>``,
+    lists or headings: "1. …" and "# …" stay as written), paragraphs joined by a space."""
+    if not text or not text.strip():
+        return ""
+    html = _inline_renderer().convert(text).strip()
+    html = re.sub(r"</p>\s*<p>", " ", html)
+    return nh3.clean(html, tags=INLINE_TAGS, attributes={}, url_schemes=set()).strip()
+
+
+def code_runs(source):
+    """The plain text of a short Markdown source as (text, is_code) runs: code spans without their
+    backticks (``is_code`` true), the rest without its syntax (see ``plain_text``). For drawings, which
+    set code in a monospace face and cannot show markup."""
+    if not source:
+        return []
+    runs, last = [], 0
+    for match in _CODE_SPAN.finditer(source):
+        runs += [(plain_text(source[last:match.start()]), False), (match[2].strip(" ") or match[2], True)]
+        last = match.end()
+    runs.append((plain_text(source[last:]), False))
+    return [(text, is_code) for text, is_code in runs if text]
+
+
 # --- plain text for search snippets -----------------------------------------------------------------------
 # A few regular expressions over the whole text, not a Markdown parser: plain_text runs on every document
 # the search index stores, and a render is a hundred times slower. Code (fenced blocks, `spans`) and

@@ -3,11 +3,12 @@ visibility, similar incidents, and the API endpoints."""
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from incidents import search
 from incidents.search import follower
-from incidents.models import Incident, Tag
+from incidents.models import FactorCategory, Incident, Tag
 from incidents.search.analysis import MixedAnalyzer
 from incidents.search.query import parse
 from tests.factories import IncidentFactory, LessonFactory, UserFactory
@@ -152,6 +153,18 @@ def test_similar_incidents_say_why(demo):
     assert 0 < len(results) <= 5 and eks.pk not in [r["id"] for r in results]
     assert results[0]["id"] == earlier.pk
     assert any(reason.startswith("same tags: ") and "eks" in reason for reason in results[0]["reasons"])
+
+
+def test_similar_names_shared_factor_categories_in_the_current_language(demo, settings):
+    settings.SEARCH_SIMILAR_CACHE_SECONDS = 0
+    eks = Incident.objects.get(title__contains="pid_max")
+    labels = {str(label) for label in FactorCategory.labels}
+    with translation.override("en"):
+        reasons = [reason for result in search.similar(eks, demo) for reason in result["reasons"]
+                   if reason.startswith("same factor categories: ")]
+    assert reasons, "the demo's similar incidents share a factor category"
+    for reason in reasons:
+        assert set(reason.removeprefix("same factor categories: ").split(", ")) <= labels
 
 
 def test_similar_mentions_shared_github_references(demo, django_capture_on_commit_callbacks):

@@ -2,7 +2,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from incidents.text.markdown import render
+from incidents.text.markdown import code_runs, render, render_inline
 
 
 def elements(html):
@@ -69,3 +69,19 @@ def test_table_alignment_as_style_for_exports_or_as_align_for_pages():
     assert '<td style="text-align:center">2</td>' in render(source)
     page = render(source, align_attribute=True)
     assert '<td align="center">2</td>' in page and '<th align="right">c</th>' in page and "style" not in page
+
+
+def test_render_inline_shows_code_and_emphasis_but_no_blocks():
+    assert render_inline("`default-address-pools` を **増やす**") == (
+        "<code>default-address-pools</code> を <strong>増やす</strong>")
+    assert render_inline("1. first") == "1. first"
+    assert render_inline("# not a heading") == "# not a heading"
+    assert render_inline("one\n\ntwo") == "one two"
+    assert render_inline("[the docs](https://example.com/x) and pid_max") == "the docs and pid_max"
+    assert render_inline("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert render_inline("") == ""
+
+
+def test_code_runs_split_code_spans_from_plain_text():
+    assert code_runs("raise `kernel.pid_max`、**now**") == [("raise ", False), ("kernel.pid_max", True), ("、now", False)]
+    assert code_runs("") == []

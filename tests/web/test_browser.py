@@ -1,6 +1,7 @@
 """In a real browser (Debian's Chromium driven by Playwright): reading, searching, and no script runs
 from incident text. Skipped only when Chromium is missing and REQUIRE_BROWSER is not set."""
 
+import datetime
 import os
 from pathlib import Path
 
@@ -267,3 +268,54 @@ def test_rows_are_added_in_place_with_the_cursor_in_them(page, live_server):
         page.click("button[value='add:timeline']")
         page.screenshot(path=f"{os.environ['SCREENSHOT_DIR']}/edit-rows-en.png")
         page.screenshot(path=f"{os.environ['SCREENSHOT_DIR']}/edit-en.png", full_page=True)
+
+
+# Every whitespace-separated word of a header, or of a cell shorter than SHORT_CELL characters, whose
+# glyphs sit on more than one line: a word the layout split ("Owne r", 「予/防」).
+SPLIT_WORDS = """(shortCell) => {
+  const split = [];
+  for (const cell of document.querySelectorAll("table th, table td")) {
+    if (cell.tagName !== "TH" && cell.innerText.trim().length >= shortCell) continue;
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const word of node.data.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, word.index);
+        range.setEnd(node, word.index + word[0].length);
+        const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+        if (tops.size > 1) split.push(word[0]);
+      }
+    }
+  }
+  return split;
+}"""
+SHORT_CELL = 12
+
+
+def test_headers_and_short_cells_never_wrap_inside_a_word(page, live_server):
+    """At a laptop's 1366 px, in Japanese and English: the incident list, an incident with action items, and a
+    retrospective's agenda, the patterns. The favicon is found (no 404 on the console)."""
+    from incidents.models import Retrospective
+    from tests.factories import ActionItemFactory
+
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    eks = Incident.objects.get(title__contains="pid_max")
+    ActionItemFactory(incident=eks, title="kubelet の --max-pods と pid_max の関係を runbook に書く", owner="tanaka")
+    meeting = Retrospective.objects.create(title="ポストモーテム定例", date=datetime.date(2026, 11, 22), facilitator="tanaka",
+                                           select_tag="postmortem")
+    meeting.add_to_agenda(meeting.apply_selection())
+    pages = {"list": "/incidents/", "incident": f"/incidents/{eks.reference}/", "agenda": f"/retrospectives/{meeting.pk}/",
+             "patterns": "/patterns/"}
+    shots = os.environ.get("SCREENSHOT_DIR")
+    for language in ["ja", "en"]:
+        page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+        for name, url in pages.items():
+            page.goto(f"{live_server.url}{url}")
+            assert page.locator("html").get_attribute("lang") == language
+            assert page.locator("table th").count() > 0
+            assert page.evaluate(SPLIT_WORDS, SHORT_CELL) == [], f"{language} {url}"
+            if shots:
+                page.screenshot(path=f"{shots}/{name}-{language}.png", full_page=True)
+    assert errors == []

@@ -1,6 +1,7 @@
 """The UI speaks English and Japanese: chosen from Accept-Language, switchable, dates in the user's zone."""
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.management import call_command
 
 from tests.factories import UserFactory
@@ -30,3 +31,16 @@ def test_switcher_sets_the_language(signed_in):
 def test_model_labels_and_durations_are_translated(signed_in):
     page = signed_in.get("/incidents/?severity=sev1", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "公開済み" in page and ("日" in page or "時間" in page)
+
+
+def test_switcher_names_each_language_in_itself(signed_in):
+    page = signed_in.get("/incidents/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert ">English</option>" in page and ">日本語</option>" in page and "英語" not in page
+
+
+def test_favicon_is_linked_and_served_at_the_root(signed_in):
+    page = signed_in.get("/incidents/").content.decode()
+    assert 'rel="icon"' in page and "favicon.svg" in page
+    response = signed_in.get("/favicon.ico")
+    assert response.status_code == 302 and response["Location"].endswith("favicon.svg")
+    assert finders.find("favicon.svg")
