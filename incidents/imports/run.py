@@ -118,6 +118,8 @@ def _import_one(source, *, user, status, dry_run, zone, review_gate):
                 report.outcome = UNCHANGED
                 raise _RollBack
             if dry_run:
+                if existing is None:
+                    report.reference = ""  # the id a rolled-back insert took is not the one a real import gets
                 raise _RollBack
     except _RollBack:
         pass

@@ -66,6 +66,8 @@ def test_a_dry_run_writes_nothing(editor, two_file_zip):
     assert response.status_code == 200
     assert response.json()["dry_run"] is True and response.json()["counts"]["imported"] == 1
     assert Incident.objects.count() == 0
+    imported = next(file for file in response.json()["files"] if file["outcome"] == "imported")
+    assert imported["reference"] is None  # no reference for an incident that does not exist yet
 
 
 def test_publishing_needs_a_review_so_an_editor_gets_a_draft_with_a_warning(editor):
