@@ -40,8 +40,20 @@ def _median_seconds(durations):
     return statistics.median(values) if values else None
 
 
+class _IncidentGroup:
+    """Medians over a group's ``incidents`` (a row of the heatmap, a quarter of the plots)."""
+
+    @property
+    def median_time_to_detect(self):
+        return _median_seconds(i.time_to_detect for i in self.incidents)
+
+    @property
+    def median_time_to_resolve(self):
+        return _median_seconds(i.time_to_resolve for i in self.incidents)
+
+
 @dataclass
-class Row:
+class Row(_IncidentGroup):
     name: str  # the stored value: what filters and links use
     incidents: list = field(default_factory=list)
     recurring: bool = False
@@ -55,17 +67,9 @@ class Row:
     def total(self):
         return len(self.incidents)
 
-    @property
-    def median_time_to_detect(self):
-        return _median_seconds(i.time_to_detect for i in self.incidents)
-
-    @property
-    def median_time_to_resolve(self):
-        return _median_seconds(i.time_to_resolve for i in self.incidents)
-
 
 @dataclass
-class Quarter:
+class Quarter(_IncidentGroup):
     """The incidents that started in one quarter, for the plots over time."""
 
     label: str
@@ -74,14 +78,6 @@ class Quarter:
     @property
     def count(self):
         return len(self.incidents)
-
-    @property
-    def median_time_to_detect(self):
-        return _median_seconds(i.time_to_detect for i in self.incidents)
-
-    @property
-    def median_time_to_resolve(self):
-        return _median_seconds(i.time_to_resolve for i in self.incidents)
 
 
 @dataclass

@@ -9,11 +9,27 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 import redis
+from django.core.management import call_command
 from django.db import connection
 
 from postmortem.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parent.parent
+
+@pytest.fixture
+def editor():
+    """An editor named "editor" (modules that need another kind of editor define their own)."""
+    from tests.factories import UserFactory  # the models load after Django is set up, not with this module
+
+    return UserFactory(username="editor", role="editor")
+
+
+@pytest.fixture
+def demo(django_capture_on_commit_callbacks):
+    """The demo incidents, loaded and indexed (their on-commit work run)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo")
+
 
 # The Redis database that tests with a real worker use (and empty); nothing else should use it.
 TEST_BROKER_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")

@@ -1,13 +1,10 @@
-"""Fixtures for the import tests: an editor, the demo data, and write-ups to upload built here (one in the SRE
-template's shape, and a zip with a good and a broken one)."""
+"""Write-ups to upload, built here: one in the SRE template's shape, and a zip with a good and a broken one
+(the editor and demo fixtures are in tests/conftest.py)."""
 
 import io
 import zipfile
 
 import pytest
-from django.core.management import call_command
-
-from tests.factories import UserFactory
 
 SRE = """# Postmortem: DNS resolver outage
 
@@ -71,14 +68,3 @@ def sre_file():
 @pytest.fixture
 def two_file_zip():
     return zipped({"good.md": GOOD, "broken.md": BROKEN})
-
-
-@pytest.fixture
-def editor():
-    return UserFactory(username="editor", role="editor")
-
-
-@pytest.fixture
-def demo(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo")
