@@ -22,9 +22,6 @@ from incidents.models import Status
 
 from .views import errors
 
-UPLOAD_SUFFIXES = (".md", ".markdown", ".zip")
-
-
 @extend_schema_field(OpenApiTypes.BINARY)
 class UploadField(serializers.FileField):
     """An uploaded file, documented as binary (a plain FileField is a string here, as the request and
@@ -43,12 +40,6 @@ class ImportRequestSerializer(serializers.Serializer):
                                                "draft). One the user may not set is left out with a warning.")
     time_zone = serializers.CharField(required=False, max_length=64,
                                       help_text="IANA zone of times that state none (default: the server's).")
-
-    def validate_file(self, files):
-        for upload in files:
-            if not upload.name.lower().endswith(UPLOAD_SUFFIXES):
-                raise serializers.ValidationError(f"{upload.name}: only .md, .markdown and .zip files can be imported.")
-        return files
 
     def validate_time_zone(self, value):
         try:

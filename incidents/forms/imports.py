@@ -7,10 +7,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from incidents.imports.files import SourceError, from_upload
+from incidents.imports.files import UPLOAD_SUFFIXES, SourceError, from_upload
 from incidents.models import Status
 
-SUFFIXES = (".md", ".markdown", ".zip")
 MAX_UPLOADS = 100
 
 
@@ -22,7 +21,7 @@ class MultipleFileField(forms.FileField):
     """Several files in one field; cleans to a list of uploaded files (at least one when required)."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ",".join(SUFFIXES)}))
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ",".join(UPLOAD_SUFFIXES)}))
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -54,9 +53,6 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(_("At most %(count)d files at once; put more into a zip.") % {"count": MAX_UPLOADS})
         sources, problems = [], []
         for upload in uploads:
-            if not upload.name.lower().endswith(SUFFIXES):
-                problems.append(_("%(name)s: only .md, .markdown and .zip files can be imported.") % {"name": upload.name})
-                continue
             try:
                 sources += from_upload(upload.name, upload.read())
             except SourceError as exc:

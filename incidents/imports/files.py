@@ -7,7 +7,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from django.utils.translation import gettext as _
+
 SUFFIXES = (".md", ".markdown")
+UPLOAD_SUFFIXES = (*SUFFIXES, ".zip")  # what an upload may be
 MAX_FILE_BYTES = 2 * 1024 * 1024  # one write-up
 MAX_FILES = 2000
 MAX_TOTAL_BYTES = 50 * 1024 * 1024  # everything one upload or zip unpacks to
@@ -63,7 +66,7 @@ def from_upload(name, data):
         return [Source(name, data)]
     if str(name).lower().endswith(".zip"):
         return from_zip(name, data)
-    raise SourceError(f"{name}: only .md, .markdown and .zip files can be imported")
+    raise SourceError(_("%(name)s: only .md, .markdown and .zip files can be imported.") % {"name": name})
 
 
 def from_zip(name, data):
