@@ -159,7 +159,7 @@ def restore(source):
     for name, expected in manifest["counts"].items():
         if name in restored and restored[name] != expected:
             raise BackupError(f"{where}: the restored database holds {restored[name]} {name}, the backup "
-                              f"{expected}; the restore is incomplete")
+                              f"{expected} (its manifest); the backup or the restore is not whole")
     for origin, into in uploads:
         into.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(origin, into)

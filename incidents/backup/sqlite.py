@@ -6,10 +6,15 @@ import os
 import shutil
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from .manifest import BackupError, applied_migrations, count_rows
 
 FILE = "database.sqlite3"
+
+
+def _read_only(path):
+    return f"file:{quote(str(Path(path).absolute()))}?mode=ro"  # never creates the file
 
 
 def dump(name, target, tables):
@@ -18,7 +23,7 @@ def dump(name, target, tables):
     if not Path(name).is_file():
         raise BackupError(f"{name}: the SQLite database file does not exist (DATABASE_URL / POSTMORTEM_DATA_DIR)")
     copy = Path(target) / FILE
-    source = sqlite3.connect(f"file:{name}?mode=ro", uri=True, timeout=20)
+    source = sqlite3.connect(_read_only(name), uri=True, timeout=20)
     destination = sqlite3.connect(copy)
     try:
         source.backup(destination)  # one step: the whole database as of one read transaction
@@ -42,7 +47,7 @@ def target_state(name):
     if not path.exists():
         return "", 0
     try:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=20)
+        connection = sqlite3.connect(_read_only(path), uri=True, timeout=20)
         try:
             tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             incidents = (connection.execute('SELECT COUNT(*) FROM "incidents_incident"').fetchone()[0]
