@@ -119,6 +119,8 @@ def _check_uploads(source, manifest):
     for entry in manifest["files"]:
         if entry["path"].startswith(UPLOADS + "/"):
             into = Path(settings.MEDIA_ROOT) / entry["path"][len(UPLOADS) + 1:]
+            if ".." in Path(entry["path"]).parts or Path(entry["path"]).is_absolute():
+                raise BackupError(f"{source / 'manifest.json'}: names a file outside the backup ({entry['path']})")
             if into.exists() and (not into.is_file() or sha256(into) != entry["sha256"]):
                 raise BackupError(f"{into}: exists and differs from the backup's copy; restore into an empty data "
                                   "directory (nothing was changed)")
@@ -153,16 +155,24 @@ def restore(source):
     uploads = _check_uploads(source, manifest)
 
     connection.close()
-    engine.load(source / manifest["database"]["file"], target)
+    try:
+        engine.load(source / manifest["database"]["file"], target)
+    except OSError as exc:
+        raise BackupError(f"{exc.filename or where}: {exc.strerror or exc}; the database was not restored") from None
     with connection.cursor() as cursor:
         restored = count_rows(cursor, [(name, table) for name, table in counted_tables() if name in manifest["counts"]])
     for name, expected in manifest["counts"].items():
         if name in restored and restored[name] != expected:
             raise BackupError(f"{where}: the restored database holds {restored[name]} {name}, the backup "
                               f"{expected} (its manifest); the backup or the restore is not whole")
-    for origin, into in uploads:
-        into.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(origin, into)
+    try:
+        for origin, into in uploads:
+            into.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(origin, into)
+    except OSError as exc:
+        raise BackupError(f"{exc.filename or settings.MEDIA_ROOT}: {exc.strerror or exc}; the database is restored, "
+                          "the uploaded files are not (free the space or fix the permission, then copy "
+                          f"{source / UPLOADS} there)") from None
     # The index described other data (or none): the follower, or rebuild_search_index, builds it anew.
     shutil.rmtree(settings.SEARCH_INDEX_DIR, ignore_errors=True)
     before = set(MigrationRecorder(connection).applied_migrations())
