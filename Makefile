@@ -6,7 +6,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: install run serve test token worker bench bench-serve bench-export bench-import messages migrate demo clean
+.PHONY: install run serve test token worker backup restore bench bench-serve bench-export bench-import messages migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,16 @@ endif
 endif
 token: migrate
 	@$(BIN)/python manage.py drf_create_token $(if $(filter 1,$(REGENERATE)),--reset )-- "$(USER)"
+
+# Backups (README "Backups and restore"): `make backup DIR=/backups/postmortem-2026-01-31` writes a consistent
+# snapshot while the app runs (DIR new or empty); `make restore DIR=…` puts one back into an empty database.
+backup: install
+	@test -n "$(DIR)" || { echo "make backup: name a new or empty directory, e.g. make backup DIR=/backups/postmortem-$$(date +%F)" >&2; exit 2; }
+	$(BIN)/python manage.py backup "$(DIR)"
+
+restore: install
+	@test -n "$(DIR)" || { echo "make restore: name the backup's directory, e.g. make restore DIR=/backups/postmortem-2026-01-31" >&2; exit 2; }
+	$(BIN)/python manage.py restore "$(DIR)"
 
 # Celery worker and beat (the periodic schedule) in the foreground, for the configured CELERY_BROKER_URL.
 # Run any number of workers, but beat exactly once per deployment: BEAT=0 on every other worker machine.
