@@ -58,24 +58,43 @@ def running(pid):
         return False
 
 
-def start(command, env, log_path):
-    log = open(log_path, "w")
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+class Started:
+    """A process started in its own session, and every process seen under it (``snapshot``); leaving the
+    ``with`` block kills whichever of them still runs, so a failing test leaves no orphan behind."""
+
+    def __init__(self, command, env, log_path):
+        self.log = Path(log_path)
+        with open(log_path, "w") as log:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+        self.seen = {}
+
+    def snapshot(self):
+        self.seen.update(describe(process_tree(self.process.pid)))
+        return dict(self.seen)
+
+    def left(self):
+        return {pid: line for pid, line in self.seen.items() if running(pid)}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        for pid in self.left():
+            os.kill(pid, signal.SIGKILL)
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
 
 
-def stop_and_watch(process, signum, to_group=False, seconds=GRACEFUL + 10):
+def stop_and_watch(started, signum, to_group=False, seconds=GRACEFUL + 10):
     """Send ``signum`` (to the process group, as a terminal's Ctrl-C does, with ``to_group``); return the
-    processes of the tree found just before and the seconds until every one of them was gone."""
-    tree = process_tree(process.pid)
-    started = time.monotonic()
-    (os.killpg if to_group else os.kill)(process.pid, signum)
-    gone = wait_for(lambda: not any(running(pid) for pid in tree), seconds)
-    if not gone:
-        for pid in tree:
-            if running(pid):
-                os.kill(pid, signal.SIGKILL)
-    process.wait(10)
-    return tree, (time.monotonic() - started if gone else None)
+    processes of the tree found just before and the seconds until every one of them was gone (None: not)."""
+    tree = started.snapshot()
+    begun = time.monotonic()
+    (os.killpg if to_group else os.kill)(started.process.pid, signum)
+    gone = wait_for(lambda: not started.left(), seconds)
+    return tree, (time.monotonic() - begun if gone else None)
 
 
 def slow_post(url, token, body, after_first_chunk):
@@ -153,27 +172,14 @@ def test_sigterm_to_make_serve_finishes_the_request_in_progress_and_leaves_no_pr
     url = f"http://127.0.0.1:{port}"
     # `-o static`: not collecting the static files (40 s or more, Brotli for every file), which no request
     # here needs; the test database is migrated already
-    make = start(["make", "-s", "-o", "static", "serve"], serve_env(tmp_path, port), tmp_path / "make.log")
-    try:
-        assert wait_for(lambda: healthy(url), 60), \
-            (tmp_path / "make.log").read_text()[-3000:]
-        tree = {}
-
-        def sigterm():
-            tree.update(describe(process_tree(make.pid)))
-            make.send_signal(signal.SIGTERM)
-
-        a_request_in_flight_finishes(url, token, sigterm, "stopping node")
-        assert len(tree) == 6, tree  # make, manage.py serve, gunicorn and its 2 workers, the follower
-        assert wait_for(lambda: not any(running(pid) for pid in tree), GRACEFUL), \
-            describe(tree)
-        make.wait(5)
-    finally:
-        if make.poll() is None:
-            os.killpg(make.pid, signal.SIGKILL)
-            make.wait()
-    log = (tmp_path / "make.log").read_text()
-    assert make.returncode == -signal.SIGTERM  # GNU make re-raises the signal it stopped on
+    with Started(["make", "-s", "-o", "static", "serve"], serve_env(tmp_path, port), tmp_path / "make.log") as make:
+        assert wait_for(lambda: healthy(url), 60), make.log.read_text()[-3000:]
+        assert len(make.snapshot()) == 6, make.seen  # make, manage.py serve, gunicorn, its 2 workers, the follower
+        a_request_in_flight_finishes(url, token, lambda: make.process.send_signal(signal.SIGTERM), "stopping node")
+        assert wait_for(lambda: not make.left(), GRACEFUL), make.left()
+        make.process.wait(5)
+    log = make.log.read_text()
+    assert make.process.returncode == -signal.SIGTERM  # GNU make re-raises the signal it stopped on
     assert "serve: stopped (SIGTERM); gunicorn exited 0" in log
     assert "make: ***" not in log, log[-3000:]  # make reports a recipe's non-zero status ("Error 1"): none
     assert Incident.objects.filter(title="stopping node").count() == 1
@@ -189,24 +195,13 @@ def test_ctrl_c_to_manage_py_serve_finishes_the_request_in_progress_and_exits_0(
     token = Token.objects.create(user=UserFactory(username="lead", role="admin")).key
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    serve = start([sys.executable, "manage.py", "serve"], serve_env(tmp_path, port), tmp_path / "serve.log")
-    try:
-        assert wait_for(lambda: healthy(url), 60)
-        tree = {}
-
-        def ctrl_c():
-            tree.update(describe(process_tree(serve.pid)))
-            os.killpg(serve.pid, signal.SIGINT)
-
-        a_request_in_flight_finishes(url, token, ctrl_c, "interrupted node")
-        assert len(tree) == 5, tree  # manage.py serve, gunicorn and its 2 workers, the follower
-        assert wait_for(lambda: not any(running(pid) for pid in tree), GRACEFUL)
-        assert serve.wait(5) == 0
-    finally:
-        if serve.poll() is None:
-            os.killpg(serve.pid, signal.SIGKILL)
-            serve.wait()
-    assert "serve: stopped (SIGINT); gunicorn exited 0" in (tmp_path / "serve.log").read_text()
+    with Started([sys.executable, "manage.py", "serve"], serve_env(tmp_path, port), tmp_path / "serve.log") as serve:
+        assert wait_for(lambda: healthy(url), 60), serve.log.read_text()[-3000:]
+        assert len(serve.snapshot()) == 5, serve.seen  # manage.py serve, gunicorn and its 2 workers, the follower
+        a_request_in_flight_finishes(url, token, lambda: os.killpg(serve.process.pid, signal.SIGINT), "interrupted node")
+        assert wait_for(lambda: not serve.left(), GRACEFUL), serve.left()
+        assert serve.process.wait(5) == 0
+    assert "serve: stopped (SIGINT); gunicorn exited 0" in serve.log.read_text()
     assert Incident.objects.filter(title="interrupted node").count() == 1
 
 
@@ -216,21 +211,15 @@ def test_ctrl_c_to_manage_py_serve_finishes_the_request_in_progress_and_exits_0(
 def test_make_worker_stops_with_its_beat_and_pool(private_redis, tmp_path, signum):
     env = {**os.environ, "DATABASE_URL": _database_url_for_worker(), "CELERY_BROKER_URL": private_redis.url,
            "POSTMORTEM_DATA_DIR": str(tmp_path), "GITHUB_SYNC": "0"}
-    make = start(["make", "-s", "worker"], env, tmp_path / "worker.log")
-    log = tmp_path / "worker.log"
-    try:
-        assert wait_for(lambda: " ready." in log.read_text() and "beat: Starting" in log.read_text(), 60), \
-            log.read_text()[-3000:]
-        # make, the worker, its beat and its pool (one process per CPU)
-        assert len(process_tree(make.pid)) >= 4, process_tree(make.pid)
+    with Started(["make", "-s", "worker"], env, tmp_path / "worker.log") as make:
+        assert wait_for(lambda: " ready." in make.log.read_text() and "beat: Starting" in make.log.read_text(), 60), \
+            make.log.read_text()[-3000:]
         tree, seconds = stop_and_watch(make, signum, to_group=signum == signal.SIGINT)
-    finally:
-        if make.poll() is None:
-            os.killpg(make.pid, signal.SIGKILL)
-            make.wait()
-    assert seconds is not None, "processes of the worker outlived it"
-    assert make.returncode == -signum
-    output = log.read_text()
+        assert len(tree) >= 4, tree  # make, the worker, its beat and its pool (one process per CPU)
+        assert seconds is not None, f"processes of the worker outlived it: {make.left()}"
+        make.process.wait(5)
+    assert make.process.returncode == -signum
+    output = make.log.read_text()
     assert "worker: Warm shutdown (MainProcess)" in output
     assert "make: ***" not in output, output[-3000:]  # the worker exited 0
 
@@ -245,14 +234,9 @@ def test_runserver_as_make_run_execs_it_stops_with_its_reloader_child(tmp_path, 
     env = {**os.environ, "DATABASE_URL": _database_url_for_worker(), "POSTMORTEM_DATA_DIR": str(tmp_path),
            "GITHUB_SYNC": "0"}
     env.pop("CELERY_BROKER_URL", None)
-    server = start([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"], env, tmp_path / "run.log")
-    try:
-        assert wait_for(lambda: healthy(f"http://127.0.0.1:{port}"), 60), (tmp_path / "run.log").read_text()
+    with Started([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"], env, tmp_path / "run.log") as server:
+        assert wait_for(lambda: healthy(f"http://127.0.0.1:{port}"), 60), server.log.read_text()[-3000:]
         tree, seconds = stop_and_watch(server, signum, to_group=signum == signal.SIGINT)
         assert len(tree) == 2, tree  # the autoreloader and the server it runs
-    finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-    assert seconds is not None and seconds < 10
-    assert server.returncode == 0
+        assert seconds is not None and seconds < 10, server.left()
+        assert server.process.wait(5) == 0
