@@ -13,15 +13,14 @@ app.autodiscover_tasks()
 
 # Stopping a worker (`make worker`): SIGTERM and a first SIGINT (Ctrl-C) are Celery's warm shutdown (tasks in
 # progress finish). Two things Celery leaves undone: its embedded beat process (--beat) is sent SIGTERM but
-# not waited for, so it could outlive the worker for a moment as an orphan; and a Ctrl-C makes the worker exit
+# not waited for, so it may still run (or be left unreaped) when the worker exits; and a Ctrl-C makes the worker exit
 # 1 although it was asked to stop. Both are settled here, when the worker shuts down.
-_interrupted = []
+_stop_requests = []  # (signal, "Warm" or "Cold"), in the order received
 
 
 @signals.worker_shutting_down.connect
-def _note_interrupt(sig=None, how=None, **kwargs):
-    if sig == "SIGINT" and how == "Warm":
-        _interrupted.append(sig)
+def _note_stop_request(sig=None, how=None, **kwargs):
+    _stop_requests.append((sig, how))
 
 
 @signals.worker_shutdown.connect
@@ -32,5 +31,5 @@ def _stop_cleanly(sender=None, **kwargs):
         if beat.is_alive():
             os.kill(beat.pid, signal.SIGKILL)
             beat.join()
-    if _interrupted and getattr(sender, "exitcode", None) == 1:
-        sender.exitcode = 0  # a warm stop asked for with Ctrl-C is a clean stop, as SIGTERM's is
+    if _stop_requests[-1:] == [("SIGINT", "Warm")] and getattr(sender, "exitcode", None) == 1:
+        sender.exitcode = 0  # a warm stop asked for with Ctrl-C is a clean stop, as SIGTERM's is (a cold one is not)
