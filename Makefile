@@ -33,7 +33,7 @@ run: demo
 
 # The production profile on this machine: migrations, static files (hashed, compressed), then gunicorn
 # (WEB_CONCURRENCY workers on PORT) beside this node's search index follower. Never loads demo data.
-# `make -o static serve` starts it without collecting again (e.g. collected when the image was built).
+# `make -o static serve` starts the server alone, neither migrating nor collecting (e.g. both done by a release step).
 static: migrate
 	$(BIN)/python manage.py collectstatic --noinput -v0
 
