@@ -46,8 +46,15 @@ def process_tree(root):
 
 def describe(pids):
     """pid: command line, of those still running."""
-    return {pid: Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            for pid in pids if running(pid)}
+    described = {}
+    for pid in pids:
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:  # it has just exited
+            continue
+        if running(pid):
+            described[pid] = command
+    return described
 
 
 def running(pid):
