@@ -6,7 +6,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: install run serve test token worker backup restore bench bench-serve bench-export bench-import messages migrate demo clean
+.PHONY: install run serve static test token worker backup restore bench bench-serve bench-export bench-import messages migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,14 +26,19 @@ demo: migrate
 	$(BIN)/python manage.py load_glossary
 	@$(BIN)/python manage.py check_search_index >/dev/null 2>&1 || { echo "Building the search index from the database…"; $(BIN)/python manage.py rebuild_search_index; }
 
+# Each long-running recipe line `exec`s its server, so the process make waits for is the server itself (not a
+# /bin/sh that would die on SIGTERM and leave the server running): see "Stopping" in the README.
 run: demo
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	exec $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # The production profile on this machine: migrations, static files (hashed, compressed), then gunicorn
 # (WEB_CONCURRENCY workers on PORT) beside this node's search index follower. Never loads demo data.
-serve: migrate
+# `make -o static serve` starts the server alone, neither migrating nor collecting (e.g. both done by a release step).
+static: migrate
 	$(BIN)/python manage.py collectstatic --noinput -v0
-	PORT=$(PORT) $(BIN)/python manage.py serve
+
+serve: static
+	PORT=$(PORT) exec $(BIN)/python manage.py serve
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -67,7 +72,7 @@ restore: install
 BEAT ?= 1
 worker: migrate
 	@test -n "$$CELERY_BROKER_URL" || { echo "make worker: set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0); without it tasks run in-process" >&2; exit 2; }
-	$(BIN)/celery -A postmortem worker $(if $(filter 1,$(BEAT)),--beat --schedule "$${POSTMORTEM_DATA_DIR:-var}/celerybeat-schedule") \
+	exec $(BIN)/celery -A postmortem worker $(if $(filter 1,$(BEAT)),--beat --schedule "$${POSTMORTEM_DATA_DIR:-var}/celerybeat-schedule") \
 		-Q default --loglevel=INFO
 
 # Search latencies per backend and size: BENCH_BACKENDS (default whoosh,tantivy) and BENCH_SIZES (default

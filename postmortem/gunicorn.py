@@ -1,10 +1,16 @@
 """gunicorn's settings for `make serve` (``gunicorn -c python:postmortem.gunicorn``), from the environment:
 PORT (8000), HOST (0.0.0.0), WEB_CONCURRENCY (2 × CPUs + 1), GUNICORN_TIMEOUT (30 s), GUNICORN_MAX_REQUESTS
 (1000, with 10 % jitter so workers do not restart together), FORWARDED_ALLOW_IPS (127.0.0.1: the proxy
-whose X-Forwarded-* headers are trusted). A value that is not a number stops start-up with its name."""
+whose X-Forwarded-* headers are trusted). A value that is not a number stops start-up with its name.
+
+Stopping (SIGTERM to the master, which `manage.py serve` sends): the master stops listening and asks each
+worker to finish its request in progress within graceful_timeout (= GUNICORN_TIMEOUT). See post_worker_init
+for the listening socket the workers hold."""
 
 import multiprocessing
 import os
+import signal
+import socket
 
 
 def _int(name, default, minimum=1):
@@ -35,3 +41,21 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 proc_name = "postmortem"
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"  # heartbeat files off the disk
+
+
+def post_worker_init(worker):
+    """A worker asked to stop (SIGTERM) lets go of the listening socket at once, not only when its request in
+    progress ends: once the master and the idle workers have let go too, new connections are refused (a
+    load balancer tries another node) instead of queueing in the kernel for a worker that will never accept
+    them, to be reset when it exits. Only this process's descriptor is replaced (by an unbound socket, so
+    the worker's select() wakes up and sees it must stop): on a reload (HUP) the master and the new workers
+    keep listening."""
+
+    def handle_exit(signum, frame):
+        worker.alive = False
+        for listener in worker.sockets:
+            with socket.socket(listener.sock.family, socket.SOCK_STREAM) as placeholder:
+                os.dup2(placeholder.fileno(), listener.fileno())
+
+    signal.signal(signal.SIGTERM, handle_exit)
+    signal.siginterrupt(signal.SIGTERM, False)  # as gunicorn's own handler: a request in progress goes on
