@@ -11,9 +11,10 @@ index's place is two numbers, (position, horizon):
   changes with ``pk > position OR txid >= horizon``, applies those it has not applied yet, and advances to
   (the highest id read, the horizon it took). A change whose transaction is still open has a txid at or
   above the new horizon, so it is read again on every pass until it commits, however long that takes.
-- SQLite serializes writers (a write transaction holds the database's write lock from BEGIN IMMEDIATE, see
-  settings, until it commits), so ids become visible in order: every change up to the highest visible id
-  is settled and the horizon stays 0.
+- SQLite serializes writers: a write transaction holds the database's write lock from its first write
+  (from BEGIN, with the settings' "transaction_mode": "IMMEDIATE") until it ends, and takes its ids under
+  it, so ids become visible in order: every change up to the highest visible id is settled and the horizon
+  stays 0 (tests/search/test_long_transactions.py shows a second writer waiting for the first's commit).
 
 Nothing here depends on time; SEARCH_RESCAN_SECONDS is gone.
 """
