@@ -95,6 +95,23 @@ def test_prune_keeps_what_a_live_index_has_not_passed(editor, settings):
     assert refs(search.search("prune", editor)) == [incident.reference]
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="transaction ids are recorded on PostgreSQL only")
+def test_prune_keeps_changes_whose_transactions_a_live_index_has_not_seen_end(editor):
+    incident = IncidentFactory(title="prune horizon")
+    change = IndexChange.objects.order_by("pk").last()
+    own = IndexChange.objects.values_list("txid", flat=True).get(pk=change.pk)  # this test's open transaction
+    # An index whose position passed the change's id while its transaction was still open
+    IndexCursor.objects.create(name="machine:/index", position=change.pk, horizon=own)
+    assert follower.prune() == 0 and IndexChange.objects.filter(pk=change.pk).exists()
+    IndexCursor.objects.filter(name="machine:/index").update(horizon=own + 1)  # it has seen it end
+    passed = IndexChange.objects.filter(pk__lte=change.pk).count()
+    assert follower.prune() == passed > 0
+    assert not IndexChange.objects.filter(pk=change.pk).exists()
+    pruned = IndexCursor.objects.get(name=PRUNED)
+    assert (pruned.position, pruned.horizon) == (change.pk, own + 1)
+    assert incident.pk
+
+
 def test_one_writer_per_machine(search_index):
     first, second = generations.FollowerLock(), generations.FollowerLock()
     assert first.acquire() and not second.acquire()
