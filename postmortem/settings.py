@@ -96,16 +96,17 @@ EXPORT_DIR = DATA_DIR / "exports"
 SEARCH_REBUILD_PROCS = env_int("SEARCH_REBUILD_PROCS", min(2, os.cpu_count() or 1), minimum=1)
 # The search index follows the change log (incidents.search.follower): one follower per machine, started
 # in the app process (off: SEARCH_FOLLOWER=0, then run `manage.py follow_search_index`). It polls every
-# SEARCH_POLL_SECONDS besides being woken after commits, re-reads the last SEARCH_RESCAN_SECONDS of the log
-# (ids are assigned at insert, not at commit), checks and repairs the index every SEARCH_REPAIR_SECONDS,
+# SEARCH_POLL_SECONDS besides being woken after commits (a change is passed over only once its transaction
+# has ended, however long it stayed open: see incidents/search/cursor.py), checks and repairs the index every
+# SEARCH_REPAIR_SECONDS, compares it with the database and fixes what differs every SEARCH_RECONCILE_SECONDS,
 # and changes are pruned once every index has passed them or after SEARCH_CHANGE_RETENTION_DAYS.
 SEARCH_FOLLOWER = env_bool("SEARCH_FOLLOWER", True)
 # Similar incidents are kept this long per incident version in the cache (each web process's memory unless
 # CACHES says otherwise); 0 computes them on every request.
 SEARCH_SIMILAR_CACHE_SECONDS = env_int("SEARCH_SIMILAR_CACHE_SECONDS", 60)
 SEARCH_POLL_SECONDS = env_int("SEARCH_POLL_SECONDS", 2, minimum=1)
-SEARCH_RESCAN_SECONDS = env_int("SEARCH_RESCAN_SECONDS", 120, minimum=1)
 SEARCH_REPAIR_SECONDS = env_int("SEARCH_REPAIR_SECONDS", 60, minimum=1)
+SEARCH_RECONCILE_SECONDS = env_int("SEARCH_RECONCILE_SECONDS", 300, minimum=1)
 SEARCH_CHANGE_RETENTION_DAYS = env_int("SEARCH_CHANGE_RETENTION_DAYS", 7, minimum=1)
 # check_search_index exits 1 when a logged change older than this has not reached the index.
 SEARCH_STALE_SECONDS = env_int("SEARCH_STALE_SECONDS", 300, minimum=1)

@@ -7,7 +7,19 @@ that old changes can be pruned once every index has passed them, and lag can be 
 from django.db import models
 from django.utils import timezone
 
-PRUNED = "(pruned)"  # the IndexCursor row that records the highest change id pruned so far
+PRUNED = "(pruned)"  # the IndexCursor row that records how far changes were pruned (position and horizon)
+
+
+class TransactionId(models.Func):
+    """The id of the transaction that inserts the row, on PostgreSQL (epoch-extended, so it never wraps);
+    NULL on other databases."""
+
+    output_field = models.BigIntegerField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        if connection.vendor == "postgresql":
+            return "pg_current_xact_id()::text::bigint", []
+        return "NULL", []
 
 
 class IndexChangeQuerySet(models.QuerySet):
@@ -21,6 +33,10 @@ class IndexChange(models.Model):
 
     incident_id = models.BigIntegerField()
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # On PostgreSQL the id of the transaction that wrote it (pg_current_xact_id()): ids are assigned at
+    # insert, not at commit, so the follower settles a change only once its transaction can no longer
+    # commit (see search.cursor). NULL on SQLite, where writers are serialized, and for older rows.
+    txid = models.BigIntegerField(null=True, blank=True, db_index=True)
 
     objects = IndexChangeQuerySet.as_manager()
 
@@ -30,12 +46,22 @@ class IndexChange(models.Model):
     def __str__(self):
         return f"#{self.pk}: INC-{self.incident_id} at {self.created_at:%Y-%m-%d %H:%M:%S}"
 
+    def save(self, *args, **kwargs):
+        stamped = self._state.adding and self.txid is None
+        if stamped:
+            self.txid = TransactionId()
+        super().save(*args, **kwargs)
+        if stamped:
+            del self.txid  # read back from the database if asked for
+
 
 class IndexCursor(models.Model):
-    """How far one search index (named by machine and directory) has applied the change log."""
+    """How far one search index (named by machine and directory) has applied the change log: every change
+    up to ``position`` whose transaction id is below ``horizon`` (PostgreSQL; 0 on SQLite)."""
 
     name = models.CharField(max_length=300, unique=True)
     position = models.BigIntegerField(default=0)
+    horizon = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -2,7 +2,7 @@
 
 Writes never touch the index directly: ``record_change`` logs a change in the writer's transaction and
 this machine's follower applies the log (see ``follower``). ``rebuild`` / ``repair`` / ``check`` /
-``status`` look after the index; ``search`` / ``similar`` / ``facets`` read it, and raise
+``status`` / ``reconcile`` look after the index; ``search`` / ``similar`` / ``facets`` read it, and raise
 SearchUnavailable (the API answers 503 with Retry-After) while there is no readable index, never an
 empty result. Hits are checked against the database at query time, so an index that lags can never
 show an incident to someone who may not see it now. The engine is settings.SEARCH_BACKEND (see
@@ -20,15 +20,15 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext as _
 
 from ..models import FactorCategory, Incident, IndexChange, Service, Tag, current_glossary
-from . import backends, concepts, follower, generations, plan
+from . import backends, concepts, cursor, follower, generations, plan
 from .changes import record as record_change
 from .documents import document_for, incidents_for_index
 from .query import ParsedQuery, parse
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ParsedQuery", "SearchUnavailable", "check", "facets", "parse", "rebuild", "record_change", "repair",
-           "search", "similar", "status"]
+__all__ = ["ParsedQuery", "SearchUnavailable", "check", "facets", "parse", "rebuild", "reconcile", "record_change",
+           "repair", "search", "similar", "status"]
 
 
 class SearchUnavailable(Exception):
@@ -89,15 +89,25 @@ def check():
 
 
 def status():
-    """Where this machine's index is in the change log: {"problem": why it must be rebuilt or "",
-    "position": its settled cursor, "behind": changes logged after it, "oldest_seconds": age of the oldest
-    of those (they include the last SEARCH_RESCAN_SECONDS, which are re-read on purpose)}."""
+    """Where this machine's index is in the change log, as its writer last stored it: {"problem": why it must
+    be rebuilt or "", "position" and "horizon": its place (see ``cursor``), "behind": changes logged after
+    the position (not read yet), "oldest_seconds": age of the oldest of those, "rereading": changes at or
+    below the position whose transactions were still open at the last pass (read again on every pass until
+    they have ended; most are applied), "reconciled": what the last reconcile found ({} before the first)}."""
     directory = generations.current()
-    position = (generations.read_cursor(directory) or 0) if directory else 0
-    later = IndexChange.objects.after(position)
+    place = follower.stored_place(directory) if directory else cursor.Place()
+    later = IndexChange.objects.after(place.position)
     oldest = later.aggregate(first=Min("created_at"))["first"]
-    return {"problem": follower.needs_rebuild(), "position": position, "behind": later.count(),
-            "oldest_seconds": (timezone.now() - oldest).total_seconds() if oldest else 0.0}
+    return {"problem": follower.needs_rebuild(), "position": place.position, "horizon": place.horizon,
+            "behind": later.count(), "oldest_seconds": (timezone.now() - oldest).total_seconds() if oldest else 0.0,
+            "rereading": cursor.pending(place).filter(pk__lte=place.position).count(),
+            "reconciled": generations.read_reconcile() if directory else {}}
+
+
+def reconcile():
+    """Compare the index with the database now and fix what differs (the follower does it every
+    SEARCH_RECONCILE_SECONDS); the report (see ``reconcile``), or None without an index."""
+    return follower.reconcile_now()
 
 
 def _visible_ids(user, ids):

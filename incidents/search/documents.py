@@ -15,8 +15,8 @@ from ..models import Incident
 # What a generation holds for a document and how its text is analysed. Bump it when either changes (the
 # fields, plain text, identifier forms, word analysis): a generation of another format is rebuilt by the
 # follower's repair check, as a damaged one is. 2: plain-text Markdown, identifier forms (#14). 3: comments
-# in the body (#16).
-FORMAT = 3
+# in the body (#16). 4: each document's ``stamp`` (its incident's version and last save), for the reconcile.
+FORMAT = 4
 from ..text.markdown import link_urls, plain_text
 
 
@@ -70,9 +70,15 @@ def document_for(incident):
         "authors": sorted(str(author.pk) for author in incident.authors.all()),
         "started": incident.started_at.astimezone(datetime.UTC).replace(tzinfo=None) if incident.started_at else None,
         "year": incident.started_at.year if incident.started_at else None,
+        "stamp": stamp(incident.version, incident.updated_at),
     }
     document["digest"] = digest(document)
     return document
+
+
+def stamp(version, updated_at):
+    """Which version of its incident a document was built from (compared by search.reconcile)."""
+    return f"{version}@{updated_at.isoformat() if updated_at else ''}"
 
 
 def digest(document):

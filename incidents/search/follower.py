@@ -5,11 +5,13 @@ as ``manage.py follow_search_index``. Whoever holds the machine's follower lock 
 process only reads. It is woken right after a commit (in-process, and by NOTIFY on PostgreSQL) and polls
 every SEARCH_POLL_SECONDS besides, so a lost wake-up costs a second, never an update. Every
 SEARCH_REPAIR_SECONDS it checks that the index is readable and rebuilds a new generation when it is
-missing, damaged or too far behind the pruned log, and prunes changes every index has passed.
+missing, damaged or too far behind the pruned log, and prunes changes every index has passed; every
+SEARCH_RECONCILE_SECONDS it compares the index with the database and fixes what differs (``reconcile``).
 
-Sequence ids are assigned at insert, not at commit, so a change with a lower id can become visible after a
-higher one. The settled position (the cursor) therefore trails by SEARCH_RESCAN_SECONDS: changes after it
-are re-read on every pass and applied once each (re-indexing is idempotent anyway).
+Its place in the log is (position, horizon), see ``cursor``: a change is passed over only once its
+transaction can no longer commit, so a change committed by a transaction that stayed open for an hour is
+applied on the next pass after its commit. The place is stored with the generation (cursor.json), which
+is what every other process reads; re-indexing is idempotent, so applying a change twice is harmless.
 
 Without a follower thread in the process (tests, management commands, a worker), a commit catches the
 index up in-process, provided no follower elsewhere on the machine holds the lock.
@@ -22,14 +24,15 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import IntegrityError, connection
+from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
 from incidents.models import IndexChange, IndexCursor
 from incidents.models.changes import PRUNED
 
-from . import backends, generations
+from . import backends, cursor, generations, reconcile
+from .cursor import Place
 from .documents import FORMAT, document_for, incidents_for_index
 
 log = logging.getLogger(__name__)
@@ -38,9 +41,13 @@ NOTIFY_CHANNEL = "postmortem_search_index"  # commits that log a change NOTIFY i
 
 
 class _State:
-    def __init__(self, position):
-        self.position = position  # every change up to here is applied and settled
-        self.seen = set()  # changes after it already applied
+    """The writer's view of a generation's place: ``place`` as stored in its cursor.json, and ``seen``, the
+    changes at or below it that are read again (their transaction id is at or above the horizon) but
+    already applied."""
+
+    def __init__(self, place):
+        self.place = place
+        self.seen = set()
 
 
 _states = {}
@@ -53,22 +60,21 @@ def cursor_name():
     return f"{socket.gethostname()}:{generations.root().resolve()}"
 
 
+def stored_place(directory):
+    """A generation's place in the log as stored with it (what every process of the machine reads)."""
+    state = generations.read_state(directory)
+    return Place(*state) if state else Place()
+
+
 def _state(directory):
+    """The writer's state of ``directory``, taken again from cursor.json when another process wrote it
+    since (the lock changed hands): never a stale copy."""
+    place = stored_place(directory)
     with _states_lock:
         state = _states.get(directory)
-        if state is None:
-            state = _states[directory] = _State(generations.read_cursor(directory) or 0)
+        if state is None or state.place != place:
+            state = _states[directory] = _State(place)
         return state
-
-
-def _publish(position):
-    """Mirror this index's position in the database (for pruning and for check_search_index)."""
-    name = cursor_name()
-    if not IndexCursor.objects.filter(name=name).update(position=position, updated_at=timezone.now()):
-        try:
-            IndexCursor.objects.create(name=name, position=position)
-        except IntegrityError:
-            IndexCursor.objects.filter(name=name).update(position=position, updated_at=timezone.now())
 
 
 def _reindex(directory, pks):
@@ -82,49 +88,40 @@ def catch_up(directory=None):
     directory = directory or generations.current()
     if directory is None:
         return 0
-    state, applied = _state(directory), 0
-    after = state.position
-    horizon = timezone.now() - datetime.timedelta(seconds=settings.SEARCH_RESCAN_SECONDS)
-    settled, settling = state.position, True
+    state, applied, read = _state(directory), 0, False
+    horizon = max(cursor.horizon(), state.place.horizon)  # first: see cursor
+    position, seen, after = state.place.position, set(), 0
     while True:
-        rows = list(IndexChange.objects.after(after).values_list("pk", "incident_id", "created_at")[:BATCH])
+        rows = list(cursor.pending(state.place).filter(pk__gt=after).order_by("pk")
+                    .values_list("pk", "incident_id", "txid")[:BATCH])
         fresh = [row for row in rows if row[0] not in state.seen]
         if fresh:
-            _reindex(directory, {incident for _pk, incident, _at in fresh})
-            state.seen.update(pk for pk, _incident, _at in fresh)
+            _reindex(directory, {incident for _pk, incident, _txid in fresh})
             applied += len(fresh)
-        for pk, _incident, created_at in rows:
-            settling = settling and created_at < horizon
-            if settling:
-                settled = pk
+        for pk, _incident, txid in rows:
+            read, position = True, max(position, pk)
+            if txid is not None and txid >= horizon:
+                seen.add(pk)  # read again next time (its transaction may not be the last of its kind)
         if len(rows) < BATCH:
             break
         after = rows[-1][0]
-    if settled != state.position:
-        state.position = settled
-        state.seen = {pk for pk in state.seen if pk > settled}
-        generations.write_cursor(directory, settled)
-        _publish(settled)
+    place = Place(position, horizon)
+    if read and place != state.place:
+        generations.write_cursor(directory, place.position, place.horizon)
+        cursor.publish(cursor_name(), place)
+        with _states_lock:
+            _states[directory] = new = _State(place)
+            new.seen = seen
+    elif read:
+        state.seen = seen
     return applied
-
-
-def _pruned_position():
-    return IndexCursor.objects.filter(name=PRUNED).values_list("position", flat=True).first() or 0
-
-
-def _settled_position():
-    """Where a build from the database now may start in the log: past every settled change, and past
-    every pruned one (the database already holds what they changed)."""
-    horizon = timezone.now() - datetime.timedelta(seconds=settings.SEARCH_RESCAN_SECONDS)
-    settled = IndexChange.objects.filter(created_at__lt=horizon).aggregate(last=Max("pk"))["last"] or 0
-    return max(settled, _pruned_position())
 
 
 def rebuild(procs=1):
     """Build a new generation from the database, switch searches to it, and catch it up.
     Returns (incidents indexed, seconds taken)."""
     started = time.monotonic()
-    position = _settled_position()  # later changes are re-applied by catch_up: idempotent
+    place = cursor.now()  # before reading incidents; later changes are re-applied by catch_up: idempotent
 
     def documents():
         last = 0
@@ -138,17 +135,15 @@ def rebuild(procs=1):
     directory = generations.new()
     try:
         count = backends.current().bulk_load(directory, documents(), procs=procs)
-        generations.write_cursor(directory, position)
+        generations.write_cursor(directory, place.position, place.horizon)
         generations.write_engine(directory, backends.name())
         generations.write_format(directory, FORMAT)
     except BaseException:
         generations.discard(directory)
         raise
     generations.switch(directory)
-    with _states_lock:
-        _states[directory] = _State(position)
     catch_up(directory)
-    _publish(_state(directory).position)
+    cursor.publish(cursor_name(), stored_place(directory))
     return count, time.monotonic() - started
 
 
@@ -156,7 +151,7 @@ def create_empty():
     """An empty generation at the start of the change log (a new installation with no incidents, tests)."""
     directory = generations.new()
     backends.current().create(directory)
-    generations.write_cursor(directory, 0)
+    generations.write_cursor(directory, 0, 0)
     generations.write_engine(directory, backends.name())
     generations.write_format(directory, FORMAT)
     generations.switch(directory)
@@ -165,7 +160,8 @@ def create_empty():
 
 def needs_rebuild():
     """Why this machine's index must be rebuilt (missing, damaged, built by another engine than the one
-    configured, of an older format or fields, behind the pruned log), or ''."""
+    configured, of an older format or fields, behind the pruned log), or ''. Reads the generation's stored
+    place, so any process (a web worker that never writes) answers what the writer last stored."""
     directory = generations.current()
     if directory is None:
         return "there is no index yet"
@@ -181,7 +177,7 @@ def needs_rebuild():
         engine.check_readable(directory)
     except Exception as exc:  # any failure to read it: the database is the truth
         return f"it cannot be read ({exc.__class__.__name__}: {exc})"
-    if _state(directory).position < _pruned_position():
+    if not stored_place(directory).covers(cursor.pruned_place()):
         return "changes it has not applied were pruned from the log"
     if not engine.has_current_fields(directory):
         return "it was built by an older version (its fields differ)"
@@ -199,21 +195,30 @@ def repair():
     return reason
 
 
+def reconcile_now(directory=None):
+    """Compare the index with the database and fix what differs (see ``reconcile``); the report, or None
+    without an index."""
+    directory = directory or generations.current()
+    if directory is None:
+        return None
+    return reconcile.reconcile(directory, stored_place(directory), _reindex)
+
+
 def prune(now=None):
     """Delete changes every live index has passed, and any older than SEARCH_CHANGE_RETENTION_DAYS."""
     now = now or timezone.now()
     oldest_kept = now - datetime.timedelta(days=settings.SEARCH_CHANGE_RETENTION_DAYS)
-    live = IndexCursor.objects.exclude(name=PRUNED).filter(updated_at__gte=oldest_kept)
-    floor = min(live.values_list("position", flat=True), default=0)
+    live = list(IndexCursor.objects.exclude(name=PRUNED).filter(updated_at__gte=oldest_kept)
+                .values_list("position", "horizon"))
+    floor = Place(min((p for p, _h in live), default=0), min((h for _p, h in live), default=0))
     expired = IndexChange.objects.filter(created_at__lt=oldest_kept).aggregate(last=Max("pk"))["last"] or 0
-    through = max(floor, expired)
-    if not through:
-        return 0
-    deleted, _ = IndexChange.objects.filter(pk__lte=through).delete()
+    deleted = 0
+    if floor.position:
+        deleted += cursor.prunable(floor).delete()[0]
+    if expired:
+        deleted += IndexChange.objects.filter(pk__lte=expired).delete()[0]
     if deleted:
-        record, _created = IndexCursor.objects.get_or_create(name=PRUNED)
-        if through > record.position:
-            IndexCursor.objects.filter(pk=record.pk).update(position=through)
+        cursor.record_pruned(Place(max(floor.position, expired), floor.horizon))
     return deleted
 
 
@@ -222,7 +227,8 @@ def prune(now=None):
 
 class Follower(threading.Thread):
     """Hold the machine's follower lock (waiting for it while another process has it), then apply the log
-    whenever woken and every SEARCH_POLL_SECONDS; repair and prune every SEARCH_REPAIR_SECONDS."""
+    whenever woken and every SEARCH_POLL_SECONDS; repair and prune every SEARCH_REPAIR_SECONDS; reconcile
+    every SEARCH_RECONCILE_SECONDS."""
 
     def __init__(self):
         super().__init__(name="search-index-follower", daemon=True)
@@ -230,6 +236,7 @@ class Follower(threading.Thread):
         self.stopped = threading.Event()
         self.lock = generations.FollowerLock()
         self.next_repair = 0.0
+        self.next_reconcile = time.monotonic() + settings.SEARCH_RECONCILE_SECONDS  # the repair checks first
 
     def run(self):
         listener = _Listener(self.woken)
@@ -253,6 +260,9 @@ class Follower(threading.Thread):
             prune()
             self.next_repair = time.monotonic() + settings.SEARCH_REPAIR_SECONDS
         catch_up()
+        if time.monotonic() >= self.next_reconcile:
+            self.next_reconcile = time.monotonic() + settings.SEARCH_RECONCILE_SECONDS
+            reconcile_now()
 
     def stop(self):
         self.stopped.set()

@@ -7,6 +7,7 @@ A rebuild writes a new generation beside the current one and switches the pointe
 stores its place in the change log (``cursor.json``), written after each index commit: a crash between
 the two leaves the cursor behind the index, never ahead, and applying a change twice is harmless. It also
 names the engine that built it (``engine``), so that changing SEARCH_BACKEND rebuilds the index.
+``reconcile.json`` keeps what the follower's last reconcile found (search.reconcile).
 """
 
 import fcntl
@@ -22,6 +23,7 @@ POINTER = "CURRENT"
 DAMAGED = "DAMAGED"
 LOCK = "follower.lock"
 CURSOR = "cursor.json"
+RECONCILE = "reconcile.json"  # what the last reconcile found, for /healthz and check_search_index
 ENGINE = "engine"
 FORMAT = "format"
 OLDEST_ENGINE = "whoosh"  # generations written before they named their engine
@@ -88,14 +90,34 @@ def discard(path):
 
 def read_cursor(path):
     """The change-log position a generation has applied; None when it has none (or it is unreadable)."""
+    state = read_state(path)
+    return None if state is None else state[0]
+
+
+def read_state(path):
+    """(position, horizon) of a generation's place in the change log (see search.cursor); None when it has
+    none or it is unreadable. Generations written before the horizon existed have horizon 0."""
     try:
-        return int(json.loads((path / CURSOR).read_text(encoding="utf-8"))["position"])
-    except (OSError, ValueError, KeyError, TypeError):
+        data = json.loads((path / CURSOR).read_text(encoding="utf-8"))
+        return int(data["position"]), int(data.get("horizon") or 0)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
-def write_cursor(path, position):
-    _write_atomically(path / CURSOR, json.dumps({"position": position}))
+def write_cursor(path, position, horizon=0):
+    _write_atomically(path / CURSOR, json.dumps({"position": position, "horizon": horizon}))
+
+
+def read_reconcile():
+    """What the follower's last reconcile found ({} before the first one), see search.reconcile."""
+    try:
+        return json.loads((root() / RECONCILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def write_reconcile(report):
+    _write_atomically(root() / RECONCILE, json.dumps(report))
 
 
 def read_engine(path):

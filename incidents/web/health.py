@@ -1,5 +1,6 @@
 """The health of this node, for the load balancer (GET /healthz): the database, the broker (when one is
-configured) and this node's search index with its lag behind the change log. Healthy → 200; anything a
+configured) and this node's search index with its lag behind the change log and the drift its last
+reconcile found (reported, not failed: the reconcile has fixed it). Healthy → 200; anything a
 node cannot serve correctly without → 503, with what failed."""
 
 import logging
@@ -45,8 +46,13 @@ def _index(database_ok):
     problem = state["problem"] or (
         f"changes up to {lag:.0f} s old are not applied (limit SEARCH_STALE_SECONDS={settings.SEARCH_STALE_SECONDS})"
         if lag > settings.SEARCH_STALE_SECONDS else "")
+    reconciled = state["reconciled"]
     return {"ok": not problem, "engine": settings.SEARCH_BACKEND, "position": state["position"],
-            "behind": state["behind"], "oldest_unsettled_seconds": lag, **({"error": problem} if problem else {})}
+            "horizon": state["horizon"], "behind": state["behind"], "oldest_unsettled_seconds": lag,
+            "rereading": state["rereading"],
+            # what the follower's last reconcile found and fixed (null before the first one)
+            "drift": reconciled.get("drift"), "reconciled_at": reconciled.get("at"),
+            **({"error": problem} if problem else {})}
 
 
 def report():

@@ -92,4 +92,4 @@ def test_the_document_holds_comments_as_plain_text_and_their_link_urls():
     document = documents.document_for(documents.incidents_for_index().get(pk=incident.pk))
     assert "See the runbook" in document["body"] and "**" not in document["body"]
     assert "https://wiki.example.com/rb" in document["body"]
-    assert documents.FORMAT == 3
+    assert documents.FORMAT >= 3  # raised to 3 when comments joined the body (an older index is rebuilt)

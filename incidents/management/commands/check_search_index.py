@@ -11,7 +11,15 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         state = search.status()
         self.stdout.write(f"Change log: {state['behind']} change(s) after the index's settled position "
-                          f"#{state['position']} (oldest {state['oldest_seconds']:.0f} s ago).")
+                          f"#{state['position']} (oldest {state['oldest_seconds']:.0f} s ago); "
+                          f"{state['rereading']} at or below it re-read until their transactions end.")
+        reconciled = state["reconciled"]
+        if reconciled:
+            self.stdout.write(f"Last reconcile ({reconciled['at']}): {reconciled['drift']} incident(s) differed "
+                              "from the database and were fixed" + _named(reconciled) + ".")
+        else:
+            self.stdout.write("No reconcile has run yet (the follower runs one every "
+                              f"{settings.SEARCH_RECONCILE_SECONDS} s).")
         if state["problem"]:
             raise CommandError(f"The search index needs a rebuild: {state['problem']}. The follower repairs it "
                                "by itself; `manage.py rebuild_search_index` does it now.", returncode=1)
@@ -29,3 +37,10 @@ class Command(BaseCommand):
             raise CommandError(f"The search index lags: a change logged {state['oldest_seconds']:.0f} s ago is not "
                                "settled in it. Is the follower running?", returncode=1)
         self.stdout.write("Search index is up to date.")
+
+
+def _named(report):
+    parts = [f"{label}: {', '.join(f'INC-{pk}' for pk in report.get(key) or [])}"
+             for key, label in (("missing", "missing"), ("stale", "stale"), ("orphans", "not in the database"))
+             if report.get(key)]
+    return f" ({'; '.join(parts)})" if parts else ""

@@ -199,6 +199,20 @@ def stored_documents():
     return {document["id"]: document for document in documents}
 
 
+def stamps(directory=None):
+    """{id: stamp} of everything in the index (documents.stamp; None for a document without one)."""
+    ix = _open(directory)
+    ix.reload()
+    s = ix.searcher()
+    if not s.num_docs:
+        return {}
+    found = {}
+    for _score, address in s.search(Query.all_query(), s.num_docs, count=False).hits:
+        fields = _fields_at(s, address)
+        found[fields["id"]] = fields.get("stamp")
+    return found
+
+
 # --- queries ----------------------------------------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ KEYWORDS = {"tags": True, "services": True, "categories": False, "github": True,
             "severity": False, "status": False}
 FIELDS = ("id", "pk", *TEXT_FIELDS, *KEYWORDS, "started", "year", "stored")
 STORED = ("id", "reference", "title", "summary", "body", "tags", "services", "categories", "github", "severity",
-          "status", "started", "year", "digest")
+          "status", "started", "year", "digest", "stamp")
 
 
 def make_schema():

@@ -46,6 +46,7 @@ def make_schema():
         started=DATETIME(stored=True),
         year=NUMERIC(stored=True),
         digest=STORED,
+        stamp=STORED,
     )
 
 
@@ -175,6 +176,12 @@ def stored_document(pk):
 def stored_documents():
     """{id: stored fields} of everything in the index."""
     return {fields["id"]: fields for fields in searcher().all_stored_fields()}
+
+
+def stamps(directory=None):
+    """{id: stamp} of everything in the index (documents.stamp; None for a document without one)."""
+    with _open(directory).searcher() as s:
+        return {fields["id"]: fields.get("stamp") for fields in s.all_stored_fields()}
 
 
 # --- queries ----------------------------------------------------------------------------------------
