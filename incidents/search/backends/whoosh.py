@@ -2,7 +2,7 @@
 their queries) and whoosh_similar.
 
 One on-disk index per generation (see search.generations). Writes wait for Whoosh's lock instead of
-failing; reads use one searcher per thread, reopened (cheaply, only when the index changed or the current
+failing, and a write that fails (a full disk, even mid-commit) releases the lock at once (``_drop``); reads use one searcher per thread, reopened (cheaply, only when the index changed or the current
 generation was switched) before each use, because opening one costs tens of milliseconds on a large index.
 """
 
@@ -106,10 +106,27 @@ def write(documents=(), remove_ids=(), directory=None):
             writer.delete_by_term("id", str(pk))
         for document in documents:
             writer.update_document(**_fields(document))
+        writer.commit()
     except BaseException:
-        writer.cancel()
+        _drop(writer)
         raise
-    writer.commit()
+
+
+def _drop(writer):
+    """Cancel a writer that failed, even in the middle of its commit (a full disk), and release the index's
+    write lock now. Whoosh's lock is an flock on a bare file descriptor that nothing would ever close: left
+    behind, it would make every later write in this process wait LOCK_TIMEOUT_SECONDS and fail."""
+    try:
+        writer.cancel()
+    except Exception as exc:  # a commit that failed half-way leaves files cancel cannot close
+        log.warning("search index: cancelling a failed Whoosh write: %s: %s", exc.__class__.__name__, exc)
+    lock = getattr(writer, "writelock", None)
+    if lock is not None and getattr(lock, "fd", None) is not None:
+        lock.release()
+    try:
+        writer._tempstorage.destroy()
+    except Exception:  # already gone
+        pass
 
 
 def bulk_load(directory, documents, procs=1, limitmb=256):
@@ -122,10 +139,10 @@ def bulk_load(directory, documents, procs=1, limitmb=256):
         for document in documents:
             writer.add_document(**_fields(document))
             count += 1
+        writer.commit()
     except BaseException:
-        writer.cancel()
+        _drop(writer)
         raise
-    writer.commit()
     return count
 
 
