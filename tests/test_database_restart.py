@@ -2,7 +2,8 @@
 under a real `manage.py serve` (DEBUG=0) taking API writes and page views: every answer is 201/200 or 503
 with Retry-After (the JSON detail for the API, the styled page for the browser), never 500; every write
 answered 201 is stored; /healthz says 503 with the database error while it is down; writes succeed again
-within seconds of the restart, with nothing restarted (gunicorn's workers, the follower process)."""
+within seconds of the restart, with nothing restarted (gunicorn's workers, the follower process). Then
+the node's connections are terminated and every slot taken: "too many clients" is a 503 too."""
 
 import glob
 import os
@@ -59,7 +60,8 @@ class Cluster:
 
     def ctl(self, action, *extra):
         self._pg("pg_ctl", "-D", self.data, "-l", self.log, "-w", "-t", "60",
-                 "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off", *extra, action)
+                 "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+                       "-c max_connections=20", *extra, action)
 
     def query(self, sql, database="postmortem"):
         with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname=database,
@@ -167,3 +169,24 @@ def test_a_database_restart_answers_503_with_retry_after_and_loses_no_acknowledg
     newest = max((a for a in answers if a[0] == "api" and a[2] == 201), key=lambda a: a[1])[3]["title"]
     assert wait_for(lambda: call(f"{node.url}/api/v1/search/?q=%22{newest.replace(' ', '+')}%22", token)[1]
                     .get("count", 0) >= 1, 15), "the follower did not index a write made after the restart"
+
+
+def test_connections_terminated_and_too_many_clients_answer_503_until_a_slot_is_free(served):
+    cluster, node, token, _session = served
+    cluster.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                  "WHERE datname = 'postmortem' AND pid <> pg_backend_pid()")  # the node's kept connections
+    hogs = []
+    try:
+        while len(hogs) < 40:
+            hogs.append(psycopg.connect(host="127.0.0.1", port=cluster.port, user="postgres", dbname="postgres"))
+    except psycopg.OperationalError as exc:
+        assert "too many clients" in str(exc)
+    try:
+        status, body, headers = call(f"{node.url}/api/v1/incidents/", token, "POST", {"title": "no slot"})
+        assert (status, body, headers["Retry-After"]) == (503, {"detail": DOWN}, "5")
+    finally:
+        for hog in hogs:
+            hog.close()
+    assert wait_for(lambda: call(f"{node.url}/api/v1/incidents/", token, "POST", {"title": "a slot"})[0] == 201, 10)
+    titles = {title for (title,) in cluster.query("SELECT title FROM incidents_incident")}
+    assert "a slot" in titles and "no slot" not in titles
