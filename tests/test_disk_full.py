@@ -6,6 +6,7 @@ must release the index's write lock after a commit that failed half-way."""
 
 import errno
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,11 +24,11 @@ FULL = "The storage is full; nothing was changed. Try again once space has been 
 
 
 class Tmpfs:
-    def __init__(self, size):
+    def __init__(self, size, inodes=10_000):
         if os.geteuid() != 0:
             self._unavailable("mounting a small filesystem needs root")
         self.path = tempfile.mkdtemp(prefix="pm-full-")
-        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", self.path],
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},nr_inodes={inodes}", "tmpfs", self.path],
                                  capture_output=True, text=True)
         if mounted.returncode:
             os.rmdir(self.path)
@@ -38,8 +39,17 @@ class Tmpfs:
     def _unavailable(message):
         pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
 
-    def fill(self):
-        """Write a ballast file until the filesystem has no byte left."""
+    def fill(self, what="space"):
+        """Write a ballast file until the filesystem has no byte left, or (``inodes``) create empty files in
+        a ballast directory until it has no file left."""
+        if what == "inodes":
+            os.mkdir(self.ballast)
+            try:
+                for n in range(100_000):
+                    open(os.path.join(self.ballast, str(n)), "w").close()
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC, exc
+            return
         with open(self.ballast, "ab", buffering=0) as ballast:
             for chunk in (1 << 20, 1 << 12, 1):
                 try:
@@ -49,7 +59,7 @@ class Tmpfs:
                     assert exc.errno == errno.ENOSPC, exc
 
     def free(self):
-        os.remove(self.ballast)
+        shutil.rmtree(self.ballast) if os.path.isdir(self.ballast) else os.remove(self.ballast)
 
     def remove(self):
         subprocess.run(["umount", "-l", self.path], check=False)
@@ -58,7 +68,7 @@ class Tmpfs:
 
 @pytest.fixture
 def tmpfs():
-    mounted = Tmpfs("4m")
+    mounted = Tmpfs("4m", inodes=400)
     try:
         yield mounted
     finally:
@@ -70,7 +80,8 @@ def tmpfs():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("engine", ["whoosh", "tantivy"])
-def test_an_index_write_that_hit_a_full_disk_is_applied_once_space_returns(engine, settings, tmpfs,
+@pytest.mark.parametrize("full", ["space", "inodes"])  # inodes: the writer fails making its files, not committing
+def test_an_index_write_that_hit_a_full_disk_is_applied_once_space_returns(engine, full, settings, tmpfs,
                                                                            django_capture_on_commit_callbacks):
     from incidents import search
     from incidents.search import backends, follower, generations
@@ -83,7 +94,7 @@ def test_an_index_write_that_hit_a_full_disk_is_applied_once_space_returns(engin
     follower.create_empty()
     with django_capture_on_commit_callbacks(execute=True):
         IncidentFactory(title="stored before the disk filled")
-    tmpfs.fill()
+    tmpfs.fill(full)
     with django_capture_on_commit_callbacks(execute=True):  # the commit's catch-up fails (logged), the change stays
         IncidentFactory(title="written while the disk was full", summary="cache stampede " * 2000)
     assert search.search('"written while the disk was full"', reader).count == 0  # not applied: no space

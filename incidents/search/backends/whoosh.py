@@ -12,6 +12,7 @@ import threading
 from whoosh import collectors, index, query
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.searching import ResultsPage, Searcher
+from whoosh.writing import SegmentWriter
 
 from .. import generations, snippets
 from ..plan import FACETS
@@ -100,7 +101,7 @@ def _fields(document):
 
 def write(documents=(), remove_ids=(), directory=None):
     """Add or replace documents and remove ids, in one commit, waiting for the index lock."""
-    writer = _open(directory).writer(timeout=LOCK_TIMEOUT_SECONDS)
+    writer = _writer(_open(directory), timeout=LOCK_TIMEOUT_SECONDS)
     try:
         for pk in remove_ids:
             writer.delete_by_term("id", str(pk))
@@ -109,6 +110,22 @@ def write(documents=(), remove_ids=(), directory=None):
         writer.commit()
     except BaseException:
         _drop(writer)
+        raise
+
+
+def _writer(ix, **options):
+    """``ix.writer(**options)``; when making it fails after it took the lock (its temporary files on a full
+    disk), the half-made writer found in the traceback is dropped, so the lock does not stay behind."""
+    try:
+        return ix.writer(**options)
+    except OSError as exc:
+        frame = exc.__traceback__
+        while frame is not None:
+            half_made = frame.tb_frame.f_locals.get("self")
+            if isinstance(half_made, SegmentWriter):
+                _drop(half_made)
+                break
+            frame = frame.tb_next
         raise
 
 
@@ -133,7 +150,7 @@ def bulk_load(directory, documents, procs=1, limitmb=256):
     """Fill a new, empty index in ``directory`` in one large commit (the fast path for rebuilds). With
     ``procs`` > 1, documents are analysed in that many worker processes, each writing a segment."""
     ix = create(directory)
-    writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=True) if procs > 1 else ix.writer(limitmb=limitmb)
+    writer = _writer(ix, **({"procs": procs, "multisegment": True} if procs > 1 else {}), limitmb=limitmb)
     count = 0
     try:
         for document in documents:
