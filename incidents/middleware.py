@@ -2,7 +2,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.urls import reverse
 
-from incidents.web import health
+from incidents.web import health, unavailable
 
 
 class HealthCheckMiddleware:
@@ -43,3 +43,18 @@ class BodySizeLimitMiddleware:
         if length > limit:
             return JsonResponse({"detail": f"Request body is {length} bytes; the limit is {limit}."}, status=413)
         return self.get_response(request)
+
+
+class OutageMiddleware:
+    """A view (or its template) that fails because the database is unavailable or the storage is full
+    answers 503 with Retry-After (incidents.web.unavailable), not 500. Failures raised in other middleware
+    reach handler500 (postmortem.urls), which answers them the same way."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        return unavailable.answer(request, exception)

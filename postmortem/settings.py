@@ -111,6 +111,8 @@ SEARCH_CHANGE_RETENTION_DAYS = env_int("SEARCH_CHANGE_RETENTION_DAYS", 7, minimu
 # check_search_index exits 1 when a logged change older than this has not reached the index.
 SEARCH_STALE_SECONDS = env_int("SEARCH_STALE_SECONDS", 300, minimum=1)
 MEDIA_ROOT = DATA_DIR / "uploads"
+POSTMORTEM_RETRY_AFTER_SECONDS = env_int("POSTMORTEM_RETRY_AFTER_SECONDS", 5, minimum=1)  # 503s: incidents.outages
+POSTMORTEM_MIN_FREE_MB = env_int("POSTMORTEM_MIN_FREE_MB", 16)  # /healthz: a storage with less free is full
 MEDIA_URL = "/uploads/"
 
 INSTALLED_APPS = [
@@ -134,6 +136,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: the load balancer's probe, answered before the host check and the HTTPS redirect.
     "incidents.middleware.HealthCheckMiddleware",
+    "incidents.middleware.OutageMiddleware",  # database unavailable, storage full: 503 (and handler500)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -170,18 +173,17 @@ TEMPLATES = [
 WSGI_APPLICATION = "postmortem.wsgi.application"
 ASGI_APPLICATION = "postmortem.asgi.application"
 
-# Database: DATABASE_URL, default a SQLite file in the data directory.
 _database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'postmortem.sqlite3'}"
-try:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))}
+try:  # Database: DATABASE_URL, default a SQLite file in the data directory; kept connections checked before reuse
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+                                                  conn_health_checks=True)}
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL this app understands: {exc}") from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file-based test database, so that a Celery worker in another process sees the same data.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
-    # Concurrent writers queue instead of failing: WAL lets readers go on during a write, write transactions
-    # take the lock when they begin (IMMEDIATE: no "database is locked" on upgrading a read lock), and a
-    # writer waits up to 20 s for the lock (the sqlite3 busy timeout).
+    # Concurrent writers queue: WAL lets readers go on during a write, write transactions take the lock when they
+    # begin (IMMEDIATE: no "database is locked" on upgrading a read lock), a writer waits up to 20 s for it.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",

@@ -39,6 +39,10 @@ class FaviconView(RedirectView):
         return static("favicon.svg")
 
 
+# An outage raised outside a view (e.g. the session saved by its middleware) answers 503, not 500 or 400.
+handler500 = "incidents.web.unavailable.server_error"
+handler400 = "incidents.web.unavailable.bad_request"
+
 register_converter(IncidentConverter, "incident")  # 11 or INC-11 in API paths
 
 router = DefaultRouter()

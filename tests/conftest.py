@@ -146,6 +146,18 @@ class PrivateRedis:
             self.process = None
 
 
+@pytest.fixture(scope="session")
+def production_static(tmp_path_factory):
+    """`collectstatic` with DEBUG off (hashed names, compressed copies: minutes on a busy machine), run once per
+    test session; real-process tests copy it into each node's data directory (tests.test_serve.Node)."""
+    data = tmp_path_factory.mktemp("production-static")
+    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "s" * 20 + "-static-only-" + "t" * 30, "ALLOWED_HOSTS": "localhost",
+           "POSTMORTEM_DATA_DIR": str(data)}
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True,
+                   timeout=600)
+    return data / "staticfiles"
+
+
 @pytest.fixture
 def private_redis():
     if not shutil.which("redis-server"):

@@ -64,11 +64,13 @@ class Node:
         self.env = {**env, "POSTMORTEM_DATA_DIR": str(self.data), "PORT": str(self.port)}
 
     def start(self, static_from=None):
+        """``static_from``: another node, or a collected static directory (conftest's ``production_static``)."""
         if static_from is None:
             subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=self.env,
                            check=True, timeout=120)
         else:
-            shutil.copytree(static_from.data / "staticfiles", self.data / "staticfiles")
+            source = static_from.data / "staticfiles" if isinstance(static_from, Node) else static_from
+            shutil.copytree(source, self.data / "staticfiles", dirs_exist_ok=True)  # settings make it, empty
         self.process = subprocess.Popen([sys.executable, "manage.py", "serve"], cwd=ROOT, env=self.env,
                                         stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         return self
@@ -112,14 +114,14 @@ def test_serve_refuses_to_start_without_a_production_setting(missing):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_nodes_share_nothing_but_the_database_and_the_broker(private_redis, tmp_path):
+def test_nodes_share_nothing_but_the_database_and_the_broker(private_redis, tmp_path, production_static):
     if connection.vendor != "postgresql":
         pytest.skip("the scale-out profile is tested once, on PostgreSQL (the production database)")
     env = {**os.environ, **PRODUCTION, "DATABASE_URL": _database_url_for_worker(), "CELERY_BROKER_URL": private_redis.url,
            "WEB_CONCURRENCY": "2", "GITHUB_SYNC": "0", "SEARCH_POLL_SECONDS": "1"}
     editor = Token.objects.create(user=UserFactory(username="lead", role="admin")).key  # publishes directly
     viewer = Token.objects.create(user=UserFactory(username="viewer", role="viewer")).key
-    a = Node("a", tmp_path, env).start()
+    a = Node("a", tmp_path, env).start(static_from=production_static)
     b = Node("b", tmp_path, env).start(static_from=a)
     nodes = [a, b]
     try:

@@ -1,5 +1,7 @@
 """REST API v1: thin views over the incident document, the shared filters and the domain queries."""
 
+import logging
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch, Q
 from drf_spectacular.types import OpenApiTypes
@@ -19,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from incidents import export as exports
-from incidents import patterns, search
+from incidents import outages, patterns, search
 from incidents.actions.incidents import VersionConflict
 from incidents.filters import IncidentFilter
 from incidents.models import AgendaItem, Incident, Retrospective, Service, Tag
@@ -28,6 +30,8 @@ from .idempotency import HEADER as IDEMPOTENCY_HEADER
 from .idempotency import IdempotentCreateMixin
 from .references import INCIDENT_ID_REGEX, incident_number
 from .serializers import IncidentSerializer, RetrospectiveSerializer
+
+log = logging.getLogger(__name__)
 
 
 class RolePermission(permissions.DjangoModelPermissions):
@@ -61,7 +65,8 @@ ERRORS = {
     404: OpenApiResponse(description="No such incident, or not visible to this user."),
     413: OpenApiResponse(description="Request body larger than the configured limit."),
     422: OpenApiResponse(description="The Idempotency-Key was already used with a different request body."),
-    503: OpenApiResponse(description="The search index is being built or repaired: try again after Retry-After seconds."),
+    503: OpenApiResponse(description="The search index is being built or repaired, the database is unavailable or "
+                                     "the storage is full: try again after Retry-After seconds."),
 }
 IDEMPOTENCY = OpenApiParameter(
     IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER, required=False,
@@ -322,7 +327,15 @@ class ServiceViewSet(LabelViewSet):
 
 def exception_handler(exc, context):
     """DRF's handler, plus model-level ValidationErrors as 400s (they never become 500s), and 503 with
-    Retry-After while the search index is being built or repaired."""
+    Retry-After while the search index is being built or repaired, the database is unavailable or the
+    storage is full (incidents.outages decides which errors those are; pages answer them alike)."""
+    outage = outages.classify(exc)
+    if outage is not None:
+        log.warning("503 %s: %s (%s: %s)", context["request"].path if context.get("request") else "",
+                    "storage is full" if outage == outages.STORAGE else "database unavailable",
+                    exc.__class__.__name__, str(exc).strip()[:200])
+        return Response({"detail": str(outages.MESSAGES[outage])}, status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                        headers={"Retry-After": str(outages.retry_after())})
     if isinstance(exc, search.SearchUnavailable):
         response = Response({"detail": "Search is being rebuilt; try again shortly."},
                             status=status.HTTP_503_SERVICE_UNAVAILABLE)

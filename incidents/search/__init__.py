@@ -19,6 +19,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import get_language, gettext as _
 
+from .. import outages
 from ..models import FactorCategory, Incident, IndexChange, Service, Tag, current_glossary
 from . import backends, concepts, cursor, follower, generations, plan
 from .changes import record as record_change
@@ -58,6 +59,8 @@ def _read(read, retry=True):
         if retry and generations.current() != generation:
             backends.forget()
             return _read(read, retry=False)
+        if outages.classify(exc) == outages.STORAGE:  # not damage: a rebuild on a full disk would only fail
+            raise SearchUnavailable(f"storage is full: {exc}") from exc
         log.exception("search index under %s could not be read; reported for repair", generations.root())
         generations.report_damage(generations.current())
         backends.forget()

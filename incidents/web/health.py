@@ -1,9 +1,10 @@
 """The health of this node, for the load balancer (GET /healthz): the database, the broker (when one is
-configured) and this node's search index with its lag behind the change log and the drift its last
-reconcile found (reported, not failed: the reconcile has fixed it). Healthy → 200; anything a
-node cannot serve correctly without → 503, with what failed."""
+configured), this node's search index with its lag behind the change log and the drift its last
+reconcile found (reported, not failed: the reconcile has fixed it), and its storage (free space).
+Healthy → 200; anything a node cannot serve correctly without → 503, with what failed."""
 
 import logging
+import os
 
 from celery import current_app
 from django.conf import settings
@@ -55,10 +56,41 @@ def _index(database_ok):
             **({"error": problem} if problem else {})}
 
 
+def _free_bytes(path):
+    path = os.fspath(path)
+    while not os.path.exists(path) and os.path.dirname(path) != path:
+        path = os.path.dirname(path)  # not created yet: the filesystem it will be on
+    stat = os.statvfs(path)
+    return stat.f_bavail * stat.f_frsize
+
+
+def _storage():
+    """Free space (os.statvfs, cheap) where this node writes: the SQLite database file, the search index,
+    uploads and exports; each with less than POSTMORTEM_MIN_FREE_MB free is named in ``full``."""
+    places = {"search_index": settings.SEARCH_INDEX_DIR, "uploads": settings.MEDIA_ROOT,
+              "exports": settings.EXPORT_DIR}
+    if connection.vendor == "sqlite":
+        places = {"database": os.path.dirname(os.path.abspath(connection.settings_dict["NAME"])), **places}
+    minimum = settings.POSTMORTEM_MIN_FREE_MB * 1024 * 1024
+    free, full = {}, []
+    for name, path in places.items():
+        try:
+            free[name] = _free_bytes(path)
+        except OSError as exc:
+            return {"ok": False, "full": full, "error": f"{name}: {exc.__class__.__name__}: {exc}"[:300]}
+        if free[name] < minimum:
+            full.append(name)
+    result = {"ok": not full, "full": full, "free_mb": {name: bytes_ // (1024 * 1024) for name, bytes_ in free.items()},
+              "min_free_mb": settings.POSTMORTEM_MIN_FREE_MB}
+    if full:
+        result["error"] = f"storage is full: {', '.join(full)}"
+    return result
+
+
 def report():
     """(HTTP status, the report as a dict)."""
     database = _database()
-    checks = {"database": database, "broker": _broker(), "search_index": _index(database["ok"])}
+    checks = {"database": database, "broker": _broker(), "search_index": _index(database["ok"]), "storage": _storage()}
     healthy = all(check["ok"] for check in checks.values())
     if not healthy:
         log.warning("health check failed: %s", {name: c.get("error") for name, c in checks.items() if not c["ok"]})

@@ -99,17 +99,24 @@ def write(documents=(), remove_ids=(), directory=None):
                 writer.delete_documents_by_term("id", str(pk))
             for _pk, doc in prepared:
                 writer.add_document(doc)
+            _commit(writer, ix)
         except BaseException:
             _abandon(writer)
             raise
-        _commit(writer, ix)
 
 
 def _abandon(writer):
     """Drop a writer's uncommitted changes and release its lock now (not when the traceback holding it
-    is collected)."""
-    writer.rollback()
-    writer.wait_merging_threads()
+    is collected), also after a commit that failed half-way (a full disk): the next write then takes
+    the lock at once instead of waiting LOCK_TIMEOUT_SECONDS."""
+    try:
+        writer.rollback()
+    except Exception:  # the failed commit left nothing to roll back, or the writer is already consumed
+        pass
+    try:
+        writer.wait_merging_threads()  # takes the writer out of its Python object: dropped, lock released
+    except Exception:
+        pass
 
 
 def bulk_load(directory, documents, procs=1):
@@ -126,13 +133,13 @@ def bulk_load(directory, documents, procs=1):
                     writer = _writer(ix, heap_size=BULK_HEAP, num_threads=1)
                 writer.add_document(tantivy_document(document, tokens))
                 count += 1
+            if writer is not None:
+                _commit(writer, ix)
         except BaseException:
             if writer is not None:
                 _abandon(writer)
             prepared.close()
             raise
-        if writer is not None:
-            _commit(writer, ix)
     return count
 
 

@@ -2,7 +2,7 @@
 their queries) and whoosh_similar.
 
 One on-disk index per generation (see search.generations). Writes wait for Whoosh's lock instead of
-failing; reads use one searcher per thread, reopened (cheaply, only when the index changed or the current
+failing, and a write that fails (a full disk, even mid-commit) releases the lock at once (``_drop``); reads use one searcher per thread, reopened (cheaply, only when the index changed or the current
 generation was switched) before each use, because opening one costs tens of milliseconds on a large index.
 """
 
@@ -12,6 +12,7 @@ import threading
 from whoosh import collectors, index, query
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.searching import ResultsPage, Searcher
+from whoosh.writing import SegmentWriter
 
 from .. import generations, snippets
 from ..plan import FACETS
@@ -101,32 +102,65 @@ def _fields(document):
 
 def write(documents=(), remove_ids=(), directory=None):
     """Add or replace documents and remove ids, in one commit, waiting for the index lock."""
-    writer = _open(directory).writer(timeout=LOCK_TIMEOUT_SECONDS)
+    writer = _writer(_open(directory), timeout=LOCK_TIMEOUT_SECONDS)
     try:
         for pk in remove_ids:
             writer.delete_by_term("id", str(pk))
         for document in documents:
             writer.update_document(**_fields(document))
+        writer.commit()
     except BaseException:
-        writer.cancel()
+        _drop(writer)
         raise
-    writer.commit()
+
+
+def _writer(ix, **options):
+    """``ix.writer(**options)``; when making it fails after it took the lock (its temporary files on a full
+    disk), the half-made writer found in the traceback is dropped, so the lock does not stay behind."""
+    try:
+        return ix.writer(**options)
+    except OSError as exc:
+        frame = exc.__traceback__
+        while frame is not None:
+            half_made = frame.tb_frame.f_locals.get("self")
+            if isinstance(half_made, SegmentWriter):
+                _drop(half_made)
+                break
+            frame = frame.tb_next
+        raise
+
+
+def _drop(writer):
+    """Cancel a writer that failed, even in the middle of its commit (a full disk), and release the index's
+    write lock now. Whoosh's lock is an flock on a bare file descriptor that nothing would ever close: left
+    behind, it would make every later write in this process wait LOCK_TIMEOUT_SECONDS and fail."""
+    try:
+        writer.cancel()
+    except Exception as exc:  # a commit that failed half-way leaves files cancel cannot close
+        log.warning("search index: cancelling a failed Whoosh write: %s: %s", exc.__class__.__name__, exc)
+    lock = getattr(writer, "writelock", None)
+    if lock is not None and getattr(lock, "fd", None) is not None:
+        lock.release()
+    try:
+        writer._tempstorage.destroy()
+    except Exception:  # already gone
+        pass
 
 
 def bulk_load(directory, documents, procs=1, limitmb=256):
     """Fill a new, empty index in ``directory`` in one large commit (the fast path for rebuilds). With
     ``procs`` > 1, documents are analysed in that many worker processes, each writing a segment."""
     ix = create(directory)
-    writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=True) if procs > 1 else ix.writer(limitmb=limitmb)
+    writer = _writer(ix, **({"procs": procs, "multisegment": True} if procs > 1 else {}), limitmb=limitmb)
     count = 0
     try:
         for document in documents:
             writer.add_document(**_fields(document))
             count += 1
+        writer.commit()
     except BaseException:
-        writer.cancel()
+        _drop(writer)
         raise
-    writer.commit()
     return count
 
 
