@@ -101,8 +101,7 @@ SEARCH_REBUILD_PROCS = env_int("SEARCH_REBUILD_PROCS", min(2, os.cpu_count() or 
 # SEARCH_REPAIR_SECONDS, compares it with the database and fixes what differs every SEARCH_RECONCILE_SECONDS,
 # and changes are pruned once every index has passed them or after SEARCH_CHANGE_RETENTION_DAYS.
 SEARCH_FOLLOWER = env_bool("SEARCH_FOLLOWER", True)
-# Similar incidents are kept this long per incident version in the cache (each web process's memory unless
-# CACHES says otherwise); 0 computes them on every request.
+# Similar incidents are cached this long per incident version (per web process unless CACHES says otherwise).
 SEARCH_SIMILAR_CACHE_SECONDS = env_int("SEARCH_SIMILAR_CACHE_SECONDS", 60)
 SEARCH_POLL_SECONDS = env_int("SEARCH_POLL_SECONDS", 2, minimum=1)
 SEARCH_REPAIR_SECONDS = env_int("SEARCH_REPAIR_SECONDS", 60, minimum=1)
