@@ -5,8 +5,6 @@ passed. A worker that kept its own copy of the index's cursor from its first req
 the cursor the follower stores with the index, so every answer stays 200."""
 
 import os
-from types import SimpleNamespace
-
 import pytest
 from rest_framework.authtoken.models import Token
 
@@ -21,11 +19,11 @@ from tests.test_serve import PRODUCTION, Node, call
 def test_every_worker_answers_200_after_the_follower_prunes_the_log(tmp_path):
     env = {key: value for key, value in os.environ.items() if key != "CELERY_BROKER_URL"}  # tasks in-process
     env.update(PRODUCTION, DATABASE_URL=_database_url_for_worker(), WEB_CONCURRENCY="3", GITHUB_SYNC="0",
-               SEARCH_POLL_SECONDS="1", SEARCH_REPAIR_SECONDS="1", SEARCH_RESCAN_SECONDS="1")
+               SEARCH_POLL_SECONDS="1", SEARCH_REPAIR_SECONDS="1")
     editor = Token.objects.create(user=UserFactory(username="lead", role="admin")).key
     # /healthz and the API need no static files: skip collectstatic (slow) by "copying" an empty set
-    (tmp_path / "none" / "staticfiles").mkdir(parents=True)
-    node = Node("node", tmp_path, env).start(static_from=SimpleNamespace(data=tmp_path / "none"))
+    (tmp_path / "none").mkdir()
+    node = Node("node", tmp_path, env).start(static_from=tmp_path / "none")
     try:
         assert wait_for(node.healthy, 90), "the node did not become healthy"
         for _ in range(15):  # every worker has answered at least once (and read the index's cursor then)
