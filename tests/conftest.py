@@ -80,6 +80,28 @@ def search_index(settings, tmp_path):
     backends.forget()
 
 
+@pytest.fixture(params=["whoosh", "tantivy"])
+def engine(request, settings, search_index):
+    """The test's index, empty, built by the engine under test (the test runs once per engine)."""
+    from incidents.search import backends, follower
+
+    settings.SEARCH_BACKEND = request.param
+    backends.forget()
+    follower.create_empty()
+    return request.param
+
+
+def follower_lock_held():
+    """Whether some process holds this machine's follower lock (a follower started by the test has begun)."""
+    from incidents.search import generations
+
+    probe = generations.FollowerLock()
+    if probe.acquire():
+        probe.release()
+        return False
+    return True
+
+
 @pytest.fixture(autouse=True)
 def export_dir(settings, search_index):
     """Files prepared in the background go to the test's own directory (where a real worker, whose

@@ -7,18 +7,10 @@ from rest_framework.test import APIClient
 
 from incidents import search
 from incidents.models import Comment
-from incidents.search import backends, documents, follower
+from incidents.search import documents
 from tests.factories import IncidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(params=["whoosh", "tantivy"])
-def engine(request, settings, search_index):
-    settings.SEARCH_BACKEND = request.param
-    backends.forget()
-    follower.create_empty()
-    return request.param
 
 
 @pytest.fixture

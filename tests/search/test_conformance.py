@@ -19,15 +19,6 @@ def at(year, month, day):
     return datetime.datetime(year, month, day, 12, tzinfo=datetime.UTC)
 
 
-@pytest.fixture(params=ENGINES)
-def engine(request, settings, search_index):
-    """The test's index, empty, built by the engine under test."""
-    settings.SEARCH_BACKEND = request.param
-    backends.forget()
-    follower.create_empty()
-    return request.param
-
-
 def make_incident(tags=(), services=(), categories=(), links=(), **fields):
     incident = IncidentFactory(**fields)
     incident.tags.add(*Tag.objects.resolve(list(tags)))

@@ -16,7 +16,7 @@ from incidents import search
 from incidents.models import Incident, IndexChange, IndexCursor
 from incidents.models.changes import PRUNED
 from incidents.search import backends, follower, generations
-from tests.conftest import wait_for
+from tests.conftest import follower_lock_held, wait_for
 from tests.factories import IncidentFactory, LessonFactory, UserFactory
 
 
@@ -222,7 +222,7 @@ def test_a_follower_in_another_process_applies_commits_from_this_one(search_inde
         env={**os.environ, "DATABASE_URL": _database_url_for_worker(), "POSTMORTEM_DATA_DIR": str(search_index.parent),
              "SEARCH_POLL_SECONDS": "60" if postgres else "1", "SEARCH_REPAIR_SECONDS": "600"})
     try:
-        assert wait_for(_lock_is_held, 30), "the follower process did not take the lock"
+        assert wait_for(follower_lock_held, 30), "the follower process did not take the lock"
         time.sleep(3)  # past its first pass: from now on only a wake-up (or a 60 s poll) makes it look
         editor = UserFactory(role="editor")
         incident = IncidentFactory(title="別プロセスの追従者")
@@ -231,14 +231,6 @@ def test_a_follower_in_another_process_applies_commits_from_this_one(search_inde
         follower_process.terminate()
         output, _ = follower_process.communicate(timeout=30)
         print(output[-3000:])
-
-
-def _lock_is_held():
-    probe = generations.FollowerLock()
-    if probe.acquire():
-        probe.release()
-        return False
-    return True
 
 
 def test_an_index_of_an_older_format_is_rebuilt(db):

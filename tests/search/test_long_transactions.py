@@ -15,7 +15,7 @@ from django.db import connection
 from incidents import search
 from incidents.models import IndexChange
 from incidents.search import generations
-from tests.conftest import ROOT, _database_url_for_worker, wait_for
+from tests.conftest import ROOT, _database_url_for_worker, follower_lock_held, wait_for
 from tests.factories import IncidentFactory, UserFactory
 
 # Creates an incident in a transaction, prints its id, and commits only when a line arrives on stdin.
@@ -34,14 +34,6 @@ print("committed", flush=True)
 """
 
 
-def _lock_is_held():
-    probe = generations.FollowerLock()
-    if probe.acquire():
-        probe.release()
-        return False
-    return True
-
-
 def _titles(text, user):
     return sorted(hit.title for hit in search.search(text, user, page_size=50).hits)
 
@@ -57,7 +49,7 @@ def test_a_transaction_held_open_past_the_rescan_window_is_found_within_a_poll_o
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     holder = None
     try:
-        assert wait_for(_lock_is_held, 30), "the follower process did not take the lock"
+        assert wait_for(follower_lock_held, 30), "the follower process did not take the lock"
         editor = UserFactory(role="editor")
         holder = subprocess.Popen([sys.executable, "-c", HOLDER, "held open longheld"], cwd=ROOT, env=env,
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)

@@ -23,15 +23,6 @@ def _titles(text, user):
     return sorted(hit.title for hit in search.search(text, user, page_size=50).hits)
 
 
-@pytest.fixture(params=["whoosh", "tantivy"])
-def engine(request, settings, search_index):
-    """The test's index, empty, built by the engine under test."""
-    settings.SEARCH_BACKEND = request.param
-    backends.forget()
-    follower.create_empty()
-    return request.param
-
-
 @pytest.mark.django_db(transaction=True)  # committed, so no change of theirs is left unsettled
 def test_one_reconcile_pass_fixes_what_was_written_behind_the_logs_back(engine, client, caplog):
     editor = UserFactory(role="editor")
