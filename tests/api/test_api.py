@@ -189,7 +189,11 @@ def test_cycle_error_names_the_cycle(editor):
     factors = [{"ref": r, "category": "defect", "description": r, "leads_to": [t]} for r, t in
                [("a", "b"), ("b", "c"), ("c", "a")]]
     message = post(editor, {"title": "x", "factors": factors}).json()["factors"][0]
-    assert "cycle" in message and "a" in message
+    prefix = "The factors' causes form a cycle: "
+    assert message.startswith(prefix) and message.endswith("."), message
+    path = message[len(prefix):-1].split(" → ")
+    # the whole loop, each factor once and back to where it started (a → b → c → a, from any start)
+    assert len(path) == 4 and path[0] == path[-1] and sorted(path[:-1]) == ["a", "b", "c"], message
 
 
 def test_bad_update_changes_nothing(editor):

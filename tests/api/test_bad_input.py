@@ -3,6 +3,7 @@
 
 import pytest
 
+from incidents import search
 from incidents.api.parsers import MAX_DEPTH, nesting_depth
 from incidents.models import Incident
 from tests.api.test_api import FULL, client_for
@@ -116,9 +117,15 @@ def test_search_dates_out_of_range_are_a_400(editor, q, message):
     assert response.status_code == 400 and response.json() == {"q": [message]}
 
 
-def test_malformed_search_dates_are_still_plain_text(editor):
+def test_malformed_search_dates_are_still_plain_text(editor, django_capture_on_commit_callbacks):
+    parsed = search.parse("after:2023-13-45 dns")  # the word is kept, not dropped and not a date filter
+    assert parsed.words == ["after:2023-13-45", "dns"] and parsed.after is None and not parsed.problems
+    with django_capture_on_commit_callbacks(execute=True):  # indexed
+        IncidentFactory(title="dns outage", status="published")
     response = editor.get("/api/v1/search/", {"q": "after:2023-13-45 dns"})
-    assert response.status_code == 200
+    # no incident has the word: the answer says it fell back to any word (dropping it would not)
+    assert response.status_code == 200 and response.json()["fallback"] is True
+    assert [hit["title"] for hit in response.json()["results"]] == ["dns outage"]
 
 
 @pytest.mark.parametrize("document, errors", [
@@ -228,11 +235,13 @@ def test_escaped_lone_surrogates_are_a_400(editor):
     assert not Incident.objects.exists()
 
 
-def test_invalid_utf8_in_query_strings_is_read_with_replacement_characters(editor):
-    IncidentFactory(title="dns outage")
+def test_invalid_utf8_in_query_strings_is_read_with_replacement_characters(editor, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # indexed
+        IncidentFactory(title="dns outage")
     for url in ("/api/v1/search/?q=%ff", "/api/v1/search/?q=dns%ff", "/api/v1/search/?q=dns&tag=%ff",
                 f"{URL}?tag=%ff", f"{URL}?github=%ff"):
         response = editor.get(url)
         assert response.status_code in (200, 400), url
     assert editor.get(f"{URL}?tag=%ff").json()["count"] == 0
-    assert editor.get("/api/v1/search/?q=dns%ED%A0%80").status_code == 200
+    response = editor.get("/api/v1/search/?q=dns%ED%A0%80")
+    assert response.status_code == 200 and response.json()["count"] == 1  # read as dns + U+FFFD

@@ -44,4 +44,7 @@ def test_a_user_without_an_address_is_told(client):
 
 def test_japanese_page(client, alice):
     client.cookies["django_language"] = "ja"
-    assert client.get(URL, HTTP_ACCEPT_LANGUAGE="ja").status_code == 200
+    response = client.get(URL, HTTP_ACCEPT_LANGUAGE="ja")
+    page = response.content.decode()
+    assert response.status_code == 200 and 'lang="ja"' in page
+    assert "<h1>通知</h1>" in page and f"メールの送信先: {alice.email}" in page and "Emails go to" not in page

@@ -223,6 +223,9 @@ def test_report(quality):
         if not (en_rank and ja_rank):
             lines.append(f"  similar: {ja} -> {en}: {en_rank or '-'}; {en} -> {ja}: {ja_rank or '-'}")
     print("\n".join(lines))
+    # the report accounts for every query (each in a class it lists) and every pair
+    assert sum(len(per_class[cls]) for cls in quality.classes) == len(quality.outcomes) > 0
+    assert len(quality.pairs) == len(load_set()["similar_pairs"])
 
 
 def test_floors(quality):

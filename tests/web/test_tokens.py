@@ -104,4 +104,8 @@ def test_linked_from_the_user_menu(client, alice):
 def test_japanese_page(client, alice):
     Token.objects.create(user=alice)
     client.cookies["django_language"] = "ja"
-    assert client.get(URL, HTTP_ACCEPT_LANGUAGE="ja").status_code == 200
+    response = client.get(URL, HTTP_ACCEPT_LANGUAGE="ja")
+    page = response.content.decode()
+    assert response.status_code == 200 and 'lang="ja"' in page
+    assert "<h1>API トークン</h1>" in page and "あなたのトークン(" in page
+    assert ">再生成</button>" in page and ">無効にする</button>" in page and ">Regenerate<" not in page
