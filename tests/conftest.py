@@ -25,10 +25,68 @@ def editor():
 
 
 @pytest.fixture
-def demo(django_capture_on_commit_callbacks):
-    """The demo incidents, loaded and indexed (their on-commit work run)."""
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo")
+def demo(demo_index):
+    """The demo incidents, loaded and indexed (once per module: see ``demo_data``)."""
+
+
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo incidents loaded once for the module that asks, committed, and indexed once into an index
+    of their own (its directory is the value). Each test that uses them (``demo_index``) sees them, rolls
+    back its own changes and starts from a copy of that index. The tests of a module that use them run
+    after its other tests (pytest_collection_modifyitems below), and the database is emptied when the
+    module ends, as after a transactional test. Not for transactional tests (they would empty it)."""
+    from django.test import override_settings
+
+    from incidents.search import backends, follower
+    from tests.factories import ensure_glossary_seed
+
+    index = tmp_path_factory.mktemp("demo-index") / "search-index"
+    with django_db_blocker.unblock(), override_settings(SEARCH_INDEX_DIR=index, GITHUB_SYNC=False):
+        backends.forget()
+        try:
+            follower.create_empty()
+            ensure_glossary_seed()
+            call_command("load_demo", stdout=open(os.devnull, "w"))  # committed: its on-commit work runs
+            from incidents import search
+
+            missing, stale, _orphans = search.check()
+            assert not missing and not stale, f"the demo index is not complete: {missing} {stale}"
+        finally:
+            backends.forget()
+    yield index
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def demo_index(demo_data, search_index, db):
+    """The module's demo data (``demo_data``) for this test, with its own copy of their search index."""
+    from incidents.search import backends
+
+    shutil.rmtree(search_index)
+    shutil.copytree(demo_data, search_index)
+    backends.forget()
+    return search_index
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's order (database tests, then transactional, then the rest)
+def pytest_collection_modifyitems(items):
+    """In each run of one module's tests, those on the module's demo data (``demo_data``) come last: the
+    data stay loaded from the first of them to the module's end."""
+    ordered, run = [], []
+    for item in items + [None]:
+        if run and (item is None or item.module is not run[0].module):
+            ordered += [i for i in run if "demo_data" not in i.fixturenames]
+            ordered += [i for i in run if "demo_data" in i.fixturenames]
+            run = []
+        if item is not None:
+            if "demo_data" in item.fixturenames and (
+                    "transactional_db" in item.fixturenames
+                    or getattr(item.get_closest_marker("django_db"), "kwargs", {}).get("transaction")):
+                raise pytest.UsageError(f"{item.nodeid}: demo_data is not for transactional tests")
+            run.append(item)
+    items[:] = ordered
 
 
 # The Redis database that tests with a real worker use (and empty); nothing else should use it.

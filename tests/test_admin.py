@@ -1,6 +1,5 @@
 import pytest
 from django.contrib import admin
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils.functional import Promise
 
@@ -11,48 +10,47 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo(client):
+def staff(client, demo):
     """The demo data, and a staff user of the admin group signed in (the demo user is not staff)."""
-    call_command("load_demo")
     UserFactory(username="staff", is_staff=True, role="admin")
     signed_in = client.post(reverse("login"), {"username": "staff", "password": "pw"})  # through django-axes
     assert signed_in.status_code == 302
     return client
 
 
-def test_admin_lists_the_demo_incidents_in_japanese(demo):
-    page = demo.get(reverse("admin:incidents_incident_changelist")).content.decode()
+def test_admin_lists_the_demo_incidents_in_japanese(staff):
+    page = staff.get(reverse("admin:incidents_incident_changelist")).content.decode()
     for incident in Incident.objects.all():
         assert incident.title in page
 
 
-def test_admin_filters_by_tag_and_finds_by_reference(demo):
+def test_admin_filters_by_tag_and_finds_by_reference(staff):
     eks = Incident.objects.get(title__contains="pid_max")
     url = reverse("admin:incidents_incident_changelist")
-    page = demo.get(url, {"q": eks.reference}).content.decode()
+    page = staff.get(url, {"q": eks.reference}).content.decode()
     assert eks.title in page
-    page = demo.get(url, {"tags__id__exact": eks.tags.get(name="datadog").pk}).content.decode()
+    page = staff.get(url, {"tags__id__exact": eks.tags.get(name="datadog").pk}).content.decode()
     podman = Incident.objects.get(title__contains="aardvark-dns")
     assert eks.title in page and podman.title not in page
 
 
-def test_admin_change_page_shows_children(demo):
+def test_admin_change_page_shows_children(staff):
     eks = Incident.objects.get(title__contains="pid_max")
-    page = demo.get(reverse("admin:incidents_incident_change", args=[eks.pk])).content.decode()
+    page = staff.get(reverse("admin:incidents_incident_change", args=[eks.pk])).content.decode()
     assert "ゾンビ" in page and "pid_max" in page
     assert "https://github.com/DataDog/datadog-agent/issues/12997" in page
 
 
-def test_admin_shows_a_form_error_for_a_factor_cycle(demo):
+def test_admin_shows_a_form_error_for_a_factor_cycle(staff):
     eks = Incident.objects.get(title__contains="pid_max")
     url = reverse("admin:incidents_incident_change", args=[eks.pk])
-    form = demo.get(url).context["adminform"].form
-    data = _post_data(demo.get(url).context)
+    form = staff.get(url).context["adminform"].form
+    data = _post_data(staff.get(url).context)
     first = eks.factors.get(category="defect")
     last = eks.factors.get(category="capacity")
     index = list(eks.factors.values_list("pk", flat=True)).index(last.pk)
     data[f"factors-{index}-leads_to"] = [str(first.pk)]
-    response = demo.post(url, data)
+    response = staff.post(url, data)
     assert response.status_code == 200, "the form is shown again, not saved"
     assert "cycle" in response.content.decode()
     assert not last.leads_to.exists()
@@ -89,27 +87,27 @@ def _post_data(context):
 
 @pytest.mark.parametrize("model", ["actionitem", "timelineevent", "contributingfactor", "lesson", "externallink",
                                    "tag", "service", "githubreference"])
-def test_every_model_has_a_working_admin_list(demo, model):
-    response = demo.get(reverse(f"admin:incidents_{model}_changelist"))
+def test_every_model_has_a_working_admin_list(staff, model):
+    response = staff.get(reverse(f"admin:incidents_{model}_changelist"))
     assert response.status_code == 200
 
 
-def test_admin_refuses_dates_the_application_cannot_hold(demo):
+def test_admin_refuses_dates_the_application_cannot_hold(staff):
     from incidents.models import Retrospective
 
     eks = Incident.objects.get(title__contains="pid_max")
     url = reverse("admin:incidents_incident_change", args=[eks.pk])
-    data = _post_data(demo.get(url).context)
+    data = _post_data(staff.get(url).context)
     data["started_at_0"], data["started_at_1"] = "0001-01-01", "00:00:00"  # year 0 in UTC
     data["action_items-0-due_date"] = "9999-12-31"
-    response = demo.post(url, data)
+    response = staff.post(url, data)
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["started_at"] == ["Enter a date from 1000-01-02 to 9999-12-30."]
     items = next(inline.formset for inline in response.context["inline_admin_formsets"]
                  if inline.formset.prefix == "action_items")
     assert items.forms[0].errors["due_date"] == ["Enter a date from 1000-01-02 to 9999-12-30."]
     assert Incident.objects.get(pk=eks.pk).started_at == eks.started_at
-    response = demo.post(reverse("admin:incidents_retrospective_add"),
+    response = staff.post(reverse("admin:incidents_retrospective_add"),
                          {"title": "x", "date": "0001-01-01", "agenda-TOTAL_FORMS": "0", "agenda-INITIAL_FORMS": "0"})
     assert response.status_code == 200 and "date" in response.context["adminform"].form.errors
     assert not Retrospective.objects.exists()

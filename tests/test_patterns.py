@@ -1,7 +1,5 @@
 import datetime
 
-import pytest
-from django.core.management import call_command
 from django.utils import translation
 
 from incidents.models import FactorCategory, Incident
@@ -19,11 +17,6 @@ def test_quarters_and_recurrence():
     assert not recurs([start, start + 181 * DAY], 180 * DAY, 2)
     assert recurs([start, start + 300 * DAY, start + 350 * DAY], 180 * DAY, 2)
     assert not recurs([start, start + 10 * DAY], 180 * DAY, 3)
-
-
-@pytest.fixture
-def demo(db):
-    call_command("load_demo")
 
 
 def test_demo_patterns(demo):

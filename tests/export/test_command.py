@@ -18,12 +18,6 @@ pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def demo(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo", stdout=StringIO())
-
-
 def run(*args):
     out, err = StringIO(), StringIO()
     call_command("export_retrospective", *args, stdout=out, stderr=err)

@@ -70,9 +70,8 @@ def test_malformed_queries_are_plain_text(text, words):
 
 
 @pytest.fixture
-def demo(db, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):  # the test transaction never commits
-        call_command("load_demo")
+def demo(demo_index):
+    """The demo data (loaded and indexed once for this module) and an editor searching them."""
     return UserFactory(username="ed", role="editor")
 
 

@@ -5,19 +5,12 @@ import html
 import re
 
 import pytest
-from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from incidents.models import AgendaItem, Incident, Retrospective
 from tests.factories import IncidentFactory, RetrospectiveFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo")
 
 
 def browser(role):

@@ -1,19 +1,12 @@
 """Browser pages for reading: the incident list with filters and search, and the detail page."""
 
 import pytest
-from django.core.management import call_command
 from django.utils.html import escape
 
 from incidents.models import Incident
 from tests.factories import IncidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo")
 
 
 @pytest.fixture
