@@ -300,8 +300,7 @@ def test_drf_create_token_command(capsys):
 
 
 @pytest.fixture
-def demo_viewer():
-    call_command("load_demo")
+def demo_viewer(demo):
     return client_for("viewer")
 
 

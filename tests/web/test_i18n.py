@@ -4,7 +4,6 @@ import re
 
 import pytest
 from django.contrib.staticfiles import finders
-from django.core.management import call_command
 
 from tests.factories import UserFactory
 
@@ -12,8 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def signed_in(client):
-    call_command("load_demo")
+def signed_in(client, demo):
     client.force_login(UserFactory(username="reader", role="viewer"))
     return client
 
