@@ -76,3 +76,11 @@ def classify(exc):
 
 def retry_after():
     return settings.POSTMORTEM_RETRY_AFTER_SECONDS
+
+
+def log_refused(logger, request, kind, exc):
+    """The one log line of a request refused with 503 for failure ``kind``."""
+    text = str(exc).strip()
+    logger.warning("503 %s %s: %s (%s: %s)", getattr(request, "method", ""), getattr(request, "path", ""),
+                   "storage is full" if kind == STORAGE else "database unavailable", exc.__class__.__name__,
+                   text.splitlines()[0][:200] if text else "")

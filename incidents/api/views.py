@@ -331,9 +331,7 @@ def exception_handler(exc, context):
     storage is full (incidents.outages decides which errors those are; pages answer them alike)."""
     outage = outages.classify(exc)
     if outage is not None:
-        log.warning("503 %s: %s (%s: %s)", context["request"].path if context.get("request") else "",
-                    "storage is full" if outage == outages.STORAGE else "database unavailable",
-                    exc.__class__.__name__, str(exc).strip()[:200])
+        outages.log_refused(log, context.get("request"), outage, exc)
         return Response({"detail": str(outages.MESSAGES[outage])}, status=status.HTTP_503_SERVICE_UNAVAILABLE,
                         headers={"Retry-After": str(outages.retry_after())})
     if isinstance(exc, search.SearchUnavailable):

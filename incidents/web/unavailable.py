@@ -45,9 +45,7 @@ def answer(request, exc):
     kind = outages.classify(exc)
     if kind is None:
         return None
-    log.warning("503 %s %s: %s (%s: %s)", request.method, request.path,
-                "storage is full" if kind == outages.STORAGE else "database unavailable",
-                exc.__class__.__name__, str(exc).strip().splitlines()[0][:200] if str(exc).strip() else "")
+    outages.log_refused(log, request, kind, exc)
     return response(request, kind)
 
 
