@@ -70,8 +70,20 @@ def demo_index(demo_data, search_index, db):
     return search_index
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-only", action="store_true",
+        help="run only the tests that use the database: a second pass on another database (.ci/run), where "
+             "the tests that never touch one would only repeat the first pass")
+
+
+def uses_database(item):
+    """Whether the test touches the test database (a django_db mark, or a fixture that sets the database up)."""
+    return item.get_closest_marker("django_db") is not None or "django_db_setup" in item.fixturenames
+
+
 @pytest.hookimpl(trylast=True)  # after pytest-django's order (database tests, then transactional, then the rest)
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     """In each run of one module's tests, those on the module's demo data (``demo_data``) come last: the
     data stay loaded from the first of them to the module's end."""
     ordered, run = [], []
@@ -87,6 +99,23 @@ def pytest_collection_modifyitems(items):
                 raise pytest.UsageError(f"{item.nodeid}: demo_data is not for transactional tests")
             run.append(item)
     items[:] = ordered
+    if config.getoption("database_only"):
+        skipped = [item for item in items if not uses_database(item)]
+        if skipped:
+            config.hook.pytest_deselected(items=skipped)
+            items[:] = [item for item in items if uses_database(item)]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Passwords hashed by one fast round in tests (Django's default, PBKDF2 with a million rounds, costs about
+    half a second per user made and per sign-in). Processes started by tests have their own settings: their
+    requests sign in with API tokens, never with these passwords."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]):
+        yield
 
 
 # The Redis database that tests with a real worker use (and empty); nothing else should use it.

@@ -181,7 +181,6 @@ def test_bad_input_is_refused_with_one_line_naming_the_path(tmp_path):
         assert not [path for path in tmp_path.iterdir() if "no-client" in path.name]  # nothing half-written
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="runs once, in the SQLite pass (its own files only)")
 def test_a_backup_from_an_older_version_is_migrated_after_its_restore(tmp_path):
     latest = max(name for app, name in MigrationLoader(None, ignore_no_migrations=True).disk_migrations
                  if app == "incidents")

@@ -17,17 +17,12 @@ import time
 
 import psycopg
 import pytest
-from django.db import connection
 
 from tests.conftest import wait_for
 from tests.test_serve import PRODUCTION, Node, call, free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOWN = "The database is unavailable right now; nothing was changed. Try again in a few seconds."
-
-pytestmark = pytest.mark.skipif(connection.vendor == "sqlite",
-                                reason="runs once, in the PostgreSQL pass (it starts a PostgreSQL of its own)")
-
 
 def _unavailable(message):
     pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)

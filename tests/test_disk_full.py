@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from tests.conftest import wait_for
 from tests.test_serve import PRODUCTION, Node, call
@@ -112,7 +111,6 @@ def test_an_index_write_that_hit_a_full_disk_is_applied_once_space_returns(engin
 # --- a real server on SQLite ----------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="runs once, in the SQLite pass (its own SQLite file)")
 def test_a_full_data_directory_answers_503_storage_is_full_and_resumes_by_itself(tmp_path):
     disk = Tmpfs("24m")
     node = None

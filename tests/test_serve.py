@@ -91,11 +91,7 @@ class Node:
         self.log.close()
 
 
-# Neither needs the database: run once, in the PostgreSQL pass of .ci/run.
-once = pytest.mark.skipif(connection.vendor == "sqlite", reason="runs once, in the PostgreSQL pass")
-
-
-@once
+# Neither uses the test database: in .ci/run they run in the first pass only (tests/conftest.py, --database-only).
 def test_check_deploy_passes_with_the_production_environment():
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
                             env={**os.environ, **PRODUCTION, "SECURE_SSL_REDIRECT": "1", "SESSION_COOKIE_SECURE": "1",
@@ -103,7 +99,6 @@ def test_check_deploy_passes_with_the_production_environment():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@once
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
 def test_serve_refuses_to_start_without_a_production_setting(missing):
     env = {**os.environ, **PRODUCTION}
@@ -113,10 +108,10 @@ def test_serve_refuses_to_start_without_a_production_setting(missing):
     assert result.returncode != 0 and missing in result.stderr
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql",  # a mark, not a skip inside: no static files collected for nothing
+                    reason="the scale-out profile is tested once, on PostgreSQL (the production database)")
 @pytest.mark.django_db(transaction=True)
 def test_nodes_share_nothing_but_the_database_and_the_broker(private_redis, tmp_path, production_static):
-    if connection.vendor != "postgresql":
-        pytest.skip("the scale-out profile is tested once, on PostgreSQL (the production database)")
     env = {**os.environ, **PRODUCTION, "DATABASE_URL": _database_url_for_worker(), "CELERY_BROKER_URL": private_redis.url,
            "WEB_CONCURRENCY": "2", "GITHUB_SYNC": "0", "SEARCH_POLL_SECONDS": "1"}
     editor = Token.objects.create(user=UserFactory(username="lead", role="admin")).key  # publishes directly
