@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from incidents.models import Incident
-from tests.factories import IncidentFactory
+from tests.factories import IncidentFactory, UserFactory
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,20 +35,35 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    call_command("load_demo")
+def signed_in(browser, live_server, username, password):
     context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
     page = context.new_page()
     page.dialogs = []
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "demo")
-    page.fill("#id_password", "demo")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/incidents/")
+    return page
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """Signed in as the demo editor, on the demo data (loaded for each test: live-server tests are transactional)."""
+    call_command("load_demo")
+    page = signed_in(browser, live_server, "demo", "demo")
     yield page
-    context.close()
+    page.context.close()
+
+
+@pytest.fixture
+def editor_page(browser, live_server):
+    """Signed in as an editor, on an empty database: for tests that make their own incidents."""
+    UserFactory(username="writer", role="editor")
+    page = signed_in(browser, live_server, "writer", "pw")
+    yield page
+    page.context.close()
 
 
 def test_search_then_read_the_incident_with_its_factor_chain(page, live_server):
@@ -64,7 +79,8 @@ def test_search_then_read_the_incident_with_its_factor_chain(page, live_server):
     assert page.locator("#similar li").count() >= 1
 
 
-def test_markup_in_incident_text_never_runs(page, live_server):
+def test_markup_in_incident_text_never_runs(editor_page, live_server):
+    page = editor_page
     incident = IncidentFactory(
         title="XSS を含む報告",
         summary="<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[link](javascript:alert(1))",
@@ -79,7 +95,8 @@ def test_markup_in_incident_text_never_runs(page, live_server):
     assert page.locator("#summary script, #summary img").count() == 0
 
 
-def test_write_an_incident_from_a_pasted_log_with_a_factor_chain(page, live_server):
+def test_write_an_incident_from_a_pasted_log_with_a_factor_chain(editor_page, live_server):
+    page = editor_page
     page.click("a[href='/incidents/new/']")
     page.fill("#id_title", "決済 API の 502：upstream への接続拒否")
     page.select_option("#id_severity", "sev2")
@@ -125,7 +142,8 @@ def csp_violations(page):
     return refused
 
 
-def test_the_language_switcher_changes_the_language_when_a_language_is_picked(page, live_server):
+def test_the_language_switcher_changes_the_language_when_a_language_is_picked(editor_page, live_server):
+    page = editor_page
     refused = csp_violations(page)
     assert page.locator("html").get_attribute("lang") == "ja"
     assert page.locator("form.language noscript").count() == 1  # the button only shows without JavaScript
@@ -154,7 +172,8 @@ def test_pages_run_under_the_content_security_policy(page, live_server):
     assert refused == []
 
 
-def test_an_action_item_shows_its_link_and_is_filed_on_github(page, live_server):
+def test_an_action_item_shows_its_link_and_is_filed_on_github(editor_page, live_server):
+    page = editor_page
     """What the link did, a sync problem, and "File on GitHub" (the request only asks: GITHUB_SYNC is off)."""
     from django.utils import timezone
 
