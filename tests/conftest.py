@@ -16,12 +16,98 @@ from postmortem.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
-@pytest.fixture
-def editor():
-    """An editor named "editor" (modules that need another kind of editor define their own)."""
-    from tests.factories import UserFactory  # the models load after Django is set up, not with this module
+# --- users, signed-in clients and incidents: each name means one thing in every test module --------------
+# (tests/README.md lists them). The models load after Django is set up, so the imports are inside.
 
-    return UserFactory(username="editor", role="editor")
+
+@pytest.fixture
+def user(db):
+    """Make a user, password "pw": ``user("editor")`` is the editor named "editor" (the same one each time),
+    ``user("viewer", username="ann", email="ann@example.com")`` another; ``user()`` has no role. The roles
+    are incidents/roles.py's groups: viewer, editor, admin. No name may be the demo data's user "demo"."""
+    from tests.factories import UserFactory
+
+    def make(role=None, **fields):
+        if role:
+            fields.setdefault("username", role)
+        assert fields.get("username") != "demo", "demo is the demo data's user (password demo)"
+        return UserFactory(role=role, **fields)
+
+    return make
+
+
+@pytest.fixture
+def editor(user):
+    """The editor named "editor"."""
+    return user("editor")
+
+
+@pytest.fixture
+def viewer(user):
+    """The viewer named "viewer"."""
+    return user("viewer")
+
+
+@pytest.fixture
+def reviewer(user):
+    """An editor named "reviewer" (tests.api.test_api's FULL document names them as its reviewer)."""
+    return user("editor", username="reviewer")
+
+
+@pytest.fixture
+def client_as(db):
+    """A new Django test Client signed in as the user given, for pages: ``client_as(user("admin"))``."""
+    from django.test import Client
+
+    def sign_in(who):
+        signed_in = Client()
+        signed_in.force_login(who)
+        return signed_in
+
+    return sign_in
+
+
+@pytest.fixture
+def api_as(db):
+    """A new DRF APIClient that sends the given user's API token with each request, as a script does."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    def authenticate(who):
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=who)[0].key}")
+        return api
+
+    return authenticate
+
+
+@pytest.fixture
+def editor_client(client_as, editor):
+    return client_as(editor)
+
+
+@pytest.fixture
+def viewer_client(client_as, viewer):
+    return client_as(viewer)
+
+
+@pytest.fixture
+def editor_api(api_as, editor):
+    return api_as(editor)
+
+
+@pytest.fixture
+def viewer_api(api_as, viewer):
+    return api_as(viewer)
+
+
+@pytest.fixture
+def make_incident(db):
+    """Make an incident (tests.factories.make_incident): published, started a day ago, unless told otherwise;
+    ``make_incident(title=..., tags=[...], services=[...], categories=[...], links=[...], authors=[...])``."""
+    from tests.factories import make_incident
+
+    return make_incident
 
 
 @pytest.fixture

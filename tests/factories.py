@@ -13,6 +13,8 @@ from incidents.models import (
     ExternalLink,
     Incident,
     Lesson,
+    Service,
+    Tag,
     TimelineEvent,
 )
 
@@ -39,6 +41,20 @@ class IncidentFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Incident {n}")
     status = "published"
     started_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+
+
+def make_incident(tags=(), services=(), categories=(), links=(), authors=(), **fields):
+    """An incident (IncidentFactory's fields) with its labels, a factor per category, links and authors."""
+    incident = IncidentFactory(**fields)
+    incident.tags.add(*Tag.objects.resolve(list(tags)))
+    incident.services.add(*Service.objects.resolve(list(services)))
+    for category in categories:
+        FactorFactory(incident=incident, category=category)
+    for url in links:
+        incident.links.create(url=url)
+    if authors:
+        incident.authors.set(authors)
+    return incident
 
 
 class TimelineEventFactory(factory.django.DjangoModelFactory):

@@ -4,15 +4,14 @@ from django.urls import reverse
 from django.utils.functional import Promise
 
 from incidents.models import Incident
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff(client, demo):
+def staff(client, demo, user):
     """The demo data, and a staff user of the admin group signed in (the demo user is not staff)."""
-    UserFactory(username="staff", is_staff=True, role="admin")
+    user("admin", username="staff", is_staff=True)
     signed_in = client.post(reverse("login"), {"username": "staff", "password": "pw"})  # through django-axes
     assert signed_in.status_code == 302
     return client

@@ -11,18 +11,19 @@ from django.utils import timezone
 from incidents import tasks
 from incidents.models import ExportJob, Incident
 from tests.conftest import wait_for
-from tests.factories import RetrospectiveFactory, UserFactory
+from tests.factories import RetrospectiveFactory
 from tests.export.helpers import pdf_text
-from tests.web.test_retrospectives import browser
 
 FILENAME = "retrospective-{pk}-2026-11-22.pdf"
 
 
 @pytest.fixture
-def meeting(django_capture_on_commit_callbacks):
+def meeting(demo):
+    return agenda_meeting()
+
+
+def agenda_meeting():
     """The postmortem-tagged demo incidents and the demo's draft on one agenda."""
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo")
     meeting = RetrospectiveFactory(title="ポストモーテム定例", date=datetime.date(2026, 11, 22), select_tag="postmortem")
     meeting.add_to_agenda(meeting.apply_selection())
     meeting.add_to_agenda([Incident.objects.get(status="draft")])
@@ -46,23 +47,22 @@ def download(client, job):
 
 
 @pytest.mark.django_db
-def test_editor_prepares_a_pdf_in_process(meeting, django_capture_on_commit_callbacks, export_dir):
-    editor = browser("editor")
-    page = editor.get(f"/retrospectives/{meeting.pk}/").content.decode()
+def test_editor_prepares_a_pdf_in_process(meeting, django_capture_on_commit_callbacks, export_dir, editor_client):
+    page = editor_client.get(f"/retrospectives/{meeting.pk}/").content.decode()
     assert f'action="/retrospectives/{meeting.pk}/exports/"' in page and "Prepare PDF" in page
     assert f'href="/retrospectives/{meeting.pk}/export.md"' in page and f'href="/retrospectives/{meeting.pk}/export.html"' in page
     assert f'href="/retrospectives/{meeting.pk}/export.pdf"' not in page
 
-    job = prepare(editor, meeting, django_capture_on_commit_callbacks)
+    job = prepare(editor_client, meeting, django_capture_on_commit_callbacks)
     job.refresh_from_db()
     assert (job.status, job.format, job.requested_by.username, job.error) == ("done", "pdf", "editor", "")
     assert job.filename == FILENAME.format(pk=meeting.pk) and job.finished_at is not None
     assert job.path == export_dir / f"{job.pk}-{job.filename}" and job.path.is_file()
     assert [p.name for p in export_dir.iterdir()] == [job.path.name]  # no temporary file left behind
 
-    page = editor.get(f"/exports/{job.pk}/").content.decode()
+    page = editor_client.get(f"/exports/{job.pk}/").content.decode()
     assert 'http-equiv="refresh"' not in page and f'href="/exports/{job.pk}/download/"' in page
-    response, body = download(editor, job)
+    response, body = download(editor_client, job)
     assert response["Content-Type"] == "application/pdf" and body.startswith(b"%PDF-")
     assert response["Content-Disposition"] == f'attachment; filename="{job.filename}"'
 
@@ -70,85 +70,81 @@ def test_editor_prepares_a_pdf_in_process(meeting, django_capture_on_commit_call
     before = job.path.stat().st_mtime_ns
     assert tasks.render_export.delay(job.pk).get() == "done" and job.path.stat().st_mtime_ns == before
     assert tasks.render_export.delay(999999).get() == "gone"
-    direct = editor.get(f"/retrospectives/{meeting.pk}/export.pdf")
+    direct = editor_client.get(f"/retrospectives/{meeting.pk}/export.pdf")
     assert direct["Content-Type"] == "application/pdf" and direct.content.startswith(b"%PDF-")
 
 
 @pytest.mark.django_db
-def test_a_waiting_job_reloads_itself_and_has_nothing_to_download(meeting):
-    editor = browser("editor")
-    job = ExportJob.objects.create(retrospective=meeting, requested_by=UserFactory(username="editor"))
-    page = editor.get(f"/exports/{job.pk}/").content.decode()
+def test_a_waiting_job_reloads_itself_and_has_nothing_to_download(meeting, editor, editor_client):
+    job = ExportJob.objects.create(retrospective=meeting, requested_by=editor)
+    page = editor_client.get(f"/exports/{job.pk}/").content.decode()
     assert '<meta http-equiv="refresh" content="2">' in page and "/download/" not in page
     assert "waiting to be prepared" in page
-    assert editor.get(f"/exports/{job.pk}/download/").status_code == 404
+    assert editor_client.get(f"/exports/{job.pk}/download/").status_code == 404
 
 
 @pytest.mark.django_db
-def test_only_the_requester_sees_the_job(meeting, django_capture_on_commit_callbacks, tmp_path):
-    viewer = browser("viewer")
-    job = prepare(viewer, meeting, django_capture_on_commit_callbacks)
+def test_only_the_requester_sees_the_job(meeting, django_capture_on_commit_callbacks, tmp_path, client, viewer_client,
+                                         editor_client, user, client_as):
+    job = prepare(viewer_client, meeting, django_capture_on_commit_callbacks)
     job.refresh_from_db()
     assert job.status == "done" and job.requested_by.username == "viewer"
     # The pack is rendered as the viewer may see it: the draft is left out.
-    _response, body = download(viewer, job)
+    _response, body = download(viewer_client, job)
     text = pdf_text(body, tmp_path)
     words = "".join(text.split())  # long titles wrap
     assert "".join(Incident.objects.get(title__contains="pid_max").title.split()) in words
     assert "".join(Incident.objects.get(status="draft").title.split()) not in words
     assert "2incidentsontheagendaarenotshown" in words  # the draft and the one in review
 
-    for other in [browser("editor"), browser("admin")]:
+    for other in [editor_client, client_as(user("admin"))]:
         assert other.get(f"/exports/{job.pk}/").status_code == 404
         assert other.get(f"/exports/{job.pk}/download/").status_code == 404
-    anonymous = browser(None)
     for url in [f"/exports/{job.pk}/", f"/exports/{job.pk}/download/"]:
-        response = anonymous.get(url)
+        response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
-    assert anonymous.post(f"/retrospectives/{meeting.pk}/exports/", {"format": "pdf"}).status_code == 302
-    superuser = browser(None)
-    superuser.force_login(UserFactory(username="root", is_superuser=True))
+    assert client.post(f"/retrospectives/{meeting.pk}/exports/", {"format": "pdf"}).status_code == 302
+    superuser = client_as(user(username="root", is_superuser=True))
     assert superuser.get(f"/exports/{job.pk}/download/").status_code == 200
-    assert viewer.get(f"/exports/{job.pk}/", HTTP_ACCEPT_LANGUAGE="ja").status_code == 200
-    assert viewer.get("/exports/999999/").status_code == 404
-    assert viewer.post(f"/retrospectives/{meeting.pk}/exports/", {"format": "docx"}).status_code == 404
-    assert viewer.get(f"/retrospectives/{meeting.pk}/exports/").status_code == 405
+    assert viewer_client.get(f"/exports/{job.pk}/", HTTP_ACCEPT_LANGUAGE="ja").status_code == 200
+    assert viewer_client.get("/exports/999999/").status_code == 404
+    assert viewer_client.post(f"/retrospectives/{meeting.pk}/exports/", {"format": "docx"}).status_code == 404
+    assert viewer_client.get(f"/retrospectives/{meeting.pk}/exports/").status_code == 405
     assert ExportJob.objects.count() == 1
 
 
 @pytest.mark.django_db
 def test_a_failing_render_marks_the_job_failed_and_loses_nothing(meeting, django_capture_on_commit_callbacks,
-                                                                  settings, tmp_path):
+                                                                  settings, tmp_path, editor_client):
     (tmp_path / "a-file").write_text("not a directory")
     settings.EXPORT_DIR = tmp_path / "a-file" / "exports"  # mkdir fails: a real OSError
     item = meeting.agenda.first()
     item.notes = "pid の監視を追加"
     item.save()
-    editor = browser("editor")
-    job = prepare(editor, meeting, django_capture_on_commit_callbacks)
+    job = prepare(editor_client, meeting, django_capture_on_commit_callbacks)
     job.refresh_from_db()
     assert job.status == "failed" and job.finished_at is not None
     assert job.error == "The file could not be stored: Not a directory."
-    page = editor.get(f"/exports/{job.pk}/").content.decode()
+    page = editor_client.get(f"/exports/{job.pk}/").content.decode()
     assert "The file could not be prepared." in page and job.error in page
     assert 'http-equiv="refresh"' not in page and "/download/" not in page
     assert f'action="/retrospectives/{meeting.pk}/exports/"' in page and "Try again" in page
-    assert editor.get(f"/exports/{job.pk}/download/").status_code == 404
+    assert editor_client.get(f"/exports/{job.pk}/download/").status_code == 404
     meeting.refresh_from_db()
     assert meeting.agenda.count() == 6 and meeting.agenda.first().notes == "pid の監視を追加"
 
     # Once the directory can be written, trying again works.
     settings.EXPORT_DIR = tmp_path / "exports"
-    again = prepare(editor, meeting, django_capture_on_commit_callbacks)
+    again = prepare(editor_client, meeting, django_capture_on_commit_callbacks)
     again.refresh_from_db()
     assert again.status == "done" and again.pk != job.pk
-    assert download(editor, again)[1].startswith(b"%PDF-")
+    assert download(editor_client, again)[1].startswith(b"%PDF-")
 
 
 @pytest.mark.django_db
-def test_jobs_and_files_older_than_a_day_are_removed(meeting, django_capture_on_commit_callbacks, export_dir):
-    editor = browser("editor")
-    old = prepare(editor, meeting, django_capture_on_commit_callbacks)
+def test_jobs_and_files_older_than_a_day_are_removed(meeting, django_capture_on_commit_callbacks, export_dir,
+                                                     editor_client):
+    old = prepare(editor_client, meeting, django_capture_on_commit_callbacks)
     old.refresh_from_db()
     ExportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=1, minutes=1))
     stray = export_dir / "1-orphan.pdf"  # e.g. a job deleted with its meeting
@@ -158,30 +154,30 @@ def test_jobs_and_files_older_than_a_day_are_removed(meeting, django_capture_on_
         os.utime(path, (two_days_ago, two_days_ago))
     assert list(ExportJob.objects.expired()) == [old]
 
-    new = prepare(editor, meeting, django_capture_on_commit_callbacks)
+    new = prepare(editor_client, meeting, django_capture_on_commit_callbacks)
     assert list(ExportJob.objects.all()) == [new]
     assert [p.name for p in export_dir.iterdir()] == [new.path.name]
-    assert editor.get(f"/exports/{old.pk}/").status_code == 404
+    assert editor_client.get(f"/exports/{old.pk}/").status_code == 404
 
 
 @pytest.mark.django_db
-def test_the_pdf_is_in_the_language_of_the_page(meeting, django_capture_on_commit_callbacks):
-    editor = browser("editor")
-    editor.cookies["django_language"] = "ja"
-    job = prepare(editor, meeting, django_capture_on_commit_callbacks)
+def test_the_pdf_is_in_the_language_of_the_page(meeting, django_capture_on_commit_callbacks, editor_client):
+    editor_client.cookies["django_language"] = "ja"
+    job = prepare(editor_client, meeting, django_capture_on_commit_callbacks)
     assert job.language == "ja"
 
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_prepares_the_pdf_over_redis(meeting, celery_worker):
+def test_a_real_worker_prepares_the_pdf_over_redis(celery_worker, editor_client):
+    call_command("load_demo")  # committed (the module's demo data are not for transactional tests)
+    meeting = agenda_meeting()
     worker = celery_worker()
-    editor = browser("editor")
-    response = editor.post(f"/retrospectives/{meeting.pk}/exports/", {"format": "pdf"})
+    response = editor_client.post(f"/retrospectives/{meeting.pk}/exports/", {"format": "pdf"})
     job = ExportJob.objects.get()
     assert response["Location"] == f"/exports/{job.pk}/"
     # Nothing ran in this process: the page waits for the worker, which takes seconds to lay out the PDF.
-    page = editor.get(response["Location"]).content.decode()
+    page = editor_client.get(response["Location"]).content.decode()
     assert '<meta http-equiv="refresh" content="2">' in page and "/download/" not in page
     assert wait_for(lambda: ExportJob.objects.get(pk=job.pk).status in ("done", "failed"), seconds=120), (
         "the worker did not render the PDF within 120 s"
@@ -189,7 +185,7 @@ def test_a_real_worker_prepares_the_pdf_over_redis(meeting, celery_worker):
     job.refresh_from_db()
     assert job.status == "done", job.error
     assert worker.poll() is None
-    page = editor.get(response["Location"]).content.decode()
+    page = editor_client.get(response["Location"]).content.decode()
     assert 'http-equiv="refresh"' not in page and f'href="/exports/{job.pk}/download/"' in page
-    response, body = download(editor, job)
+    response, body = download(editor_client, job)
     assert body.startswith(b"%PDF-") and response["Content-Disposition"] == f'attachment; filename="{job.filename}"'

@@ -4,14 +4,13 @@ import json
 
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from incidents import search
 from incidents.models import Incident, Service, Tag
-from tests.factories import FactorFactory, IncidentFactory, UserFactory
+from tests.factories import FactorFactory, IncidentFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reviewer")]  # FULL names them as its reviewer
 
 URL = "/api/v1/incidents/"
 
@@ -55,28 +54,6 @@ FULL = {
 }
 
 
-def client_for(role=None, *, token=False):
-    client = APIClient()
-    if role:
-        user = UserFactory(username=f"{role}-user", role=role)
-        if token:
-            client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-        else:
-            client.force_authenticate(user)
-    return client
-
-
-@pytest.fixture
-def editor():
-    UserFactory(username="reviewer", role="editor")  # FULL names them as its reviewer
-    return client_for("editor", token=True)
-
-
-@pytest.fixture
-def viewer():
-    return client_for("viewer", token=True)
-
-
 def post(client, document):
     return client.post(URL, document, format="json")
 
@@ -95,16 +72,16 @@ def comparable(document):
     return doc
 
 
-def test_round_trip_of_a_full_incident_with_a_factor_chain(editor):
-    created = post(editor, FULL)
+def test_round_trip_of_a_full_incident_with_a_factor_chain(editor_api):
+    created = post(editor_api, FULL)
     assert created.status_code == 201, created.json()
-    body = editor.get(f"{URL}{created.json()['id']}/").json()
+    body = editor_api.get(f"{URL}{created.json()['id']}/").json()
     expected = comparable(FULL)
     expected["links"][1]["url"] = "https://github.com/DataDog/datadog-agent/issues/13019"  # short form normalized
     assert comparable(body) == expected
     assert body["reference"] == f"INC-{body['id']}"
     assert body["time_to_detect"] == 12 * 60 and body["time_to_resolve"] == (4 * 24 + 8) * 3600
-    assert body["authors"] == ["editor-user"] and body["version"] == 1
+    assert body["authors"] == ["editor"] and body["version"] == 1
     assert body["links"][0]["github"] == {"owner": "DataDog", "repo": "datadog-agent", "number": 12997,
                                           "kind": "issue", "title": "", "state": "", "state_reason": "",
                                           "synced_at": None, "sync_error": ""}
@@ -113,36 +90,36 @@ def test_round_trip_of_a_full_incident_with_a_factor_chain(editor):
     assert all(ref.startswith("F") for ref in chain) and sum(len(v) for v in chain.values()) == 3
 
 
-def test_create_needs_only_a_title(editor):
-    response = post(editor, {"title": "名前解決が遅い"})
+def test_create_needs_only_a_title(editor_api):
+    response = post(editor_api, {"title": "名前解決が遅い"})
     assert response.status_code == 201
     body = response.json()
     assert (body["severity"], body["status"], body["timeline"], body["tags"]) == ("sev3", "draft", [], [])
 
 
-def test_patch_changes_one_field_and_keeps_children(editor):
-    incident = post(editor, FULL).json()
-    response = editor.patch(f"{URL}{incident['id']}/", {"severity": "sev2", "version": 1}, format="json")
+def test_patch_changes_one_field_and_keeps_children(editor_api):
+    incident = post(editor_api, FULL).json()
+    response = editor_api.patch(f"{URL}{incident['id']}/", {"severity": "sev2", "version": 1}, format="json")
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["severity"] == "sev2" and body["version"] == 2
     assert len(body["factors"]) == 4 and body["title"] == FULL["title"]
 
 
-def test_put_replaces_the_children_it_carries(editor):
-    incident = post(editor, FULL).json()
+def test_put_replaces_the_children_it_carries(editor_api):
+    incident = post(editor_api, FULL).json()
     document = {**incident, "timeline": [], "factors": incident["factors"][:2]}
     document["factors"][1]["leads_to"] = []
-    response = editor.put(f"{URL}{incident['id']}/", document, format="json")
+    response = editor_api.put(f"{URL}{incident['id']}/", document, format="json")
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["timeline"] == [] and len(body["factors"]) == 2 and len(body["lessons"]) == 2
 
 
-def test_stale_version_is_a_conflict_and_changes_nothing(editor):
-    incident = post(editor, FULL).json()
-    assert editor.patch(f"{URL}{incident['id']}/", {"title": "first", "version": 1}, format="json").status_code == 200
-    response = editor.patch(f"{URL}{incident['id']}/", {"title": "second", "timeline": [], "version": 1}, format="json")
+def test_stale_version_is_a_conflict_and_changes_nothing(editor_api):
+    incident = post(editor_api, FULL).json()
+    assert editor_api.patch(f"{URL}{incident['id']}/", {"title": "first", "version": 1}, format="json").status_code == 200
+    response = editor_api.patch(f"{URL}{incident['id']}/", {"title": "second", "timeline": [], "version": 1}, format="json")
     assert response.status_code == 409
     assert response.json()["current_version"] == 2
     stored = Incident.objects.get(pk=incident["id"])
@@ -178,17 +155,17 @@ def test_stale_version_is_a_conflict_and_changes_nothing(editor):
         ({"authors": ["nul\x00"]}, "authors"),
     ],
 )
-def test_bad_input_is_a_400_with_field_errors_and_stores_nothing(editor, change, field):
-    response = post(editor, {"title": "ok", **change})
+def test_bad_input_is_a_400_with_field_errors_and_stores_nothing(editor_api, change, field):
+    response = post(editor_api, {"title": "ok", **change})
     assert response.status_code == 400
     assert field in response.json()
     assert not Incident.objects.exists()
 
 
-def test_cycle_error_names_the_cycle(editor):
+def test_cycle_error_names_the_cycle(editor_api):
     factors = [{"ref": r, "category": "defect", "description": r, "leads_to": [t]} for r, t in
                [("a", "b"), ("b", "c"), ("c", "a")]]
-    message = post(editor, {"title": "x", "factors": factors}).json()["factors"][0]
+    message = post(editor_api, {"title": "x", "factors": factors}).json()["factors"][0]
     prefix = "The factors' causes form a cycle: "
     assert message.startswith(prefix) and message.endswith("."), message
     path = message[len(prefix):-1].split(" → ")
@@ -196,39 +173,39 @@ def test_cycle_error_names_the_cycle(editor):
     assert len(path) == 4 and path[0] == path[-1] and sorted(path[:-1]) == ["a", "b", "c"], message
 
 
-def test_bad_update_changes_nothing(editor):
-    incident = post(editor, FULL).json()
-    response = editor.patch(f"{URL}{incident['id']}/", {"title": "new", "factors": [{"category": "defect"}]}, format="json")
+def test_bad_update_changes_nothing(editor_api):
+    incident = post(editor_api, FULL).json()
+    response = editor_api.patch(f"{URL}{incident['id']}/", {"title": "new", "factors": [{"category": "defect"}]}, format="json")
     assert response.status_code == 400 and "factors" in response.json()
     stored = Incident.objects.get(pk=incident["id"])
     assert stored.title == FULL["title"] and stored.factors.count() == 4
 
 
-def test_non_json_and_wrong_shapes_are_400(editor):
-    assert editor.post(URL, "title=x", content_type="application/x-www-form-urlencoded").status_code == 415
-    response = editor.post(URL, "{not json", content_type="application/json")
+def test_non_json_and_wrong_shapes_are_400(editor_api):
+    assert editor_api.post(URL, "title=x", content_type="application/x-www-form-urlencoded").status_code == 415
+    response = editor_api.post(URL, "{not json", content_type="application/json")
     assert response.status_code == 400 and "detail" in response.json()
-    response = editor.post(URL, json.dumps(["a list"]), content_type="application/json")
+    response = editor_api.post(URL, json.dumps(["a list"]), content_type="application/json")
     assert response.status_code == 400 and "non_field_errors" in response.json()
 
 
-def test_oversized_body_is_413(editor, settings):
-    response = editor.post(URL, {"title": "x", "analysis": "a" * (1024 * 1024 + 1)}, format="json")
+def test_oversized_body_is_413(editor_api, settings):
+    response = editor_api.post(URL, {"title": "x", "analysis": "a" * (1024 * 1024 + 1)}, format="json")
     assert response.status_code == 413
     assert not Incident.objects.exists()
 
 
 @pytest.mark.parametrize("page_size", ["0", "101", "-1", "ten"])
-def test_page_size_out_of_range_is_400(viewer, page_size):
-    response = viewer.get(URL, {"page_size": page_size})
+def test_page_size_out_of_range_is_400(viewer_api, page_size):
+    response = viewer_api.get(URL, {"page_size": page_size})
     assert response.status_code == 400 and "page_size" in response.json()
 
 
-def test_list_is_paginated_newest_first(viewer):
+def test_list_is_paginated_newest_first(viewer_api):
     IncidentFactory(title="old", started_at="2021-01-01T00:00:00Z")
     IncidentFactory(title="new", started_at="2023-01-01T00:00:00Z")
     IncidentFactory(title="undated", started_at=None)
-    body = viewer.get(URL, {"page_size": 2}).json()
+    body = viewer_api.get(URL, {"page_size": 2}).json()
     assert body["count"] == 3 and body["next"] and body["previous"] is None
     assert [i["title"] for i in body["results"]] == ["new", "old"]
 
@@ -250,8 +227,8 @@ def incidents():
         ("admin", {"list": 200, "get_published": 200, "get_draft": 200, "create": 201, "patch": 200, "delete": 204}),
     ],
 )
-def test_permissions_matrix(incidents, role, expected):
-    client = client_for(role, token=True) if role else APIClient()
+def test_permissions_matrix(incidents, user, api_as, role, expected):
+    client = api_as(user(role)) if role else APIClient()
     published, draft = incidents["published"].pk, incidents["draft"].pk
     actual = {
         "list": client.get(URL).status_code,
@@ -264,9 +241,9 @@ def test_permissions_matrix(incidents, role, expected):
     assert actual == expected
 
 
-def test_viewers_see_drafts_they_wrote(viewer, incidents):
-    incidents["draft"].authors.add(UserFactory(username="viewer-user"))
-    assert viewer.get(f"{URL}{incidents['draft'].pk}/").status_code == 200
+def test_viewers_see_drafts_they_wrote(viewer_api, viewer, incidents):
+    incidents["draft"].authors.add(viewer)
+    assert viewer_api.get(f"{URL}{incidents['draft'].pk}/").status_code == 200
 
 
 def test_anonymous_gets_401_with_a_challenge_but_may_read_the_schema():
@@ -278,17 +255,16 @@ def test_anonymous_gets_401_with_a_challenge_but_may_read_the_schema():
     assert client.get("/api/v1/docs/").status_code == 200
 
 
-def test_session_writes_need_csrf(incidents):
-    user = UserFactory(username="web", role="editor")
+def test_session_writes_need_csrf(incidents, user):
     client = APIClient(enforce_csrf_checks=True)
-    client.force_login(user)
+    client.force_login(user("editor", username="web"))
     assert client.get(URL).status_code == 200
     response = client.post(URL, {"title": "x"}, format="json")
     assert response.status_code == 403 and "CSRF" in response.json()["detail"]
 
 
-def test_drf_create_token_command(capsys):
-    UserFactory(username="bot", role="editor")
+def test_drf_create_token_command(capsys, user):
+    user("editor", username="bot")
     call_command("drf_create_token", "bot")
     key = capsys.readouterr().out.split()[2]
     client = APIClient()
@@ -299,30 +275,25 @@ def test_drf_create_token_command(capsys):
 # --- filters and labels ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def demo_viewer(demo):
-    return client_for("viewer")
-
-
 def titles(client, **params):
     body = client.get(URL, {"page_size": 100, **params}).json()
     assert "results" in body, body
     return {i["title"] for i in body["results"]}
 
 
-def test_filters_on_the_demo_data(demo_viewer):
+def test_filters_on_the_demo_data(demo, viewer_api):
     eks = Incident.objects.get(title__contains="pid_max").title
     podman = Incident.objects.get(title__contains="aardvark-dns").title
-    assert eks in titles(demo_viewer, github="DataDog/datadog-agent#12997")
-    assert titles(demo_viewer, github="https://github.com/DataDog/datadog-agent/pull/13019") == {eks}
-    assert titles(demo_viewer, tag=["podman", "dns"]) == {podman}  # the podman draft is not visible to viewers
-    both = titles(demo_viewer, tag=["podman", "datadog"], tag_mode="any")
+    assert eks in titles(viewer_api, github="DataDog/datadog-agent#12997")
+    assert titles(viewer_api, github="https://github.com/DataDog/datadog-agent/pull/13019") == {eks}
+    assert titles(viewer_api, tag=["podman", "dns"]) == {podman}  # the podman draft is not visible to viewers
+    both = titles(viewer_api, tag=["podman", "datadog"], tag_mode="any")
     assert podman in both and eks in both
-    assert titles(demo_viewer, tag=["podman", "datadog"]) == set()
-    assert eks in titles(demo_viewer, service="AWS-NODE")
-    assert titles(demo_viewer, status="draft") == set()
-    assert eks in titles(demo_viewer, severity="sev1")
-    in_2022 = titles(demo_viewer, started_after="2022-01-01T00:00:00Z", started_before="2023-01-01T00:00:00Z")
+    assert titles(viewer_api, tag=["podman", "datadog"]) == set()
+    assert eks in titles(viewer_api, service="AWS-NODE")
+    assert titles(viewer_api, status="draft") == set()
+    assert eks in titles(viewer_api, severity="sev1")
+    in_2022 = titles(viewer_api, started_after="2022-01-01T00:00:00Z", started_before="2023-01-01T00:00:00Z")
     assert eks in in_2022 and podman not in in_2022
 
 
@@ -331,15 +302,15 @@ def test_filters_on_the_demo_data(demo_viewer):
     [{"github": "nonsense"}, {"github": "o/r#0"}, {"started_after": "last week"}, {"severity": "sev0"},
      {"tag_mode": "some"}, {"tag": "x" * 101}],
 )
-def test_bad_filters_are_400(viewer, params):
-    response = viewer.get(URL, params)
+def test_bad_filters_are_400(viewer_api, params):
+    response = viewer_api.get(URL, params)
     assert response.status_code == 400
     assert set(response.json()) == set(params)
 
 
-def test_tags_and_services_with_counts(demo_viewer):
-    tags = {t["name"]: t["incident_count"] for t in demo_viewer.get("/api/v1/tags/").json()}
-    services = {s["name"]: s["incident_count"] for s in demo_viewer.get("/api/v1/services/").json()}
+def test_tags_and_services_with_counts(demo, viewer_api):
+    tags = {t["name"]: t["incident_count"] for t in viewer_api.get("/api/v1/tags/").json()}
+    services = {s["name"]: s["incident_count"] for s in viewer_api.get("/api/v1/services/").json()}
     visible = Incident.objects.filter(status="published")
     assert tags["eks"] == visible.filter(tags__name="eks").count() >= 2
     assert "systemd" not in tags  # only on the draft, which viewers cannot see
@@ -372,8 +343,8 @@ def facet(body, name):
     return {item["value"]: item["count"] for item in body["facets"][name]}
 
 
-def test_search_returns_facets_of_every_match_and_glossary(facet_corpus, viewer, editor):
-    body = viewer.get("/api/v1/search/", {"q": "connection refused", "page_size": 1}).json()
+def test_search_returns_facets_of_every_match_and_glossary(facet_corpus, viewer_api, editor_api):
+    body = viewer_api.get("/api/v1/search/", {"q": "connection refused", "page_size": 1}).json()
     assert body["count"] == 3 and len(body["results"]) == 1  # the facets count all pages, not the one shown
     # the viewer's counts leave the draft out: no "secret" tag, no sev1 from it, no "change" category
     assert facet(body, "tags") == {"network": 3, "api": 1, "proxy": 1}
@@ -386,24 +357,24 @@ def test_search_returns_facets_of_every_match_and_glossary(facet_corpus, viewer,
     assert body["glossary"] == [{"text": "connection refused", "key": "connection-refused",
                                  "terms": ["接続拒否", "ECONNREFUSED", "接続が拒否"]}]
 
-    body = editor.get("/api/v1/search/", {"q": "connection refused"}).json()
+    body = editor_api.get("/api/v1/search/", {"q": "connection refused"}).json()
     assert body["count"] == 4 and facet(body, "tags")["secret"] == 1 and facet(body, "status")["draft"] == 1
     # the facets follow the filters of the query: narrowing by one is what its count said
-    body = viewer.get("/api/v1/search/", {"q": "connection refused service:nginx"}).json()
+    body = viewer_api.get("/api/v1/search/", {"q": "connection refused service:nginx"}).json()
     assert body["count"] == 2 and facet(body, "services") == {"nginx": 2}
     assert facet(body, "tags") == {"network": 2, "proxy": 1}
 
 
-def test_search_without_matches_has_empty_facets(facet_corpus, viewer):
-    body = viewer.get("/api/v1/search/", {"q": "nothing-matches-this"}).json()
+def test_search_without_matches_has_empty_facets(facet_corpus, viewer_api):
+    body = viewer_api.get("/api/v1/search/", {"q": "nothing-matches-this"}).json()
     assert body["count"] == 0 and body["glossary"] == []
     assert body["facets"] == {name: [] for name in ("tags", "services", "severity", "status", "categories", "year")}
 
 
-def test_sre_template_fields_are_kept_as_written(editor):
+def test_sre_template_fields_are_kept_as_written(editor_api):
     """Authors without accounts stay names (the caller is not made the author), a bug number is kept as
     text, an action of kind "other", the postmortem date, an intranet link without a dot in its host."""
-    created = post(editor, {
+    created = post(editor_api, {
         "title": "Shakespeare Sonnet++", "postmortem_date": "2015-10-21", "author_names": ["jennifer", "martym"],
         "action_items": [{"title": "Update playbook", "kind": "other", "status": "done", "tracker": "Bug 5554823"}],
         "links": [{"url": "https://monitor/shakespeare?end_time=20151021T160000&duration=1h", "relation": "related"}],
@@ -418,29 +389,29 @@ def test_sre_template_fields_are_kept_as_written(editor):
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://files.example.com/x", "https://exa mple.com/"])
-def test_links_other_than_http_are_refused(editor, url):
-    response = post(editor, {"title": "Links", "links": [{"url": url, "relation": "related"}]})
+def test_links_other_than_http_are_refused(editor_api, url):
+    response = post(editor_api, {"title": "Links", "links": [{"url": url, "relation": "related"}]})
     assert response.status_code == 400 and "links" in response.json()
 
 
-def test_an_incident_is_found_by_its_reference_too(editor):
-    created = post(editor, {"title": "By reference"}).json()
+def test_an_incident_is_found_by_its_reference_too(editor_api):
+    created = post(editor_api, {"title": "By reference"}).json()
     number = created["id"]
     for name in (number, f"INC-{number}", f"inc-{number}"):
-        response = editor.get(f"{URL}{name}/")
+        response = editor_api.get(f"{URL}{name}/")
         assert response.status_code == 200 and response.json()["id"] == number
-    assert editor.get(f"{URL}INC-{number}/revisions/").status_code == 200
-    assert editor.get(f"{URL}INC-{number}/comments/").status_code == 200
-    assert editor.get(f"{URL}INC-{number}/export/").status_code == 200
-    assert editor.patch(f"{URL}INC-{number}/", {"summary": "s"}, format="json").status_code == 200
-    assert editor.get(f"{URL}INC-{number + 1000}/").status_code == 404
-    assert editor.get(f"{URL}INCX-{number}/").status_code == 404
+    assert editor_api.get(f"{URL}INC-{number}/revisions/").status_code == 200
+    assert editor_api.get(f"{URL}INC-{number}/comments/").status_code == 200
+    assert editor_api.get(f"{URL}INC-{number}/export/").status_code == 200
+    assert editor_api.patch(f"{URL}INC-{number}/", {"summary": "s"}, format="json").status_code == 200
+    assert editor_api.get(f"{URL}INC-{number + 1000}/").status_code == 404
+    assert editor_api.get(f"{URL}INCX-{number}/").status_code == 404
 
 
-def test_a_time_without_an_offset_is_read_in_the_display_time_zone(editor, settings):
+def test_a_time_without_an_offset_is_read_in_the_display_time_zone(editor_api, settings):
     settings.TIME_ZONE = "Asia/Tokyo"
-    body = post(editor, {"title": "Naive", "started_at": "2023-12-10 11:10",
-                         "detected_at": "2023-12-10T11:20:00+00:00"}).json()
+    body = post(editor_api, {"title": "Naive", "started_at": "2023-12-10 11:10",
+                             "detected_at": "2023-12-10T11:20:00+00:00"}).json()
     assert body["started_at"] == "2023-12-10T02:10:00Z"  # 11:10 in Tokyo
     assert body["detected_at"] == "2023-12-10T11:20:00Z"  # an offset is read as written
     assert body["time_to_detect"] == 9 * 3600 + 10 * 60  # seconds

@@ -6,8 +6,8 @@ import pytest
 from incidents import search
 from incidents.api.parsers import MAX_DEPTH, nesting_depth
 from incidents.models import Incident
-from tests.api.test_api import FULL, client_for
-from tests.factories import IncidentFactory, UserFactory
+from tests.api.test_api import FULL
+from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -15,21 +15,18 @@ URL = "/api/v1/incidents/"
 
 
 @pytest.fixture
-def editor():
-    UserFactory(username="reviewer", role="editor")  # FULL names them as its reviewer
-    return client_for("editor", token=True)
-
-
-@pytest.fixture
-def stored(editor):
-    """An incident written through the API, and a snapshot of it to compare with after a refused write."""
-    response = editor.post(URL, FULL, format="json")
+def stored(editor_api, reviewer):
+    """An incident written through the API (FULL names the reviewer), to compare with after a refused write."""
+    response = editor_api.post(URL, FULL, format="json")
     assert response.status_code == 201
     return response.json()
 
 
-def snapshot(pk):
-    return {key: value for key, value in client_for("admin").get(f"{URL}{pk}/").json().items() if key != "url"}
+@pytest.fixture
+def snapshot(api_as, user):
+    """snapshot(pk): the incident as an admin reads it through the API, to compare before and after a refused write."""
+    admin = api_as(user("admin"))
+    return lambda pk: {key: value for key, value in admin.get(f"{URL}{pk}/").json().items() if key != "url"}
 
 
 def nested(depth, leaf="1"):
@@ -49,34 +46,34 @@ def test_nesting_depth_skips_brackets_in_strings(text, depth):
 
 @pytest.mark.parametrize("method", ["post", "put", "patch"])
 @pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 5_000, 200_000])
-def test_json_nested_too_deep_is_a_400_naming_the_limit(editor, stored, method, depth):
+def test_json_nested_too_deep_is_a_400_naming_the_limit(editor_api, stored, method, depth, snapshot):
     before = snapshot(stored["id"])
     url = URL if method == "post" else f"{URL}{stored['id']}/"
     body = '{"title": "deep", "summary": ' + nested(depth) + "}"
-    response = getattr(editor, method)(url, body, content_type="application/json")
+    response = getattr(editor_api, method)(url, body, content_type="application/json")
     assert response.status_code == 400
     assert response.json() == {"detail": f"JSON parse error - arrays and objects are nested more than {MAX_DEPTH} "
                                          "levels deep."}
     assert Incident.objects.count() == 1 and snapshot(stored["id"]) == before
 
 
-def test_json_nested_up_to_the_limit_is_parsed(editor):
+def test_json_nested_up_to_the_limit_is_parsed(editor_api):
     # Reaches the serializer, which names the field: the parser let it through.
-    response = editor.post(URL, '{"title": "ok", "tags": ' + nested(MAX_DEPTH - 1, '"x"') + "}",
-                           content_type="application/json")
+    response = editor_api.post(URL, '{"title": "ok", "tags": ' + nested(MAX_DEPTH - 1, '"x"') + "}",
+                               content_type="application/json")
     assert response.status_code == 400 and "tags" in response.json()
     assert not Incident.objects.exists()
 
 
-def test_strings_full_of_brackets_are_not_nesting(editor):
+def test_strings_full_of_brackets_are_not_nesting(editor_api):
     summary = "[{" * 5_000 + ' \\" ' + "}]" * 5_000
-    response = editor.post(URL, {"title": "brackets", "summary": summary}, format="json")
+    response = editor_api.post(URL, {"title": "brackets", "summary": summary}, format="json")
     assert response.status_code == 201 and response.json()["summary"] == summary
 
 
-def test_other_json_errors_are_still_parse_errors(editor):
+def test_other_json_errors_are_still_parse_errors(editor_api):
     for body in ['{"title": ', '{"title": NaN}', "[" * 10 + '"unclosed']:
-        response = editor.post(URL, body, content_type="application/json")
+        response = editor_api.post(URL, body, content_type="application/json")
         assert response.status_code == 400 and response.json()["detail"].startswith("JSON parse error - ")
     assert not Incident.objects.exists()
 
@@ -93,15 +90,15 @@ RANGE = "Enter a date from 1000-01-02 to 9999-12-30."
     ({"started_before": "9999-12-31T23:59:59-14:00"}, "started_before"),  # year 10000 in UTC
     ({"started_before": "9999-12-31T12:00:00Z", "tag": "dns"}, "started_before"),
 ])
-def test_filter_dates_out_of_range_are_a_400(editor, params, field):
+def test_filter_dates_out_of_range_are_a_400(editor_api, params, field):
     IncidentFactory()
-    response = editor.get(URL, params)
+    response = editor_api.get(URL, params)
     assert response.status_code == 400 and response.json() == {field: [RANGE]}
 
 
-def test_filter_dates_at_the_edges_of_the_range_work(editor):
+def test_filter_dates_at_the_edges_of_the_range_work(editor_api):
     incident = IncidentFactory()
-    response = editor.get(URL, {"started_after": "1000-01-02T00:00:00Z", "started_before": "9999-12-30T23:59:59Z"})
+    response = editor_api.get(URL, {"started_after": "1000-01-02T00:00:00Z", "started_before": "9999-12-30T23:59:59Z"})
     assert response.status_code == 200 and [i["id"] for i in response.json()["results"]] == [incident.pk]
 
 
@@ -111,18 +108,18 @@ def test_filter_dates_at_the_edges_of_the_range_work(editor):
     ("dns after:9999-12-31", f"after:9999-12-31: {RANGE}"),
     ("before:0999-12-31", f"before:0999-12-31: {RANGE}"),
 ])
-def test_search_dates_out_of_range_are_a_400(editor, q, message):
+def test_search_dates_out_of_range_are_a_400(editor_api, q, message):
     IncidentFactory(title="dns outage")
-    response = editor.get("/api/v1/search/", {"q": q})
+    response = editor_api.get("/api/v1/search/", {"q": q})
     assert response.status_code == 400 and response.json() == {"q": [message]}
 
 
-def test_malformed_search_dates_are_still_plain_text(editor, django_capture_on_commit_callbacks):
+def test_malformed_search_dates_are_still_plain_text(editor_api, django_capture_on_commit_callbacks):
     parsed = search.parse("after:2023-13-45 dns")  # the word is kept, not dropped and not a date filter
     assert parsed.words == ["after:2023-13-45", "dns"] and parsed.after is None and not parsed.problems
     with django_capture_on_commit_callbacks(execute=True):  # indexed
         IncidentFactory(title="dns outage", status="published")
-    response = editor.get("/api/v1/search/", {"q": "after:2023-13-45 dns"})
+    response = editor_api.get("/api/v1/search/", {"q": "after:2023-13-45 dns"})
     # no incident has the word: the answer says it fell back to any word (dropping it would not)
     assert response.status_code == 200 and response.json()["fallback"] is True
     assert [hit["title"] for hit in response.json()["results"]] == ["dns outage"]
@@ -137,10 +134,10 @@ def test_malformed_search_dates_are_still_plain_text(editor, django_capture_on_c
      {"timeline": {"0": {"occurred_at": [RANGE]}}}),
     ({"action_items": [{"title": "x", "due_date": "0001-01-01"}]}, {"action_items": {"0": {"due_date": [RANGE]}}}),
 ])
-def test_incident_dates_out_of_range_are_a_400_and_nothing_changes(editor, stored, document, errors):
+def test_incident_dates_out_of_range_are_a_400_and_nothing_changes(editor_api, stored, document, errors, snapshot):
     before = snapshot(stored["id"])
     for method, url in (("post", URL), ("patch", f"{URL}{stored['id']}/"), ("put", f"{URL}{stored['id']}/")):
-        response = getattr(editor, method)(url, document if method == "patch" else {**FULL, **document}, format="json")
+        response = getattr(editor_api, method)(url, document if method == "patch" else {**FULL, **document}, format="json")
         assert response.status_code == 400 and response.json() == errors, method
     assert Incident.objects.count() == 1 and snapshot(stored["id"]) == before
 
@@ -149,10 +146,10 @@ def test_incident_dates_out_of_range_are_a_400_and_nothing_changes(editor, store
     ({"date": "0001-01-01"}, "date"), ({"select_since": "0001-01-01"}, "select_since"),
     ({"select_since": "9999-12-31"}, "select_since"),
 ])
-def test_meeting_dates_out_of_range_are_a_400(editor, document, field):
-    response = editor.post("/api/v1/retrospectives/", {"title": "retro", "date": "2024-01-10", **document}, format="json")
+def test_meeting_dates_out_of_range_are_a_400(editor_api, document, field):
+    response = editor_api.post("/api/v1/retrospectives/", {"title": "retro", "date": "2024-01-10", **document}, format="json")
     assert response.status_code == 400 and response.json() == {field: [RANGE]}
-    assert not editor.get("/api/v1/retrospectives/").json()["results"]
+    assert not editor_api.get("/api/v1/retrospectives/").json()["results"]
 
 
 # --- NUL characters --------------------------------------------------------------------------------------
@@ -183,16 +180,16 @@ NUL = "Null characters are not allowed."
     ({"links": [{"url": "https://example.com/", "title": "x\x00"}]}, {"links": {"0": {"title": [NUL]}}}),
     ({"links": [{"url": "https://example.com/\x00"}]}, {"links": {"0": {"url": [NUL]}}}),
 ])
-def test_nul_characters_anywhere_in_the_document_are_a_400_naming_the_field(editor, stored, document, errors):
+def test_nul_characters_anywhere_in_the_document_are_a_400_naming_the_field(editor_api, stored, document, errors, snapshot):
     before = snapshot(stored["id"])
     for method, url in (("post", URL), ("patch", f"{URL}{stored['id']}/"), ("put", f"{URL}{stored['id']}/")):
-        response = getattr(editor, method)(url, document if method == "patch" else {**FULL, **document}, format="json")
+        response = getattr(editor_api, method)(url, document if method == "patch" else {**FULL, **document}, format="json")
         assert response.status_code == 400 and response.json() == errors, method
     assert Incident.objects.count() == 1 and snapshot(stored["id"]) == before
 
 
-def test_nul_in_an_author_name_is_a_400(editor, stored):
-    response = editor.patch(f"{URL}{stored['id']}/", {"authors": ["a\x00"]}, format="json")
+def test_nul_in_an_author_name_is_a_400(editor_api, stored):
+    response = editor_api.patch(f"{URL}{stored['id']}/", {"authors": ["a\x00"]}, format="json")
     assert response.status_code == 400 and list(response.json()) == ["authors"]
 
 
@@ -207,9 +204,9 @@ def test_nul_in_an_author_name_is_a_400(editor, stored):
     (f"{URL}?started_after=2023-01-01%00", {"started_after": ["Enter a valid date/time."]}),
     (f"{URL}?status=%00", {"status": ["Select a valid choice. \x00 is not one of the available choices."]}),
 ])
-def test_nul_characters_in_parameters_are_a_400(editor, url, errors):
+def test_nul_characters_in_parameters_are_a_400(editor_api, url, errors):
     IncidentFactory(title="dns outage")
-    response = editor.get(url)
+    response = editor_api.get(url)
     assert response.status_code == 400 and response.json() == errors
 
 
@@ -218,24 +215,24 @@ def test_nul_characters_in_parameters_are_a_400(editor, url, errors):
 
 @pytest.mark.parametrize("body", [b'{"title": "\xff"}', b"\xff\xfe", b'{"title": "\xed\xa0\x80"}',
                                   b'{"title": "ok", "tags": ["\xc3"]}'])
-def test_invalid_utf8_in_a_json_body_is_a_400(editor, stored, body):
+def test_invalid_utf8_in_a_json_body_is_a_400(editor_api, stored, body, snapshot):
     before = snapshot(stored["id"])
     for method, url in (("POST", URL), ("PATCH", f"{URL}{stored['id']}/"), ("PUT", f"{URL}{stored['id']}/")):
-        response = editor.generic(method, url, body, content_type="application/json")
+        response = editor_api.generic(method, url, body, content_type="application/json")
         assert response.status_code == 400
         assert response.json()["detail"].startswith("JSON parse error - 'utf-8' codec can't decode byte")
     assert Incident.objects.count() == 1 and snapshot(stored["id"]) == before
 
 
-def test_escaped_lone_surrogates_are_a_400(editor):
-    response = editor.post(URL, b'{"title": "\\ud800", "tags": ["\\udfff"]}', content_type="application/json")
+def test_escaped_lone_surrogates_are_a_400(editor_api):
+    response = editor_api.post(URL, b'{"title": "\\ud800", "tags": ["\\udfff"]}', content_type="application/json")
     assert response.status_code == 400
     assert response.json() == {"title": ["Surrogate characters are not allowed: U+D800."],
                                "tags": {"0": ["Surrogate characters are not allowed: U+DFFF."]}}
     assert not Incident.objects.exists()
 
 
-def test_invalid_utf8_in_query_strings_is_read_with_replacement_characters(editor, django_capture_on_commit_callbacks):
+def test_invalid_utf8_in_query_strings_is_read_with_replacement_characters(editor_api, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):  # indexed
         IncidentFactory(title="dns outage")
     # Read with U+FFFD: a query of that alone lists everything (like an empty one), "dns" + U+FFFD still finds
@@ -243,10 +240,10 @@ def test_invalid_utf8_in_query_strings_is_read_with_replacement_characters(edito
     expected = {"/api/v1/search/?q=%ff": 1, "/api/v1/search/?q=dns%ff": 1, "/api/v1/search/?q=dns&tag=%ff": 0,
                 f"{URL}?tag=%ff": 0}
     for url, count in expected.items():
-        response = editor.get(url)
+        response = editor_api.get(url)
         assert (response.status_code, response.json()["count"]) == (200, count), url
-    response = editor.get(f"{URL}?github=%ff")
+    response = editor_api.get(f"{URL}?github=%ff")
     assert response.status_code == 400
     assert response.json() == {"github": ["Use OWNER/REPO#N or a GitHub issue or pull request URL."]}
-    response = editor.get("/api/v1/search/?q=dns%ED%A0%80")
+    response = editor_api.get("/api/v1/search/?q=dns%ED%A0%80")
     assert response.status_code == 200 and response.json()["count"] == 1  # read as dns + U+FFFD

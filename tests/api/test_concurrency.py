@@ -5,11 +5,10 @@ import threading
 
 import pytest
 from django.db import connections
-from rest_framework.test import APIClient
 
 from incidents import search
 from incidents.models import GitHubReference, Incident, Service, Tag
-from tests.factories import IncidentFactory, UserFactory
+from tests.factories import IncidentFactory
 
 WRITERS = 20
 
@@ -33,16 +32,10 @@ def at_once(count, request):
     return codes
 
 
-def client_for(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
 @pytest.mark.django_db(transaction=True)
-def test_creates_naming_the_same_new_labels_all_succeed():
-    editor = UserFactory(role="editor")
-    codes = at_once(WRITERS, lambda n: client_for(editor).post("/api/v1/incidents/", {
+def test_creates_naming_the_same_new_labels_all_succeed(editor, api_as):
+    api_as(editor)  # its token is made once, before the threads read it
+    codes = at_once(WRITERS, lambda n: api_as(editor).post("/api/v1/incidents/", {
         "title": f"同時作成 {n}", "tags": ["Brand-New-Tag"], "services": ["new-service"],
         "links": [{"url": "example/infra#42"}], "action_items": [{"title": "fix", "url": "example/infra#42"}],
     }, format="json").status_code)
@@ -55,24 +48,24 @@ def test_creates_naming_the_same_new_labels_all_succeed():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_edits_of_many_incidents_at_once_all_succeed():
-    editor = UserFactory(role="editor")
+def test_edits_of_many_incidents_at_once_all_succeed(editor, api_as):
+    api_as(editor)  # its token is made once, before the threads read it
     incidents = [IncidentFactory(title=f"before {n}") for n in range(WRITERS)]
-    codes = at_once(WRITERS, lambda n: client_for(editor).patch(
+    codes = at_once(WRITERS, lambda n: api_as(editor).patch(
         f"/api/v1/incidents/{incidents[n].pk}/", {"summary": f"edited {n}", "tags": ["edited"]}, format="json").status_code)
     assert codes == [200] * WRITERS
     assert sorted(Incident.objects.values_list("summary", flat=True)) == sorted(f"edited {n}" for n in range(WRITERS))
 
 
 @pytest.mark.django_db(transaction=True)
-def test_edits_of_one_incident_at_once_succeed_or_conflict():
-    editor = UserFactory(role="editor")
+def test_edits_of_one_incident_at_once_succeed_or_conflict(editor, api_as):
+    api_as(editor)  # its token is made once, before the threads read it
     incident = IncidentFactory(title="one")
     version = incident.version
-    codes = at_once(WRITERS, lambda n: client_for(editor).patch(
+    codes = at_once(WRITERS, lambda n: api_as(editor).patch(
         f"/api/v1/incidents/{incident.pk}/", {"summary": f"writer {n}", "version": version}, format="json").status_code)
     assert sorted(set(codes)) == [200, 409] and codes.count(200) == 1, codes
-    blind = at_once(WRITERS, lambda n: client_for(editor).patch(
+    blind = at_once(WRITERS, lambda n: api_as(editor).patch(
         f"/api/v1/incidents/{incident.pk}/", {"summary": f"blind {n}"}, format="json").status_code)
     assert blind == [200] * WRITERS  # without a version, writes queue and the last one wins
     incident.refresh_from_db()

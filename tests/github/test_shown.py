@@ -5,26 +5,12 @@ import time
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from incidents import background
 from incidents.actions import github
 from incidents.models import ActionItem, GitHubIssueRequest, GitHubReference
 from tests.conftest import wait_for
-from tests.factories import ActionItemFactory, IncidentFactory, LinkFactory, UserFactory
-
-
-@pytest.fixture
-def editor(client):
-    client.force_login(UserFactory(username="editor", role="editor"))
-    return client
-
-
-@pytest.fixture
-def viewer(client):
-    client.force_login(UserFactory(username="viewer", role="viewer"))
-    return client
+from tests.factories import ActionItemFactory, IncidentFactory, LinkFactory
 
 
 def published(**kwargs):
@@ -32,19 +18,17 @@ def published(**kwargs):
 
 
 @pytest.mark.django_db
-def test_page_and_api_show_what_the_link_did_and_sync_problems(fake_github, viewer):
+def test_page_and_api_show_what_the_link_did_and_sync_problems(fake_github, viewer_client, viewer_api):
     incident = published()
     item = ActionItemFactory(incident=incident, title="Reap zombies", url="DataDog/datadog-agent#13019")
     LinkFactory(incident=incident, url="o/r#1", relation="related")
     GitHubReference.objects.update(due_at=timezone.now())
     github.drain()
-    page = viewer.get(f"/incidents/{incident.reference}/").content.decode()
+    page = viewer_client.get(f"/incidents/{incident.reference}/").content.decode()
     assert "Done" in page and "— DataDog/datadog-agent#13019 merged 2026-11-01" in page
     assert "gone from GitHub: not found on GitHub" in page
 
-    api = APIClient()
-    api.force_authenticate(UserFactory(username="reader", role="viewer"))
-    document = api.get(f"/api/v1/incidents/{incident.pk}/").json()
+    document = viewer_api.get(f"/api/v1/incidents/{incident.pk}/").json()
     (action_item,) = document["action_items"]
     assert action_item["status"] == "done"
     assert action_item["followed"]["event"] == "merged" and action_item["followed"]["closed_by_link"] is True
@@ -60,16 +44,16 @@ def test_page_and_api_show_what_the_link_did_and_sync_problems(fake_github, view
 
 
 @pytest.mark.django_db
-def test_an_editor_files_a_follow_up_issue_and_it_is_linked(fake_github, editor, django_capture_on_commit_callbacks):
+def test_an_editor_files_a_follow_up_issue_and_it_is_linked(fake_github, editor_client, django_capture_on_commit_callbacks):
     incident = published(title="DNS が引けない")
     item = ActionItemFactory(incident=incident, title="Alert on resolver SERVFAIL rate", url="", owner="tanaka")
     with django_capture_on_commit_callbacks(execute=False):  # the request itself sends nothing
-        response = editor.post(f"/incidents/{incident.reference}/action-items/{item.pk}/github-issue/",
-                               {"repository": "acme/api", "labels": "postmortem, follow-up"})
+        response = editor_client.post(f"/incidents/{incident.reference}/action-items/{item.pk}/github-issue/",
+                                      {"repository": "acme/api", "labels": "postmortem, follow-up"})
     assert response.status_code == 302 and fake_github.requests == []
     request = GitHubIssueRequest.objects.get()
     assert request.status == "pending" and request.labels == ["postmortem", "follow-up"]
-    assert "Being filed on acme/api" in editor.get(f"/incidents/{incident.reference}/").content.decode()
+    assert "Being filed on acme/api" in editor_client.get(f"/incidents/{incident.reference}/").content.decode()
     assert github.drain() == {"issue-filed": 1}
     ((owner, repo, posted),) = fake_github.posted
     assert (owner, repo, posted["title"], posted["labels"]) == ("acme", "api", "Alert on resolver SERVFAIL rate",
@@ -84,17 +68,17 @@ def test_an_editor_files_a_follow_up_issue_and_it_is_linked(fake_github, editor,
 
 
 @pytest.mark.django_db
-def test_filing_errors_are_shown_plainly(fake_github, editor):
+def test_filing_errors_are_shown_plainly(fake_github, editor_client):
     incident = published()
     item = ActionItemFactory(incident=incident, url="")
     fake_github.forbidden.add(("acme", "secret"))
-    editor.post(f"/incidents/{incident.reference}/action-items/{item.pk}/github-issue/", {"repository": "acme/secret"})
+    editor_client.post(f"/incidents/{incident.reference}/action-items/{item.pk}/github-issue/", {"repository": "acme/secret"})
     github.drain()
-    page = editor.get(f"/incidents/{incident.reference}/").content.decode()
+    page = editor_client.get(f"/incidents/{incident.reference}/").content.decode()
     assert "Filing on acme/secret failed" in page and "check GITHUB_TOKEN" in page
     assert "File on GitHub" in page  # may be asked again
-    response = editor.post(f"/incidents/{incident.reference}/action-items/{item.pk}/github-issue/",
-                           {"repository": "not a repository"}, follow=True)
+    response = editor_client.post(f"/incidents/{incident.reference}/action-items/{item.pk}/github-issue/",
+                                  {"repository": "not a repository"}, follow=True)
     assert "is not a repository: write OWNER/REPO" in response.content.decode()
 
 
@@ -111,24 +95,22 @@ def test_a_filing_interrupted_mid_call_is_not_sent_twice(fake_github):
 
 
 @pytest.mark.django_db
-def test_viewers_cannot_file_issues(fake_github, viewer):
+def test_viewers_cannot_file_issues(fake_github, viewer_client):
     incident = published()
     item = ActionItemFactory(incident=incident, url="")
-    assert "File on GitHub" not in viewer.get(f"/incidents/{incident.reference}/").content.decode()
-    response = viewer.post(f"/incidents/{incident.reference}/action-items/{item.pk}/github-issue/", {"repository": "acme/api"})
+    assert "File on GitHub" not in viewer_client.get(f"/incidents/{incident.reference}/").content.decode()
+    response = viewer_client.post(f"/incidents/{incident.reference}/action-items/{item.pk}/github-issue/", {"repository": "acme/api"})
     assert response.status_code == 403 and not GitHubIssueRequest.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_no_web_request_waits_for_a_slow_github(fake_github, settings):
+def test_no_web_request_waits_for_a_slow_github(fake_github, settings, user, api_as):
     """The embedded default (no broker): the background thread of the app process calls GitHub."""
     settings.GITHUB_TIMEOUT_SECONDS = 10
     fake_github.delay = 3
     runner = background.start()
     try:
-        user = UserFactory(username="writer", role="editor")
-        api = APIClient()
-        api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+        api = api_as(user("editor", username="writer"))
         started = time.monotonic()
         response = api.post("/api/v1/incidents/", {"title": "x", "action_items": [
             {"title": "Reap zombies", "url": "DataDog/datadog-agent#13019"}]}, format="json")

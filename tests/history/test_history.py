@@ -2,30 +2,18 @@
 the page shows a character-run diff and a restore button for editors."""
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from incidents.github import sync
 from incidents.models import ActionItem, GitHubReference, Incident, IncidentRevision
 from incidents.text.diff import diff, tokens
-from tests.api.test_api import FULL, client_for
-from tests.factories import UserFactory
+from tests.api.test_api import FULL
 from tests.test_admin import _post_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reviewer")]  # FULL names them as its reviewer
 
 URL = "/api/v1/incidents/"
-
-
-@pytest.fixture
-def editor():
-    UserFactory(username="reviewer", role="editor")  # FULL names them as its reviewer
-    return client_for("editor", token=True)
-
-
-@pytest.fixture
-def viewer():
-    return client_for("viewer", token=True)
 
 
 def revisions(incident_id):
@@ -58,30 +46,29 @@ def test_latin_words_digits_and_punctuation_are_runs():
 # --- write paths ---------------------------------------------------------------------------------------
 
 
-def test_api_create_put_patch_record_numbered_revisions_newest_first(editor):
-    incident = created(editor, FULL)
-    editor.patch(f"{URL}{incident['id']}/", {"summary": "ゾンビプロセスが pid_max を使い切った。"}, format="json")
-    editor.put(f"{URL}{incident['id']}/", {**FULL, "severity": "sev2", "tags": ["kubernetes"]}, format="json")
-    listed = editor.get(f"{URL}{incident['id']}/revisions/").json()
+def test_api_create_put_patch_record_numbered_revisions_newest_first(editor_api):
+    incident = created(editor_api, FULL)
+    editor_api.patch(f"{URL}{incident['id']}/", {"summary": "ゾンビプロセスが pid_max を使い切った。"}, format="json")
+    editor_api.put(f"{URL}{incident['id']}/", {**FULL, "severity": "sev2", "tags": ["kubernetes"]}, format="json")
+    listed = editor_api.get(f"{URL}{incident['id']}/revisions/").json()
     assert [r["number"] for r in listed] == [3, 2, 1]
-    assert all(r["author"] == "editor-user" for r in listed)
+    assert all(r["author"] == "editor" for r in listed)
     assert {r["source"] for r in listed} == {"api"}
     assert listed[1]["changed"] == ["summary"]
     assert listed[0]["changed"] == ["summary", "severity", "tags"]
     assert "factors" in listed[2]["changed"] and "action_items" in listed[2]["changed"]
 
 
-def test_a_save_that_changes_nothing_lists_no_fields(editor):
-    incident = created(editor, FULL)
-    editor.put(f"{URL}{incident['id']}/", FULL, format="json")  # factors are written again with new ids
+def test_a_save_that_changes_nothing_lists_no_fields(editor_api):
+    incident = created(editor_api, FULL)
+    editor_api.put(f"{URL}{incident['id']}/", FULL, format="json")  # factors are written again with new ids
     assert revisions(incident["id"])[-1].changed == []
 
 
-def test_ui_edit_and_status_buttons_record_revisions(client, settings):
+def test_ui_edit_and_status_buttons_record_revisions(client, user, editor_api, settings):
     settings.POSTMORTEM_REVIEW_REQUIRED = False  # the status button without naming reviewers (tests/reviews has the gate)
-    user = UserFactory(username="ed", role="editor")
-    client.force_login(user)
-    incident = created(client_for("editor", token=True))
+    client.force_login(user("editor", username="ed"))
+    incident = created(editor_api)
     page = client.get(reverse("incident-edit", args=[f"INC-{incident['id']}"]))
     data = {}
     for form in [page.context["form"], *[f for _key, _title, formset in page.context["sections"] for f in [formset.management_form, *formset.forms]]]:
@@ -97,29 +84,28 @@ def test_ui_edit_and_status_buttons_record_revisions(client, settings):
     assert (status.source, status.author.username, status.changed) == ("status", "ed", ["status"])
 
 
-def test_github_moving_an_action_item_is_a_revision_without_author(editor):
-    incident = created(editor, {"title": "x", "action_items": [
+def test_github_moving_an_action_item_is_a_revision_without_author(editor_api):
+    incident = created(editor_api, {"title": "x", "action_items": [
         {"title": "fix", "kind": "prevent", "status": "open", "url": "acme/api#42"}]})
     reference = GitHubReference.objects.get()
     sync.apply_state(reference, title="fix", state="merged", kind="pull")
     latest = revisions(incident["id"])[-1]
     assert (latest.number, latest.source, latest.author, latest.changed) == (2, "github", None, ["action_items"])
     assert ActionItem.objects.get().status == "done"
-    shown = editor.get(f"{URL}{incident['id']}/revisions/").json()[0]
+    shown = editor_api.get(f"{URL}{incident['id']}/revisions/").json()[0]
     assert (shown["author"], shown["source"]) == (None, "github")
 
 
-def test_demo_load_is_an_import_without_author():
-    call_command("load_demo")
+def test_demo_load_is_an_import_without_author(demo):
     first = IncidentRevision.objects.order_by("pk").first()
     assert (first.number, first.source, first.author) == (1, "import", None)
     assert first.document()["authors"] == ["demo"]
     assert IncidentRevision.objects.count() == Incident.objects.count()
 
 
-def test_admin_save_records_a_revision(client):
-    incident = created(client_for("editor", token=True))
-    UserFactory(username="staff", is_staff=True, role="admin")
+def test_admin_save_records_a_revision(client, user, editor_api):
+    incident = created(editor_api)
+    user("admin", username="staff", is_staff=True)
     client.post(reverse("login"), {"username": "staff", "password": "pw"})
     url = reverse("admin:incidents_incident_change", args=[incident["id"]])
     data = _post_data(client.get(url).context) | {"summary": "名前解決が遅延した"}
@@ -131,77 +117,77 @@ def test_admin_save_records_a_revision(client):
 # --- the API -------------------------------------------------------------------------------------------
 
 
-def test_a_revision_has_the_document_as_it_was_and_a_character_diff(editor):
-    incident = created(editor)
-    editor.patch(f"{URL}{incident['id']}/", {"summary": "名前解決が遅延した", "severity": "sev1"}, format="json")
-    one = editor.get(f"{URL}{incident['id']}/revisions/1/").json()
+def test_a_revision_has_the_document_as_it_was_and_a_character_diff(editor_api):
+    incident = created(editor_api)
+    editor_api.patch(f"{URL}{incident['id']}/", {"summary": "名前解決が遅延した", "severity": "sev1"}, format="json")
+    one = editor_api.get(f"{URL}{incident['id']}/revisions/1/").json()
     assert one["document"]["summary"] == "名前解決に失敗した"
     assert one["document"]["version"] == 1
-    two = editor.get(f"{URL}{incident['id']}/revisions/2/").json()
+    two = editor_api.get(f"{URL}{incident['id']}/revisions/2/").json()
     assert two["changed"] == ["summary", "severity"]
     assert two["diff"]["summary"] == diff("名前解決に失敗した", "名前解決が遅延した")
     assert two["diff"]["severity"] == {"from": "sev3", "to": "sev1"}
-    current = editor.get(f"{URL}{incident['id']}/").json()
+    current = editor_api.get(f"{URL}{incident['id']}/").json()
     stamps = ("created_at", "updated_at")  # reversion stores times to the millisecond
     assert {k: v for k, v in two["document"].items() if k not in stamps} == {
         k: v for k, v in current.items() if k not in stamps}
-    assert editor.get(f"{URL}{incident['id']}/revisions/9/").status_code == 404
+    assert editor_api.get(f"{URL}{incident['id']}/revisions/9/").status_code == 404
 
 
-def test_the_document_of_a_full_incident_is_the_api_document(editor):
-    incident = created(editor, FULL)
-    stored = editor.get(f"{URL}{incident['id']}/revisions/1/").json()["document"]
-    current = editor.get(f"{URL}{incident['id']}/").json()
+def test_the_document_of_a_full_incident_is_the_api_document(editor_api):
+    incident = created(editor_api, FULL)
+    stored = editor_api.get(f"{URL}{incident['id']}/revisions/1/").json()["document"]
+    current = editor_api.get(f"{URL}{incident['id']}/").json()
     stamps = ("created_at", "updated_at")  # reversion stores times to the millisecond
     assert {k: v for k, v in stored.items() if k not in stamps} == {k: v for k, v in current.items() if k not in stamps}
     assert stored["created_at"][:23] == current["created_at"][:23]
 
 
-def test_restore_saves_the_old_document_as_a_new_revision(editor):
-    incident = created(editor, FULL)
-    editor.patch(f"{URL}{incident['id']}/", {"summary": "changed", "factors": [], "tags": []}, format="json")
-    response = editor.post(f"{URL}{incident['id']}/revisions/1/restore/", {"version": 2}, format="json")
+def test_restore_saves_the_old_document_as_a_new_revision(editor_api):
+    incident = created(editor_api, FULL)
+    editor_api.patch(f"{URL}{incident['id']}/", {"summary": "changed", "factors": [], "tags": []}, format="json")
+    response = editor_api.post(f"{URL}{incident['id']}/revisions/1/restore/", {"version": 2}, format="json")
     assert response.status_code == 200, response.content
     restored = response.json()
     assert restored["summary"] == FULL["summary"] and restored["version"] == 3
     assert [f["description"] for f in restored["factors"]] == [f["description"] for f in FULL["factors"]]
     assert len(restored["factors"][0]["leads_to"]) == 1 and sorted(restored["tags"]) == sorted(FULL["tags"])
     latest = revisions(incident["id"])[-1]
-    assert (latest.number, latest.source, latest.author.username) == (3, "restore", "editor-user")
+    assert (latest.number, latest.source, latest.author.username) == (3, "restore", "editor")
     assert "summary" in latest.changed and "factors" in latest.changed
-    assert editor.post(f"{URL}{incident['id']}/revisions/2/restore/", format="json").status_code == 200  # body optional
+    assert editor_api.post(f"{URL}{incident['id']}/revisions/2/restore/", format="json").status_code == 200  # body optional
 
 
-def test_a_stale_restore_is_refused_with_409(editor):
-    incident = created(editor)
-    editor.patch(f"{URL}{incident['id']}/", {"summary": "other"}, format="json")
-    response = editor.post(f"{URL}{incident['id']}/revisions/1/restore/", {"version": 1}, format="json")
+def test_a_stale_restore_is_refused_with_409(editor_api):
+    incident = created(editor_api)
+    editor_api.patch(f"{URL}{incident['id']}/", {"summary": "other"}, format="json")
+    response = editor_api.post(f"{URL}{incident['id']}/revisions/1/restore/", {"version": 1}, format="json")
     assert response.status_code == 409 and response.json()["current_version"] == 2
     assert len(revisions(incident["id"])) == 2
-    assert editor.post(f"{URL}{incident['id']}/revisions/1/restore/", {"version": "x"}, format="json").status_code == 400
-    assert editor.post(f"{URL}{incident['id']}/revisions/1/restore/", [1], format="json").status_code == 400
+    assert editor_api.post(f"{URL}{incident['id']}/revisions/1/restore/", {"version": "x"}, format="json").status_code == 400
+    assert editor_api.post(f"{URL}{incident['id']}/revisions/1/restore/", [1], format="json").status_code == 400
 
 
-def test_viewers_read_published_history_but_cannot_restore_nor_see_drafts(editor, viewer):
-    published = created(client_for("admin", token=True), {"title": "p", "status": "published"})  # admins publish directly
-    draft = created(editor, {"title": "d"})
-    assert viewer.get(f"{URL}{published['id']}/revisions/").status_code == 200
-    assert viewer.get(f"{URL}{published['id']}/revisions/1/").status_code == 200
-    assert viewer.post(f"{URL}{published['id']}/revisions/1/restore/", format="json").status_code == 403
-    assert viewer.get(f"{URL}{draft['id']}/revisions/").status_code == 404
-    assert viewer.get(f"{URL}{draft['id']}/revisions/1/").status_code == 404
-    assert viewer.post(f"{URL}{draft['id']}/revisions/1/restore/", format="json").status_code == 404
-    assert client_for().get(f"{URL}{published['id']}/revisions/").status_code == 401
+def test_viewers_read_published_history_but_cannot_restore_nor_see_drafts(editor_api, viewer_api, user, api_as):
+    published = created(api_as(user("admin")), {"title": "p", "status": "published"})  # admins publish directly
+    draft = created(editor_api, {"title": "d"})
+    assert viewer_api.get(f"{URL}{published['id']}/revisions/").status_code == 200
+    assert viewer_api.get(f"{URL}{published['id']}/revisions/1/").status_code == 200
+    assert viewer_api.post(f"{URL}{published['id']}/revisions/1/restore/", format="json").status_code == 403
+    assert viewer_api.get(f"{URL}{draft['id']}/revisions/").status_code == 404
+    assert viewer_api.get(f"{URL}{draft['id']}/revisions/1/").status_code == 404
+    assert viewer_api.post(f"{URL}{draft['id']}/revisions/1/restore/", format="json").status_code == 404
+    assert APIClient().get(f"{URL}{published['id']}/revisions/").status_code == 401
 
 
 # --- the page ------------------------------------------------------------------------------------------
 
 
-def test_the_page_shows_an_escaped_character_diff_and_restore_for_editors(client, editor):
-    incident = created(client_for("admin", token=True), {"title": "t", "status": "published", "summary": "名前解決に失敗した <b>x</b>"})
-    editor.patch(f"{URL}{incident['id']}/", {"summary": "名前解決が遅延した <b>x</b><script>alert(1)</script>"}, format="json")
+def test_the_page_shows_an_escaped_character_diff_and_restore_for_editors(client, user, api_as, editor_api):
+    incident = created(api_as(user("admin")), {"title": "t", "status": "published", "summary": "名前解決に失敗した <b>x</b>"})
+    editor_api.patch(f"{URL}{incident['id']}/", {"summary": "名前解決が遅延した <b>x</b><script>alert(1)</script>"}, format="json")
     url = reverse("incident-history", args=[f"INC-{incident['id']}"])
-    client.force_login(UserFactory(username="ed2", role="editor"))
+    client.force_login(user("editor", username="ed2"))
     page = client.get(url).content.decode()
     assert "名前解決<del>に失敗</del><ins>が遅延</ins>した" in page
     assert "<script>alert" not in page and "&lt;script&gt;" in page
@@ -214,32 +200,32 @@ def test_the_page_shows_an_escaped_character_diff_and_restore_for_editors(client
     assert "nothing was restored" in stale.content.decode()
     assert len(revisions(incident["id"])) == 3
 
-    client.force_login(UserFactory(username="v", role="viewer"))
+    client.force_login(user("viewer", username="v"))
     page = client.get(url)
     assert page.status_code == 200 and "Restore revision" not in page.content.decode()
     assert client.post(reverse("incident-restore", args=[f"INC-{incident['id']}", 1]), {"version": 3}).status_code == 403
-    draft = created(editor, {"title": "d"})
+    draft = created(editor_api, {"title": "d"})
     assert client.get(reverse("incident-history", args=[f"INC-{draft['id']}"])).status_code == 404
 
 
-def test_a_renamed_repository_rewriting_links_is_a_github_revision(client, editor, settings):
+def test_a_renamed_repository_rewriting_links_is_a_github_revision(client, editor_api, settings):
     from tests.github.test_webhook_view import SECRET, deliver
 
     settings.GITHUB_WEBHOOK_SECRET = SECRET
-    incident = created(editor, {"title": "x", "links": [{"url": "acme/api-legacy#42", "relation": "related"}]})
+    incident = created(editor_api, {"title": "x", "links": [{"url": "acme/api-legacy#42", "relation": "related"}]})
     assert deliver(client, "repository__renamed").status_code == 200
     latest = revisions(incident["id"])[-1]
     assert (latest.number, latest.source, latest.author, latest.changed) == (2, "github", None, ["links"])
 
 
-def test_a_review_round_shows_in_the_history_page(client):
+def test_a_review_round_shows_in_the_history_page(client, user, editor_api):
     from incidents.actions import reviews
 
-    author, reviewer = UserFactory(username="writer", role="editor"), UserFactory(username="checker", role="editor")
-    incident = Incident.objects.get(pk=created(client_for("editor", token=True), {"title": "r"})["id"])
+    author, checker = user("editor", username="writer"), user("editor", username="checker")
+    incident = Incident.objects.get(pk=created(editor_api, {"title": "r"})["id"])
     incident.authors.set([author])
-    reviews.request_review(incident, [reviewer], by=author)
-    reviews.review(incident, reviewer, "changes_requested", "もう少し")
+    reviews.request_review(incident, [checker], by=author)
+    reviews.review(incident, checker, "changes_requested", "もう少し")
     client.force_login(author)
     page = client.get(reverse("incident-history", args=[incident.reference]))
     assert page.status_code == 200

@@ -8,7 +8,6 @@ from django.db import transaction
 from incidents import tasks
 from incidents.actions import notify
 from incidents.models import NotificationPreference
-from tests.factories import IncidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,23 +18,26 @@ def _base_url(settings):
     settings.POSTMORTEM_WEBHOOK_URL = ""
 
 
-def user(name, email=True, **kwargs):
-    return UserFactory(username=name, email=f"{name}@example.com" if email else "", **kwargs)
+@pytest.fixture
+def person(user):
+    """person("carol"): the user named carol, without a role, at carol@example.com (email=False: no address)."""
+    def make(name, email=True, **fields):
+        return user(username=name, email=f"{name}@example.com" if email else "", **fields)
+
+    return make
 
 
 @pytest.fixture
-def incident():
-    incident = IncidentFactory(title="DNS が遅い & <slow>", status="in_review")
-    incident.authors.set([user("alice"), user("bob")])
-    return incident
+def incident(make_incident, person):
+    return make_incident(title="DNS が遅い & <slow>", status="in_review", authors=[person("alice"), person("bob")])
 
 
 def sent_to():
     return sorted(address for message in mail.outbox for address in message.to)
 
 
-def test_review_requested_emails_each_reviewer_but_not_the_asker(incident, django_capture_on_commit_callbacks):
-    asker, carol, dave = user("asker"), user("carol"), user("dave")
+def test_review_requested_emails_each_reviewer_but_not_the_asker(incident, django_capture_on_commit_callbacks, person):
+    asker, carol, dave = person("asker"), person("carol"), person("dave")
     with django_capture_on_commit_callbacks(execute=True):
         notify.review_requested(incident, [carol, dave, asker], by=asker)
         assert mail.outbox == []  # nothing before the commit
@@ -55,8 +57,8 @@ def test_review_requested_emails_each_reviewer_but_not_the_asker(incident, djang
     ("approved", "carol approved", "承認しました"),
     ("changes_requested", "carol asked for changes", "修正を依頼しました"),
 ])
-def test_reviewed_emails_the_authors(incident, decision, english, japanese, django_capture_on_commit_callbacks):
-    carol = user("carol")
+def test_reviewed_emails_the_authors(incident, decision, english, japanese, django_capture_on_commit_callbacks, person):
+    carol = person("carol")
     with django_capture_on_commit_callbacks(execute=True):
         notify.reviewed(incident, reviewer=carol, decision=decision, comment="Timeline needs UTC.")
     assert sent_to() == ["alice@example.com", "bob@example.com"]
@@ -65,9 +67,9 @@ def test_reviewed_emails_the_authors(incident, decision, english, japanese, djan
     assert mail.outbox[0].subject.startswith("Approved" if decision == "approved" else "Changes requested")
 
 
-def test_reviewed_refuses_an_unknown_decision(incident):
+def test_reviewed_refuses_an_unknown_decision(incident, person):
     with pytest.raises(ValueError):
-        notify.reviewed(incident, reviewer=user("carol"), decision="meh", comment="")
+        notify.reviewed(incident, reviewer=person("carol"), decision="meh", comment="")
 
 
 def test_comment_added_emails_the_authors_but_not_the_commenter(incident, django_capture_on_commit_callbacks):
@@ -78,36 +80,36 @@ def test_comment_added_emails_the_authors_but_not_the_commenter(incident, django
     assert "alice commented on" in mail.outbox[0].body and "ndots:5 が原因では?" in mail.outbox[0].body
 
 
-def test_published_emails_the_authors(incident, django_capture_on_commit_callbacks):
-    editor = user("editor")
+def test_published_emails_the_authors(incident, django_capture_on_commit_callbacks, person):
+    editor = person("editor")
     with django_capture_on_commit_callbacks(execute=True):
         notify.published(incident, by=editor)
     assert sent_to() == ["alice@example.com", "bob@example.com"]
     assert mail.outbox[0].subject.startswith(f"Published / 公開されました: {incident.reference}")
 
 
-def test_nothing_is_sent_when_the_transaction_rolls_back(incident, django_capture_on_commit_callbacks):
+def test_nothing_is_sent_when_the_transaction_rolls_back(incident, django_capture_on_commit_callbacks, person):
     with django_capture_on_commit_callbacks(execute=True):
         with pytest.raises(RuntimeError), transaction.atomic():
-            notify.published(incident, by=user("editor"))
-            notify.review_requested(incident, [user("carol")], by=user("editor"))
+            notify.published(incident, by=person("editor"))
+            notify.review_requested(incident, [person("carol")], by=person("editor"))
             raise RuntimeError("the write failed")
     assert mail.outbox == []
 
 
-def test_opted_out_users_and_users_without_email_get_nothing(incident, django_capture_on_commit_callbacks, caplog):
+def test_opted_out_users_and_users_without_email_get_nothing(incident, django_capture_on_commit_callbacks, caplog, person):
     alice = incident.authors.get(username="alice")
     NotificationPreference.objects.create(user=alice, email=False)
-    incident.authors.add(user("noaddress", email=False), user("gone", is_active=False))
+    incident.authors.add(person("noaddress", email=False), person("gone", is_active=False))
     with caplog.at_level("DEBUG", logger="incidents.actions.notify"), django_capture_on_commit_callbacks(execute=True):
-        notify.published(incident, by=user("editor"))
+        notify.published(incident, by=person("editor"))
     assert sent_to() == ["bob@example.com"]
     assert "email turned off" in caplog.text and "no email address" in caplog.text
 
 
-def test_opting_out_after_queueing_still_stops_the_email(incident, django_capture_on_commit_callbacks):
+def test_opting_out_after_queueing_still_stops_the_email(incident, django_capture_on_commit_callbacks, person):
     with django_capture_on_commit_callbacks() as callbacks:
-        notify.published(incident, by=user("editor"))
+        notify.published(incident, by=person("editor"))
     NotificationPreference.objects.create(user=incident.authors.get(username="alice"), email=False)
     for callback in callbacks:
         callback()
@@ -115,11 +117,11 @@ def test_opting_out_after_queueing_still_stops_the_email(incident, django_captur
 
 
 def test_a_failing_mail_server_is_logged_and_given_up_in_process(incident, settings, caplog,
-                                                                  django_capture_on_commit_callbacks):
+                                                                  django_capture_on_commit_callbacks, person):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # nothing listens
     with caplog.at_level("WARNING"), django_capture_on_commit_callbacks(execute=True):
-        notify.published(incident, by=user("editor"))  # does not raise
+        notify.published(incident, by=person("editor"))  # does not raise
     assert "given up" in caplog.text
 
 
@@ -145,9 +147,9 @@ def test_the_task_retries_a_failed_send_in_a_worker(monkeypatch):
         task.pop_request()
 
 
-def test_a_deleted_incident_or_user_is_skipped_quietly(incident, django_capture_on_commit_callbacks):
+def test_a_deleted_incident_or_user_is_skipped_quietly(incident, django_capture_on_commit_callbacks, person):
     with django_capture_on_commit_callbacks() as callbacks:
-        notify.published(incident, by=user("editor"))
+        notify.published(incident, by=person("editor"))
     incident.delete()
     for callback in callbacks:
         callback()

@@ -3,24 +3,18 @@ not an author approved the current version; the API enforces what the UI does; a
 directly; POSTMORTEM_REVIEW_REQUIRED=0 turns the gate off."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from incidents.models import Incident, Review
-from tests.factories import IncidentFactory, UserFactory
+from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def people():
-    return {name: UserFactory(username=name, role=role) for name, role in
-            [("author", "editor"), ("reviewer", "editor"), ("other", "editor"), ("boss", "admin"), ("reader", "viewer")]}
-
-
-def api(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
+def people(user, reviewer):
+    """The author, the reviewer (an editor), another editor, an admin and a viewer, each named for their part."""
+    return {"author": user("editor", username="author"), "reviewer": reviewer, "other": user("editor", username="other"),
+            "boss": user("admin", username="boss"), "reader": user("viewer", username="reader")}
 
 
 def draft(people):
@@ -33,82 +27,82 @@ def url(incident, tail=""):
     return f"/api/v1/incidents/{incident.pk}/{tail}"
 
 
-def test_the_api_walks_the_review(people):
+def test_the_api_walks_the_review(people, api_as):
     incident = draft(people)
-    author = api(people["author"])
-    refused = author.patch(url(incident), {"status": "published"}, format="json")
+    as_author = api_as(people["author"])
+    refused = as_author.patch(url(incident), {"status": "published"}, format="json")
     assert refused.status_code == 400 and "status" in refused.json()
-    no_reviewer = author.patch(url(incident), {"status": "in_review"}, format="json")
+    no_reviewer = as_author.patch(url(incident), {"status": "in_review"}, format="json")
     assert no_reviewer.status_code == 400 and "reviewer" in no_reviewer.json()["status"][0]
-    self_review = author.patch(url(incident), {"status": "in_review", "reviewers": ["author"]}, format="json")
+    self_review = as_author.patch(url(incident), {"status": "in_review", "reviewers": ["author"]}, format="json")
     assert self_review.status_code == 400
-    asked = author.patch(url(incident), {"status": "in_review", "reviewers": ["reviewer"]}, format="json")
+    asked = as_author.patch(url(incident), {"status": "in_review", "reviewers": ["reviewer"]}, format="json")
     assert asked.status_code == 200 and asked.json()["reviewers"] == ["reviewer"]
 
-    assert author.patch(url(incident), {"status": "published"}, format="json").status_code == 400
-    own = author.post(url(incident, "reviews/"), {"decision": "approved"}, format="json")
+    assert as_author.patch(url(incident), {"status": "published"}, format="json").status_code == 400
+    own = as_author.post(url(incident, "reviews/"), {"decision": "approved"}, format="json")
     assert own.status_code == 403 and "own write-up" in own.json()["detail"]
-    approved = api(people["reviewer"]).post(url(incident, "reviews/"), {"decision": "approved", "comment": "LGTM"},
-                                            format="json")
+    approved = api_as(people["reviewer"]).post(url(incident, "reviews/"), {"decision": "approved", "comment": "LGTM"},
+                                               format="json")
     assert approved.status_code == 201 and approved.json()["current"] is True
-    published = author.patch(url(incident), {"status": "published"}, format="json")
+    published = as_author.patch(url(incident), {"status": "published"}, format="json")
     assert published.status_code == 200 and published.json()["status"] == "published"
     (review,) = published.json()["reviews"]
     assert (review["reviewer"], review["decision"], review["comment"]) == ("reviewer", "approved", "LGTM")
     assert review["current"] is False  # publishing made a new version
 
 
-def test_an_edit_after_the_approval_needs_a_new_one(people):
+def test_an_edit_after_the_approval_needs_a_new_one(people, api_as):
     incident = draft(people)
-    author, reviewer = api(people["author"]), api(people["reviewer"])
-    author.patch(url(incident), {"status": "in_review", "reviewers": ["reviewer"]}, format="json")
-    reviewer.post(url(incident, "reviews/"), {"decision": "approved"}, format="json")
-    author.patch(url(incident), {"summary": "もう少し書き足した"}, format="json")
-    refused = author.patch(url(incident), {"status": "published"}, format="json")
+    as_author, as_reviewer = api_as(people["author"]), api_as(people["reviewer"])
+    as_author.patch(url(incident), {"status": "in_review", "reviewers": ["reviewer"]}, format="json")
+    as_reviewer.post(url(incident, "reviews/"), {"decision": "approved"}, format="json")
+    as_author.patch(url(incident), {"summary": "もう少し書き足した"}, format="json")
+    refused = as_author.patch(url(incident), {"status": "published"}, format="json")
     assert refused.status_code == 400 and "approval of this version" in refused.json()["status"][0]
 
 
-def test_changes_requested_sends_it_back_to_draft(people):
+def test_changes_requested_sends_it_back_to_draft(people, api_as):
     incident = draft(people)
-    api(people["author"]).patch(url(incident), {"status": "in_review", "reviewers": ["reviewer"]}, format="json")
-    response = api(people["reviewer"]).post(url(incident, "reviews/"),
-                                            {"decision": "changes_requested", "comment": "影響範囲を書いて"}, format="json")
+    api_as(people["author"]).patch(url(incident), {"status": "in_review", "reviewers": ["reviewer"]}, format="json")
+    response = api_as(people["reviewer"]).post(url(incident, "reviews/"),
+                                               {"decision": "changes_requested", "comment": "影響範囲を書いて"}, format="json")
     assert response.status_code == 201 and response.json()["status"] == "draft"
     assert Incident.objects.get(pk=incident.pk).status == "draft"
-    assert api(people["reviewer"]).post(url(incident, "reviews/"), {"decision": "approved"}, format="json").status_code == 409
+    assert api_as(people["reviewer"]).post(url(incident, "reviews/"), {"decision": "approved"}, format="json").status_code == 409
 
 
-def test_admins_may_publish_directly_and_creation_is_a_draft(people):
-    editor = api(people["author"])
-    created = editor.post("/api/v1/incidents/", {"title": "x", "status": "published"}, format="json")
+def test_admins_may_publish_directly_and_creation_is_a_draft(people, api_as):
+    as_author = api_as(people["author"])
+    created = as_author.post("/api/v1/incidents/", {"title": "x", "status": "published"}, format="json")
     assert created.status_code == 400
-    boss = api(people["boss"])
-    assert boss.post("/api/v1/incidents/", {"title": "y", "status": "published"}, format="json").status_code == 201
+    as_boss = api_as(people["boss"])
+    assert as_boss.post("/api/v1/incidents/", {"title": "y", "status": "published"}, format="json").status_code == 201
     incident = draft(people)
-    assert boss.patch(url(incident), {"status": "published"}, format="json").status_code == 200
+    assert as_boss.patch(url(incident), {"status": "published"}, format="json").status_code == 200
 
 
-def test_creating_in_review_with_reviewers(people):
-    response = api(people["author"]).post("/api/v1/incidents/", {"title": "x", "status": "in_review",
-                                                                 "reviewers": ["reviewer"]}, format="json")
+def test_creating_in_review_with_reviewers(people, api_as):
+    response = api_as(people["author"]).post("/api/v1/incidents/", {"title": "x", "status": "in_review",
+                                                                    "reviewers": ["reviewer"]}, format="json")
     assert response.status_code == 201 and response.json()["status"] == "in_review"
 
 
-def test_bad_review_input(people):
+def test_bad_review_input(people, api_as):
     incident = draft(people)
-    reviewer = api(people["reviewer"])
-    assert reviewer.post(url(incident, "reviews/"), {"decision": "maybe"}, format="json").status_code == 400
-    assert api(people["reader"]).post(url(incident, "reviews/"), {"decision": "approved"}, format="json").status_code in (403, 404)
-    assert reviewer.post(url(incident, "reviews/"), {"decision": "approved"}, format="json").status_code == 409  # a draft
+    as_reviewer = api_as(people["reviewer"])
+    assert as_reviewer.post(url(incident, "reviews/"), {"decision": "maybe"}, format="json").status_code == 400
+    assert api_as(people["reader"]).post(url(incident, "reviews/"), {"decision": "approved"}, format="json").status_code in (403, 404)
+    assert as_reviewer.post(url(incident, "reviews/"), {"decision": "approved"}, format="json").status_code == 409  # a draft
 
 
-def test_without_the_gate_editors_publish_directly(people, settings):
+def test_without_the_gate_editors_publish_directly(people, settings, api_as):
     settings.POSTMORTEM_REVIEW_REQUIRED = False
-    editor = api(people["author"])
-    created = editor.post("/api/v1/incidents/", {"title": "x", "status": "published"}, format="json")
+    as_author = api_as(people["author"])
+    created = as_author.post("/api/v1/incidents/", {"title": "x", "status": "published"}, format="json")
     assert created.status_code == 201
     incident = draft(people)
-    assert editor.patch(url(incident), {"status": "published"}, format="json").status_code == 200
+    assert as_author.patch(url(incident), {"status": "published"}, format="json").status_code == 200
 
 
 def test_the_pages_walk_the_review(people, client):
@@ -136,27 +130,27 @@ def test_the_pages_walk_the_review(people, client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_review_tells_people_by_email(people, mailoutbox):
-    for user in people.values():
-        user.email = f"{user.username}@example.com"
-        user.save()
+def test_the_review_tells_people_by_email(people, mailoutbox, api_as):
+    for person in people.values():
+        person.email = f"{person.username}@example.com"
+        person.save()
     incident = draft(people)
-    author, reviewer = api(people["author"]), api(people["reviewer"])
-    author.patch(url(incident), {"status": "in_review", "reviewers": ["reviewer"]}, format="json")
+    as_author, as_reviewer = api_as(people["author"]), api_as(people["reviewer"])
+    as_author.patch(url(incident), {"status": "in_review", "reviewers": ["reviewer"]}, format="json")
     assert [message.to for message in mailoutbox] == [["reviewer@example.com"]]
     assert incident.reference in mailoutbox[0].subject
-    reviewer.post(url(incident, "reviews/"), {"decision": "approved", "comment": "LGTM"}, format="json")
+    as_reviewer.post(url(incident, "reviews/"), {"decision": "approved", "comment": "LGTM"}, format="json")
     assert mailoutbox[-1].to == ["author@example.com"] and "LGTM" in mailoutbox[-1].body
-    api(people["other"]).patch(url(incident), {"status": "published"}, format="json")
+    api_as(people["other"]).patch(url(incident), {"status": "published"}, format="json")
     assert mailoutbox[-1].to == ["author@example.com"] and len(mailoutbox) == 3
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_comment_tells_the_authors(people, mailoutbox):
+def test_a_comment_tells_the_authors(people, mailoutbox, api_as):
     people["author"].email = "author@example.com"
     people["author"].save()
     incident = IncidentFactory(status="published")
     incident.authors.set([people["author"]])
-    response = api(people["reader"]).post(url(incident, "comments/"), {"body": "同じ事象を見ました"}, format="json")
+    response = api_as(people["reader"]).post(url(incident, "comments/"), {"body": "同じ事象を見ました"}, format="json")
     assert response.status_code == 201
     assert [m.to for m in mailoutbox] == [["author@example.com"]] and "同じ事象を見ました" in mailoutbox[0].body

@@ -8,26 +8,15 @@ import pytest
 from django.core.management import call_command
 
 from incidents import search
-from incidents.models import Incident, Service, Tag
+from incidents.models import Incident
 from incidents.search import backends, follower, generations
-from tests.factories import FactorFactory, IncidentFactory, UserFactory
+from tests.factories import IncidentFactory
 
 ENGINES = ["whoosh", "tantivy"]
 
 
 def at(year, month, day):
     return datetime.datetime(year, month, day, 12, tzinfo=datetime.UTC)
-
-
-def make_incident(tags=(), services=(), categories=(), links=(), **fields):
-    incident = IncidentFactory(**fields)
-    incident.tags.add(*Tag.objects.resolve(list(tags)))
-    incident.services.add(*Service.objects.resolve(list(services)))
-    for category in categories:
-        FactorFactory(incident=incident, category=category)
-    for url in links:
-        incident.links.create(url=url)
-    return incident
 
 
 @pytest.fixture
@@ -38,14 +27,14 @@ def committed(django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
-def corpus(db, committed):
+def corpus(committed, make_incident):
     """A few mixed incidents, applied to the index as the follower applies the change log."""
     with committed():
-        incidents = _corpus()
+        incidents = _corpus(make_incident)
     return incidents
 
 
-def _corpus():
+def _corpus(make_incident):
     return {
         "port": make_incident(title="エフェメラルポートの枯渇", summary="ポートが枯渇して接続できなくなった",
                               tags=["network"], services=["nginx"], severity="sev1", started_at=at(2023, 5, 1),
@@ -68,16 +57,6 @@ def _corpus():
         "draft": make_incident(title="下書きの名前解決障害", summary="まだ書きかけの名前解決の記録", tags=["dns"],
                                status="draft", started_at=at(2023, 10, 1)),
     }
-
-
-@pytest.fixture
-def editor(db):
-    return UserFactory(role="editor")
-
-
-@pytest.fixture
-def viewer(db):
-    return UserFactory(role="viewer")
 
 
 def found(corpus, results):
@@ -118,9 +97,9 @@ def test_the_same_incidents_match(engine, corpus, editor, query):
     assert results.count == len(expected)
 
 
-def test_drafts_are_hidden_from_viewers_but_not_from_their_authors(engine, corpus, viewer, committed):
+def test_drafts_are_hidden_from_viewers_but_not_from_their_authors(engine, corpus, viewer, user, committed):
     assert found(corpus, search.search("名前解決", viewer)) == {"dns"}
-    author = UserFactory(role="viewer")
+    author = user("viewer", username="author")
     with committed():
         corpus["draft"].authors.add(author)
     assert found(corpus, search.search("名前解決", author)) == {"dns", "draft"}

@@ -10,7 +10,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from incidents import search
 from incidents.models import Incident, IndexChange, IndexCursor
@@ -22,11 +21,6 @@ from tests.factories import IncidentFactory, LessonFactory, UserFactory
 
 def refs(results):
     return [hit.reference for hit in results.hits]
-
-
-@pytest.fixture
-def editor(db):
-    return UserFactory(role="editor")
 
 
 def test_one_change_per_incident_per_transaction_and_none_when_rolled_back(editor):
@@ -121,9 +115,8 @@ def test_one_writer_per_machine(search_index):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_follower_thread_is_woken_by_commits(settings):
+def test_a_follower_thread_is_woken_by_commits(settings, editor):
     settings.SEARCH_POLL_SECONDS = 1
-    editor = UserFactory(role="editor")
     thread = follower.start()
     try:
         assert wait_for(lambda: thread.lock.held, 10)
@@ -139,8 +132,7 @@ def test_a_follower_thread_is_woken_by_commits(settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_damaged_index_costs_no_page_answers_503_and_repairs_itself(client):
-    editor = UserFactory(role="editor")
+def test_a_damaged_index_costs_no_page_answers_503_and_repairs_itself(editor_client, editor, editor_api):
     incident = IncidentFactory(title="復旧できるか", summary="ディスクが壊れた")
     other = IncidentFactory(title="復旧の別件", summary="ディスクが壊れた")
     assert refs(search.search("復旧", editor))
@@ -152,17 +144,14 @@ def test_a_damaged_index_costs_no_page_answers_503_and_repairs_itself(client):
     with pytest.raises(search.SearchUnavailable):
         search.search("復旧", editor)
     assert generations.damaged()
-    api = APIClient()
-    api.force_authenticate(editor)
-    response = api.get("/api/v1/search/", {"q": "復旧"})
+    response = editor_api.get("/api/v1/search/", {"q": "復旧"})
     assert response.status_code == 503 and response["Retry-After"] == "30"
-    assert api.get(f"/api/v1/incidents/{incident.pk}/similar/").status_code == 503
-    client.force_login(editor)
-    page = client.get(f"/incidents/{incident.reference}/")
+    assert editor_api.get(f"/api/v1/incidents/{incident.pk}/similar/").status_code == 503
+    page = editor_client.get(f"/incidents/{incident.reference}/")
     assert page.status_code == 200 and "the search index is being rebuilt" in page.content.decode()
-    listing = client.get("/incidents/", {"q": "復旧"})
+    listing = editor_client.get("/incidents/", {"q": "復旧"})
     assert listing.status_code == 503 and "Search is being rebuilt" in listing.content.decode()
-    assert client.get("/incidents/").status_code == 200  # the list without a search
+    assert editor_client.get("/incidents/").status_code == 200  # the list without a search
     with pytest.raises(CommandError) as exc:
         call_command("check_search_index")
     assert exc.value.returncode == 1
@@ -173,8 +162,7 @@ def test_a_damaged_index_costs_no_page_answers_503_and_repairs_itself(client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_searches_during_a_rebuild_are_served_by_the_old_generation(monkeypatch):
-    editor = UserFactory(role="editor")
+def test_searches_during_a_rebuild_are_served_by_the_old_generation(monkeypatch, editor):
     incident = IncidentFactory(title="古い世代で答える")
     seen_during = []
     engine = backends.current()
@@ -192,8 +180,7 @@ def test_searches_during_a_rebuild_are_served_by_the_old_generation(monkeypatch)
     assert refs(search.search("世代", editor)) == [incident.reference]
 
 
-def test_the_database_decides_who_sees_a_hit(editor):
-    viewer = UserFactory(role="viewer")
+def test_the_database_decides_who_sees_a_hit(editor, viewer):
     incident = IncidentFactory(title="公開後に下書きへ", status="published")
     follower.catch_up()
     assert refs(search.search("下書き", viewer)) == [incident.reference]

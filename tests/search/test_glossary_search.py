@@ -2,18 +2,11 @@
 alias, an error name) with less weight than the words typed, says which entry matched, and lets a Japanese
 and an English write-up of the same failure find each other as similar incidents."""
 
-import pytest
-
 from incidents import search
 from incidents.models import GlossaryEntry
 from incidents.search import concepts, follower
 from incidents.models import current_glossary
-from tests.factories import IncidentFactory, UserFactory
-
-
-@pytest.fixture
-def viewer(db):
-    return UserFactory()
+from tests.factories import IncidentFactory
 
 
 def build(*incidents):

@@ -7,7 +7,7 @@ import pytest
 from incidents import search
 from incidents.search.analysis import MAX_EXTRA_FORMS, MixedAnalyzer, word_forms
 from incidents.search.backends.whoosh_text import WordAnalyzer
-from tests.factories import IncidentFactory, UserFactory
+from tests.factories import IncidentFactory
 
 ANALYZERS = {"bigrams": MixedAnalyzer(), "words": WordAnalyzer()}
 
@@ -100,11 +100,6 @@ def test_compound_error_names_are_found_whole_and_by_their_pieces(analyzer):
 
 
 # --- searching --------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def editor(db):
-    return UserFactory(role="editor")
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ from django.utils import translation
 
 from incidents import search
 from incidents.search import backends
-from tests.factories import UserFactory
-from tests.search.test_conformance import make_incident
 
 
 @pytest.fixture
@@ -23,12 +21,12 @@ def counted(monkeypatch):
     return calls
 
 
-def test_kept_per_version_language_and_audience(db, settings, django_capture_on_commit_callbacks, counted):
+def test_kept_per_version_language_and_audience(settings, django_capture_on_commit_callbacks, counted, make_incident,
+                                                editor, viewer):
     settings.SEARCH_SIMILAR_CACHE_SECONDS = 60
     with django_capture_on_commit_callbacks(execute=True):
         leak = make_incident(title="メモリリークで OOM", summary="ワーカーのメモリが漏れ続けた", status="published")
         make_incident(title="別のメモリリーク", summary="メモリが漏れ続けて OOM になった", status="published")
-    editor, viewer = UserFactory(role="editor"), UserFactory(role="viewer")
     first = search.similar(leak, editor)
     assert search.similar(leak, editor) == first and len(counted) == 1
     search.similar(leak, viewer)  # another audience: drafts it may not see

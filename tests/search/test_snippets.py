@@ -4,7 +4,7 @@ import pytest
 
 from incidents import search
 from incidents.search.documents import document_for, incidents_for_index
-from tests.factories import IncidentFactory, LessonFactory, UserFactory
+from tests.factories import IncidentFactory, LessonFactory
 
 SUMMARY = (
     "# 決済 API の障害\n\n"
@@ -17,11 +17,6 @@ SUMMARY = (
     "2024-03-12T02:14:07Z ERROR pool exhausted: ECONNREFUSED 10.0.3.15:5432 <script>alert(2)</script>\n"
     "```\n"
 )
-
-
-@pytest.fixture
-def editor(db):
-    return UserFactory(role="editor")
 
 
 @pytest.fixture

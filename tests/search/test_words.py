@@ -4,12 +4,11 @@ queries typed as sentences, orthographic variants, highlighting, and the ``parti
 import pickle
 
 import pytest
-from rest_framework.test import APIClient
 
 from incidents import search
 from incidents.search.backends.whoosh_text import WordAnalyzer
 from incidents.search.words import query_words
-from tests.factories import IncidentFactory, UserFactory
+from tests.factories import IncidentFactory
 
 
 def words(text, mode="index"):
@@ -69,11 +68,6 @@ def test_the_analyzer_pickles_without_a_tokenizer():
 
 
 # --- searching ----------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def editor(db):
-    return UserFactory(role="editor")
 
 
 @pytest.fixture
@@ -151,18 +145,14 @@ def test_word_matches_are_highlighted_on_the_original_characters(indexed, editor
 # --- the flag in the API and on the list page ------------------------------------------------------------
 
 
-def test_search_endpoint_and_list_page_say_when_parts_of_words_matched(indexed, client):
+def test_search_endpoint_and_list_page_say_when_parts_of_words_matched(indexed, viewer_client, viewer_api):
     indexed(title="サポート窓口", summary="サポートの電話が鳴り続けた")
-    viewer = UserFactory(role="viewer")
-    api = APIClient()
-    api.force_authenticate(viewer)
-    body = api.get("/api/v1/search/", {"q": "ポート"}).json()
+    body = viewer_api.get("/api/v1/search/", {"q": "ポート"}).json()
     assert body["partial_words"] is True and body["count"] == 1 and body["fallback"] is False
-    assert api.get("/api/v1/search/", {"q": "サポート"}).json()["partial_words"] is False
-    client.force_login(viewer)
-    page = client.get("/incidents/", {"q": "ポート"}).content.decode()
+    assert viewer_api.get("/api/v1/search/", {"q": "サポート"}).json()["partial_words"] is False
+    page = viewer_client.get("/incidents/", {"q": "ポート"}).content.decode()
     assert "No incident has these words as words; showing incidents where they are part of longer words." in page
-    page = client.get("/incidents/", {"q": "ポート"}, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    page = viewer_client.get("/incidents/", {"q": "ポート"}, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "単語として一致する障害がないため、より長い語の一部として含む障害を表示しています。" in page
 
 

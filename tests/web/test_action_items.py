@@ -7,16 +7,10 @@ import pytest
 from django.utils import timezone
 
 from incidents.models import ActionItem, Tag
-from tests.factories import ActionItemFactory, IncidentFactory, UserFactory
+from tests.factories import ActionItemFactory, IncidentFactory
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.timedelta(days=1)
-
-
-@pytest.fixture
-def viewer(client):
-    client.force_login(UserFactory(username="viewer", role="viewer"))
-    return client
 
 
 @pytest.fixture
@@ -42,19 +36,18 @@ def titles(page):
     return re.findall(r"<tr[^>]*>\s*<td>([^<]+)</td>", body)
 
 
-def test_unfinished_items_overdue_first_then_by_due_date_and_none_of_drafts(viewer, items):
-    page = viewer.get("/action-items/").content.decode()
+def test_unfinished_items_overdue_first_then_by_due_date_and_none_of_drafts(viewer_client, items):
+    page = viewer_client.get("/action-items/").content.decode()
     assert titles(page) == ["very late", "late", "soon", "later", "no date"]
     assert page.count('<span class="overdue">') == 2 and "5 action items" in page
     assert "Bug 5554823" in page and 'href="https://tracker.example.com/T-1"' in page and "acme/api#42" in page
     eks = ActionItem.objects.get(title="late").incident
     assert f'href="/incidents/{eks.reference}/#action-items">{eks.reference}</a>' in page
-    assert 'href="/action-items/"' in viewer.get("/incidents/").content.decode()  # in the main navigation
+    assert 'href="/action-items/"' in viewer_client.get("/incidents/").content.decode()  # in the main navigation
 
 
-def test_an_editor_sees_the_items_of_drafts(client, items):
-    client.force_login(UserFactory(username="editor", role="editor"))
-    assert titles(client.get("/action-items/").content.decode())[0] == "draft item"
+def test_an_editor_sees_the_items_of_drafts(editor_client, items):
+    assert titles(editor_client.get("/action-items/").content.decode())[0] == "draft item"
 
 
 @pytest.mark.parametrize("params, expected", [
@@ -67,22 +60,22 @@ def test_an_editor_sees_the_items_of_drafts(client, items):
     ({"tag": "eks"}, ["late", "no date"]),
     ({"tag": "eks", "status": "all", "owner": "tanaka"}, ["late", "no date", "done already"]),
 ])
-def test_filters(viewer, items, params, expected):
-    assert titles(viewer.get("/action-items/", params).content.decode()) == expected
+def test_filters(viewer_client, items, params, expected):
+    assert titles(viewer_client.get("/action-items/", params).content.decode()) == expected
 
 
-def test_a_bad_filter_value_is_a_field_error_and_lists_nothing(viewer, items):
-    page = viewer.get("/action-items/", {"status": "bogus"}).content.decode()
+def test_a_bad_filter_value_is_a_field_error_and_lists_nothing(viewer_client, items):
+    page = viewer_client.get("/action-items/", {"status": "bogus"}).content.decode()
     assert 'class="errorlist"' in page and titles(page) == []
 
 
-def test_pages_keep_the_filters(viewer, items):
+def test_pages_keep_the_filters(viewer_client, items):
     incident = IncidentFactory()
     for number in range(55):
         ActionItemFactory(incident=incident, title=f"bulk {number}", owner="bulk")
-    first = viewer.get("/action-items/", {"owner": "bulk"}).content.decode()
+    first = viewer_client.get("/action-items/", {"owner": "bulk"}).content.decode()
     assert len(titles(first)) == 50 and 'href="?owner=bulk&amp;page=2"' in first
-    assert len(titles(viewer.get("/action-items/", {"owner": "bulk", "page": "2"}).content.decode())) == 5
+    assert len(titles(viewer_client.get("/action-items/", {"owner": "bulk", "page": "2"}).content.decode())) == 5
 
 
 def test_signed_out_is_sent_to_sign_in(client):

@@ -7,19 +7,13 @@ import pytest
 from django.utils import timezone
 
 from incidents.models import Incident, Retrospective
-from tests.factories import IncidentFactory, RetrospectiveFactory, TimelineEventFactory, UserFactory
+from tests.factories import IncidentFactory, RetrospectiveFactory, TimelineEventFactory
 from tests.web.test_edit import new_incident, page_data, rows
 
 pytestmark = pytest.mark.django_db
 
 RANGE = "Enter a date from 1000-01-02 to 9999-12-30."
 NUL = "Null characters are not allowed."
-
-
-@pytest.fixture
-def editor(client):
-    client.force_login(UserFactory(username="editor", role="editor"))
-    return client
 
 
 def stored_state():
@@ -56,14 +50,14 @@ def errors_of(response):
     ("links-0-title", "chat\x00", "links[0].title"),
     ("links-0-url", "https://example.com/\x00", "links[0].url"),
 ])
-def test_nul_characters_are_a_form_error_naming_the_field(editor, field, value, where):
+def test_nul_characters_are_a_form_error_naming_the_field(editor_client, field, value, where):
     existing = IncidentFactory(title="stored")
     before = stored_state()
     for url in ("/incidents/new/", f"/incidents/{existing.reference}/edit/"):
         data = new_incident(**{field: value})
         if "edit" in url:
             data["version"] = str(existing.version)
-        response = editor.post(url, data)
+        response = editor_client.post(url, data)
         assert response.status_code == 200
         assert (where, [NUL]) in errors_of(response)
         assert NUL in response.content.decode()
@@ -81,21 +75,21 @@ def test_nul_characters_are_a_form_error_naming_the_field(editor, field, value, 
     ("actions-0-due_date", "0001-01-01", "action_items[0].due_date"),
     ("actions-0-due_date", "9999-12-31", "action_items[0].due_date"),
 ])
-def test_dates_out_of_range_are_a_form_error(editor, field, value, where):
+def test_dates_out_of_range_are_a_form_error(editor_client, field, value, where):
     existing = IncidentFactory(title="stored")
     before = stored_state()
     data = new_incident(**{field: value})
-    response = editor.post("/incidents/new/", data)
+    response = editor_client.post("/incidents/new/", data)
     assert response.status_code == 200 and (where, [RANGE]) in errors_of(response)
     assert RANGE in response.content.decode()
-    response = editor.post(f"/incidents/{existing.reference}/edit/", {**data, "version": str(existing.version)})
+    response = editor_client.post(f"/incidents/{existing.reference}/edit/", {**data, "version": str(existing.version)})
     assert response.status_code == 200 and (where, [RANGE]) in errors_of(response)
     assert stored_state() == before
 
 
-def test_dates_at_the_edges_of_the_range_are_stored_and_shown(editor):
+def test_dates_at_the_edges_of_the_range_are_stored_and_shown(editor_client):
     # Tokyo's offset in year 1000 is its local mean time, +09:18:59
-    response = editor.post("/incidents/new/", new_incident(
+    response = editor_client.post("/incidents/new/", new_incident(
         started_at="1000-01-02T09:18:59", detected_at="", resolved_at="9999-12-31T08:59:59",
         **rows("timeline", {"occurred_at": "9999-12-31T08:59:59", "kind": "other", "description": "last"})))
     incident = Incident.objects.get()
@@ -104,20 +98,20 @@ def test_dates_at_the_edges_of_the_range_are_stored_and_shown(editor):
     assert incident.resolved_at == datetime.datetime(9999, 12, 30, 23, 59, 59, tzinfo=datetime.UTC)
     for url in (incident.get_absolute_url(), f"{incident.get_absolute_url()}edit/", "/incidents/", "/patterns/",
                 f"{incident.get_absolute_url()}export.md"):
-        assert editor.get(url).status_code == 200, url
+        assert editor_client.get(url).status_code == 200, url
     # and saved again from the page as shown, nothing changes
-    edit = editor.get(f"{incident.get_absolute_url()}edit/")
-    assert editor.post(f"{incident.get_absolute_url()}edit/", page_data(edit)).status_code == 302
+    edit = editor_client.get(f"{incident.get_absolute_url()}edit/")
+    assert editor_client.post(f"{incident.get_absolute_url()}edit/", page_data(edit)).status_code == 302
     incident.refresh_from_db()
     assert (incident.started_at.year, incident.resolved_at.year) == (1000, 9999)
 
 
-def test_log_lines_with_times_out_of_range_stay_in_the_box(editor):
+def test_log_lines_with_times_out_of_range_stay_in_the_box(editor_client):
     data = new_incident(**{"action": "parse_log", "log-date": "2023-06-22", "log-zone": "UTC",
                            "log-log": "0001-01-01T00:00:00+14:00 too early\n"
                                       "2023-06-22T02:46:26Z connect() failed\n"
                                       "9999-12-31T23:59:59-14:00 too late"})
-    response = editor.post("/incidents/new/", data)
+    response = editor_client.post("/incidents/new/", data)
     assert response.status_code == 200 and not Incident.objects.exists()
     assert response.context["log_form"].initial["log"] == "0001-01-01T00:00:00+14:00 too early"
     timeline = response.context["sections"][0][2]
@@ -125,10 +119,10 @@ def test_log_lines_with_times_out_of_range_stay_in_the_box(editor):
     assert descriptions[-1] == "connect() failed\n9999-12-31T23:59:59-14:00 too late"
 
 
-def test_log_paste_date_out_of_range_is_a_form_error(editor):
+def test_log_paste_date_out_of_range_is_a_form_error(editor_client):
     data = new_incident(**{"action": "parse_log", "log-date": "0001-01-01", "log-zone": "Asia/Tokyo",
                            "log-log": "00:10 boom"})
-    response = editor.post("/incidents/new/", data)
+    response = editor_client.post("/incidents/new/", data)
     assert response.status_code == 200 and response.context["log_form"].errors == {"date": [RANGE]}
     assert not Incident.objects.exists()
 
@@ -142,9 +136,9 @@ def test_log_paste_date_out_of_range_is_a_form_error(editor):
     ({"started_before": "9999-12-31T23:59:59-14:00"}, "started_before"),
     ({"started_before": "9999-12-31T23:00:00", "q": "dns"}, "started_before"),  # 14:00 UTC
 ])
-def test_list_filter_dates_out_of_range_are_a_form_error(editor, params, field):
+def test_list_filter_dates_out_of_range_are_a_form_error(editor_client, params, field):
     IncidentFactory(title="dns outage")
-    response = editor.get("/incidents/", params)
+    response = editor_client.get("/incidents/", params)
     assert response.status_code == 200
     assert response.context["filter"].form.errors == {field: [RANGE]}
     assert response.context["rows"] == [] and RANGE in response.content.decode()
@@ -155,9 +149,9 @@ def test_list_filter_dates_out_of_range_are_a_form_error(editor, params, field):
     ("dns before:9999-12-31", f"before:9999-12-31: {RANGE}"),
     ("dns\x00", NUL),
 ])
-def test_list_search_that_cannot_run_says_why(editor, q, message):
+def test_list_search_that_cannot_run_says_why(editor_client, q, message):
     IncidentFactory(title="dns outage")
-    response = editor.get("/incidents/", {"q": q})
+    response = editor_client.get("/incidents/", {"q": q})
     assert response.status_code == 200 and response.context["query_problems"] == [message]
     assert response.context["rows"] == []
     page = response.content.decode()
@@ -165,17 +159,17 @@ def test_list_search_that_cannot_run_says_why(editor, q, message):
     assert "incidents match" not in page
 
 
-def test_list_search_dates_within_range_still_work(editor, django_capture_on_commit_callbacks):
+def test_list_search_dates_within_range_still_work(editor_client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         IncidentFactory(title="dns outage", started_at=datetime.datetime(2023, 5, 1, tzinfo=datetime.UTC))
-    response = editor.get("/incidents/", {"q": "dns after:1000-01-02 before:9999-12-30"})
+    response = editor_client.get("/incidents/", {"q": "dns after:1000-01-02 before:9999-12-30"})
     assert response.context["query_problems"] == [] and response.context["count"] == 1
 
 
-def test_invalid_utf8_in_the_query_string_is_read_with_replacement_characters(editor):
+def test_invalid_utf8_in_the_query_string_is_read_with_replacement_characters(editor_client):
     IncidentFactory(title="dns outage")
     for query in ("q=%ff", "q=dns%ff", "tag=%ff", "q=%ED%A0%80"):
-        response = editor.get(f"/incidents/?{query}")
+        response = editor_client.get(f"/incidents/?{query}")
         assert response.status_code == 200, query
         assert "\ufffd" in response.content.decode()
 
@@ -185,16 +179,16 @@ def test_invalid_utf8_in_the_query_string_is_read_with_replacement_characters(ed
 
 @pytest.mark.parametrize("field, value", [("date", "0001-01-01"), ("select_since", "0001-01-01"),
                                           ("select_since", "9999-12-31"), ("title", "retro\x00")])
-def test_meeting_form_refuses_bad_dates_and_nul(editor, field, value):
+def test_meeting_form_refuses_bad_dates_and_nul(editor_client, field, value):
     data = {"title": "retro", "date": "2024-01-10", "facilitator": "", "select_tag": "", "select_status": "",
             "select_since": "", field: value}
-    response = editor.post("/retrospectives/new/", data)
+    response = editor_client.post("/retrospectives/new/", data)
     assert response.status_code == 200
     assert response.context["form"].errors == {field: [NUL if "\x00" in value else RANGE]}
     assert not Retrospective.objects.exists()
 
 
-def test_meetings_stored_with_dates_out_of_range_still_select(editor):
+def test_meetings_stored_with_dates_out_of_range_still_select(editor_client):
     """Meetings saved before the range check keep working: selection bounds are moved into range."""
     with timezone.override(datetime.UTC):
         incident = IncidentFactory(title="old", started_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC))
@@ -204,6 +198,6 @@ def test_meetings_stored_with_dates_out_of_range_still_select(editor):
                                    select_since_previous=True)
     assert list(meeting.apply_selection()) == [incident]
     assert list(Incident.objects.selected(since=datetime.date(1, 1, 1), until=datetime.date.max)) == [incident]
-    response = editor.post(f"/retrospectives/{meeting.pk}/agenda/", {"action": "select"})
+    response = editor_client.post(f"/retrospectives/{meeting.pk}/agenda/", {"action": "select"})
     assert response.status_code == 302 and list(meeting.agenda.values_list("incident", flat=True)) == [incident.pk]
 

@@ -5,25 +5,16 @@ import datetime
 import re
 
 import pytest
-from django.core.management import call_command
 from django.http import QueryDict
 from django.utils import timezone
 
 from incidents.actions.incidents import save_incident
 from incidents.models import Incident
-from tests.factories import ActionItemFactory, FactorFactory, IncidentFactory, TimelineEventFactory, UserFactory
+from tests.factories import ActionItemFactory, FactorFactory, IncidentFactory, TimelineEventFactory
 
 pytestmark = pytest.mark.django_db
 
 TOKYO = datetime.timezone(datetime.timedelta(hours=9))
-
-
-@pytest.fixture
-def editor(client):
-    user = UserFactory(username="editor", role="editor")
-    client.force_login(user)
-    client.user = user
-    return client
 
 
 def page_data(response):
@@ -80,11 +71,11 @@ def new_incident(**overrides):
     return data
 
 
-def test_editor_creates_an_incident_with_all_its_rows(editor):
-    response = editor.post("/incidents/new/", new_incident())
+def test_editor_creates_an_incident_with_all_its_rows(editor_client, editor):
+    response = editor_client.post("/incidents/new/", new_incident())
     incident = Incident.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/incidents/{incident.reference}/"
-    assert incident.status == "draft" and list(incident.authors.all()) == [editor.user]
+    assert incident.status == "draft" and list(incident.authors.all()) == [editor]
     assert incident.started_at == datetime.datetime(2023, 6, 22, 11, 46, tzinfo=TOKYO)  # typed in the page's zone
     assert [t.name for t in incident.tags.all()] == ["dns", "resource-exhaustion"]
     assert [e.kind for e in incident.timeline.all()] == ["trigger", "detection"]
@@ -94,15 +85,15 @@ def test_editor_creates_an_incident_with_all_its_rows(editor):
     item = incident.action_items.get()
     assert item.github.short == "containers/podman#18946" and item.due_date == datetime.date(2023, 7, 31)
     assert incident.links.get().url == "https://example.com/chat-log"
-    detail = editor.get(response["Location"]).content.decode()
+    detail = editor_client.get(response["Location"]).content.decode()
     assert "ゾンビプロセスが溜まった" in detail and "<strong>名前解決</strong>" in detail
 
 
-def test_the_page_has_a_label_for_every_field(editor):
+def test_the_page_has_a_label_for_every_field(editor_client):
     incident = IncidentFactory()
     FactorFactory(incident=incident), FactorFactory(incident=incident), TimelineEventFactory(incident=incident)
     ActionItemFactory(incident=incident)
-    page = editor.get(f"/incidents/{incident.reference}/edit/").content.decode()
+    page = editor_client.get(f"/incidents/{incident.reference}/edit/").content.decode()
     fields = re.findall(r'<(?:input|select|textarea)[^>]*>', page)
     ids = {re.search(r'\bid="([^"]+)"', tag)[1] for tag in fields if 'type="hidden"' not in tag and "tabindex" not in tag}
     labelled = set(re.findall(r'<label for="([^"]+)"', page))
@@ -118,23 +109,23 @@ def test_the_page_has_a_label_for_every_field(editor):
     ({"factors-1-leads_to": "0"}, None, "These causes form a cycle: F1 → F2 → F1."),
     ({"tags": "x" * 101}, "tags", "is longer than 100 characters."),
 ])
-def test_bad_input_is_shown_next_to_its_field_and_nothing_is_stored(editor, overrides, field, message):
-    response = editor.post("/incidents/new/", new_incident(**overrides))
+def test_bad_input_is_shown_next_to_its_field_and_nothing_is_stored(editor_client, overrides, field, message):
+    response = editor_client.post("/incidents/new/", new_incident(**overrides))
     page = response.content.decode()
     assert response.status_code == 200 and Incident.objects.count() == 0
     assert "Nothing was saved" in page and message in page.replace("&#x27;", "'")
     assert "aardvark-dns が応答せずコンテナ間の名前解決に失敗" in page or field == "title"  # what was typed is kept
 
 
-def test_editing_without_changes_keeps_every_row(editor):
+def test_editing_without_changes_keeps_every_row(editor_client):
     incident = IncidentFactory(title="EKS ノードが NotReady")
     TimelineEventFactory(incident=incident, description="kubelet stopped posting status")
     cause, effect = FactorFactory(incident=incident, description="pid_max"), FactorFactory(incident=incident, description="aws-node")
     cause.set_leads_to([effect])
     ActionItemFactory(incident=incident, title="pid alert", due_date=datetime.date(2023, 7, 1))
-    response = editor.get(f"/incidents/{incident.reference}/edit/")
+    response = editor_client.get(f"/incidents/{incident.reference}/edit/")
     assert response.status_code == 200
-    editor.post(f"/incidents/{incident.reference}/edit/", page_data(response))
+    editor_client.post(f"/incidents/{incident.reference}/edit/", page_data(response))
     incident.refresh_from_db()
     assert incident.version == 2 and incident.title == "EKS ノードが NotReady"
     assert incident.timeline.get().description == "kubelet stopped posting status"
@@ -143,23 +134,23 @@ def test_editing_without_changes_keeps_every_row(editor):
     assert incident.action_items.get().due_date == datetime.date(2023, 7, 1)
 
 
-def test_rows_can_be_removed(editor):
+def test_rows_can_be_removed(editor_client):
     incident = IncidentFactory()
     TimelineEventFactory(incident=incident, description="keep")
     TimelineEventFactory(incident=incident, description="drop")
-    data = page_data(editor.get(f"/incidents/{incident.reference}/edit/"))
+    data = page_data(editor_client.get(f"/incidents/{incident.reference}/edit/"))
     data["timeline-1-DELETE"] = "on"
-    editor.post(f"/incidents/{incident.reference}/edit/", data)
+    editor_client.post(f"/incidents/{incident.reference}/edit/", data)
     assert [e.description for e in incident.timeline.all()] == ["keep"]
 
 
-def test_a_stale_save_shows_the_conflict_keeps_the_text_and_overwrites_only_when_asked(editor, django_capture_on_commit_callbacks):
+def test_a_stale_save_shows_the_conflict_keeps_the_text_and_overwrites_only_when_asked(editor_client, django_capture_on_commit_callbacks):
     incident = IncidentFactory(title="original", summary="original summary")
     url = f"/incidents/{incident.reference}/edit/"
-    mine = page_data(editor.get(url))
+    mine = page_data(editor_client.get(url))
     save_incident(incident, {"summary": "their careful analysis"})  # someone else saves meanwhile
     mine["summary"] = "my new summary\n\n`kubectl get nodes`"
-    response = editor.post(url, mine)
+    response = editor_client.post(url, mine)
     page = response.content.decode()
     assert response.status_code == 409
     assert "Someone else saved this incident" in page
@@ -169,12 +160,12 @@ def test_a_stale_save_shows_the_conflict_keeps_the_text_and_overwrites_only_when
     # the page now carries the current version: saving it again is a deliberate overwrite
     again = page_data(response)
     assert again["summary"].startswith("my new summary")
-    assert editor.post(url, again).status_code == 302
+    assert editor_client.post(url, again).status_code == 302
     incident.refresh_from_db()
     assert incident.summary.startswith("my new summary")
 
 
-def test_a_pasted_log_becomes_timeline_rows_for_review_before_saving(editor):
+def test_a_pasted_log_becomes_timeline_rows_for_review_before_saving(editor_client):
     data = new_incident(**rows("timeline"))
     data.update({
         "action": "parse_log",
@@ -185,7 +176,7 @@ def test_a_pasted_log_becomes_timeline_rows_for_review_before_saving(editor):
         "log-date": "2023-06-22",
         "log-zone": "UTC",
     })
-    response = editor.post("/incidents/new/", data)
+    response = editor_client.post("/incidents/new/", data)
     page = response.content.decode()
     assert response.status_code == 200 and Incident.objects.count() == 0  # nothing stored yet
     assert "2 events were added to the timeline below, shown in Asia/Tokyo" in page
@@ -198,7 +189,7 @@ def test_a_pasted_log_becomes_timeline_rows_for_review_before_saving(editor):
 
     saved = page_data(response)
     saved["action"] = "save"
-    assert editor.post("/incidents/new/", saved).status_code == 302
+    assert editor_client.post("/incidents/new/", saved).status_code == 302
     events = Incident.objects.get().timeline.all()
     assert [e.occurred_at for e in events] == [
         datetime.datetime(2023, 6, 22, 2, 46, 26, tzinfo=datetime.UTC),
@@ -207,7 +198,7 @@ def test_a_pasted_log_becomes_timeline_rows_for_review_before_saving(editor):
     assert [e.source for e in events] == ["nginx error log", "access log"]
 
 
-def test_the_log_paste_says_what_became_of_every_line_and_guesses_kinds(editor):
+def test_the_log_paste_says_what_became_of_every_line_and_guesses_kinds(editor_client):
     data = new_incident(**rows("timeline"))
     data.update({
         "action": "parse_log",
@@ -223,7 +214,7 @@ def test_the_log_paste_says_what_became_of_every_line_and_guesses_kinds(editor):
         "log-date": "2023-11-28",
         "log-zone": "Asia/Tokyo",
     })
-    response = editor.post("/incidents/new/", data)
+    response = editor_client.post("/incidents/new/", data)
     page = response.content.decode()
     assert "5 events were added to the timeline below" in page
     assert "2 lines without a time were merged into the event above them (lines 5–6)." in page
@@ -239,20 +230,20 @@ def test_the_log_paste_says_what_became_of_every_line_and_guesses_kinds(editor):
     assert response.context["log_form"]["log"].value() == "チャットから貼り付け"
 
 
-def test_a_bad_time_zone_for_the_log_is_a_form_error(editor):
-    response = editor.post("/incidents/new/", new_incident(**{"action": "parse_log", "log-log": "02:46 x",
-                                                             "log-date": "2023-06-22", "log-zone": "Mars/Olympus"}))
+def test_a_bad_time_zone_for_the_log_is_a_form_error(editor_client):
+    response = editor_client.post("/incidents/new/", new_incident(**{"action": "parse_log", "log-log": "02:46 x",
+                                                                    "log-date": "2023-06-22", "log-zone": "Mars/Olympus"}))
     assert "“Mars/Olympus” is not a time zone name" in response.content.decode()
 
 
-def test_adding_a_row_and_previewing_store_nothing_and_show_no_errors(editor):
+def test_adding_a_row_and_previewing_store_nothing_and_show_no_errors(editor_client):
     data = new_incident(title="", summary="<script>alert(1)</script> **bold**", action="add:factors")
-    response = editor.post("/incidents/new/", data)
+    response = editor_client.post("/incidents/new/", data)
     page = response.content.decode()
     assert Incident.objects.count() == 0
     assert response.context["sections"][1][2].total_form_count() == 3
     assert "This field is required" not in page
-    response = editor.post("/incidents/new/", new_incident(summary="<script>alert(1)</script> **bold**", action="preview"))
+    response = editor_client.post("/incidents/new/", new_incident(summary="<script>alert(1)</script> **bold**", action="preview"))
     page = response.content.decode()
     assert "<strong>bold</strong>" in page and "<script>alert" not in page and Incident.objects.count() == 0
 
@@ -276,15 +267,15 @@ EXPECTED = {
 
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("role", ROLES)
-def test_permissions_for_each_role_and_page(client, role, page):
-    author = UserFactory(username="author", role="viewer")
+def test_permissions_for_each_role_and_page(client, user, role, page):
+    author = user("viewer", username="author")
     published = IncidentFactory(status="published")
     draft = IncidentFactory(status="draft")
     draft.authors.add(author)
     if role == "author":
         client.force_login(author)
     elif role != "anonymous":
-        client.force_login(UserFactory(username=role, role=role))
+        client.force_login(user(role))
     urls = {
         "list": ("get", "/incidents/"),
         "detail": ("get", f"/incidents/{published.reference}/"),
@@ -302,62 +293,59 @@ def test_permissions_for_each_role_and_page(client, role, page):
         assert response["Location"].startswith("/accounts/login/")
 
 
-def test_viewers_cannot_post_an_edit(client):
+def test_viewers_cannot_post_an_edit(viewer_client):
     incident = IncidentFactory(title="unchanged")
-    client.force_login(UserFactory(username="v", role="viewer"))
-    assert client.post(f"/incidents/{incident.reference}/edit/", {"title": "changed"}).status_code == 403
+    assert viewer_client.post(f"/incidents/{incident.reference}/edit/", {"title": "changed"}).status_code == 403
     incident.refresh_from_db()
     assert incident.title == "unchanged"
 
 
-def test_demo_incident_edited_and_republished_in_japanese(editor, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo")
+def test_demo_incident_edited_and_republished_in_japanese(demo, editor_client):
     incident = Incident.objects.filter(status="published").first()
     url = f"/incidents/{incident.reference}/edit/"
-    page = editor.get(url, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    page = editor_client.get(url, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "保存" in page
-    data = page_data(editor.get(url, HTTP_ACCEPT_LANGUAGE="ja"))
+    data = page_data(editor_client.get(url, HTTP_ACCEPT_LANGUAGE="ja"))
     data["title"] = incident.title + "（改訂）"
-    assert editor.post(url, data, HTTP_ACCEPT_LANGUAGE="ja").status_code == 302
-    editor.post(f"/incidents/{incident.reference}/status/", {"status": "in_review"})
-    editor.post(f"/incidents/{incident.reference}/status/", {"status": "published"})
+    assert editor_client.post(url, data, HTTP_ACCEPT_LANGUAGE="ja").status_code == 302
+    editor_client.post(f"/incidents/{incident.reference}/status/", {"status": "in_review"})
+    editor_client.post(f"/incidents/{incident.reference}/status/", {"status": "published"})
     incident.refresh_from_db()
     assert incident.title.endswith("（改訂）") and incident.status == "published"
     assert incident.timeline.count() > 0 and incident.factors.count() > 0
 
 
-def test_times_on_the_page_are_in_the_display_zone(editor):
+def test_times_on_the_page_are_in_the_display_zone(editor_client):
     incident = IncidentFactory(started_at=timezone.make_aware(datetime.datetime(2023, 6, 22, 2, 46), datetime.UTC))
-    page = editor.get(f"/incidents/{incident.reference}/edit/").content.decode()
+    page = editor_client.get(f"/incidents/{incident.reference}/edit/").content.decode()
     assert 'value="2023-06-22 11:46"' in page and "Started at (Asia/Tokyo)" in page
 
 
-def test_without_javascript_an_add_button_lands_on_the_new_row_with_its_first_box_focused(editor):
+def test_without_javascript_an_add_button_lands_on_the_new_row_with_its_first_box_focused(editor_client):
     incident = IncidentFactory()
     TimelineEventFactory(incident=incident), TimelineEventFactory(incident=incident)
     url = f"/incidents/{incident.reference}/edit/"
-    response = editor.get(url)
+    response = editor_client.get(url)
     page = response.content.decode()
     assert 'value="add:timeline" formaction="#timeline-2"' in page and 'formaction="#action_items-0"' in page
     assert "autofocus" not in page
     data = page_data(response)
     data["action"] = "add:timeline"
-    page = editor.post(url, data).content.decode()
+    page = editor_client.post(url, data).content.decode()
     assert '<fieldset class="row" id="timeline-2">' in page and 'formaction="#timeline-3"' in page
     assert re.findall(r"<[^>]*\bautofocus\b[^>]*>", page) == [
         re.search(r'<input[^>]*id="id_timeline-2-occurred_at"[^>]*>', page)[0]]
-    data = page_data(editor.post(url, data))
+    data = page_data(editor_client.post(url, data))
     data["action"] = "add:action_items"
-    page = editor.post(url, data).content.decode()
+    page = editor_client.post(url, data).content.decode()
     assert '<fieldset class="row" id="action_items-0">' in page
     assert re.search(r'<input[^>]*id="id_actions-0-title"[^>]*>', page)[0].count("autofocus") == 1
     incident.refresh_from_db()
     assert incident.version == 1 and incident.timeline.count() == 2  # an Add stores nothing
 
 
-def test_each_section_carries_an_empty_row_for_adding_in_place(editor):
-    page = editor.get("/incidents/new/").content.decode()
+def test_each_section_carries_an_empty_row_for_adding_in_place(editor_client):
+    page = editor_client.get("/incidents/new/").content.decode()
     for key, prefix in [("timeline", "timeline"), ("factors", "factors"), ("action_items", "actions")]:
         template = re.search(rf'<section id="{key}".*?<template data-empty-row>(.*?)</template>', page, re.S)[1]
         assert f'id="{key}-__prefix__"' in template and f'name="{prefix}-__prefix__-' in template
@@ -365,15 +353,15 @@ def test_each_section_carries_an_empty_row_for_adding_in_place(editor):
 
 
 @pytest.mark.parametrize("typed", ["2023-06-22 23:05", "2023-06-22T23:05", "2023/06/22 23:05:00", "2023-06-22 23:05:00"])
-def test_times_are_typed_and_shown_in_the_24_hour_clock(editor, typed):
-    page = editor.get("/incidents/new/").content.decode()
+def test_times_are_typed_and_shown_in_the_24_hour_clock(editor_client, typed):
+    page = editor_client.get("/incidents/new/").content.decode()
     started = re.search(r'<input[^>]*id="id_started_at"[^>]*>', page)[0]
     assert 'type="text"' in started and 'placeholder="YYYY-MM-DD HH:MM"' in started and "datetime-local" not in page
-    response = editor.post("/incidents/new/", new_incident(
+    response = editor_client.post("/incidents/new/", new_incident(
         started_at=typed, detected_at="", resolved_at="", **{"timeline-0-occurred_at": typed, "timeline-1-occurred_at": typed}))
     assert response.status_code == 302, response.context["form"].errors
     incident = Incident.objects.get()
     assert incident.started_at == datetime.datetime(2023, 6, 22, 23, 5, tzinfo=TOKYO)
     assert incident.timeline.first().occurred_at == incident.started_at
-    page = editor.get(f"/incidents/{incident.reference}/edit/").content.decode()
+    page = editor_client.get(f"/incidents/{incident.reference}/edit/").content.decode()
     assert 'value="2023-06-22 23:05"' in page and 'value="2023-06-22 23:05:00"' not in page

@@ -8,7 +8,7 @@ import pytest
 
 from incidents import search
 from incidents.models import Service, Tag
-from tests.factories import FactorFactory, IncidentFactory, UserFactory
+from tests.factories import FactorFactory, IncidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,12 +29,6 @@ def corpus(db):
     search.rebuild(procs=1)
 
 
-@pytest.fixture
-def viewer(client):
-    client.force_login(UserFactory(username="viewer", role="viewer"))
-    return client
-
-
 def panel(page):
     """{(facet title, value label): (count, link query or None)} of the facet panel."""
     aside = page[page.index('<aside class="facets"'):page.index("</aside>")]
@@ -48,8 +42,8 @@ def panel(page):
     return found
 
 
-def test_facets_count_the_matches_a_viewer_may_see_and_link_to_narrower_searches(viewer, corpus):
-    page = viewer.get("/incidents/", {"q": "connection refused"}).content.decode()
+def test_facets_count_the_matches_a_viewer_may_see_and_link_to_narrower_searches(viewer_client, corpus):
+    page = viewer_client.get("/incidents/", {"q": "connection refused"}).content.decode()
     found = panel(page)
     assert found[("Tags", "network")][0] == 3 and ("Tags", "secret") not in found  # the draft is not counted
     assert found[("Services", "nginx")][0] == 2 and found[("Services", "Payment API")][0] == 1
@@ -60,38 +54,38 @@ def test_facets_count_the_matches_a_viewer_may_see_and_link_to_narrower_searches
     assert found[("Severity", "SEV2")][1] == {"q": ["connection refused"], "severity": ["sev2"]}
     assert found[("Factor categories", "Dependency")][1] == {"q": ["connection refused"], "category": ["dependency"]}
     # following a link gives as many incidents as the count said
-    narrowed = viewer.get("/incidents/", found[("Services", "nginx")][1]).content.decode()
+    narrowed = viewer_client.get("/incidents/", found[("Services", "nginx")][1]).content.decode()
     assert "2 incidents match" in narrowed
     found = panel(narrowed)
     assert found[("Services", "nginx")] == (2, None)  # already chosen: no link
     # a second service would widen the search (services match any of them): the query narrows instead
-    assert panel(viewer.get("/incidents/", {"q": "connection refused", "category": "defect"}).content.decode())[
+    assert panel(viewer_client.get("/incidents/", {"q": "connection refused", "category": "defect"}).content.decode())[
         ("Services", "nginx")][1] == {"q": ["connection refused"], "category": ["defect"], "service": ["nginx"]}
-    assert panel(viewer.get("/incidents/", {"q": "connection refused", "service": "nginx"}).content.decode()).get(
+    assert panel(viewer_client.get("/incidents/", {"q": "connection refused", "service": "nginx"}).content.decode()).get(
         ("Services", "Payment API")) is None
 
 
-def test_tags_in_any_mode_and_service_names_with_spaces_narrow_through_the_query(viewer, corpus):
-    found = panel(viewer.get("/incidents/", {"q": "refused", "tag": "api", "tag_mode": "any"}).content.decode())
+def test_tags_in_any_mode_and_service_names_with_spaces_narrow_through_the_query(viewer_client, corpus):
+    found = panel(viewer_client.get("/incidents/", {"q": "refused", "tag": "api", "tag_mode": "any"}).content.decode())
     assert found[("Tags", "network")][1]["q"] == ["refused tag:network"]
-    found = panel(viewer.get("/incidents/", {"q": "refused", "service": "nginx"}).content.decode())
+    found = panel(viewer_client.get("/incidents/", {"q": "refused", "service": "nginx"}).content.decode())
     assert ("Services", "Payment API") not in found  # nginx incidents only
-    found = panel(viewer.get("/incidents/", {"q": "refused", "category": "dependency"}).content.decode())
+    found = panel(viewer_client.get("/incidents/", {"q": "refused", "category": "dependency"}).content.decode())
     assert found[("Factor categories", "Defect")][1]["q"] == ["refused category:defect"]
-    page = viewer.get("/incidents/", {"q": 'refused service:"payment api"'}).content.decode()
+    page = viewer_client.get("/incidents/", {"q": 'refused service:"payment api"'}).content.decode()
     assert "1 incident matches" in page
     assert panel(page)[("Services", "Payment API")] == (1, None)  # typed in the query: no link
 
 
-def test_glossary_line_in_both_languages(viewer, corpus):
-    page = viewer.get("/incidents/", {"q": "connection refused"}).content.decode()
+def test_glossary_line_in_both_languages(viewer_client, corpus):
+    page = viewer_client.get("/incidents/", {"q": "connection refused"}).content.decode()
     assert "Also searched:" in page and "connection refused = 接続拒否, ECONNREFUSED, 接続が拒否" in page
     assert "(glossary)" in page and "Narrow the results" in page
-    page = viewer.get("/incidents/", {"q": "connection refused"}, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    page = viewer_client.get("/incidents/", {"q": "connection refused"}, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "あわせて検索:" in page and "(用語集)" in page and "結果を絞り込む" in page and "タグ" in page
 
 
-def test_no_panel_without_matches(viewer, corpus):
+def test_no_panel_without_matches(viewer_client, corpus):
     # the list without a query has its own panel (tests/web/test_list_facets.py)
-    page = viewer.get("/incidents/", {"q": "nothing-matches-this"}).content.decode()
+    page = viewer_client.get("/incidents/", {"q": "nothing-matches-this"}).content.decode()
     assert 'class="facets"' not in page and "Also searched" not in page

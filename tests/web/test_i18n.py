@@ -5,45 +5,37 @@ import re
 import pytest
 from django.contrib.staticfiles import finders
 
-from tests.factories import UserFactory
-
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def signed_in(client, demo):
-    client.force_login(UserFactory(username="reader", role="viewer"))
-    return client
+def test_language_follows_accept_language(demo, viewer_client):
+    assert "障害一覧" in viewer_client.get("/incidents/", HTTP_ACCEPT_LANGUAGE="ja,en;q=0.5").content.decode()
+    assert ">Incidents<" in viewer_client.get("/incidents/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
-def test_language_follows_accept_language(signed_in):
-    assert "障害一覧" in signed_in.get("/incidents/", HTTP_ACCEPT_LANGUAGE="ja,en;q=0.5").content.decode()
-    assert ">Incidents<" in signed_in.get("/incidents/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-
-
-def test_switcher_sets_the_language(signed_in):
-    response = signed_in.post("/i18n/setlang/", {"language": "ja", "next": "/patterns/"})
+def test_switcher_sets_the_language(demo, viewer_client):
+    response = viewer_client.post("/i18n/setlang/", {"language": "ja", "next": "/patterns/"})
     assert response.status_code == 302 and response["Location"] == "/patterns/"
-    page = signed_in.get("/patterns/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = viewer_client.get("/patterns/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "再発パターン" in page and 'lang="ja"' in page
 
 
-def test_model_labels_and_durations_are_translated(signed_in):
-    page = signed_in.get("/incidents/?severity=sev1", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+def test_model_labels_and_durations_are_translated(demo, viewer_client):
+    page = viewer_client.get("/incidents/?severity=sev1", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "公開済み" in page
     # a duration in Japanese units (the language switcher's 日本語 is no duration)
     assert re.search(r"\d+ (日|時間|分)", page), "no duration in Japanese units on the page"
     assert not re.search(r"\d+ (d|h|min)\b", page)
 
 
-def test_switcher_names_each_language_in_itself(signed_in):
-    page = signed_in.get("/incidents/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+def test_switcher_names_each_language_in_itself(demo, viewer_client):
+    page = viewer_client.get("/incidents/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert ">English</option>" in page and ">日本語</option>" in page and "英語" not in page
 
 
-def test_favicon_is_linked_and_served_at_the_root(signed_in):
-    page = signed_in.get("/incidents/").content.decode()
+def test_favicon_is_linked_and_served_at_the_root(demo, viewer_client):
+    page = viewer_client.get("/incidents/").content.decode()
     assert 'rel="icon"' in page and "favicon.svg" in page
-    response = signed_in.get("/favicon.ico")
+    response = viewer_client.get("/favicon.ico")
     assert response.status_code == 302 and response["Location"].endswith("favicon.svg")
     assert finders.find("favicon.svg")

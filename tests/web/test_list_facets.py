@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from incidents.models import Service, Tag
-from tests.factories import FactorFactory, IncidentFactory, UserFactory
+from tests.factories import FactorFactory, IncidentFactory
 from tests.web.test_facets import panel
 
 pytestmark = pytest.mark.django_db
@@ -32,18 +32,12 @@ def listed(db):
     incident("new year", "sev3", "published", [], [], [], datetime.datetime(2023, 12, 31, 20, tzinfo=datetime.UTC))
 
 
-@pytest.fixture
-def viewer(client):
-    client.force_login(UserFactory(username="viewer", role="viewer"))
-    return client
-
-
 def count_of(page):
     return int(page.split('<p class="result-summary">')[1].split(" incident")[0])
 
 
-def test_the_list_without_a_query_counts_what_the_viewer_may_see(viewer, listed):
-    found = panel(viewer.get("/incidents/").content.decode())
+def test_the_list_without_a_query_counts_what_the_viewer_may_see(viewer_client, listed):
+    found = panel(viewer_client.get("/incidents/").content.decode())
     assert found[("Tags", "network")] == (3, {"tag": ["network"]}) and ("Tags", "secret") not in found  # no draft
     assert found[("Services", "nginx")] == (2, {"service": ["nginx"]})
     assert found[("Severity", "SEV2")] == (2, {"severity": ["sev2"]})
@@ -53,29 +47,28 @@ def test_the_list_without_a_query_counts_what_the_viewer_may_see(viewer, listed)
     assert found[("Year", "2024")][0] == 1 and found[("Year", "2022")][0] == 1
 
 
-def test_every_link_leads_to_as_many_incidents_as_it_counts_and_narrows_further(viewer, listed):
-    for (title, label), (count, query) in panel(viewer.get("/incidents/").content.decode()).items():
-        narrowed = viewer.get("/incidents/", query).content.decode()
+def test_every_link_leads_to_as_many_incidents_as_it_counts_and_narrows_further(viewer_client, listed):
+    for (title, label), (count, query) in panel(viewer_client.get("/incidents/").content.decode()).items():
+        narrowed = viewer_client.get("/incidents/", query).content.decode()
         assert count_of(narrowed) == count, (title, label)
         assert panel(narrowed)[(title, label)] == (count, None)  # chosen: no link
-    found = panel(viewer.get("/incidents/", {"tag": "network"}).content.decode())
+    found = panel(viewer_client.get("/incidents/", {"tag": "network"}).content.decode())
     assert found[("Tags", "proxy")] == (1, {"tag": ["network", "proxy"]})
     assert found[("Year", "2023")][1] == {"tag": ["network"], "started_after": ["2023-01-01"],
                                           "started_before": ["2024-01-01"]}
     in_2023 = {"started_after": "2023-01-01", "started_before": "2024-01-01"}
-    assert set(panel(viewer.get("/incidents/", in_2023).content.decode())) >= {("Year", "2023")}
+    assert set(panel(viewer_client.get("/incidents/", in_2023).content.decode())) >= {("Year", "2023")}
 
 
-def test_values_that_only_a_search_could_narrow_to_have_no_link(viewer, listed):
-    found = panel(viewer.get("/incidents/", {"service": "nginx", "category": "dependency"}).content.decode())
+def test_values_that_only_a_search_could_narrow_to_have_no_link(viewer_client, listed):
+    found = panel(viewer_client.get("/incidents/", {"service": "nginx", "category": "dependency"}).content.decode())
     assert found[("Services", "nginx")] == (2, None)
     assert found[("Factor categories", "Defect")] == (1, None)  # a second category would widen the list
-    found = panel(viewer.get("/incidents/", {"tag": "api", "tag_mode": "any"}).content.decode())
+    found = panel(viewer_client.get("/incidents/", {"tag": "api", "tag_mode": "any"}).content.decode())
     assert found[("Tags", "network")] == (1, None)
 
 
-def test_an_editor_counts_drafts_and_an_empty_list_has_no_panel(client, listed):
-    client.force_login(UserFactory(username="editor", role="editor"))
-    assert panel(client.get("/incidents/").content.decode())[("Tags", "network")][0] == 4
-    page = client.get("/incidents/", {"tag": "nothing-has-this"}).content.decode()
+def test_an_editor_counts_drafts_and_an_empty_list_has_no_panel(editor_client, listed):
+    assert panel(editor_client.get("/incidents/").content.decode())[("Tags", "network")][0] == 4
+    page = editor_client.get("/incidents/", {"tag": "nothing-has-this"}).content.decode()
     assert 'class="facets"' not in page and "No incidents found." in page

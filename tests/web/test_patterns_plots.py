@@ -7,16 +7,10 @@ import pytest
 
 from incidents import charts
 from incidents.models import Tag
-from tests.factories import IncidentFactory, UserFactory
+from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
 MINUTE = datetime.timedelta(minutes=1)
-
-
-@pytest.fixture
-def viewer(client):
-    client.force_login(UserFactory(username="viewer", role="viewer"))
-    return client
 
 
 @pytest.fixture
@@ -39,8 +33,8 @@ def svg(page, css_class):
     return found.group(0) if found else None
 
 
-def test_bars_count_incidents_per_quarter_and_lines_join_the_medians(viewer, quarters):
-    page = viewer.get("/patterns/").content.decode()
+def test_bars_count_incidents_per_quarter_and_lines_join_the_medians(viewer_client, quarters):
+    page = viewer_client.get("/patterns/").content.decode()
     bars = svg(page, "bar-chart")
     assert re.findall(r'<text class="quarter"[^>]*>([^<]+)<', bars) == ["2023-Q1", "2023-Q2", "2023-Q3"]
     assert bars.count('<rect class="bar"') == 2  # no bar for the empty quarter, none for the draft's
@@ -53,25 +47,25 @@ def test_bars_count_incidents_per_quarter_and_lines_join_the_medians(viewer, qua
     assert ">1 h<" in detect and ">0 min<" in detect  # the value axis in human units
 
 
-def test_a_tag_limits_the_plots_and_a_tag_without_incidents_says_so(viewer, quarters):
-    page = viewer.get("/patterns/", {"tag": "EKS"}).content.decode()
+def test_a_tag_limits_the_plots_and_a_tag_without_incidents_says_so(viewer_client, quarters):
+    page = viewer_client.get("/patterns/", {"tag": "EKS"}).content.decode()
     assert '<option value="eks" selected>' in page
     assert svg(page, "bar-chart").count('<rect class="bar"') == 1
     assert "No incident in these quarters has this time yet." not in page
-    page = viewer.get("/patterns/", {"tag": "nothing"}).content.decode()
+    page = viewer_client.get("/patterns/", {"tag": "nothing"}).content.decode()
     assert svg(page, "bar-chart") is None and "No incident with this tag." in page
     assert page.count("No incident in these quarters has this time yet.") == 2
 
 
-def test_no_dated_incident_no_plot(viewer):
+def test_no_dated_incident_no_plot(viewer_client):
     IncidentFactory(started_at=None)
-    page = viewer.get("/patterns/").content.decode()
+    page = viewer_client.get("/patterns/").content.decode()
     assert svg(page, "bar-chart") is None and svg(page, "line-chart") is None
     assert "No dated incidents yet." in page
 
 
-def test_durations_on_the_plots_are_in_the_language_of_the_page(viewer, quarters):
-    page = viewer.get("/patterns/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+def test_durations_on_the_plots_are_in_the_language_of_the_page(viewer_client, quarters):
+    page = viewer_client.get("/patterns/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "2023-Q1: 20 分" in svg(page, "line-chart")
 
 
