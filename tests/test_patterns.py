@@ -4,7 +4,6 @@ from django.utils import translation
 
 from incidents.models import FactorCategory, Incident
 from incidents.patterns import patterns, quarter_of, quarters_between, recurs
-from tests.factories import UserFactory
 
 DAY = datetime.timedelta(days=1)
 
@@ -41,19 +40,17 @@ def test_patterns_are_configurable(demo, settings):
     assert not {row.name for row in patterns(Incident.objects.all()).tags if row.recurring} & {"podman"}
 
 
-def test_patterns_page_shows_the_chart_and_recurring_tags(demo, client):
-    client.force_login(UserFactory(role="viewer"))
-    page = client.get("/patterns/").content.decode()
+def test_patterns_page_shows_the_chart_and_recurring_tags(demo, viewer_client):
+    page = viewer_client.get("/patterns/").content.decode()
     assert "<svg" in page and 'class="heatmap"' in page
     assert "recurring" in page and "eks" in page
     assert "systemd" not in page  # the draft's tag is not shown to a viewer
 
 
-def test_patterns_page_names_factor_categories_in_the_reader_s_language(demo, client):
-    client.force_login(UserFactory(role="viewer"))
+def test_patterns_page_names_factor_categories_in_the_reader_s_language(demo, viewer_client):
     rows = patterns(Incident.objects.all()).categories
     assert rows and all(row.name in FactorCategory.values for row in rows)
-    page = client.get("/patterns/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    page = viewer_client.get("/patterns/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     section = page.split('id="categories"')[1].split("</section>")[0]
     with translation.override("ja"):
         labels = {row.name: str(FactorCategory(row.name).label) for row in rows}

@@ -22,8 +22,7 @@ def refs(results):
     return [hit.reference for hit in results.hits]
 
 
-def test_a_word_only_in_a_comment_finds_the_incident_until_the_comment_goes(engine, committed):
-    viewer = UserFactory(username="viewer", role="viewer")
+def test_a_word_only_in_a_comment_finds_the_incident_until_the_comment_goes(engine, committed, viewer):
     with committed():
         incident = IncidentFactory(title="Load balancer misconfigured", status="published")
         IncidentFactory(title="Unrelated", status="published")
@@ -49,8 +48,7 @@ def test_a_word_only_in_a_comment_finds_the_incident_until_the_comment_goes(engi
     assert refs(search.search("balancer", viewer)) == [incident.reference]  # the incident itself stays
 
 
-def test_posting_and_deleting_on_the_page_update_the_search(engine, committed, client):
-    editor = UserFactory(username="editor", role="editor")
+def test_posting_and_deleting_on_the_page_update_the_search(engine, committed, client, editor, viewer):
     client.force_login(editor)
     with committed():
         incident = IncidentFactory(title="Disk full", status="draft")
@@ -59,15 +57,13 @@ def test_posting_and_deleting_on_the_page_update_the_search(engine, committed, c
     assert refs(search.search("fluentd", editor)) == [incident.reference]
     page = client.get("/incidents/", {"q": "fluentd"}).content.decode()
     assert incident.title in page
-    viewer = UserFactory(username="viewer", role="viewer")
     assert search.search("fluentd", viewer).count == 0  # a draft's comments stay as hidden as the draft
     with committed():
         client.post(f"/incidents/{incident.reference}/comments/{Comment.objects.get().pk}/delete/")
     assert search.search("fluentd", editor).count == 0
 
 
-def test_rebuild_and_check_include_comments(engine, committed):
-    editor = UserFactory(username="editor", role="editor")
+def test_rebuild_and_check_include_comments(engine, committed, editor):
     incident = IncidentFactory(title="Cache stampede", status="published")
     Comment.objects.create(incident=incident, author=editor, body="memcached の **thundering herd**")
     search.rebuild()

@@ -14,7 +14,6 @@ from incidents.export.html import pack_html
 from incidents.models import Incident
 from incidents.templatetags.incidents import render_markdown
 from tests.export.helpers import pdf_text
-from tests.factories import UserFactory
 
 
 def resource_urls(html):
@@ -30,8 +29,8 @@ def resource_urls(html):
 
 
 @pytest.mark.django_db
-def test_html_pack_is_self_contained(demo_meeting):
-    html = pack_html(pack.meeting_pack(demo_meeting, UserFactory(role="editor")))
+def test_html_pack_is_self_contained(demo_meeting, editor):
+    html = pack_html(pack.meeting_pack(demo_meeting, editor))
     assert "<script" not in html.lower()
     assert [url for url in resource_urls(html) if not url.startswith("#")] == []  # marker-end="url(#arrow-5)" is local
     assert resource_urls('<img src="https://x/a.png"><link href="http://x/s.css"><p style="background: url(http://x)">') == [
@@ -42,8 +41,8 @@ def test_html_pack_is_self_contained(demo_meeting):
 
 
 @pytest.mark.django_db
-def test_html_pack_has_each_incidents_analysis_resolution_and_links(demo_meeting):
-    html = pack_html(pack.meeting_pack(demo_meeting, UserFactory(role="editor")))
+def test_html_pack_has_each_incidents_analysis_resolution_and_links(demo_meeting, editor):
+    html = pack_html(pack.meeting_pack(demo_meeting, editor))
     incidents = [item.incident for item in demo_meeting.agenda.all()]
     assert incidents and html.count("<h3>Analysis</h3>") == html.count("<h3>Resolution</h3>") == len(incidents)
     assert html.count("<h3>Links</h3>") == len(incidents)
@@ -54,8 +53,8 @@ def test_html_pack_has_each_incidents_analysis_resolution_and_links(demo_meeting
 
 
 @pytest.mark.django_db
-def test_pdf_pack_has_japanese_text_and_the_overdue_marker(demo_meeting, tmp_path):
-    file = export.export_meeting(demo_meeting, UserFactory(role="editor"), "pdf")
+def test_pdf_pack_has_japanese_text_and_the_overdue_marker(demo_meeting, tmp_path, editor):
+    file = export.export_meeting(demo_meeting, editor, "pdf")
     assert file.content.startswith(b"%PDF-") and file.content_type == "application/pdf"
     text = pdf_text(file.content, tmp_path)
     assert "ポストモーテム定例" in text
@@ -66,19 +65,18 @@ def test_pdf_pack_has_japanese_text_and_the_overdue_marker(demo_meeting, tmp_pat
 
 
 @pytest.mark.django_db
-def test_pdf_in_japanese(demo_meeting, tmp_path):
+def test_pdf_in_japanese(demo_meeting, tmp_path, editor):
     from django.utils import translation
 
     with translation.override("ja"):
-        file = export.export_meeting(demo_meeting, UserFactory(role="editor"), "pdf")
+        file = export.export_meeting(demo_meeting, editor, "pdf")
     text = pdf_text(file.content, tmp_path)
     assert "ゾンビプロセス" in text and "期限切れ" in text
 
 
 @pytest.mark.django_db
-def test_single_incident_in_the_order_of_the_template(demo, tmp_path):
+def test_single_incident_in_the_order_of_the_template(demo, tmp_path, editor):
     eks = Incident.objects.get(title__contains="pid_max")
-    editor = UserFactory(role="editor")
     file = export.export_incident(eks, editor, "md")
     markdown = file.content.decode()
     assert file.filename == f"{eks.reference}.md" and file.content_type == "text/markdown; charset=utf-8"
@@ -100,9 +98,8 @@ def test_single_incident_in_the_order_of_the_template(demo, tmp_path):
 
 
 @pytest.mark.django_db
-def test_single_incident_times_in_a_chosen_zone(demo):
+def test_single_incident_times_in_a_chosen_zone(demo, editor):
     eks = Incident.objects.get(title__contains="pid_max")
-    editor = UserFactory(role="editor")
     tokyo = export.export_incident(eks, editor, "md").content.decode()
     utc = export.export_incident(eks, editor, "md", time_zone=export.time_zone_named("UTC")).content.decode()
     assert "_Times in UTC_" in utc and "time_zone: UTC" in utc
@@ -117,8 +114,7 @@ def test_single_incident_times_in_a_chosen_zone(demo):
 
 
 @pytest.mark.django_db
-def test_unknown_formats_are_refused(demo_meeting):
-    editor = UserFactory(role="editor")
+def test_unknown_formats_are_refused(demo_meeting, editor):
     with pytest.raises(export.UnknownFormat, match="use one of md, html, pdf"):
         export.export_meeting(demo_meeting, editor, "docx")
     with pytest.raises(export.UnknownFormat, match="use one of md, pdf"):

@@ -20,7 +20,6 @@ from tests.factories import (
     LinkFactory,
     RetrospectiveFactory,
     TimelineEventFactory,
-    UserFactory,
 )
 
 GOLDEN = Path(__file__).parent / "golden" / "retrospective.md"
@@ -47,15 +46,14 @@ def test_markdown_keeps_incident_markdown_and_escapes_table_cells(editor):
 
 
 @pytest.mark.django_db
-def test_a_viewers_pack_leaves_out_what_they_may_not_see(demo_meeting):
+def test_a_viewers_pack_leaves_out_what_they_may_not_see(demo_meeting, viewer, editor):
     draft = Incident.objects.get(status="draft")
     demo_meeting.add_to_agenda([draft])
     in_review = Incident.objects.get(status="in_review")
-    viewer = UserFactory(username="viewer", role="viewer")
     text = markdown.pack_markdown(pack.meeting_pack(demo_meeting, viewer))
     assert draft.title not in text and in_review.title not in text
     assert "2 incidents on the agenda are not shown: you may not see them." in text
-    editor_markdown = markdown.pack_markdown(pack.meeting_pack(demo_meeting, UserFactory(role="editor")))
+    editor_markdown = markdown.pack_markdown(pack.meeting_pack(demo_meeting, editor))
     assert draft.title in editor_markdown and "not shown" not in editor_markdown
 
 

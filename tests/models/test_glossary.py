@@ -12,7 +12,6 @@ from django.utils import timezone
 from incidents import glossary
 from incidents.models import GlossaryEntry, current_glossary
 from incidents.models import glossary as stored
-from tests.factories import UserFactory
 
 SEED = glossary.read_seed()
 
@@ -164,9 +163,9 @@ def test_a_disabled_entry_expands_nothing(seeded):
     assert keys(["k8s"]) == [("k8s", "kubernetes")]
 
 
-def test_an_admin_edit_is_seen_by_the_loader(seeded, client):
+def test_an_admin_edit_is_seen_by_the_loader(seeded, client, user):
     assert keys(["ぬるぽ"]) == []
-    UserFactory(username="staff", is_staff=True, role="admin")
+    user("admin", username="staff", is_staff=True)
     assert client.post(reverse("login"), {"username": "staff", "password": "pw"}).status_code == 302
     entry = GlossaryEntry.objects.get(key="null-pointer")
     response = client.post(reverse("admin:incidents_glossaryentry_change", args=[entry.pk]), {
@@ -178,8 +177,8 @@ def test_an_admin_edit_is_seen_by_the_loader(seeded, client):
     assert keys(["ぬるぽ"]) == [("ぬるぽ", "null-pointer")]
 
 
-def test_admin_refuses_repeated_terms_and_finds_entries_by_term(seeded, client):
-    UserFactory(username="staff", is_staff=True, role="admin")
+def test_admin_refuses_repeated_terms_and_finds_entries_by_term(seeded, client, user):
+    user("admin", username="staff", is_staff=True)
     client.post(reverse("login"), {"username": "staff", "password": "pw"})
     response = client.post(reverse("admin:incidents_glossaryentry_add"), {
         "key": "new-one", "category": "symptom", "terms": "遅い応答\nSlow\nslow", "enabled": "on"})
@@ -229,8 +228,7 @@ def test_the_model_refuses_bad_terms(db):
     assert entry.terms == ["spaced out"]
 
 
-def test_editors_may_change_the_glossary_and_viewers_not(db):
-    editor, viewer = UserFactory(role="editor"), UserFactory(role="viewer")
+def test_editors_may_change_the_glossary_and_viewers_not(db, editor, viewer):
     for action in ["add", "change", "delete", "view"]:
         assert editor.has_perm(f"incidents.{action}_glossaryentry")
     assert viewer.has_perm("incidents.view_glossaryentry")

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidents.models import ContributingFactor, Incident, Service, Tag
-from tests.factories import FactorFactory, IncidentFactory, UserFactory
+from tests.factories import FactorFactory, IncidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -129,10 +129,8 @@ def test_deleting_an_incident_removes_its_children():
     assert ContributingFactor.objects.count() == 0
 
 
-def test_visibility_of_drafts():
-    viewer = UserFactory(role="viewer")
-    editor = UserFactory(role="editor")
-    author = UserFactory(role="viewer")
+def test_visibility_of_drafts(editor, viewer, user):
+    author = user("viewer", username="author")
     published = IncidentFactory(status="published")
     draft = IncidentFactory(status="draft")
     review = IncidentFactory(status="in_review")

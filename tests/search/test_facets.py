@@ -6,7 +6,7 @@ from incidents import search
 from incidents.models import Service, Tag, current_glossary
 from incidents.search import plan
 from incidents.search import backends
-from tests.factories import FactorFactory, IncidentFactory, UserFactory
+from tests.factories import FactorFactory, IncidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +27,7 @@ def corpus(db):
     search.rebuild(procs=1)
 
 
-def test_facets_of_everything_a_user_may_see(corpus):
-    viewer, editor = UserFactory(role="viewer"), UserFactory(role="editor")
+def test_facets_of_everything_a_user_may_see(corpus, viewer, editor):
     seen = search.facets(viewer)
     assert seen["tags"] == {"disk": 2, "database": 1, "tls": 1}
     assert seen["services"] == {"Payment API": 1, "nginx": 2}
@@ -38,8 +37,7 @@ def test_facets_of_everything_a_user_may_see(corpus):
     assert search.facets(editor)["tags"] == {"disk": 3, "database": 1, "tls": 1, "secret": 1}
 
 
-def test_facets_of_a_search_are_the_same_after_its_run_or_alone(corpus):
-    viewer = UserFactory(role="viewer")
+def test_facets_of_a_search_are_the_same_after_its_run_or_alone(corpus, viewer):
     results = search.search("disk", viewer, page_size=1, with_facets=True)
     assert results.count == 2 and len(results.hits) == 1
     assert results.facets["tags"] == {"disk": 2, "database": 1}

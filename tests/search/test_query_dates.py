@@ -8,7 +8,7 @@ import pytest
 from incidents import dates, search
 from incidents.search import plan
 from incidents.search.query import parse
-from tests.factories import IncidentFactory, UserFactory
+from tests.factories import IncidentFactory
 
 RANGE = "Enter a date from 1000-01-02 to 9999-12-30."
 PLUS_14 = datetime.timezone(datetime.timedelta(hours=14))
@@ -52,11 +52,10 @@ def test_filter_bounds_beyond_utc_are_moved_to_its_ends(moment):
     assert plan.as_naive_utc(moment) in (datetime.datetime.min, datetime.datetime.max)
 
 
-def test_search_with_bounds_beyond_the_range_finds_everything_between(db, django_capture_on_commit_callbacks):
+def test_search_with_bounds_beyond_the_range_finds_everything_between(db, django_capture_on_commit_callbacks, editor):
     with django_capture_on_commit_callbacks(execute=True):
         early = IncidentFactory(title="dns early", started_at=dates.EARLIEST)
         late = IncidentFactory(title="dns late", started_at=dates.LATEST)
-    editor = UserFactory(role="editor")
     started = (datetime.datetime(1, 1, 1, tzinfo=PLUS_14), datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=MINUS_14))
     results = search.search("dns", editor, started=started)
     assert {hit.id for hit in results.hits} == {early.pk, late.pk}

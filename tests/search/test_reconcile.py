@@ -14,7 +14,7 @@ from incidents import search
 from incidents.models import Incident
 from incidents.search import backends, documents, follower, generations
 from tests.conftest import wait_for
-from tests.factories import IncidentFactory, UserFactory
+from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,8 +24,7 @@ def _titles(text, user):
 
 
 @pytest.mark.django_db(transaction=True)  # committed, so no change of theirs is left unsettled
-def test_one_reconcile_pass_fixes_what_was_written_behind_the_logs_back(engine, client, caplog):
-    editor = UserFactory(role="editor")
+def test_one_reconcile_pass_fixes_what_was_written_behind_the_logs_back(engine, client, caplog, editor):
     stale, missing, kept, gone = (IncidentFactory(title=f"{name} reconcile") for name in
                                   ("stale", "missing", "kept", "gone"))
     follower.catch_up()
@@ -63,8 +62,7 @@ def test_one_reconcile_pass_fixes_what_was_written_behind_the_logs_back(engine, 
     assert client.get("/healthz").json()["search_index"]["drift"] == 0
 
 
-def test_a_change_the_follower_has_not_applied_yet_is_not_drift(client):
-    editor = UserFactory(role="editor")
+def test_a_change_the_follower_has_not_applied_yet_is_not_drift(client, editor):
     assert client.get("/healthz").json()["search_index"]["drift"] is None  # no reconcile yet
     incident = IncidentFactory(title="not yet applied")  # logged; catch_up not run
     report = follower.reconcile_now()
@@ -75,9 +73,8 @@ def test_a_change_the_follower_has_not_applied_yet_is_not_drift(client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_follower_reconciles_every_search_reconcile_seconds(settings):
+def test_the_follower_reconciles_every_search_reconcile_seconds(settings, editor):
     settings.SEARCH_POLL_SECONDS = settings.SEARCH_RECONCILE_SECONDS = 1
-    editor = UserFactory(role="editor")
     incident = IncidentFactory(title="before the quiet update")  # committed: applied in-process (no follower yet)
     assert _titles("quiet", editor) == ["before the quiet update"]
     Incident.objects.filter(pk=incident.pk).update(title="after the quiet update", version=F("version") + 1)

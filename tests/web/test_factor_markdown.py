@@ -10,7 +10,7 @@ from incidents.export.pack import incident_section
 from incidents.models import Incident
 from incidents.search.documents import document_for
 from tests.export.helpers import pdf_text
-from tests.factories import FactorFactory, IncidentFactory, UserFactory
+from tests.factories import FactorFactory, IncidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,21 +24,20 @@ def incident():
     return incident
 
 
-def test_incident_page_renders_the_description_and_draws_code_without_backticks(client, incident):
-    client.force_login(UserFactory(role="viewer"))
-    page = client.get(incident.get_absolute_url()).content.decode()
+def test_incident_page_renders_the_description_and_draws_code_without_backticks(viewer_client, incident):
+    page = viewer_client.get(incident.get_absolute_url()).content.decode()
     assert "<code>default-address-pools</code> の設定が <strong>足りなかった</strong>、手順 も古い" in page
     diagram = page.split('<svg class="factor-graph"')[1].split("</svg>")[0]
     assert '<tspan class="code">default-address-pools</tspan>' in diagram
     assert "`" not in diagram and "**" not in diagram
 
 
-def test_export_renders_the_description(incident, tmp_path):
+def test_export_renders_the_description(incident, tmp_path, editor):
     section = incident_section(incident, None, Incident.objects.all(), timezone.localdate(), for_meeting=False)
     html = incident_html(section, timezone.localdate())
     assert "<code>default-address-pools</code>" in html and "`default-address-pools`" not in html
     assert ">default-address-pools</tspan>" in html
-    text = pdf_text(export.export_incident(incident, UserFactory(role="editor"), "pdf").content, tmp_path)
+    text = pdf_text(export.export_incident(incident, editor, "pdf").content, tmp_path)
     assert "default-address-poolsの設定が足りなかった、手順も古い" in "".join(text.split())
     assert "`" not in text and "**" not in text
 
