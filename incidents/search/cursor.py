@@ -14,7 +14,7 @@ index's place is two numbers, (position, horizon):
 - SQLite serializes writers: a write transaction holds the database's write lock from its first write
   (from BEGIN, with the settings' "transaction_mode": "IMMEDIATE") until it ends, and takes its ids under
   it, so ids become visible in order: every change up to the highest visible id is settled and the horizon
-  stays 0 (tests/search/test_long_transactions.py shows a second writer waiting for the first's commit).
+  stays 0 (tests/processes/test_long_transactions.py shows a second writer waiting for the first's commit).
 
 Nothing here depends on time; SEARCH_RESCAN_SECONDS is gone.
 """

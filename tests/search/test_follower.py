@@ -36,7 +36,7 @@ def test_one_change_per_incident_per_transaction_and_none_when_rolled_back(edito
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serializes writers: a lower id never "
-                    "becomes visible after a higher one (tests/search/test_long_transactions.py shows it)")
+                    "becomes visible after a higher one (tests/processes/test_long_transactions.py shows it)")
 def test_catch_up_applies_changes_that_become_visible_out_of_id_order(editor):
     first, second = IncidentFactory(title="最初の障害"), IncidentFactory(title="二番目の障害")
     IndexChange.objects.all().delete()

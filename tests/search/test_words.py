@@ -160,7 +160,7 @@ def test_an_index_built_without_the_word_fields_is_rebuilt(indexed, editor, monk
     from incidents.search import follower
     from incidents.search.backends import whoosh as engine
 
-    settings.SEARCH_BACKEND = "whoosh"  # tantivy's case: tests/search/test_conformance.py
+    settings.SEARCH_BACKEND = "whoosh"  # tantivy's case: tests/conformance/test_search_engines.py
 
     port = indexed(title="ポートの障害")
     current = engine.make_schema

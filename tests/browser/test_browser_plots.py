@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from tests.web import test_browser
+from tests.browser import test_browser
 
 pytestmark = pytest.mark.django_db(transaction=True)
 browser, page = test_browser.browser, test_browser.page  # the same signed-in Japanese page

@@ -4,7 +4,7 @@ and Japanese/English write-ups of one failure in each other's top 3 of similar i
 The incidents and queries are in quality_set.yaml (written for this test; see its header for the rules that
 keep the figures honest). The index is built once per module: the incidents are committed outside the
 tests' transactions (and deleted afterwards) and every query is run once; the tests then read the figures.
-`pytest -s tests/search/test_quality.py` prints the per-class table and every query that misses.
+`pytest -s tests/conformance/test_search_quality.py` prints the per-class table and every query that misses.
 
 Two levels are asserted: FLOORS, the figures measured now (a change may not make search worse: all 54
 expected incidents in the top 5, no decoy, 7/7 pairs), and the issue's TARGETS (90 %, no decoy, every pair).

@@ -11,7 +11,6 @@ import secrets
 import subprocess
 import sys
 import threading
-from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
@@ -21,10 +20,9 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
 from incidents.models import Incident
-from tests.conftest import _database_url_for_worker, wait_for
+from tests.conftest import ROOT, _database_url_for_worker, wait_for
 from tests.factories import IncidentFactory, UserFactory
 
-ROOT = Path(__file__).resolve().parent.parent
 
 # Commits incidents with children through the real write path, one after another, and prints each id once
 # its transaction committed (acknowledged).

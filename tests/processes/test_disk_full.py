@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import wait_for
-from tests.test_serve import PRODUCTION, Node, call
+from tests.conftest import ROOT, wait_for
+from tests.processes.test_serve import PRODUCTION, Node, call
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FULL = "The storage is full; nothing was changed. Try again once space has been freed."
 
 

@@ -15,16 +15,14 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from tests.conftest import _database_url_for_worker, wait_for
+from tests.conftest import ROOT, _database_url_for_worker, wait_for
 from tests.factories import UserFactory
 
-ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = {
     "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(60), "ALLOWED_HOSTS": "127.0.0.1,localhost",
     # plain HTTP, no proxy in front (a real deployment keeps these on behind TLS)

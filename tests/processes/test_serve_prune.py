@@ -12,7 +12,7 @@ from incidents.models import IndexChange, IndexCursor
 from incidents.models.changes import PRUNED
 from tests.conftest import _database_url_for_worker, wait_for
 from tests.factories import UserFactory
-from tests.test_serve import PRODUCTION, Node, call
+from tests.processes.test_serve import PRODUCTION, Node, call
 
 
 @pytest.mark.django_db(transaction=True)

@@ -18,10 +18,9 @@ import time
 import psycopg
 import pytest
 
-from tests.conftest import wait_for
-from tests.test_serve import PRODUCTION, Node, call, free_port
+from tests.conftest import ROOT, wait_for
+from tests.processes.test_serve import PRODUCTION, Node, call, free_port
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOWN = "The database is unavailable right now; nothing was changed. Try again in a few seconds."
 
 def _unavailable(message):

@@ -17,11 +17,10 @@ import pytest
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from tests.conftest import _database_url_for_worker, wait_for
+from tests.conftest import ROOT, _database_url_for_worker, wait_for
 from tests.factories import UserFactory
-from tests.test_serve import PRODUCTION, call, free_port
+from tests.processes.test_serve import PRODUCTION, call, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
 GRACEFUL = 10  # GUNICORN_TIMEOUT (= gunicorn's graceful timeout) for these servers
 
 
