@@ -209,7 +209,7 @@ def test_the_page_shows_an_escaped_character_diff_and_restore_for_editors(client
 
 
 def test_a_renamed_repository_rewriting_links_is_a_github_revision(client, editor_api, settings):
-    from tests.github.test_webhook_view import SECRET, deliver
+    from tests.web.test_github import SECRET, deliver
 
     settings.GITHUB_WEBHOOK_SECRET = SECRET
     incident = created(editor_api, {"title": "x", "links": [{"url": "acme/api-legacy#42", "relation": "related"}]})

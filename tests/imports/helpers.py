@@ -1,5 +1,8 @@
-"""Helpers for the importer's tests: write-ups exported to files, imported back, and compared."""
+"""Helpers for the importer's tests: write-ups to upload (one in the SRE template's shape, a zip of a good and a
+broken one), and write-ups exported to files, imported back, and compared."""
 
+import io
+import zipfile
 from zoneinfo import ZoneInfo
 
 from incidents.api.serializers import IncidentSerializer
@@ -10,6 +13,64 @@ from incidents.models import Incident
 
 VOLATILE = ("id", "reference", "url", "version", "created_at", "updated_at", "reviews")
 UTC = ZoneInfo("UTC")
+
+SRE = """# Postmortem: DNS resolver outage
+
+Date: 2024-03-05
+Severity: SEV2
+{status}
+## Summary
+
+Internal DNS resolvers stopped answering for 25 minutes.
+
+## Impact
+
+API requests failed.
+
+## Timeline
+
+- 2024-03-05 10:00 UTC resolvers stop answering
+- 2024-03-05 10:25 UTC service restored
+
+## Action Items
+
+| Action | Type | Owner |
+|---|---|---|
+| Add resolver alerting | detect | sre |
+"""
+
+GOOD = """---
+title: Cache stampede after deploy
+severity: sev3
+---
+# Summary
+
+The cache was emptied by a deploy and the database was overloaded.
+"""
+
+BROKEN = """---
+title: Broken front matter
+severity: [sev2
+---
+# Summary
+"""
+
+
+def sre(status=""):
+    return SRE.format(status=f"Status: {status}\n" if status else "").encode()
+
+
+def zipped(members):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def two_files():
+    """A zip of a good write-up and one whose front matter is broken."""
+    return zipped({"good.md": GOOD, "broken.md": BROKEN})
 
 
 def exported(incidents, user, time_zone=None):

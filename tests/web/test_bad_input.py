@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from incidents.models import Incident, Retrospective
 from tests.factories import IncidentFactory, RetrospectiveFactory, TimelineEventFactory
-from tests.web.test_edit import new_incident, page_data, rows
+from tests.web.test_incidents_edit import new_incident, page_data, rows
 
 pytestmark = pytest.mark.django_db
 

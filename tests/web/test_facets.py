@@ -86,6 +86,6 @@ def test_glossary_line_in_both_languages(viewer_client, corpus):
 
 
 def test_no_panel_without_matches(viewer_client, corpus):
-    # the list without a query has its own panel (tests/web/test_list_facets.py)
+    # the list without a query has its own panel (tests/test_facet_counts.py)
     page = viewer_client.get("/incidents/", {"q": "nothing-matches-this"}).content.decode()
     assert 'class="facets"' not in page and "Also searched" not in page

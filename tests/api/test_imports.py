@@ -8,8 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from incidents.models import Incident
-
-from .conftest import sre, zipped
+from tests.imports.helpers import sre, two_files, zipped
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +19,8 @@ def upload(name, data):
     return SimpleUploadedFile(name, data)
 
 
-def test_an_sre_write_up_is_imported_and_again_is_unchanged(editor_api, sre_file):
-    response = editor_api.post(URL, {"file": upload("dns.md", sre_file)}, format="multipart")
+def test_an_sre_write_up_is_imported_and_again_is_unchanged(editor_api):
+    response = editor_api.post(URL, {"file": upload("dns.md", sre())}, format="multipart")
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["dry_run"] is False and body["counts"] == {"imported": 1, "updated": 0, "unchanged": 0, "failed": 0}
@@ -29,13 +28,13 @@ def test_an_sre_write_up_is_imported_and_again_is_unchanged(editor_api, sre_file
     assert (file["name"], file["outcome"], file["format"]) == ("dns.md", "imported", "sre")
     incident = Incident.objects.by_reference(file["reference"])
     assert (incident.title, incident.severity, incident.status) == ("DNS resolver outage", "sev2", "draft")
-    again = editor_api.post(URL, {"file": upload("dns.md", sre_file)}, format="multipart").json()
+    again = editor_api.post(URL, {"file": upload("dns.md", sre())}, format="multipart").json()
     assert again["counts"]["unchanged"] == 1 and again["files"][0]["reference"] == file["reference"]
     assert Incident.objects.count() == 1
 
 
-def test_a_zip_reports_each_file(editor_api, two_file_zip, sre_file):
-    response = editor_api.post(URL, {"file": [upload("batch.zip", two_file_zip), upload("dns.markdown", sre_file)]},
+def test_a_zip_reports_each_file(editor_api):
+    response = editor_api.post(URL, {"file": [upload("batch.zip", two_files()), upload("dns.markdown", sre())]},
                                format="multipart")
     assert response.status_code == 200
     files = {file["name"]: file for file in response.json()["files"]}
@@ -48,8 +47,8 @@ def test_a_zip_reports_each_file(editor_api, two_file_zip, sre_file):
     assert Incident.objects.count() == 2
 
 
-def test_a_dry_run_writes_nothing(editor_api, two_file_zip):
-    response = editor_api.post(URL, {"file": upload("batch.zip", two_file_zip), "dry_run": "true"}, format="multipart")
+def test_a_dry_run_writes_nothing(editor_api):
+    response = editor_api.post(URL, {"file": upload("batch.zip", two_files()), "dry_run": "true"}, format="multipart")
     assert response.status_code == 200
     assert response.json()["dry_run"] is True and response.json()["counts"]["imported"] == 1
     assert Incident.objects.count() == 0
@@ -78,8 +77,9 @@ def test_status_and_time_zone_options_for_an_admin_who_may_publish(user, api_as)
 
 
 @pytest.mark.parametrize("role, code", [(None, 401), ("viewer", 403)])
-def test_only_editors_import(role, code, sre_file, user, api_as):
-    assert (api_as(user(role)) if role else APIClient()).post(URL, {"file": upload("dns.md", sre_file)}, format="multipart").status_code == code
+def test_only_editors_import(role, code, user, api_as):
+    client = api_as(user(role)) if role else APIClient()
+    assert client.post(URL, {"file": upload("dns.md", sre())}, format="multipart").status_code == code
     assert not Incident.objects.exists()
 
 

@@ -1,8 +1,8 @@
 """Database unavailable or storage full answers 503 with Retry-After, never 500, on every path a failure can
 take through Django: a DRF view (the API's exception handler), a page's view (incidents.middleware's
 OutageMiddleware) and a middleware after the view (saving the session: handler500). The database fails
-here through an execute wrapper raising what the driver raises; tests/test_database_restart.py and
-tests/test_disk_full.py break a real PostgreSQL and a real filesystem."""
+here through an execute wrapper raising what the driver raises; tests/processes/test_database_restart.py and
+tests/processes/test_disk_full.py break a real PostgreSQL and a real filesystem."""
 
 import sqlite3
 

@@ -15,7 +15,7 @@ from tests.export.helpers import at
 from tests.factories import IncidentFactory, UserFactory
 from tests.imports.helpers import exported
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "imports" / "fixtures"
 
 
 def run(*args):

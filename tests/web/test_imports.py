@@ -6,8 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from incidents.models import Incident, PendingImport
-
-from .conftest import sre
+from tests.imports.helpers import sre, two_files
 
 pytestmark = pytest.mark.django_db
 
@@ -21,9 +20,9 @@ def test_the_list_links_to_the_page_for_editors_only(editor_client, viewer_clien
     assert client.get(URL).status_code == 302  # to the sign-in page
 
 
-def test_preview_then_import(editor, two_file_zip, sre_file, editor_client):
+def test_preview_then_import(editor, editor_client):
     assert editor_client.get(URL).status_code == 200
-    files = [SimpleUploadedFile("batch.zip", two_file_zip), SimpleUploadedFile("dns.md", sre_file)]
+    files = [SimpleUploadedFile("batch.zip", two_files()), SimpleUploadedFile("dns.md", sre())]
     response = editor_client.post(URL, {"files": files, "status": "", "time_zone": "UTC"})
     page = response.content.decode()
     assert response.status_code == 200
@@ -45,15 +44,15 @@ def test_preview_then_import(editor, two_file_zip, sre_file, editor_client):
     assert editor_client.post(confirm).status_code == 404  # once only
 
 
-def test_nothing_to_import_keeps_nothing(sre_file, editor_client):
-    editor_client.post(URL, {"files": [SimpleUploadedFile("dns.md", sre_file)]})
+def test_nothing_to_import_keeps_nothing(editor_client):
+    editor_client.post(URL, {"files": [SimpleUploadedFile("dns.md", sre())]})
     editor_client.post(reverse("incident-import-confirm", args=[PendingImport.objects.get().pk]))
-    response = editor_client.post(URL, {"files": [SimpleUploadedFile("dns.md", sre_file)]})
+    response = editor_client.post(URL, {"files": [SimpleUploadedFile("dns.md", sre())]})
     assert "Nothing to import" in response.content.decode() and not PendingImport.objects.exists()
 
 
-def test_someone_else_cannot_confirm_a_pending_import(sre_file, editor_client, viewer_client, user, client_as):
-    editor_client.post(URL, {"files": [SimpleUploadedFile("dns.md", sre_file)]})
+def test_someone_else_cannot_confirm_a_pending_import(editor_client, viewer_client, user, client_as):
+    editor_client.post(URL, {"files": [SimpleUploadedFile("dns.md", sre())]})
     pending = PendingImport.objects.get()
     other = client_as(user("editor", username="other"))
     assert other.post(reverse("incident-import-confirm", args=[pending.pk])).status_code == 404
@@ -61,11 +60,11 @@ def test_someone_else_cannot_confirm_a_pending_import(sre_file, editor_client, v
     assert PendingImport.objects.exists() and not Incident.objects.exists()
 
 
-def test_old_pending_imports_are_deleted_when_a_new_one_is_made(sre_file, editor_client):
-    editor_client.post(URL, {"files": [SimpleUploadedFile("dns.md", sre_file)]})
+def test_old_pending_imports_are_deleted_when_a_new_one_is_made(editor_client):
+    editor_client.post(URL, {"files": [SimpleUploadedFile("dns.md", sre())]})
     old = PendingImport.objects.get()
     PendingImport.objects.filter(pk=old.pk).update(created_at=old.created_at - PendingImport.KEEP * 2)
-    editor_client.post(URL, {"files": [SimpleUploadedFile("dns.md", sre_file)]})
+    editor_client.post(URL, {"files": [SimpleUploadedFile("dns.md", sre())]})
     assert list(PendingImport.objects.values_list("pk", flat=True)) != [old.pk]
     assert PendingImport.objects.count() == 1
 

@@ -11,7 +11,7 @@ from incidents.models import ActionItem, GitHubDelivery, GitHubReference, Incide
 from tests.factories import ActionItemFactory, IncidentFactory, LinkFactory
 
 pytestmark = pytest.mark.django_db
-FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "github" / "fixtures"
 SECRET = "It's a Secret to Everybody"
 EVENTS = {"ping": "ping", "issues": "issues", "pull": "pull_request", "repository": "repository", "push": "push"}
 
