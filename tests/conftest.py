@@ -50,7 +50,7 @@ def viewer(user):
 
 @pytest.fixture
 def reviewer(user):
-    """An editor named "reviewer" (tests.api.test_api's FULL document names them as its reviewer)."""
+    """An editor named "reviewer" (tests.api.test_serializers' FULL document names them as its reviewer)."""
     return user("editor", username="reviewer")
 
 

@@ -6,7 +6,7 @@ import pytest
 from incidents import search
 from incidents.api.parsers import MAX_DEPTH, nesting_depth
 from incidents.models import Incident
-from tests.api.test_api import FULL
+from tests.api.test_serializers import FULL
 from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ from rest_framework.test import APIClient
 
 from incidents.github import sync
 from incidents.models import ActionItem, GitHubReference, Incident, IncidentRevision
-from incidents.text.diff import diff, tokens
-from tests.api.test_api import FULL
+from incidents.text.diff import diff
+from tests.api.test_serializers import FULL
 from tests.test_admin import _post_data
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reviewer")]  # FULL names them as its reviewer
@@ -24,23 +24,6 @@ def created(client, document=None):
     response = client.post(URL, document or {"title": "DNS", "summary": "名前解決に失敗した"}, format="json")
     assert response.status_code == 201, response.content
     return response.json()
-
-
-# --- the diff ------------------------------------------------------------------------------------------
-
-
-def test_japanese_is_diffed_by_characters():
-    assert diff("名前解決に失敗した", "名前解決が遅延した") == [
-        {"op": "equal", "text": "名前解決"}, {"op": "delete", "text": "に失敗"},
-        {"op": "insert", "text": "が遅延"}, {"op": "equal", "text": "した"},
-    ]
-
-
-def test_latin_words_digits_and_punctuation_are_runs():
-    assert tokens("CoreDNS の ndots:5 を2026年") == ["CoreDNS", " ", "の", " ", "ndots", ":", "5", " ", "を", "2026", "年"]
-    assert diff("pid_max 32768", "pid_max 65536") == [
-        {"op": "equal", "text": "pid_max "}, {"op": "delete", "text": "32768"}, {"op": "insert", "text": "65536"}]
-    assert diff("", "") == []
 
 
 # --- write paths ---------------------------------------------------------------------------------------
