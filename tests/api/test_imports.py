@@ -100,7 +100,8 @@ def test_bad_uploads_are_400_naming_the_field(editor_api, data, field, message):
 
 
 def test_json_is_not_an_upload(editor_api):
-    assert editor_api.post(URL, {"file": "dns.md"}, format="json").status_code == 415
+    response = editor_api.post(URL, {"file": "dns.md"}, format="json")
+    assert (response.status_code, response.json()) == (415, {"detail": 'Unsupported media type "application/json" in request.'})
 
 
 def test_a_zip_of_a_few_megabytes_is_accepted_but_not_more_than_the_upload_limit(editor_api, settings):

@@ -61,7 +61,9 @@ def test_permissions_matrix(incidents, user, api_as, role, expected):
 
 def test_viewers_see_drafts_they_wrote(viewer_api, viewer, incidents):
     incidents["draft"].authors.add(viewer)
-    assert viewer_api.get(f"{URL}{incidents['draft'].pk}/").status_code == 200
+    response = viewer_api.get(f"{URL}{incidents['draft'].pk}/")
+    assert response.status_code == 200
+    assert (response.json()["title"], response.json()["status"]) == (incidents["draft"].title, "draft")
 
 
 def test_anonymous_gets_401_with_a_challenge_but_may_read_the_schema():
@@ -87,7 +89,9 @@ def test_drf_create_token_command(capsys, user):
     key = capsys.readouterr().out.split()[2]
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    assert client.post(URL, {"title": "from a script"}, format="json").status_code == 201
+    response = client.post(URL, {"title": "from a script"}, format="json")
+    assert response.status_code == 201 and response.json()["title"] == "from a script"
+    assert Incident.objects.get(title="from a script").revisions.get().author.username == "bot"
 
 
 # --- filters and labels ---------------------------------------------------------------------------

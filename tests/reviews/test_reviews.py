@@ -75,7 +75,8 @@ def test_changes_requested_sends_it_back_to_draft(people, api_as):
 def test_admins_may_publish_directly_and_creation_is_a_draft(people, api_as):
     as_author = api_as(people["author"])
     created = as_author.post("/api/v1/incidents/", {"title": "x", "status": "published"}, format="json")
-    assert created.status_code == 400
+    assert (created.status_code, created.json()) == (
+        400, {"status": ["A new incident starts as a draft; ask for a review to publish it."]})
     as_boss = api_as(people["boss"])
     assert as_boss.post("/api/v1/incidents/", {"title": "y", "status": "published"}, format="json").status_code == 201
     incident = draft(people)
@@ -91,9 +92,13 @@ def test_creating_in_review_with_reviewers(people, api_as):
 def test_bad_review_input(people, api_as):
     incident = draft(people)
     as_reviewer = api_as(people["reviewer"])
-    assert as_reviewer.post(url(incident, "reviews/"), {"decision": "maybe"}, format="json").status_code == 400
-    assert api_as(people["reader"]).post(url(incident, "reviews/"), {"decision": "approved"}, format="json").status_code in (403, 404)
-    assert as_reviewer.post(url(incident, "reviews/"), {"decision": "approved"}, format="json").status_code == 409  # a draft
+    for client, decision, status, body in [
+            (as_reviewer, "maybe", 400, {"decision": ['"maybe" is not a valid choice.']}),
+            (api_as(people["reader"]), "approved", 403, {"detail": "You do not have permission to perform this action."}),
+            (as_reviewer, "approved", 409, {"detail": "Only an incident in review can be reviewed."})]:  # a draft
+        response = client.post(url(incident, "reviews/"), {"decision": decision}, format="json")
+        assert (response.status_code, response.json()) == (status, body), decision
+    assert not incident.reviews.exists() and Incident.objects.get(pk=incident.pk).status == "draft"
 
 
 def test_without_the_gate_editors_publish_directly(people, settings, api_as):

@@ -162,6 +162,7 @@ def test_missing_delivery_headers_are_400(client):
     response = client.post("/github/webhook/", body, content_type="application/json",
                            headers={"X-Hub-Signature-256": sign(SECRET, body)})
     assert response.status_code == 400
+    assert response.json() == {"detail": "X-GitHub-Delivery and X-GitHub-Event are required."}
 
 
 @pytest.mark.parametrize("name", ["push", "issues__labeled"])
