@@ -89,7 +89,7 @@ class Node:
         self.log.close()
 
 
-# Neither uses the test database: in .ci/run they run in the first pass only (tests/conftest.py, --database-only).
+# Neither uses the test database: in .ci/run they run in the pass that runs the whole suite (tests/conftest.py, --database-only).
 def test_check_deploy_passes_with_the_production_environment():
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
                             env={**os.environ, **PRODUCTION, "SECURE_SSL_REDIRECT": "1", "SESSION_COOKIE_SECURE": "1",
