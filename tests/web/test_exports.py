@@ -1,5 +1,5 @@
-"""A meeting's PDF in the browser is prepared in the background (an export job) and downloaded when ready:
-in-process in the embedded default, by a real worker over Redis otherwise."""
+"""A meeting's PDF in the browser (incidents/web/exports.py) is prepared in the background (an export job) and
+downloaded when ready: in-process in the embedded default, by a real worker over Redis otherwise."""
 
 import datetime
 import os
