@@ -1,0 +1,35 @@
+"""What `make mutation` mutates, and the tests it runs against each target. mutmut runs, for each mutant,
+only those of a target's tests that call the mutated function (it records which in a first, clean run),
+so a target's tests are the ones that exercise it, no more: the first run costs their whole time."""
+
+NOT_HERE = ("-m", "not worker")  # a real Celery worker would run the unmutated code, over a shared Redis
+
+TARGETS = {
+    "actions": {
+        "mutate": ["incidents/actions/*"],
+        "tests": ["tests/actions", "tests/github", "tests/notifications", "tests/reviews", "tests/comments",
+                  "tests/history", "tests/web/test_edit.py"],
+    },
+    "webhooks": {
+        "mutate": ["incidents/github/webhooks.py"],
+        "tests": ["tests/github/test_webhooks.py", "tests/github/test_webhook_view.py"],
+    },
+    "plan": {
+        "mutate": ["incidents/search/plan.py"],
+        "tests": ["tests/search/test_words.py", "tests/search/test_query_dates.py", "tests/search/test_identifiers.py",
+                  "tests/search/test_facets.py", "tests/search/test_search.py"],
+    },
+    "query": {
+        "mutate": ["incidents/search/query.py"],
+        "tests": ["tests/search/test_words.py", "tests/search/test_query_dates.py", "tests/search/test_identifiers.py",
+                  "tests/search/test_facets.py", "tests/search/test_search.py"],
+    },
+    "imports": {
+        "mutate": ["incidents/imports/*"],
+        "tests": ["tests/imports"],
+    },
+    "text": {
+        "mutate": ["incidents/text/*"],
+        "tests": ["tests/text"],
+    },
+}
