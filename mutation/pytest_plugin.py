@@ -26,6 +26,7 @@ def _scratch():
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
     if WORK:
+        _scratch().mkdir(parents=True, exist_ok=True)
         config.option.basetemp = str(_scratch() / f"tmp-{os.getpid()}")
 
 
