@@ -51,7 +51,7 @@ def an_item(**fields):
 # Asking
 
 
-@pytest.mark.parametrize("repository", ["nope", "", None, "acme/", "/api", "a b/c"])
+@pytest.mark.parametrize("repository", ["nope", "", None, "acme/", "/api", "a b/c", "acme/api#5"])
 def test_not_a_repository(repository):
     with pytest.raises(ValueError) as refused:
         github_issues.request_issue(an_item(), repository)
@@ -180,6 +180,14 @@ def test_a_failure_is_final_and_explained(github, error, message):
     assert (request.status, request.error) == ("failed", message)
     assert ActionItem.objects.get(pk=item.pk).url == ""
     assert github_issues.file_pending_issues() == {}  # never sent again by itself
+
+
+def test_a_long_explanation_is_cut_to_300_characters(github):
+    github.answer = client.GitHubUnavailable("x" * 400)
+    github_issues.request_issue(an_item(), "acme/api")
+    github_issues.file_pending_issues()
+    error = GitHubIssueRequest.objects.get().error
+    assert len(error) == 300 and error.startswith("GitHub did not answer; it may or may not have filed the issue")
 
 
 def test_a_rate_limit_puts_the_request_back_and_pauses_the_rest(github):
