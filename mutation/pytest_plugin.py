@@ -5,6 +5,9 @@ work side by side in one copy of the code without sharing files.
   that sets up the database makes it): a run starts in about a second instead of migrating for six, and
   a run killed half way (a mutant's timeout) leaves nothing behind for the next one.
 - Each process gets its own pytest temporary directory, removed when the run ends.
+- The test files named in ``MUTATION_LEAVE_OUT`` (space-separated; `mutation/run.py --leave-out`) are
+  deselected: a score without them (say, before they were written) then one with them, in two runs of
+  which the second tries again only the mutants not killed (mutmut's settings are the same for both).
 
 Only with ``MUTATION_WORK`` set (the package's work directory) and SQLite (no DATABASE_URL)."""
 
@@ -17,6 +20,7 @@ from pathlib import Path
 import pytest
 
 WORK = os.environ.get("MUTATION_WORK")
+LEAVE_OUT = set(os.environ.get("MUTATION_LEAVE_OUT", "").split())
 
 
 def _scratch():
@@ -35,6 +39,15 @@ def pytest_unconfigure(config):
         shutil.rmtree(_scratch() / f"tmp-{os.getpid()}", ignore_errors=True)
         for suffix in ("", "-wal", "-shm", "-journal"):
             (_scratch() / f"db-{os.getpid()}.sqlite3{suffix}").unlink(missing_ok=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    if not LEAVE_OUT:
+        return
+    left = [item for item in items if item.nodeid.split("::")[0] in LEAVE_OUT]
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = [item for item in items if item.nodeid.split("::")[0] not in LEAVE_OUT]
 
 
 @pytest.hookimpl(wrapper=True)

@@ -71,13 +71,14 @@ def prepare(target, fresh):
     return work
 
 
-def run(target, *, fresh, max_children):
+def run(target, *, fresh, max_children, leave_out=()):
     work = prepare(target, fresh)
     again = 0 if fresh else report.forget_unkilled(work)
     print(f"== {target}: mutating {' '.join(TARGETS[target]['mutate'])}"
           + (f" ({again} mutants not killed before are tried again)" if again else ""), flush=True)
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "MUTANT_UNDER_TEST")}
-    env.update(MUTATION_WORK=str(work), POSTMORTEM_DATA_DIR=str(work / "data"), PYTHONDONTWRITEBYTECODE="1")
+    env.update(MUTATION_WORK=str(work), POSTMORTEM_DATA_DIR=str(work / "data"), PYTHONDONTWRITEBYTECODE="1",
+               MUTATION_LEAVE_OUT=" ".join(leave_out))
     started = time.monotonic()
     with open(work / "mutmut.log", "w") as log:
         finished = subprocess.run([str(Path(sys.executable).parent / "mutmut"), "run", "--max-children",
@@ -100,13 +101,15 @@ def main(argv=None):
     parser.add_argument("targets", nargs="*", metavar="TARGET", help=f"of {', '.join(TARGETS)} (default: all)")
     parser.add_argument("--fresh", action="store_true", help="forget earlier results")
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2, help="test processes at once")
+    parser.add_argument("--leave-out", nargs="+", default=(), metavar="TEST_FILE",
+                        help="run without these test files (e.g. the score before they were written)")
     args = parser.parse_args(argv)
     unknown = [target for target in args.targets if target not in TARGETS]
     if unknown:
         parser.error(f"unknown target {', '.join(unknown)}; choose from {', '.join(TARGETS)}")
     results = {}
     for target in args.targets or TARGETS:
-        results[target] = run(target, fresh=args.fresh, max_children=args.max_children)
+        results[target] = run(target, fresh=args.fresh, max_children=args.max_children, leave_out=args.leave_out)
         print(f"   {target}: {report.percent(results[target]):.1f}% in {results[target]['seconds']} s", flush=True)
     print()
     print(report.table(results))
