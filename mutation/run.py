@@ -40,12 +40,13 @@ def selection(target):
 def setup_cfg(target):
     """mutmut's settings for one target (it reads them from setup.cfg in the directory it runs in)."""
     def listed(key, values):
-        return [f"{key} ="] + [f"    {value}" for value in values]
+        return [f"{key} ="] + [f"    {value}" for value in values] if values else []
 
     return "\n".join([
         "[mutmut]",
         "source_paths = incidents",
         *listed("only_mutate", TARGETS[target]["mutate"]),
+        *listed("do_not_mutate", TARGETS[target].get("not_mutated", ())),
         *listed("also_copy", ALSO_COPY),
         *listed("pytest_add_cli_args_test_selection", selection(target)),
         *listed("pytest_add_cli_args", ["-p", "mutation.pytest_plugin", "--reuse-db", "-p", "no:cacheprovider",
