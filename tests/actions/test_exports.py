@@ -84,15 +84,26 @@ def test_a_failed_job_can_be_rendered_again(rendered, meeting, tanaka):
     assert (job.status, job.error) == ("done", "")
 
 
+def test_the_export_directory_and_its_parents_are_made_when_missing(rendered, meeting, tanaka, settings, tmp_path):
+    settings.EXPORT_DIR = tmp_path / "data" / "exports"
+    first, second = job_for(meeting, tanaka), job_for(meeting, tanaka)
+    assert (exports.render_export(first.pk), exports.render_export(second.pk)) == ("done", "done")
+    assert sorted(path.name for path in settings.EXPORT_DIR.iterdir()) == [
+        f"{first.pk}-pack-{meeting.pk}.pdf", f"{second.pk}-pack-{meeting.pk}.pdf"]
+
+
 def test_a_storage_error_is_raised_for_a_retry_then_recorded_on_the_last_try(rendered, meeting, tanaka, settings,
-                                                                                tmp_path):
+                                                                                tmp_path, caplog):
     settings.EXPORT_DIR = tmp_path / "not-a-directory"
     settings.EXPORT_DIR.write_text("a file where the directory should be")
     job = job_for(meeting, tanaka)
     with pytest.raises(OSError):
         exports.render_export(job.pk)
     assert ExportJob.objects.get(pk=job.pk).status == "running"
+    caplog.clear()
     assert exports.render_export(job.pk, give_up_on_storage_error=True) == "failed"
+    assert [record.getMessage() for record in caplog.records] == [
+        f"export job {job.pk} failed: [Errno 17] File exists: '{settings.EXPORT_DIR}'"]
     job.refresh_from_db()
     assert (job.status, job.error) == ("failed", "The file could not be stored: File exists.")
     assert job.finished_at is not None
