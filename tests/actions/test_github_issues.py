@@ -140,6 +140,24 @@ def test_an_item_replaced_by_a_save_is_found_again_by_its_title(github):
     assert GitHubIssueRequest.objects.get().action_item_id == again.pk
 
 
+def test_an_item_renamed_meanwhile_is_still_the_one_linked(github):
+    item = an_item()
+    github_issues.request_issue(item, "acme/api")
+    ActionItem.objects.filter(pk=item.pk).update(title="Add a retry budget (and alerts)")
+    github_issues.file_pending_issues()
+    assert ActionItem.objects.get(pk=item.pk).url == "https://github.com/acme/api/issues/77"
+    assert GitHubIssueRequest.objects.get().action_item_id == item.pk
+
+
+def test_an_incident_deleted_while_its_issue_was_filed_breaks_nothing(github):
+    item = an_item()
+    github_issues.request_issue(item, "acme/api")
+    request = GitHubIssueRequest.objects.get()
+    Incident.objects.filter(pk=item.incident_id).delete()  # and its request with it
+    github_issues._link(request, remote())
+    assert not GitHubIssueRequest.objects.exists() and not ActionItem.objects.exists()
+
+
 def test_an_item_linked_meanwhile_is_left_alone(github):
     item = an_item()
     github_issues.request_issue(item, "acme/api")
