@@ -36,6 +36,7 @@ def github(monkeypatch):
 
     def create_issue(owner, repo, title, body, labels=()):
         Stand.calls.append((owner, repo, title, body, list(labels)))
+        Stand.seen = list(GitHubIssueRequest.objects.values_list("status", "sent_at"))  # while GitHub is asked
         if isinstance(Stand.answer, Exception):
             raise Stand.answer
         return Stand.answer
@@ -110,6 +111,8 @@ def test_a_filed_issue_is_linked_to_its_item_which_follows_it(github):
     assert (request.status, request.issue_url, request.error, request.action_item_id) == (
         "done", "https://github.com/acme/api/issues/77", "", item.pk)
     assert github_issues.file_issue(request.pk) == ""  # done: never sent again
+    ((status, sent_at),) = github.seen
+    assert status == "sending" and sent_at is not None  # a worker killed mid-call leaves it marked
 
 
 def test_without_an_html_url_the_issue_url_is_made_from_its_place(github):
@@ -165,6 +168,18 @@ def test_an_item_linked_meanwhile_is_left_alone(github):
     github_issues.file_pending_issues()
     assert ActionItem.objects.get(pk=item.pk).url == "https://example.com/elsewhere"
     assert GitHubIssueRequest.objects.get().status == "done"
+
+
+def test_an_item_replaced_by_one_already_linked_elsewhere_is_not_taken_over(github):
+    item = an_item()
+    github_issues.request_issue(item, "acme/api")
+    incident = item.incident
+    item.delete()
+    linked = ActionItemFactory(incident=incident, title="Add a retry budget", url="https://example.com/ticket/9")
+    github_issues.file_pending_issues()
+    assert ActionItem.objects.get(pk=linked.pk).url == "https://example.com/ticket/9"
+    request = GitHubIssueRequest.objects.get()
+    assert (request.error, request.action_item_id) == ("Filed, but the action item was gone: link it by hand.", None)
 
 
 def test_an_item_gone_for_good_is_reported_on_the_request(github):
