@@ -121,6 +121,12 @@ def test_the_backoff_doubles_from_30_seconds_to_an_hour_with_20_percent_jitter(a
     assert seconds * 0.8 <= min(waits) < seconds * 0.85 and seconds * 1.15 < max(waits) <= seconds * 1.2
 
 
+@pytest.mark.parametrize("jitter, first, capped", [(0.8, 24, 2880), (1.0, 30, 3600), (1.2, 36, 4320)])
+def test_the_backoff_at_the_ends_of_its_jitter(monkeypatch, jitter, first, capped):
+    monkeypatch.setattr(github.random, "uniform", lambda low, high: {0.8: low, 1.0: 1.0, 1.2: high}[jitter])
+    assert (github.backoff(1), github.backoff(8), github.backoff(30)) == pytest.approx((first, capped, capped))
+
+
 def test_the_drain_syncs_what_is_due_and_summarises(answers):
     now = timezone.now()
     reference(number=1, due_at=now - datetime.timedelta(minutes=1))

@@ -124,3 +124,10 @@ def test_a_failure_while_applying_forgets_the_delivery_so_a_redelivery_applies_i
     monkeypatch.setattr(sync, "apply_state", broken)
     assert receive("issues__closed") == (503, "could not be applied now; redeliver it from GitHub")
     assert not GitHubDelivery.objects.exists()
+
+
+def test_a_state_event_stores_githubs_spelling_of_the_place_and_a_title_cut_to_300():
+    ActionItemFactory(incident=IncidentFactory(), url="Acme/API#42", status="open")
+    receive("issues__closed", edit=lambda d: d["issue"].update(title="t" * 400))
+    reference = GitHubReference.objects.get()
+    assert (reference.owner, reference.repo, reference.number, reference.title) == ("acme", "api", 42, "t" * 300)

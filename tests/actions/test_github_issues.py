@@ -233,7 +233,7 @@ def test_a_rate_limit_puts_the_request_back_and_pauses_the_rest(github):
     first, second = GitHubIssueRequest.objects.order_by("pk")
     assert (first.status, first.error) == ("pending", f"GitHub rate limit: waiting until {until:%H:%M} UTC")
     assert (second.status, second.error) == ("pending", "")
-    assert GitHubPause.active_until() == until
+    assert (GitHubPause.active_until(), GitHubPause.objects.get().reason) == (until, "rate limited")
 
 
 def test_several_requests_are_counted_by_outcome(github):
