@@ -10,7 +10,7 @@ from django.utils import timezone
 from incidents.actions import github_issues
 from incidents.github import client
 from incidents.models import ActionItem, GitHubIssueRequest, GitHubPause, GitHubReference, Incident
-from tests.factories import ActionItemFactory, IncidentFactory
+from tests.factories import ActionItemFactory, IncidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 CLOSED_AT = datetime.datetime(2026, 11, 3, 16, 20, tzinfo=datetime.timezone.utc)
@@ -79,7 +79,10 @@ def test_an_item_already_linked_or_already_asked_for_is_refused():
 def test_the_issue_says_where_it_comes_from_who_owns_it_and_when_it_is_due():
     item = an_item(owner="tanaka", due_date=datetime.date(2026, 12, 1))
     labels = [" postmortem ", "", "  "] + [f"l{n}" for n in range(12)]
-    request = github_issues.request_issue(item, " acme/api ", labels=labels, incident_url="https://pm.example.com/x/")
+    asker = UserFactory(username="asker")
+    request = github_issues.request_issue(item, " acme/api ", labels=labels, incident_url="https://pm.example.com/x/",
+                                          user=asker)
+    assert GitHubIssueRequest.objects.get().requested_by == asker
     assert (request.owner, request.repo, request.title, request.item_title) == ("acme", "api", "Add a retry budget",
                                                                                 "Add a retry budget")
     assert request.body == (f"Follow-up from {item.incident.reference}: Cache failover\n\nhttps://pm.example.com/x/\n\n"
