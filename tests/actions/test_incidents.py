@@ -60,3 +60,17 @@ def test_a_stale_version_is_refused_with_the_current_one():
     assert str(conflict.value) == (
         f"The incident has changed since version was read; current version is {current}.")
     assert Incident.objects.get(pk=incident.pk).title == "Once"
+
+
+def test_the_factors_are_replaced_whole_with_their_links():
+    incident = IncidentFactory()
+    save_incident(incident, {"factors": [{"ref": "x", "category": "defect", "description": "old"}]}, sync_github=False)
+    save_incident(incident, {"factors": [
+        {"ref": "a", "category": "defect", "description": "retry storm", "leads_to": ["b", "c"]},
+        {"ref": "b", "category": "process", "description": "no retry budget"},
+        {"ref": "c", "category": "monitoring", "description": "no alert", "leads_to": []},
+    ]}, sync_github=False)
+    factors = {factor.description: (factor.category, sorted(f.description for f in factor.leads_to.all()))
+               for factor in Incident.objects.get(pk=incident.pk).factors.all()}
+    assert factors == {"retry storm": ("defect", ["no alert", "no retry budget"]),
+                       "no retry budget": ("process", []), "no alert": ("monitoring", [])}
