@@ -131,3 +131,10 @@ def test_a_state_event_stores_githubs_spelling_of_the_place_and_a_title_cut_to_3
     receive("issues__closed", edit=lambda d: d["issue"].update(title="t" * 400))
     reference = GitHubReference.objects.get()
     assert (reference.owner, reference.repo, reference.number, reference.title) == ("acme", "api", 42, "t" * 300)
+
+
+def test_a_long_outcome_is_stored_cut_to_300_characters_and_answered_whole():
+    action = "a" * 400
+    status, outcome = receive("issues__labeled", edit=lambda d: d.update(action=action))
+    assert (status, outcome) == (204, f"issues action {action!r} is not handled")
+    assert stored("d-issues__labeled") == (204, outcome[:300], "")
