@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.db import IntegrityError
 
 from incidents.actions import github_events
 from incidents.github import sync
@@ -115,7 +116,7 @@ def test_a_renamed_repository_counts_the_references_moved():
     assert receive("repository__renamed") == (200, "acme/api-legacy is now acme/api: 2 reference(s) moved")
 
 
-def test_a_failure_while_applying_forgets_the_delivery_so_a_redelivery_applies_it(monkeypatch):
+def test_a_failure_while_applying_forgets_the_delivery_so_a_redelivery_applies_it(monkeypatch, caplog):
     linked()
 
     def broken(*args, **kwargs):
@@ -124,6 +125,15 @@ def test_a_failure_while_applying_forgets_the_delivery_so_a_redelivery_applies_i
     monkeypatch.setattr(sync, "apply_state", broken)
     assert receive("issues__closed") == (503, "could not be applied now; redeliver it from GitHub")
     assert not GitHubDelivery.objects.exists()
+    assert [record.getMessage() for record in caplog.records] == ["webhook delivery d-issues__closed (issues) failed"]
+
+
+def test_the_same_delivery_arriving_while_the_first_is_handled_is_409(monkeypatch):
+    def taken(**fields):  # another request holds the row, not committed yet: nothing to read back
+        raise IntegrityError("UNIQUE constraint failed: incidents_githubdelivery.delivery_id")
+
+    monkeypatch.setattr(GitHubDelivery.objects, "create", taken)
+    assert receive("ping") == (409, "the same delivery is being handled right now")
 
 
 def test_a_state_event_stores_githubs_spelling_of_the_place_and_a_title_cut_to_300():
