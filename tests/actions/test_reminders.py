@@ -74,3 +74,14 @@ def test_the_default_day_is_today():
     ActionItemFactory(incident=IncidentFactory(), owner="alice", due_date=timezone.localdate())
     assert [item.owner for item in reminders.due_items()] == ["alice"]
     assert reminders.remind_due_action_items() == {"items": 1, "emails": 1}
+
+
+def test_two_items_of_one_incident_due_the_same_day_are_both_reminded(monkeypatch):
+    sent = []
+    monkeypatch.setattr("incidents.jobs.send_notification", lambda kind, payload: sent.append(payload))
+    alice = UserFactory(username="alice", email="alice@example.com")
+    incident = IncidentFactory()
+    first, second = due(1, incident=incident, title="Rotate logs"), due(1, incident=incident, title="Add an alert")
+    assert reminders.remind_due_action_items(TODAY) == {"items": 2, "emails": 1}
+    assert sent == [{"to": alice.pk, "items": [first.pk, second.pk]}]
+    assert sorted(DueReminder.objects.values_list("title", flat=True)) == ["Add an alert", "Rotate logs"]
