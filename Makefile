@@ -45,7 +45,8 @@ test: install
 
 # Mutation testing of the core with mutmut (slow: not part of `make test` nor CI; docs/mutation-testing.md).
 # `make mutation` runs every target and prints the score table; PKG=actions (or several: PKG="actions text")
-# runs those only; FRESH=1 forgets earlier results; MUTATION_ARGS adds options (e.g. --max-children 1).
+# runs those only; FRESH=1 forgets earlier results; SURVIVORS=1 tries again only what the last run did not kill
+# (after writing tests); MUTATION_ARGS adds options (e.g. --max-children 1).
 PKG ?=
 MUTATION_ARGS ?=
 $(VENV)/.mutation-installed: requirements-mutation.txt $(VENV)/.installed
@@ -53,7 +54,8 @@ $(VENV)/.mutation-installed: requirements-mutation.txt $(VENV)/.installed
 	touch $@
 
 mutation: $(VENV)/.mutation-installed
-	$(BIN)/python -m mutation.run $(PKG) $(if $(filter 1,$(FRESH)),--fresh) $(MUTATION_ARGS)
+	$(BIN)/python -m mutation.run $(PKG) $(if $(filter 1,$(FRESH)),--fresh) $(if $(filter 1,$(SURVIVORS)),--survivors) \
+		$(MUTATION_ARGS)
 
 # Print USER's API token (`make token USER=demo`), creating it if missing; REGENERATE=1 replaces it. The user
 # must exist (`make run` creates demo). USER must be given on the command line: the environment's USER is

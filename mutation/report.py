@@ -43,16 +43,16 @@ def verdicts(work):
 
 def forget_unkilled(work):
     """Make the next run try every mutant again but those already killed (or timed out): a survivor of an
-    earlier run meets the tests written since. Returns how many will be tried again."""
-    count = 0
+    earlier run meets the tests written since. Returns the names of those that will be tried (again)."""
+    names = []
     for meta in _metas(work):
         data = json.loads(meta.read_text())
         for name, code in data["exit_code_by_key"].items():
-            if code is not None and status(code) not in KEPT:
+            if code is None or status(code) not in KEPT:
                 data["exit_code_by_key"][name] = None
-                count += 1
+                names.append(name)
         meta.write_text(json.dumps(data, indent=4))
-    return count
+    return names
 
 
 def score(work, seconds):

@@ -72,18 +72,19 @@ def prepare(target, fresh):
     return work
 
 
-def run(target, *, fresh, max_children, leave_out=()):
+def run(target, *, fresh, max_children, leave_out=(), survivors=False):
     work = prepare(target, fresh)
-    again = 0 if fresh else report.forget_unkilled(work)
+    again = [] if fresh else report.forget_unkilled(work)
     print(f"== {target}: mutating {' '.join(TARGETS[target]['mutate'])}"
-          + (f" ({again} mutants not killed before are tried again)" if again else ""), flush=True)
+          + (f" ({len(again)} mutants not killed before are tried again)" if again else ""), flush=True)
+    only = again if survivors and again else []  # named: mutmut first runs only their tests, not the whole selection
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "MUTANT_UNDER_TEST")}
     env.update(MUTATION_WORK=str(work), POSTMORTEM_DATA_DIR=str(work / "data"), PYTHONDONTWRITEBYTECODE="1",
                MUTATION_LEAVE_OUT=" ".join(leave_out))
     started = time.monotonic()
     with open(work / "mutmut.log", "w") as log:
         finished = subprocess.run([str(Path(sys.executable).parent / "mutmut"), "run", "--max-children",
-                                   str(max_children)], cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
+                                   str(max_children), *only], cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
     seconds = time.monotonic() - started
     shutil.rmtree(work / "scratch", ignore_errors=True)
     if finished.returncode != 0 or not (work / "mutants").is_dir():
@@ -102,6 +103,8 @@ def main(argv=None):
     parser.add_argument("targets", nargs="*", metavar="TARGET", help=f"of {', '.join(TARGETS)} (default: all)")
     parser.add_argument("--fresh", action="store_true", help="forget earlier results")
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2, help="test processes at once")
+    parser.add_argument("--survivors", action="store_true",
+                        help="try again only the mutants an earlier complete run did not kill (quicker)")
     parser.add_argument("--leave-out", nargs="+", default=(), metavar="TEST_FILE",
                         help="run without these test files (e.g. the score before they were written)")
     args = parser.parse_args(argv)
@@ -110,7 +113,8 @@ def main(argv=None):
         parser.error(f"unknown target {', '.join(unknown)}; choose from {', '.join(TARGETS)}")
     results = {}
     for target in args.targets or TARGETS:
-        results[target] = run(target, fresh=args.fresh, max_children=args.max_children, leave_out=args.leave_out)
+        results[target] = run(target, fresh=args.fresh, max_children=args.max_children, leave_out=args.leave_out,
+                              survivors=args.survivors)
         print(f"   {target}: {report.percent(results[target]):.1f}% in {results[target]['seconds']} s", flush=True)
     print()
     print(report.table(results))
