@@ -77,7 +77,8 @@ def run(target, *, fresh, max_children, leave_out=(), survivors=False):
     again = [] if fresh else report.forget_unkilled(work)
     print(f"== {target}: mutating {' '.join(TARGETS[target]['mutate'])}"
           + (f" ({len(again)} mutants not killed before are tried again)" if again else ""), flush=True)
-    only = again if survivors and again else []  # named: mutmut first runs only their tests, not the whole selection
+    # named, mutmut runs only those (not the mutants never tried) and first only their tests, not the whole selection
+    only = again if survivors and again else []
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "MUTANT_UNDER_TEST")}
     env.update(MUTATION_WORK=str(work), POSTMORTEM_DATA_DIR=str(work / "data"), PYTHONDONTWRITEBYTECODE="1",
                MUTATION_LEAVE_OUT=" ".join(leave_out))
@@ -104,7 +105,7 @@ def main(argv=None):
     parser.add_argument("--fresh", action="store_true", help="forget earlier results")
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2, help="test processes at once")
     parser.add_argument("--survivors", action="store_true",
-                        help="try again only the mutants an earlier complete run did not kill (quicker)")
+                        help="try again only the mutants an earlier run tried and did not kill (quicker)")
     parser.add_argument("--leave-out", nargs="+", default=(), metavar="TEST_FILE",
                         help="run without these test files (e.g. the score before they were written)")
     args = parser.parse_args(argv)
