@@ -85,3 +85,15 @@ def test_two_items_of_one_incident_due_the_same_day_are_both_reminded(monkeypatc
     assert reminders.remind_due_action_items(TODAY) == {"items": 2, "emails": 1}
     assert sent == [{"to": alice.pk, "items": [first.pk, second.pk]}]
     assert sorted(DueReminder.objects.values_list("title", flat=True)) == ["Add an alert", "Rotate logs"]
+
+
+def test_an_item_another_run_records_at_the_same_moment_is_left_to_it(monkeypatch):
+    from django.db import IntegrityError
+
+    def raced(**fields):
+        raise IntegrityError("UNIQUE constraint failed")
+
+    UserFactory(username="alice", email="alice@example.com")
+    due(1)
+    monkeypatch.setattr(DueReminder.objects, "get_or_create", raced)
+    assert reminders.remind_due_action_items(TODAY) == {"items": 1, "emails": 0}
