@@ -157,3 +157,32 @@ def test_without_a_webhook_url_or_incident_the_webhook_is_not_posted(incident, s
     assert notify.deliver(notify.WEBHOOK, {"incident": incident.pk, "event": "published"}) == "skipped"
     settings.POSTMORTEM_WEBHOOK_URL = "http://127.0.0.1:9/hook"
     assert notify.deliver(notify.WEBHOOK, {"incident": incident.pk + 100, "event": "published"}) == "gone"
+
+
+def test_the_webhook_is_posted_with_its_event_secret_and_timeout(incident, settings, monkeypatch):
+    from incidents import outgoing
+
+    posted = []
+    monkeypatch.setattr(outgoing, "post", lambda url, body, **options: posted.append((url, body, options)) or 200)
+    settings.POSTMORTEM_WEBHOOK_URL, settings.POSTMORTEM_WEBHOOK_SECRET = "https://hooks.example.com/x", "s3cret"
+    settings.POSTMORTEM_WEBHOOK_TIMEOUT_SECONDS = 7
+    assert notify.deliver(notify.WEBHOOK, {"incident": incident.pk}) == "sent"
+    assert notify.deliver(notify.WEBHOOK, {"incident": incident.pk, "event": "republished"}) == "sent"
+    assert [(url, body, options["event"], options["secret"], options["timeout"]) for url, body, options in posted] == [
+        ("https://hooks.example.com/x", notify.webhook_body(incident), "published", "s3cret", 7),
+        ("https://hooks.example.com/x", notify.webhook_body(incident), "republished", "s3cret", 7)]
+
+
+@pytest.mark.parametrize("retry", [True, False])
+def test_a_failed_webhook_says_whether_trying_again_may_help(incident, settings, monkeypatch, retry):
+    from incidents import outgoing
+
+    def fail(url, body, **options):
+        raise outgoing.WebhookFailed("HTTP 404" if not retry else "HTTP 503", retry=retry)
+
+    monkeypatch.setattr(outgoing, "post", fail)
+    settings.POSTMORTEM_WEBHOOK_URL = "https://hooks.example.com/x"
+    with pytest.raises(notify.DeliveryFailed) as failed:
+        notify.deliver(notify.WEBHOOK, {"incident": incident.pk})
+    assert (str(failed.value), failed.value.retry) == (
+        f"webhook for {incident.reference} failed: {'HTTP 503' if retry else 'HTTP 404'}", retry)
