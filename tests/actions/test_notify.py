@@ -2,6 +2,7 @@
 delivery (sent, skipped, gone), the subject line (one line, at most 200 characters), the quoted comment
 (at most 2000 characters), who "did it" when they are gone, and the outgoing webhook's body."""
 
+import datetime
 import logging
 import smtplib
 
@@ -186,3 +187,16 @@ def test_a_failed_webhook_says_whether_trying_again_may_help(incident, settings,
         notify.deliver(notify.WEBHOOK, {"incident": incident.pk})
     assert (str(failed.value), failed.value.retry) == (
         f"webhook for {incident.reference} failed: {'HTTP 503' if retry else 'HTTP 404'}", retry)
+
+
+def test_a_reminder_lists_items_by_due_date_then_incident_and_one_without_items_is_gone():
+    alice = person("alice")
+    first_incident, second_incident = IncidentFactory(title="First"), IncidentFactory(title="Second")
+    day = datetime.date(2026, 11, 20)
+    later = ActionItemFactory(incident=second_incident, title="Second's item", due_date=day)
+    earlier = ActionItemFactory(incident=first_incident, title="First's item", due_date=day)
+    soonest = ActionItemFactory(incident=second_incident, title="Soonest", due_date=day - datetime.timedelta(days=1))
+    notify.deliver("due_reminder", {"to": alice.pk, "items": [later.pk, earlier.pk, soonest.pk]})
+    body = mail.outbox[0].body
+    assert body.index("Soonest") < body.index("First's item") < body.index("Second's item")
+    assert notify.deliver("due_reminder", {"to": alice.pk}) == "gone"
