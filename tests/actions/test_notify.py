@@ -8,6 +8,7 @@ import smtplib
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from incidents.actions import notify
 from incidents.models import NotificationPreference
@@ -200,3 +201,21 @@ def test_a_reminder_lists_items_by_due_date_then_incident_and_one_without_items_
     body = mail.outbox[0].body
     assert body.index("Soonest") < body.index("First's item") < body.index("Second's item")
     assert notify.deliver("due_reminder", {"to": alice.pk}) == "gone"
+
+
+def test_a_reminder_marks_only_items_due_before_today_as_overdue_and_links_the_preferences():
+    alice = person("alice")
+    today = timezone.localdate()
+    due_today = ActionItemFactory(incident=IncidentFactory(), title="Today's", due_date=today)
+    late = ActionItemFactory(incident=IncidentFactory(), title="Yesterday's", due_date=today - datetime.timedelta(days=1))
+    notify.deliver("due_reminder", {"to": alice.pk, "items": [due_today.pk, late.pk]})
+    body = mail.outbox[0].body
+    assert f"Due / 期限: {today:%Y-%m-%d}\n" in body
+    assert f"Due / 期限: {today - datetime.timedelta(days=1):%Y-%m-%d} (overdue / 期限切れ)\n" in body
+    assert body.rstrip().endswith("https://pm.example.com/accounts/notifications/")
+
+
+def test_an_unknown_review_decision_is_refused_by_name(incident):
+    with pytest.raises(ValueError) as refused:
+        notify.reviewed(incident, reviewer=person("carol"), decision="meh", comment="")
+    assert str(refused.value) == "decision must be one of ('approved', 'changes_requested'), not 'meh'"
