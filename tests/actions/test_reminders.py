@@ -97,3 +97,10 @@ def test_an_item_another_run_records_at_the_same_moment_is_left_to_it(monkeypatc
     due(1)
     monkeypatch.setattr(DueReminder.objects, "get_or_create", raced)
     assert reminders.remind_due_action_items(TODAY) == {"items": 1, "emails": 0}
+
+
+def test_an_owner_who_gets_no_email_does_not_stop_the_others():
+    UserFactory(username="bob", email="")  # no address: no reminder, and the loop goes on
+    UserFactory(username="alice", email="alice@example.com")
+    due(0, owner="bob"), due(1, owner="alice")
+    assert reminders.remind_due_action_items(TODAY) == {"items": 2, "emails": 1}
