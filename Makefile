@@ -6,7 +6,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: install run serve static test token worker backup restore bench bench-serve bench-export bench-import messages migrate demo clean
+.PHONY: install run serve static test mutation token worker backup restore bench bench-serve bench-export bench-import messages migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,20 @@ serve: static
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Mutation testing of the core with mutmut (slow: not part of `make test` nor CI; docs/mutation-testing.md).
+# `make mutation` runs every target and prints the score table; PKG=actions (or several: PKG="actions text")
+# runs those only; FRESH=1 forgets earlier results; SURVIVORS=1 tries again only what the last run did not kill
+# (after writing tests); MUTATION_ARGS adds options (e.g. --max-children 1).
+PKG ?=
+MUTATION_ARGS ?=
+$(VENV)/.mutation-installed: requirements-mutation.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements-mutation.txt
+	touch $@
+
+mutation: $(VENV)/.mutation-installed
+	$(BIN)/python -m mutation.run $(PKG) $(if $(filter 1,$(FRESH)),--fresh) $(if $(filter 1,$(SURVIVORS)),--survivors) \
+		$(MUTATION_ARGS)
 
 # Print USER's API token (`make token USER=demo`), creating it if missing; REGENERATE=1 replaces it. The user
 # must exist (`make run` creates demo). USER must be given on the command line: the environment's USER is
@@ -102,4 +116,4 @@ messages: install
 	$(BIN)/python manage.py compilemessages -l ja --ignore=.venv
 
 clean:
-	rm -rf $(VENV) var/test.sqlite3
+	rm -rf $(VENV) var/test.sqlite3 var/mutation mutants
