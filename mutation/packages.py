@@ -8,13 +8,15 @@ TARGETS = {
     "actions": {
         "mutate": ["incidents/actions/*"],
         # less the jobs that render real PDFs (15-80 s each, under every mutant of the exports and of what
-        # the demo data go through): tests/actions/test_exports.py covers them with a stand-in renderer
-        "tests": ["tests/actions", "--ignore=tests/actions/test_export_jobs.py", "tests/github", "tests/notifications",
-                  "tests/reviews", "tests/comments", "tests/history"],
+        # the demo data go through: tests/web/test_exports.py): tests/actions/test_exports.py covers them with a
+        # stand-in renderer
+        "tests": ["tests/actions", "tests/github", "tests/web/test_github.py", "tests/notifications", "tests/reviews",
+                  "tests/api/test_comments.py", "tests/web/test_comments.py", "tests/search/test_comments.py",
+                  "tests/history"],
     },
     "webhooks": {
         "mutate": ["incidents/github/webhooks.py"],
-        "tests": ["tests/github"],  # the parser's tests and the view's (the others call none of it)
+        "tests": ["tests/github", "tests/web/test_github.py"],  # the parser's tests and the view's
     },
     "plan": {
         "mutate": ["incidents/search/plan.py"],
@@ -31,12 +33,10 @@ TARGETS = {
         # the timeline, the values (times, time zones, durations, severities) and the front matter, against
         # the tests that need no database; widen "mutate" to incidents/imports/* when there is time
         "mutate": ["incidents/imports/timeline.py", "incidents/imports/values.py", "incidents/imports/frontmatter.py"],
-        "tests": ["tests/imports", "--ignore=tests/imports/test_api.py", "--ignore=tests/imports/test_command.py",
-                  "--ignore=tests/imports/test_page.py", "--ignore=tests/imports/test_run.py",
-                  "--ignore=tests/imports/test_corpus.py"],
+        "tests": ["tests/imports", "--ignore=tests/imports/test_run.py", "--ignore=tests/imports/test_corpus.py"],
     },
     "text": {
         "mutate": ["incidents/text/*"],
-        "tests": ["tests/text", "tests/history"],  # the history's tests are those of the diff (text/diff.py)
+        "tests": ["tests/text", "tests/history"],  # the diff's (tests/text/test_diff.py) and the history's
     },
 }

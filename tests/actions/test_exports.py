@@ -1,4 +1,4 @@
-"""incidents.actions.exports with a stand-in for the renderer (tests/actions/test_export_jobs.py renders real
+"""incidents.actions.exports with a stand-in for the renderer (tests/web/test_exports.py renders real
 PDFs): the job asked for, the file stored under its name in the requester's language, the job's outcome and
 its message when storing or rendering fails, and the housekeeping of old jobs and files."""
 
