@@ -66,3 +66,9 @@ def test_expired_idempotency_keys_and_old_deliveries_are_removed(queued):
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["live"]
     assert sorted(GitHubDelivery.objects.values_list("delivery_id", flat=True)) == ["recent", "thirty"]
     assert queued == []
+
+
+def test_keys_expire_by_the_time_the_sweep_is_given(queued):
+    IdempotencyKey.objects.create(user=UserFactory(), key="k", method="POST", path="/api/incidents/", fingerprint="f",
+                                  created_at=NOW - datetime.timedelta(hours=23))
+    assert housekeeping.sweep(NOW + datetime.timedelta(hours=2))["keys"] == 1

@@ -104,3 +104,13 @@ def test_an_owner_who_gets_no_email_does_not_stop_the_others():
     UserFactory(username="alice", email="alice@example.com")
     due(0, owner="bob"), due(1, owner="alice")
     assert reminders.remind_due_action_items(TODAY) == {"items": 2, "emails": 1}
+
+
+def test_the_run_is_logged(caplog):
+    import logging
+
+    UserFactory(username="alice", email="alice@example.com")
+    due(0), due(1, owner="nobody")
+    with caplog.at_level(logging.INFO, logger="incidents.actions.reminders"):
+        reminders.remind_due_action_items(TODAY)
+    assert [record.getMessage() for record in caplog.records] == ["due-date reminders: 1 emails about 2 items due soon"]
