@@ -3,22 +3,16 @@
 import pytest
 
 from incidents import search
-from incidents.models import Service, Tag
-from tests.factories import FactorFactory, IncidentFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def facet_corpus(db):
+def facet_corpus(make_incident):
     """Four incidents mention "connection refused" (one as 接続拒否, one a draft); a fifth does not."""
     def incident(title, severity, status, tags, services, categories):
-        made = IncidentFactory(title=title, severity=severity, status=status)
-        made.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tags])
-        made.services.set([Service.objects.get_or_create(name=name)[0] for name in services])
-        for category in categories:
-            FactorFactory(incident=made, category=category)
-        return made
+        return make_incident(title=title, severity=severity, status=status, tags=tags, services=services,
+                             categories=categories)
 
     incident("connection refused by the API", "sev1", "published", ["network", "api"], ["Payment API"], ["defect"])
     incident("nginx: connection refused", "sev2", "published", ["network"], ["nginx"], ["defect", "dependency"])

@@ -7,20 +7,15 @@ from urllib.parse import parse_qs
 import pytest
 
 from incidents import search
-from incidents.models import Service, Tag
-from tests.factories import FactorFactory, IncidentFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def corpus(db):
+def corpus(make_incident):
     def incident(title, severity, status, tags, services, categories):
-        made = IncidentFactory(title=title, severity=severity, status=status)
-        made.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tags])
-        made.services.set([Service.objects.get_or_create(name=name)[0] for name in services])
-        for category in categories:
-            FactorFactory(incident=made, category=category)
+        make_incident(title=title, severity=severity, status=status, tags=tags, services=services,
+                      categories=categories)
 
     incident("connection refused by the API", "sev1", "published", ["network", "api"], ["Payment API"], ["defect"])
     incident("nginx: connection refused", "sev2", "published", ["network"], ["nginx"], ["defect", "dependency"])
