@@ -72,13 +72,13 @@ def prepare(target, fresh):
     return work
 
 
-def run(target, *, fresh, max_children, leave_out=(), survivors=False):
+def run(target, *, fresh, max_children, leave_out=(), survivors=False, only=()):
     work = prepare(target, fresh)
     again = [] if fresh else report.forget_unkilled(work)
     print(f"== {target}: mutating {' '.join(TARGETS[target]['mutate'])}"
           + (f" ({len(again)} mutants not killed before are tried again)" if again else ""), flush=True)
     # named, mutmut runs only those (not the mutants never tried) and first only their tests, not the whole selection
-    only = again if survivors and again else []
+    only = list(only) or (again if survivors and again else [])
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "MUTANT_UNDER_TEST")}
     env.update(MUTATION_WORK=str(work), POSTMORTEM_DATA_DIR=str(work / "data"), PYTHONDONTWRITEBYTECODE="1",
                MUTATION_LEAVE_OUT=" ".join(leave_out))
@@ -108,6 +108,8 @@ def main(argv=None):
                         help="try again only the mutants an earlier run tried and did not kill (quicker)")
     parser.add_argument("--leave-out", nargs="+", default=(), metavar="TEST_FILE",
                         help="run without these test files (e.g. the score before they were written)")
+    parser.add_argument("--only", nargs="+", default=(), metavar="PATTERN",
+                        help="only the mutants whose names match (e.g. 'incidents.actions.notify*')")
     args = parser.parse_args(argv)
     unknown = [target for target in args.targets if target not in TARGETS]
     if unknown:
@@ -115,7 +117,7 @@ def main(argv=None):
     results = {}
     for target in args.targets or TARGETS:
         results[target] = run(target, fresh=args.fresh, max_children=args.max_children, leave_out=args.leave_out,
-                              survivors=args.survivors)
+                              survivors=args.survivors, only=args.only)
         print(f"   {target}: {report.percent(results[target]):.1f}% in {results[target]['seconds']} s", flush=True)
     print()
     print(report.table(results))
