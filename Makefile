@@ -6,7 +6,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: install run serve static test mutation token worker backup restore bench bench-serve bench-export bench-import messages migrate demo clean
+.PHONY: install run serve static test lint mutation token worker backup restore bench bench-serve bench-export bench-import messages migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ serve: static
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The tiers (docs/architecture.md), checked by import-linter against .importlinter; .ci/run runs it too.
+lint: install
+	$(BIN)/lint-imports
 
 # Mutation testing of the core with mutmut (slow: not part of `make test` nor CI; docs/mutation-testing.md).
 # `make mutation` runs every target and prints the score table; PKG=actions (or several: PKG="actions text")

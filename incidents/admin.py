@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import dates
-from .actions.github import queue_github_sync
+from .actions.github.poll import queue_github_sync
 from .models import (
     ActionItem,
     AgendaItem,
@@ -24,7 +24,7 @@ from .models import (
     Source,
     Tag,
     TimelineEvent,
-    record,
+    record_revision,
 )
 
 # Dates and times typed here are checked like in the pages and the API (a year-1 time overflows when the
@@ -117,7 +117,7 @@ class IncidentAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        record(form.instance, user=request.user, source=Source.ADMIN)  # with its inlines and labels
+        record_revision(form.instance, user=request.user, source=Source.ADMIN)  # with its inlines and labels
         queue_github_sync(form.instance.github_references().filter(synced_at__isnull=True))
 
 
@@ -180,7 +180,7 @@ class ChildAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        record(form.instance.incident, user=request.user, source=Source.ADMIN)
+        record_revision(form.instance.incident, user=request.user, source=Source.ADMIN)
 
 
 @admin.register(ActionItem)

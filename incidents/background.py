@@ -16,7 +16,8 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from . import jobs
-from .actions import github, housekeeping, reminders
+from .actions import housekeeping, reminders
+from .actions.github import poll as github_poll
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ class Runner(threading.Thread):
             now = time.monotonic()
             if now - self.last_poll >= settings.GITHUB_POLL_MINUTES * 60:
                 self.last_poll = now
-                github.poll()
+                github_poll.poll()
             if now - self.last_sweep >= settings.CELERY_BEAT_SCHEDULE["housekeeping"]["schedule"]:
                 self.last_sweep = now
                 housekeeping.sweep()
@@ -77,7 +78,7 @@ class Runner(threading.Thread):
                 self.last_reminders = now
                 reminders.remind_due_action_items()
             self.run_submitted()
-            done = github.drain()
+            done = github_poll.drain()
             if done.get("more"):
                 self.woken.set()
         except Exception:  # a database blip must not end the thread: the next tick tries again

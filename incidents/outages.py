@@ -2,7 +2,7 @@
 failing over, out of connections, a connection dropped mid-request) and storage full (the SQLite file's,
 the search index's, the upload or export directory's filesystem). Every entry point answers these with 503
 and ``Retry-After`` instead of 500 — the API through its exception handler (incidents.api.views), pages
-through incidents.middleware (a view's exception) and ``handler500`` / ``handler400`` (an exception raised
+through incidents.web.middleware (a view's exception) and ``handler500`` / ``handler400`` (an exception raised
 in another middleware; a session that cannot be saved is reported as a 400 SessionInterrupted). One rule,
 here: ``classify``.
 

@@ -5,7 +5,8 @@ import logging
 
 from celery import shared_task
 
-from .actions import exports, github, housekeeping as sweeps, notify, reminders
+from .actions import exports, housekeeping as sweeps, notify, reminders
+from .actions.github import poll as github_poll
 from .models import GitHubReference
 
 log = logging.getLogger(__name__)
@@ -16,7 +17,7 @@ def drain_github(self):
     """Sync the GitHub references that are due and file pending follow-up issues. Retries are not Celery's:
     each reference records when to be asked again, and beat runs this every minute. Runs again at once
     while work is left (and GitHub did not ask us to wait)."""
-    done = github.drain()
+    done = github_poll.drain()
     if done.get("more") and not self.request.is_eager:
         self.apply_async(countdown=1)
     return done
@@ -25,13 +26,13 @@ def drain_github(self):
 @shared_task
 def poll_github():
     """Beat: ask GitHub again about references not heard of for GITHUB_POLL_MINUTES."""
-    return github.poll()
+    return github_poll.poll()
 
 
 @shared_task
 def sync_github_reference(reference_id):
     """Kept for messages queued before the drain existed: ask for this reference's sync."""
-    return github.queue_github_sync(GitHubReference.objects.filter(pk=reference_id))
+    return github_poll.queue_github_sync(GitHubReference.objects.filter(pk=reference_id))
 
 
 @shared_task(bind=True, max_retries=3)

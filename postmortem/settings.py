@@ -134,12 +134,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First: the load balancer's probe, answered before the host check and the HTTPS redirect.
-    "incidents.middleware.HealthCheckMiddleware",
-    "incidents.middleware.OutageMiddleware",  # database unavailable, storage full: 503 (and handler500)
+    "incidents.web.middleware.HealthCheckMiddleware",
+    "incidents.web.middleware.OutageMiddleware",  # database unavailable, storage full: 503 (and handler500)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
-    "incidents.middleware.BodySizeLimitMiddleware",
+    "incidents.web.middleware.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -15,11 +15,11 @@ from incidents.models import (
     Status,
     Tag,
     TimelineEvent,
-    record,
+    record_revision,
 )
 
 from . import notify
-from .github import queue_github_sync
+from .github.poll import queue_github_sync
 
 SCALAR_FIELDS = (
     "title", "summary", "impact", "analysis", "resolution", "severity", "status", "postmortem_date", "author_names",
@@ -93,7 +93,7 @@ def save_incident(incident, data, *, expected_version=None, sync_github=True, us
                 child.save()
     if "factors" in data:
         _replace_factors(incident, data["factors"])
-    record(incident, user=user, source=source)
+    record_revision(incident, user=user, source=source)
 
     if sync_github:
         queue_github_sync(incident.github_references().filter(synced_at__isnull=True))

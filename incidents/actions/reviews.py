@@ -4,7 +4,7 @@ review gate (Incident.check_transition) with the incident locked, so two people 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from incidents.models import Incident, Review, Source, Status, record
+from incidents.models import Incident, Review, Source, Status, record_revision
 
 from . import notify
 
@@ -33,7 +33,7 @@ def request_review(incident, reviewers, *, by):
     if incident.status != Status.IN_REVIEW:
         incident.status = Status.IN_REVIEW
         incident.save()
-        record(incident, user=by, source=Source.STATUS)
+        record_revision(incident, user=by, source=Source.STATUS)
         asked_before = set()  # a new round: everyone is asked again
     notify.review_requested(incident, [user for user in reviewers if user.pk not in asked_before], by=by)
     return incident
@@ -55,7 +55,7 @@ def review(incident, reviewer, decision, comment=""):
     if decision == Review.Decision.CHANGES_REQUESTED:
         incident.status = Status.DRAFT
         incident.save()
-        record(incident, user=reviewer, source=Source.STATUS)
+        record_revision(incident, user=reviewer, source=Source.STATUS)
     notify.reviewed(incident, reviewer=reviewer, decision=decision, comment=comment)
     return made
 
@@ -74,7 +74,7 @@ def change_status(incident, target, *, by):
     if target != incident.status:
         incident.status = target
         incident.save()
-        record(incident, user=by, source=Source.STATUS)
+        record_revision(incident, user=by, source=Source.STATUS)
         if target == Status.PUBLISHED:
             notify.published(incident, by=by)
     return incident

@@ -3,7 +3,7 @@ archives of them (incidents.imports). Editors only; the review gate applies (a s
 is left out with a warning). Each file is its own transaction, so the answer is 200 whenever the upload
 itself could be read, with a per-file report saying which files failed; a dry run writes nothing.
 
-Bodies up to POSTMORTEM_MAX_UPLOAD_BYTES are accepted here (incidents.middleware), not only
+Bodies up to POSTMORTEM_MAX_UPLOAD_BYTES are accepted here (incidents.web.middleware), not only
 POSTMORTEM_MAX_BODY_BYTES."""
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

@@ -253,7 +253,7 @@ def _repository_event(action, payload):
 
 
 # event name -> (handler, whether the payload must carry an action)
-HANDLERS = {
+PARSERS = {
     "ping": (_ping, False),
     "issues": (_issues, True),
     "pull_request": (_pull_request, True),
@@ -270,7 +270,7 @@ def parse(event: str, body: bytes) -> Ping | ItemState | ItemDeleted | ItemTrans
         raise BadPayload("not JSON") from None
     if not isinstance(payload, dict):
         raise BadPayload("not a JSON object")
-    handler = HANDLERS.get(event)
+    handler = PARSERS.get(event)
     if handler is None:
         return Ignored(f"event {str(event)[:40]!r} is not handled")
     handle, needs_action = handler

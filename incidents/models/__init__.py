@@ -35,7 +35,7 @@ from .exports import ExportJob, ExportJobQuerySet
 from .github import GitHubLinked, GitHubPause, GitHubReference, GitHubReferenceQuerySet, validate_link
 from .github_events import GitHubDelivery, GitHubIssueRequest, GitHubIssueRequestQuerySet
 from .glossary import GlossaryCategory, GlossaryEntry, GlossaryEntryQuerySet, current_glossary, forget_glossary
-from .history import IncidentRevision, IncidentRevisionQuerySet, Source, record
+from .history import IncidentRevision, IncidentRevisionQuerySet, Source, record_revision
 from .idempotency import IdempotencyKey
 from .imports import PendingImport
 from .incidents import (
@@ -61,5 +61,5 @@ __all__ = [
     "IncidentRevision", "IncidentRevisionQuerySet", "IndexChange", "IndexCursor", "IncidentQuerySet", "Label", "LabelQuerySet",
     "Lesson", "NotificationPreference", "NotificationPreferenceQuerySet", "PendingImport", "Retrospective",
     "RetrospectiveQuerySet", "Review", "ReviewQuerySet", "Service", "Severity", "Source", "Status", "Tag", "TimelineEvent",
-    "find_cycle", "start_of_day", "current_glossary", "forget_glossary", "record", "validate_causal_links", "validate_link",
+    "find_cycle", "start_of_day", "current_glossary", "forget_glossary", "record_revision", "validate_causal_links", "validate_link",
 ]

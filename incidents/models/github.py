@@ -2,7 +2,7 @@
 
 A reference is also the outbox of its own sync: ``due_at`` set means "ask GitHub about it at or after this
 time" (set in the transaction that linked it, by the poll schedule, or by a retry's backoff); the drain
-(incidents.actions.github) claims due rows and clears ``due_at`` once GitHub answered for good."""
+(incidents.actions.github.poll) claims due rows and clears ``due_at`` once GitHub answered for good."""
 
 import datetime
 import re

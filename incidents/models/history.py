@@ -99,7 +99,7 @@ class IncidentRevision(models.Model):
         return {name: field_diff(name, before.get(name), after.get(name)) for name in self.changed}
 
 
-def record(incident, *, user=None, source):
+def record_revision(incident, *, user=None, source):
     """Store a revision of ``incident`` as it is now in the database (call it inside the writer's transaction,
     after the write). ``user`` None (or anonymous) for automatic changes."""
     incident = Incident.objects.get(pk=incident.pk)

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .history import Source, record
+from .history import Source, record_revision
 from .incidents import Incident, Status
 
 
@@ -112,7 +112,7 @@ class Retrospective(models.Model):
                         continue
                     incident.status = Status.PUBLISHED
                     incident.save()
-                    record(incident, user=user, source=Source.STATUS)
+                    record_revision(incident, user=user, source=Source.STATUS)
                     published.append(incident)
             self.closed_at = timezone.now()
             self.save(update_fields=["closed_at"])

@@ -22,7 +22,7 @@ from django.utils.translation import get_language, gettext as _
 from .. import outages
 from ..models import FactorCategory, Incident, IndexChange, Service, Tag, current_glossary
 from . import backends, concepts, cursor, follower, generations, plan
-from .changes import record as record_change
+from .changes import record_change
 from .documents import document_for, incidents_for_index
 from .query import ParsedQuery, parse
 

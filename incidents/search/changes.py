@@ -1,4 +1,4 @@
-"""Recording changes for the index: ``record(incident_id)`` appends to the change log in the current
+"""Recording changes for the index: ``record_change(incident_id)`` appends to the change log in the current
 transaction (once per incident per transaction) and, once it commits, wakes this machine's follower
 (in-process; other processes find the change by polling, or by NOTIFY on PostgreSQL)."""
 
@@ -37,7 +37,7 @@ def _notify():
             cursor.execute(f"NOTIFY {NOTIFY_CHANNEL}")
 
 
-def record(pk):
+def record_change(pk):
     """Log that incident ``pk`` changed, in the current transaction (or at once outside one)."""
     callback = _WakeFollower(pk)
     current = transaction.get_connection()

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from incidents.actions import github_events, github_issues
+from incidents.actions.github import events as github_events, issues as github_issues
 from incidents.github import webhooks
 from incidents.models import ActionItem, Incident
 

@@ -6,7 +6,7 @@ import datetime
 import pytest
 
 from incidents.actions.incidents import VersionConflict, save_incident
-from incidents.github import sync
+from incidents.actions.github import apply
 from incidents.models import Incident
 from tests.factories import ActionItemFactory, IncidentFactory
 
@@ -19,7 +19,7 @@ def closed_by_its_issue():
     """An incident whose action item GitHub closed (its issue acme/api#42 was closed as completed)."""
     incident = IncidentFactory()
     item = ActionItemFactory(incident=incident, title="Add a retry budget", url="acme/api#42")
-    sync.apply_state(item.github, title="Retry budget", state="closed", state_reason="completed", changed_at=CLOSED_AT)
+    apply.apply_state(item.github, title="Retry budget", state="closed", state_reason="completed", changed_at=CLOSED_AT)
     return incident
 
 

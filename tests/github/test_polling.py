@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from incidents.actions import github
+from incidents.actions.github import poll
 from incidents.models import ActionItem, GitHubPause, GitHubReference
 from tests.factories import ActionItemFactory, IncidentFactory, LinkFactory
 from tests.github_fake import FakeGitHub
@@ -30,7 +30,7 @@ def test_a_rate_limit_stops_the_whole_run_until_reset(fake_github):
     refs = due(12997, 13019, 1)
     reset = int(time.time()) + 600
     fake_github.failures = [{"status": 403, "headers": {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)}}]
-    done = github.drain()
+    done = poll.drain()
     assert len(fake_github.requests) == 1  # the other references were not asked
     assert done["rate-limited"] == 1 and "paused_until" in done
     until = GitHubPause.active_until()
@@ -38,16 +38,16 @@ def test_a_rate_limit_stops_the_whole_run_until_reset(fake_github):
     first = fresh(refs[0])
     assert first.due_at == until and "rate limit" in first.sync_error
     # Any process's next run waits too.
-    assert "paused_until" in github.drain() and len(fake_github.requests) == 1
+    assert "paused_until" in poll.drain() and len(fake_github.requests) == 1
     GitHubPause.objects.update(until=timezone.now() - datetime.timedelta(seconds=1))
     GitHubReference.objects.update(due_at=timezone.now())
-    assert github.drain()["changed"] == 2 and fresh(refs[0]).sync_error == ""
+    assert poll.drain()["changed"] == 2 and fresh(refs[0]).sync_error == ""
 
 
 def test_retry_after_is_honoured(fake_github):
     due(12997)
     fake_github.failures = [{"status": 429, "headers": {"retry-after": "60"}}]
-    github.drain()
+    poll.drain()
     wait = (GitHubPause.active_until() - timezone.now()).total_seconds()
     assert 50 < wait <= 60
 
@@ -55,45 +55,45 @@ def test_retry_after_is_honoured(fake_github):
 def test_a_used_up_limit_on_a_good_answer_pauses_before_the_next_call(fake_github):
     due(12997, 13019)
     fake_github.rate_remaining = "0"
-    github.drain()
+    poll.drain()
     assert len(fake_github.requests) == 1 and GitHubPause.active_until() is not None
 
 
 def test_a_refusal_that_is_not_a_rate_limit_is_permanent_and_visible(fake_github):
     saml, other = due(12997, 13019)
     fake_github.failures = [{"status": 403, "body": {"message": "Resource protected by organization SAML enforcement."}}]
-    done = github.drain()
+    done = poll.drain()
     assert done == {"refused": 1, "changed": 1}
     saml = fresh(saml)
     assert saml.due_at is None and "SAML enforcement" in saml.sync_error and saml.sync_error.startswith("refused by GitHub")
     assert fresh(other).state == "merged"
-    assert github.drain() == {} and len(fake_github.requests) == 2  # not retried
+    assert poll.drain() == {} and len(fake_github.requests) == 2  # not retried
 
 
 @pytest.mark.parametrize("status", [404, 410])
 def test_gone_items_are_recorded_and_not_polled(fake_github, status):
     (ref,) = due(12997)
     fake_github.failures = [status]
-    assert github.drain() == {"gone": 1}
+    assert poll.drain() == {"gone": 1}
     ref = fresh(ref)
     assert ref.gone and ref.due_at is None and f"HTTP {status}" in ref.sync_error
     assert GitHubReference.objects.stale(timezone.now()).count() == 0
-    assert github.poll(timezone.now() + datetime.timedelta(days=1)) == 0
+    assert poll.poll(timezone.now() + datetime.timedelta(days=1)) == 0
 
 
 def test_temporary_failures_back_off_then_give_up_visibly(fake_github):
     (ref,) = due(12997)
     fake_github.failures = [502, 503]
-    github.drain()
+    poll.drain()
     first = fresh(ref)
     assert first.attempts == 1 and 20 < (first.due_at - timezone.now()).total_seconds() <= 36
     GitHubReference.objects.update(due_at=timezone.now())
-    github.drain()
+    poll.drain()
     second = fresh(ref)
     assert second.attempts == 2 and 45 < (second.due_at - timezone.now()).total_seconds() <= 72
-    GitHubReference.objects.update(due_at=timezone.now(), attempts=github.MAX_ATTEMPTS - 1)
+    GitHubReference.objects.update(due_at=timezone.now(), attempts=poll.MAX_ATTEMPTS - 1)
     fake_github.failures = [500]
-    assert github.drain() == {"failed": 1}
+    assert poll.drain() == {"failed": 1}
     last = fresh(ref)
     assert last.due_at is None and last.sync_error.startswith("GitHub unavailable, gave up after 8 tries")
 
@@ -102,7 +102,7 @@ def test_a_slow_github_times_out_as_a_temporary_failure(fake_github, settings):
     (ref,) = due(12997)
     settings.GITHUB_TIMEOUT_SECONDS = 1
     fake_github.delay = 2
-    assert github.drain() == {"retrying": 1}
+    assert poll.drain() == {"retrying": 1}
     assert "timed out" in fresh(ref).sync_error
 
 
@@ -113,7 +113,7 @@ def test_a_renamed_repository_is_followed_and_stored(fake_github):
     fake_github.moved[("datadog", "old-agent")] = ("DataDog", "datadog-agent")
     GitHubReference.objects.update(due_at=timezone.now())
     version = incident.version
-    github.drain()
+    poll.drain()
     ref = GitHubReference.objects.get()
     assert (ref.short, ref.state, ref.title) == ("DataDog/datadog-agent#12997", "closed", "Zombie processes with process agent")
     item.refresh_from_db()
@@ -130,32 +130,32 @@ def test_the_token_is_never_sent_to_another_host(fake_github):
         fake_github.moved[("datadog", "datadog-agent")] = ("evil", "repo")
         fake_github.redirect_to = elsewhere.url
         due(12997)
-        github.drain()
+        poll.drain()
         assert fake_github.requests[0][2] == "Bearer t0ken"
         assert elsewhere.requests and all(auth is None for _, _, auth, _ in elsewhere.requests)
 
 
 def test_etags_make_an_unchanged_answer_free(fake_github):
     (ref,) = due(12997)
-    github.drain()
+    poll.drain()
     etag = fresh(ref).etag
     assert etag.startswith('"')
     before = fresh(ref).synced_at
     GitHubReference.objects.update(due_at=timezone.now())
-    assert github.drain() == {"not-modified": 1}
+    assert poll.drain() == {"not-modified": 1}
     assert fake_github.requests[-1][3] == etag
     assert fresh(ref).synced_at > before
     fake_github.add("DataDog", "datadog-agent", 12997, "Zombie processes with process agent", state="open")
     GitHubReference.objects.update(due_at=timezone.now())
-    assert github.drain() == {"changed": 1} and fresh(ref).state == "open"
+    assert poll.drain() == {"changed": 1} and fresh(ref).state == "open"
 
 
 def test_a_drain_killed_mid_call_leaves_the_reference_to_the_next_one_after_the_lease(fake_github):
     (ref,) = due(12997)
     now = timezone.now()
-    assert github._claim(now).pk == ref.pk  # … and the process dies here
-    assert github._claim(now) is None  # another drain does not call GitHub for it meanwhile
-    assert github._claim(now + github.LEASE + datetime.timedelta(seconds=1)).pk == ref.pk
+    assert poll._claim(now).pk == ref.pk  # … and the process dies here
+    assert poll._claim(now) is None  # another drain does not call GitHub for it meanwhile
+    assert poll._claim(now + poll.LEASE + datetime.timedelta(seconds=1)).pk == ref.pk
 
 
 def test_the_poll_asks_about_references_not_heard_of(fake_github, settings):
@@ -165,13 +165,13 @@ def test_the_poll_asks_about_references_not_heard_of(fake_github, settings):
     GitHubReference.objects.filter(pk=old.pk).update(synced_at=timezone.now() - datetime.timedelta(hours=2))
     GitHubReference.objects.filter(pk=recent.pk).update(synced_at=timezone.now())
     assert set(GitHubReference.objects.stale(timezone.now() - datetime.timedelta(hours=1))) == {fresh(old), fresh(never)}
-    assert github.poll() == 2
+    assert poll.poll() == 2
 
 
 def test_action_items_follow_a_poll(fake_github):
     item = ActionItemFactory(url="DataDog/datadog-agent#12997", status="in_progress")
     GitHubReference.objects.update(due_at=timezone.now())
-    github.drain()
+    poll.drain()
     item = ActionItem.objects.get(pk=item.pk)
     assert (item.status, item.link_event, item.closed_by_link) == ("done", "closed", True)
     assert item.link_note == "DataDog/datadog-agent#12997 closed 2026-11-01"
@@ -194,7 +194,7 @@ def test_github_enterprise_api_path(fake_github, settings):
     settings.GITHUB_API_URL = f"{fake_github.url}/api/v3"
     fake_github.moved[("datadog", "old-agent")] = ("DataDog", "datadog-agent")
     (ref,) = due(12997, repo="old-agent")
-    assert github.drain() == {"changed": 1}
+    assert poll.drain() == {"changed": 1}
     assert fresh(ref).short == "DataDog/datadog-agent#12997"
     assert [path for _, path, _, _ in fake_github.requests] == [
         "/api/v3/repos/DataDog/old-agent/issues/12997", "/api/v3/repos/DataDog/datadog-agent/issues/12997"]

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from incidents import background
-from incidents.actions import github
+from incidents.actions.github import poll
 from incidents.models import ActionItem, GitHubIssueRequest, GitHubReference
 from tests.conftest import wait_for
 from tests.factories import ActionItemFactory, IncidentFactory, LinkFactory
@@ -23,7 +23,7 @@ def test_page_and_api_show_what_the_link_did_and_sync_problems(fake_github, view
     item = ActionItemFactory(incident=incident, title="Reap zombies", url="DataDog/datadog-agent#13019")
     LinkFactory(incident=incident, url="o/r#1", relation="related")
     GitHubReference.objects.update(due_at=timezone.now())
-    github.drain()
+    poll.drain()
     page = viewer_client.get(f"/incidents/{incident.reference}/").content.decode()
     assert "Done" in page and "— DataDog/datadog-agent#13019 merged 2026-11-01" in page
     assert "gone from GitHub: not found on GitHub" in page
@@ -54,7 +54,7 @@ def test_an_editor_files_a_follow_up_issue_and_it_is_linked(fake_github, editor_
     request = GitHubIssueRequest.objects.get()
     assert request.status == "pending" and request.labels == ["postmortem", "follow-up"]
     assert "Being filed on acme/api" in editor_client.get(f"/incidents/{incident.reference}/").content.decode()
-    assert github.drain() == {"issue-filed": 1}
+    assert poll.drain() == {"issue-filed": 1}
     ((owner, repo, posted),) = fake_github.posted
     assert (owner, repo, posted["title"], posted["labels"]) == ("acme", "api", "Alert on resolver SERVFAIL rate",
                                                                 ["postmortem", "follow-up"])
@@ -64,7 +64,7 @@ def test_an_editor_files_a_follow_up_issue_and_it_is_linked(fake_github, editor_
     assert item.url == "https://github.com/acme/api/issues/101"
     assert (item.github.short, item.github.state, item.github.title) == ("acme/api#101", "open", item.title)
     assert GitHubIssueRequest.objects.get().status == "done"
-    assert github.drain() == {}  # filed once
+    assert poll.drain() == {}  # filed once
 
 
 @pytest.mark.django_db
@@ -73,7 +73,7 @@ def test_filing_errors_are_shown_plainly(fake_github, editor_client):
     item = ActionItemFactory(incident=incident, url="")
     fake_github.forbidden.add(("acme", "secret"))
     editor_client.post(f"/incidents/{incident.reference}/action-items/{item.pk}/github-issue/", {"repository": "acme/secret"})
-    github.drain()
+    poll.drain()
     page = editor_client.get(f"/incidents/{incident.reference}/").content.decode()
     assert "Filing on acme/secret failed" in page and "check GITHUB_TOKEN" in page
     assert "File on GitHub" in page  # may be asked again
@@ -88,7 +88,7 @@ def test_a_filing_interrupted_mid_call_is_not_sent_twice(fake_github):
     GitHubIssueRequest.objects.create(incident=item.incident, action_item=item, item_title=item.title, owner="acme",
                                       repo="api", title=item.title, status="sending",
                                       sent_at=timezone.now() - timezone.timedelta(hours=1))
-    github.drain()
+    poll.drain()
     request = GitHubIssueRequest.objects.get()
     assert request.status == "failed" and "check the repository" in request.error
     assert fake_github.posted == []

@@ -4,7 +4,7 @@ the commit — in-process where no background thread or worker runs (tests, comm
 import pytest
 from django.db import transaction
 
-from incidents.actions.github import queue_github_sync
+from incidents.actions.github.poll import queue_github_sync
 from incidents.api.serializers import IncidentSerializer
 from incidents.models import GitHubReference, Incident
 from tests.conftest import wait_for

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from incidents.github import sync
+from incidents.actions.github import apply
 from incidents.models import ActionItem, GitHubReference, Incident, IncidentRevision
 from incidents.text.diff import diff
 from tests.api.test_serializers import FULL
@@ -71,7 +71,7 @@ def test_github_moving_an_action_item_is_a_revision_without_author(editor_api):
     incident = created(editor_api, {"title": "x", "action_items": [
         {"title": "fix", "kind": "prevent", "status": "open", "url": "acme/api#42"}]})
     reference = GitHubReference.objects.get()
-    sync.apply_state(reference, title="fix", state="merged", kind="pull")
+    apply.apply_state(reference, title="fix", state="merged", kind="pull")
     latest = revisions(incident["id"])[-1]
     assert (latest.number, latest.source, latest.author, latest.changed) == (2, "github", None, ["action_items"])
     assert ActionItem.objects.get().status == "done"

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from incidents import jobs
-from incidents.actions import github
+from incidents.actions.github import poll as github_poll
 from incidents.models import GitHubReference
 
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
             jobs.queue(jobs.DRAIN_GITHUB)
             self.stdout.write(f"Queued {asked} GitHub reference(s) for sync.")
             return
-        done = github.drain(limit=max(asked, 1) + 50)
+        done = github_poll.drain(limit=max(asked, 1) + 50)
         counts = ", ".join(f"{key} {value}" for key, value in sorted(done.items())) or "nothing to do"
         self.stdout.write(f"Asked GitHub about {asked} reference(s): {counts}.")
         failed = GitHubReference.objects.exclude(sync_error="").count()

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from django.db import IntegrityError
 
-from incidents.actions import github_events
-from incidents.github import sync
+from incidents.actions.github import events as github_events
+from incidents.actions.github import apply
 from incidents.models import ActionItem, GitHubDelivery, GitHubReference
 from tests.factories import ActionItemFactory, IncidentFactory
 
 pytestmark = pytest.mark.django_db
-FIXTURES = Path(__file__).resolve().parent.parent / "github" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "github" / "fixtures"
 
 
 def body(name, edit=None):
@@ -122,7 +122,7 @@ def test_a_failure_while_applying_forgets_the_delivery_so_a_redelivery_applies_i
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(sync, "apply_state", broken)
+    monkeypatch.setattr(apply, "apply_state", broken)
     assert receive("issues__closed") == (503, "could not be applied now; redeliver it from GitHub")
     assert not GitHubDelivery.objects.exists()
     assert [record.getMessage() for record in caplog.records] == ["webhook delivery d-issues__closed (issues) failed"]

@@ -7,10 +7,12 @@ import logging
 
 from django.db import IntegrityError, transaction
 
-from incidents.github import sync, webhooks
+from incidents.github import webhooks
+
+from . import apply
 from incidents.models import GitHubDelivery, GitHubReference
 
-from .github import queue_github_sync
+from .poll import queue_github_sync
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,7 @@ def receive(delivery_id, event, body):
         return _done(delivery, 400, f"malformed payload: {exc}")
     try:
         with transaction.atomic():
-            status, outcome = HANDLERS[type(parsed)](parsed)
+            status, outcome = APPLIERS[type(parsed)](parsed)
     except Exception:  # the database failed us: forget the delivery so that GitHub's redelivery applies it
         log.exception("webhook delivery %s (%s) failed", delivery_id, event)
         GitHubDelivery.objects.filter(pk=delivery.pk).delete()
@@ -57,7 +59,7 @@ def _item_state(event):
     ref = GitHubReference.objects.at(event.owner, event.repo, event.number).first()
     if ref is None:
         return 200, f"{event.owner}/{event.repo}#{event.number} is not linked from any incident"
-    state_changed, moved = sync.apply_state(
+    state_changed, moved = apply.apply_state(
         ref, title=event.title[:300], state=event.state, state_reason=event.state_reason,
         changed_at=event.changed_at, kind=event.kind, place=(event.owner, event.repo, event.number), older_wins=True,
     )
@@ -73,7 +75,7 @@ def _item_deleted(event):
     ref = GitHubReference.objects.at(event.owner, event.repo, event.number).first()
     if ref is None:
         return 200, f"{event.owner}/{event.repo}#{event.number} is not linked from any incident"
-    sync.mark_gone(ref, "deleted on GitHub")
+    apply.mark_gone(ref, "deleted on GitHub")
     return 200, f"{ref.short}: deleted on GitHub"
 
 
@@ -82,14 +84,14 @@ def _item_transferred(event):
     if ref is None:
         return 200, f"{event.owner}/{event.repo}#{event.number} is not linked from any incident"
     old = ref.short
-    moved = sync.move(GitHubReference.objects.select_for_update().get(pk=ref.pk),
+    moved = apply.move(GitHubReference.objects.select_for_update().get(pk=ref.pk),
                       event.new_owner, event.new_repo, event.new_number)
     queue_github_sync(GitHubReference.objects.filter(pk=moved.pk))  # its state in the new place
     return 200, f"{old} moved to {moved.short}"
 
 
 def _repository_moved(event):
-    count = sync.move_repository(event.old_owner, event.old_repo, event.new_owner, event.new_repo)
+    count = apply.move_repository(event.old_owner, event.old_repo, event.new_owner, event.new_repo)
     return 200, f"{event.old_owner}/{event.old_repo} is now {event.new_owner}/{event.new_repo}: {count} reference(s) moved"
 
 
@@ -97,7 +99,7 @@ def _ignored(event):
     return 204, event.reason
 
 
-HANDLERS = {
+APPLIERS = {
     webhooks.Ping: _ping,
     webhooks.ItemState: _item_state,
     webhooks.ItemDeleted: _item_deleted,

@@ -1,7 +1,7 @@
 """GitHub references kept true by polling: ask for a sync (an outbox mark on the reference, in the caller's
 transaction), and drain what is due — one reference at a time, honouring GitHub's rate limit for the whole
 run, with backoff for temporary failures and a recorded reason for permanent ones. The drain also files
-the follow-up issues people asked for (incidents.actions.github_issues). It runs in a worker (Celery,
+the follow-up issues people asked for (incidents.actions.github.issues). It runs in a worker (Celery,
 queued through incidents.jobs, and every minute by beat) or in the embedded background thread; never inside
 a web request."""
 
@@ -13,10 +13,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from incidents import jobs
-from incidents.github import client, sync
+from incidents.github import client
+
+from . import apply
 from incidents.models import GitHubPause, GitHubReference
 
-from .github_issues import file_pending_issues
+from .issues import file_pending_issues
 
 LEASE = datetime.timedelta(minutes=5)  # a claimed reference is retried after this if its drain died mid-call
 MAX_ATTEMPTS = 8
@@ -84,30 +86,30 @@ def sync_one(reference):
         remote = client.fetch(reference.owner, reference.repo, reference.number, etag=reference.etag)
     except client.RateLimited as exc:
         GitHubPause.pause(exc.until, str(exc))
-        sync.record_failure(reference, f"GitHub rate limit: waiting until {exc.until:%Y-%m-%d %H:%M:%S} UTC",
+        apply.record_failure(reference, f"GitHub rate limit: waiting until {exc.until:%Y-%m-%d %H:%M:%S} UTC",
                             retry_at=exc.until)
         return "rate-limited"
     except client.GitHubNotFound as exc:
-        sync.mark_gone(reference, f"not found on GitHub ({exc})")
+        apply.mark_gone(reference, f"not found on GitHub ({exc})")
         return "gone"
     except client.GitHubForbidden as exc:
-        sync.record_failure(reference, f"refused by GitHub ({exc})", retry_at=None, attempts=0)
+        apply.record_failure(reference, f"refused by GitHub ({exc})", retry_at=None, attempts=0)
         return "refused"
     except client.GitHubUnavailable as exc:
         attempts = reference.attempts + 1
         if attempts >= MAX_ATTEMPTS:
-            sync.record_failure(reference, f"GitHub unavailable, gave up after {attempts} tries ({exc})",
+            apply.record_failure(reference, f"GitHub unavailable, gave up after {attempts} tries ({exc})",
                                 retry_at=None, attempts=attempts)
             return "failed"
         retry_at = timezone.now() + datetime.timedelta(seconds=backoff(attempts))
-        sync.record_failure(reference, f"GitHub unavailable, try {attempts} of {MAX_ATTEMPTS} ({exc})",
+        apply.record_failure(reference, f"GitHub unavailable, try {attempts} of {MAX_ATTEMPTS} ({exc})",
                             retry_at=retry_at, attempts=attempts)
         return "retrying"
     if remote == client.NOT_MODIFIED:
         GitHubReference.objects.filter(pk=reference.pk).update(
             synced_at=timezone.now(), sync_error="", attempts=0, due_at=None)
         return "not-modified"
-    changed, _ = sync.apply_state(
+    changed, _ = apply.apply_state(
         reference, title=remote.title, state=remote.state, state_reason=remote.state_reason,
         changed_at=remote.changed_at, kind=remote.kind, etag=remote.etag,
         place=(remote.owner, remote.repo, remote.number),

@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from incidents.actions import github_issues
+from incidents.actions.github import issues as github_issues
 from incidents.github import client
 from incidents.models import ActionItem, GitHubIssueRequest, GitHubPause, GitHubReference, Incident
 from tests.factories import ActionItemFactory, IncidentFactory, UserFactory

@@ -10,9 +10,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from incidents import search
-from incidents.models import ActionItem, ExternalLink, GitHubReference, Incident, Source, record
+from incidents.models import ActionItem, ExternalLink, GitHubReference, Incident, Source, record_revision
 
-from . import refs
+from incidents.github import refs
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def follow(ref):
     if moved_incidents:
         touch(Incident.objects.filter(pk__in=moved_incidents), bump=True)
         for pk in sorted(moved_incidents):  # GitHub moved them: a revision without an author
-            record(Incident(pk=pk), user=None, source=Source.GITHUB)
+            record_revision(Incident(pk=pk), user=None, source=Source.GITHUB)
     return len(moved_incidents)
 
 
@@ -98,7 +98,7 @@ def move(ref, owner, repo, number):
             link.delete()
     touch(Incident.objects.linking([target]), bump=False)
     for pk in sorted(rewritten):  # their links' URLs changed: a revision without an author
-        record(Incident(pk=pk), user=None, source=Source.GITHUB)
+        record_revision(Incident(pk=pk), user=None, source=Source.GITHUB)
     return target
 
 

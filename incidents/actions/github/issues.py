@@ -9,7 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents import jobs
-from incidents.github import client, refs, sync
+from incidents.github import client, refs
+
+from . import apply
 from incidents.models import ActionItem, GitHubIssueRequest, GitHubPause, Incident
 
 INTERRUPTED_AFTER = datetime.timedelta(minutes=10)
@@ -107,9 +109,9 @@ def _link(request, remote):
         if item is not None and not item.url:
             item.url = short
             item.save()
-            sync.apply_state(item.github, title=remote.title, state=remote.state, changed_at=remote.changed_at,
+            apply.apply_state(item.github, title=remote.title, state=remote.state, changed_at=remote.changed_at,
                              kind=remote.kind, etag=remote.etag)
-            sync.touch(Incident.objects.filter(pk=incident.pk), bump=True)
+            apply.touch(Incident.objects.filter(pk=incident.pk), bump=True)
         GitHubIssueRequest.objects.filter(pk=request.pk).update(
             status=GitHubIssueRequest.Status.DONE, issue_url=remote.html_url or refs.Ref(
                 remote.owner, remote.repo, remote.number, refs.ISSUE).url,
