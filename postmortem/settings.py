@@ -94,12 +94,8 @@ if SEARCH_BACKEND not in SEARCH_BACKENDS:
 EXPORT_DIR = DATA_DIR / "exports"
 # Processes that analyse text during a full rebuild (manage.py rebuild_search_index).
 SEARCH_REBUILD_PROCS = env_int("SEARCH_REBUILD_PROCS", min(2, os.cpu_count() or 1), minimum=1)
-# The search index follows the change log (incidents.search.follower): one follower per machine, started
-# in the app process (off: SEARCH_FOLLOWER=0, then run `manage.py follow_search_index`). It polls every
-# SEARCH_POLL_SECONDS besides being woken after commits (a change is passed over only once its transaction
-# has ended, however long it stayed open: see incidents/search/cursor.py), checks and repairs the index every
-# SEARCH_REPAIR_SECONDS, compares it with the database and fixes what differs every SEARCH_RECONCILE_SECONDS,
-# and changes are pruned once every index has passed them or after SEARCH_CHANGE_RETENTION_DAYS.
+# The search index follows the change log (incidents.search.follower): one follower per machine, a thread of the
+# app process unless SEARCH_FOLLOWER=0 (then `manage.py follow_search_index`). The timings: docs/operations.md.
 SEARCH_FOLLOWER = env_bool("SEARCH_FOLLOWER", True)
 # Similar incidents are cached this long per incident version (per web process unless CACHES says otherwise).
 SEARCH_SIMILAR_CACHE_SECONDS = env_int("SEARCH_SIMILAR_CACHE_SECONDS", 60)
@@ -393,7 +389,9 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    # Preload is opt-in (a promise about the whole domain, hard to take back): docs/operations.md, "HSTS preload".
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]  # check --deploy: preload not set
     if env_bool("SECURE_PROXY_SSL_HEADER", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-"):

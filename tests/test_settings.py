@@ -85,3 +85,34 @@ def test_login_throttling_numbers_come_from_the_environment(tmp_path):
              "POSTMORTEM_LOGIN_FAILURE_LIMIT": "5", "POSTMORTEM_LOGIN_LOCKOUT_MINUTES": "30"},
     )
     assert result.stdout.split() == ["5", "1800"], result.stderr
+
+
+HSTS_HEADER = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "from django.http import HttpResponse; from django.middleware.security import SecurityMiddleware; "
+    "from django.test import RequestFactory; "
+    "request = RequestFactory().get('/', secure=True, HTTP_HOST='postmortem.example.com'); "
+    "print(SecurityMiddleware(lambda r: HttpResponse())(request)['Strict-Transport-Security']); "
+    "print(s.SILENCED_SYSTEM_CHECKS)"
+)
+
+
+@pytest.mark.parametrize("preload, header, silenced", [
+    (None, "max-age=31536000; includeSubDomains", "['security.W021']"),  # preload is opt-in
+    ("1", "max-age=31536000; includeSubDomains; preload", "[]"),
+])
+def test_hsts_preload_is_opt_in(tmp_path, preload, header, silenced):
+    env = {k: v for k, v in os.environ.items() if k != "SECURE_HSTS_PRELOAD"}
+    env.update(DJANGO_SETTINGS_MODULE="postmortem.settings", POSTMORTEM_DATA_DIR=str(tmp_path), DEBUG="0",
+               SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="postmortem.example.com")
+    if preload is not None:
+        env["SECURE_HSTS_PRELOAD"] = preload
+    result = subprocess.run([sys.executable, "-c", HSTS_HEADER], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env=env)
+    assert result.stdout.splitlines() == [header, silenced], result.stderr
+
+
+def test_check_deploy_passes_with_hsts_preload_turned_on(tmp_path):
+    result = manage("check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path, DEBUG="0",
+                    SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="postmortem.example.com", SECURE_HSTS_PRELOAD="1")
+    assert result.returncode == 0, result.stderr + result.stdout
