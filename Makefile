@@ -27,7 +27,7 @@ demo: migrate
 	@$(BIN)/python manage.py check_search_index >/dev/null 2>&1 || { echo "Building the search index from the database…"; $(BIN)/python manage.py rebuild_search_index; }
 
 # Each long-running recipe line `exec`s its server, so the process make waits for is the server itself (not a
-# /bin/sh that would die on SIGTERM and leave the server running): see "Stopping" in the README.
+# /bin/sh that would die on SIGTERM and leave the server running): see "Stopping" in docs/operations.md.
 run: demo
 	exec $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
@@ -75,7 +75,7 @@ endif
 token: migrate
 	@$(BIN)/python manage.py drf_create_token $(if $(filter 1,$(REGENERATE)),--reset )-- "$(USER)"
 
-# Backups (README "Backups and restore"): `make backup DIR=/backups/postmortem-2026-01-31` writes a consistent
+# Backups (docs/operations.md, "Backups and restore"): `make backup DIR=/backups/postmortem-2026-01-31` writes a consistent
 # snapshot while the app runs (DIR new or empty); `make restore DIR=…` puts one back into an empty database.
 backup: install
 	@test -n "$(DIR)" || { echo "make backup: name a new or empty directory, e.g. make backup DIR=/backups/postmortem-$$(date +%F)" >&2; exit 2; }

@@ -1,4 +1,4 @@
-"""Backups that restore (`manage.py backup` / `restore`, README "Backups and restore"), as real processes on
+"""Backups that restore (`manage.py backup` / `restore`, docs/operations.md "Backups and restore"), as real processes on
 the database under test: a backup taken while another process commits incidents through save_incident
 restores into a fresh place (a new SQLite data directory, or a PostgreSQL database created for the test)
 with every incident acknowledged before the backup started, its children, and a search index the restored
