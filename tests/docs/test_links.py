@@ -9,7 +9,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 FENCE = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
-CODE = re.compile(r"`+[^`\n]*`+")
+CODE = re.compile(r"(`+)(?:(?!\n[ \t]*\n)[^`])+?\1")  # a code span may go on over a line break
 LINK = re.compile(r"!?\[[^\]\n]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.M)
 
@@ -77,7 +77,7 @@ def test_links_to_headings_point_at_headings_that_exist(path):
 def test_the_checks_catch_a_broken_link(tmp_path):
     page = tmp_path / "page.md"
     page.write_text("# Title\n\n## Two words\n\n[ok](#two-words) [bad](#three) [file](missing.md) `[code](x.md)`\n"
-                    "```\n[fenced](y.md)\n```\n[web](https://example.com/z.md)\n")
+                    "```\n[fenced](y.md)\n```\n[web](https://example.com/z.md) `a code span\nover [two](lines.md)`\n")
     assert links(page) == ["#two-words", "#three", "missing.md", "https://example.com/z.md"]
     assert anchors(page) == {"title", "two-words"}
     assert slug("(a) `PATCH /api/v1/incidents/INC-N/` to a search hit") == "a-patch-apiv1incidentsinc-n-to-a-search-hit"
