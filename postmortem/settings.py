@@ -1,9 +1,5 @@
-"""Settings for Postmortem.
-
-Every setting comes from an environment variable with a safe development default.
-A value that cannot be understood stops start-up with ImproperlyConfigured naming
-the variable, instead of silently falling back to a default.
-"""
+"""Settings for Postmortem: every setting comes from an environment variable with a safe development default; a value
+that cannot be understood stops start-up with ImproperlyConfigured naming the variable (docs/operations.md)."""
 
 import os
 from datetime import timedelta
@@ -372,12 +368,15 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(f"LOG_LEVEL={LOG_LEVEL!r} is not one of DEBUG, INFO, WARNING, ERROR or CRITICAL.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # axes.apps announces itself at INFO on every start-up (each manage.py command); its lockouts stay logged.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes.apps": {"level": "WARNING"}},
 }

@@ -42,6 +42,7 @@ def test_production_profile_passes_check_deploy(tmp_path):
         ({"GITHUB_API_URL": "api.github.com"}, "GITHUB_API_URL"),
         ({"POSTMORTEM_LOGIN_FAILURE_LIMIT": "ten"}, "POSTMORTEM_LOGIN_FAILURE_LIMIT='ten' is not a whole number"),
         ({"POSTMORTEM_LOGIN_LOCKOUT_MINUTES": "0"}, "POSTMORTEM_LOGIN_LOCKOUT_MINUTES='0' must be at least 1"),
+        ({"LOG_LEVEL": "loud"}, "LOG_LEVEL='LOUD' is not one of DEBUG, INFO, WARNING, ERROR or CRITICAL."),
     ],
 )
 def test_bad_values_stop_start_up_with_a_clear_message(tmp_path, env, message):
