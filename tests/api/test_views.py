@@ -2,7 +2,6 @@
 services with counts, and an incident found by its reference."""
 
 import pytest
-from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from incidents.models import Incident
@@ -81,17 +80,6 @@ def test_session_writes_need_csrf(incidents, user):
     assert client.get(URL).status_code == 200
     response = client.post(URL, {"title": "x"}, format="json")
     assert response.status_code == 403 and "CSRF" in response.json()["detail"]
-
-
-def test_drf_create_token_command(capsys, user):
-    user("editor", username="bot")
-    call_command("drf_create_token", "bot")
-    key = capsys.readouterr().out.split()[2]
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    response = client.post(URL, {"title": "from a script"}, format="json")
-    assert response.status_code == 201 and response.json()["title"] == "from a script"
-    assert Incident.objects.get(title="from a script").revisions.get().author.username == "bot"
 
 
 # --- filters and labels ---------------------------------------------------------------------------
