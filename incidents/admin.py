@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import dates
 from .actions.github.poll import queue_github_sync
+from .actions.glossary import delete_entries, delete_entry, save_entry
 from .models import (
     ActionItem,
     AgendaItem,
@@ -289,3 +290,13 @@ class GlossaryEntryAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         """A term or key containing the text, compared folded (ユーザ finds ユーザー; Japanese on SQLite too)."""
         return queryset.matching(search_term), False
+
+    # Writes through incidents.actions.glossary, like the API's.
+    def save_model(self, request, obj, form, change):
+        save_entry(obj)
+
+    def delete_model(self, request, obj):
+        delete_entry(obj)
+
+    def delete_queryset(self, request, queryset):
+        delete_entries(queryset)
