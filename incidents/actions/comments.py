@@ -43,3 +43,15 @@ def delete_comment(comment, *, by):
     if not comment.can_delete(by):
         raise CommentRefused(_("Only the author or an admin may delete a comment."))
     comment.delete()
+
+
+@transaction.atomic
+def delete_comments(comments, *, by):
+    """Delete these comments (the admin's bulk delete), all or none: each must be one ``by`` may delete."""
+    comments = list(comments)
+    for comment in comments:
+        if not comment.can_delete(by):
+            raise CommentRefused(_("Only the author or an admin may delete a comment."))
+    for comment in comments:
+        comment.delete()
+    return len(comments)

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from incidents.actions.comments import CommentRefused, delete_comment, edit_comment, post_comment
+from incidents.actions.comments import CommentRefused, delete_comment, delete_comments, edit_comment, post_comment
 from incidents.models import Comment, IncidentRevision
 from incidents.models.changes import IndexChange
 
@@ -102,3 +102,14 @@ def test_the_refusal_speaks_japanese(comment, user):
     with translation.override("ja"), pytest.raises(CommentRefused) as refused:
         delete_comment(comment, by=user("editor"))
     assert str(refused.value) == "コメントを削除できるのは投稿者か管理者だけです。"
+
+
+def test_a_bulk_delete_is_all_or_nothing(incident, viewer, user):
+    mine = post_comment(incident, viewer, "mine")
+    theirs = post_comment(incident, user("editor"), "theirs")
+    with pytest.raises(CommentRefused):
+        delete_comments(Comment.objects.all(), by=viewer)
+    assert Comment.objects.count() == 2
+    assert delete_comments(Comment.objects.filter(pk=mine.pk), by=viewer) == 1
+    assert delete_comments(Comment.objects.all(), by=user("admin")) == 1
+    assert not Comment.objects.filter(pk=theirs.pk).exists()
