@@ -73,7 +73,7 @@ $(error make token: USER is empty; name the user, e.g. `make token USER=demo`)
 endif
 endif
 token: migrate
-	@$(BIN)/python manage.py drf_create_token $(if $(filter 1,$(REGENERATE)),--reset )-- "$(USER)"
+	@$(BIN)/python manage.py api_token $(if $(filter 1,$(REGENERATE)),--regenerate )-- "$(USER)"
 
 # Backups (docs/operations.md, "Backups and restore"): `make backup DIR=/backups/postmortem-2026-01-31` writes a consistent
 # snapshot while the app runs (DIR new or empty); `make restore DIR=…` puts one back into an empty database.

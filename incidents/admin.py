@@ -5,7 +5,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import dates
+from .actions.comments import delete_comment, delete_comments
 from .actions.github.poll import queue_github_sync
+from .actions.glossary import delete_entries, delete_entry, save_entry
 from .models import (
     ActionItem,
     AgendaItem,
@@ -237,6 +239,20 @@ class CommentAdmin(ChildAdmin):
     list_filter = ["created_at"]
     search_fields = ["body", "author__username", "incident__title"]
 
+    # Comments are posted and changed on the incident page or the API, by their author only (Comment.can_edit):
+    # here they are read, and deleted through the action that checks Comment.can_delete.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        delete_comment(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        delete_comments(queryset, by=request.user)
+
 
 class AgendaItemInline(admin.TabularInline):
     model = AgendaItem
@@ -289,3 +305,13 @@ class GlossaryEntryAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         """A term or key containing the text, compared folded (ユーザ finds ユーザー; Japanese on SQLite too)."""
         return queryset.matching(search_term), False
+
+    # Writes through incidents.actions.glossary, like the API's.
+    def save_model(self, request, obj, form, change):
+        save_entry(obj)
+
+    def delete_model(self, request, obj):
+        delete_entry(obj)
+
+    def delete_queryset(self, request, queryset):
+        delete_entries(queryset)

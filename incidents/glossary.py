@@ -155,26 +155,3 @@ def read_seed(path=SEED_PATH):
         keys.add(key)
         result.append({"key": key, "category": category, "terms": terms, "enabled": bool(group.get("enabled", True))})
     return result
-
-
-def load(model, groups, replace=False):
-    """Store the seed's groups with ``model`` (the GlossaryEntry model, or a migration's historical one).
-    A missing key is created; an existing one is left as the admin may have edited it, unless ``replace``.
-    Entries not in the seed are never touched. Returns (created, replaced, kept)."""
-    existing = {entry.key: entry for entry in model.objects.all()}
-    created = replaced = kept = 0
-    for group in groups:
-        entry = existing.get(group["key"])
-        if entry is None:
-            model.objects.create(**group)
-            created += 1
-            continue
-        fields = ("category", "terms", "enabled")
-        if not replace or all(getattr(entry, name) == group[name] for name in fields):
-            kept += 1
-            continue
-        for name in fields:
-            setattr(entry, name, group[name])
-        entry.save()
-        replaced += 1
-    return created, replaced, kept

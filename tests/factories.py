@@ -114,8 +114,9 @@ def ensure_glossary_seed():
     """Load the glossary's seed when its table is empty, as after a transactional test's flush (every
     installation has it from migration 0006). Needs database access."""
     from incidents import glossary
+    from incidents.actions.glossary import load_seed
     from incidents.models import GlossaryEntry, forget_glossary
 
     if not GlossaryEntry.objects.exists():
-        glossary.load(GlossaryEntry, glossary.read_seed())
+        load_seed(glossary.read_seed())
     forget_glossary()

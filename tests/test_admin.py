@@ -119,3 +119,22 @@ def test_every_incidents_model_in_the_admin_has_translatable_names():
     for model in registered:
         assert isinstance(model._meta.verbose_name, Promise), model
         assert isinstance(model._meta.verbose_name_plural, Promise), model
+
+
+def test_comments_are_read_and_deleted_in_the_admin_never_written(staff, user):
+    from incidents.actions.comments import post_comment
+    from incidents.models import Comment
+
+    eks = Incident.objects.get(title__contains="pid_max")
+    viewer = user("viewer")
+    first, second, third = (post_comment(eks, viewer, text) for text in ("一つ目", "second", "third"))
+    page = staff.get(reverse("admin:incidents_comment_change", args=[first.pk]))
+    assert page.status_code == 200 and "一つ目" in page.content.decode()  # a read-only view
+    assert staff.post(reverse("admin:incidents_comment_change", args=[first.pk]), {"body": "rewritten"}).status_code == 403
+    assert staff.get(reverse("admin:incidents_comment_add")).status_code == 403
+    assert Comment.objects.get(pk=first.pk).body == "一つ目"
+    response = staff.post(reverse("admin:incidents_comment_delete", args=[first.pk]), {"post": "yes"})
+    assert response.status_code == 302 and not Comment.objects.filter(pk=first.pk).exists()
+    response = staff.post(reverse("admin:incidents_comment_changelist"), {
+        "action": "delete_selected", "post": "yes", "_selected_action": [second.pk, third.pk]})
+    assert response.status_code == 302 and not Comment.objects.exists()

@@ -1,15 +1,57 @@
-"""Posting a comment: stored in one transaction, and the incident's authors told once it commits."""
+"""The discussion under an incident: a comment posted (the incident's authors told once it commits), edited
+by its author, deleted by its author or an admin. Each is one transaction; the search index follows through
+the change log (incidents.signals). Comments are not part of the incident's document, so they add no
+revision to its history. Who may do what is the model's rule (Comment.can_edit, Comment.can_delete);
+callers check it first to answer in their own way, and these refuse too."""
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from incidents.models import Comment
 
 from . import notify
 
 
+class CommentRefused(PermissionDenied):
+    """This user may not change or delete this comment (a 403 wherever it reaches a view)."""
+
+
 @transaction.atomic
 def post_comment(incident, author, body):
     """A new comment by ``author`` (who may see ``incident``: the caller checked)."""
-    comment = Comment.objects.post(incident=incident, author=author, body=body)
+    comment = Comment.objects.create(incident=incident, author=author, body=body)
     notify.comment_added(incident, author=author, body=body)
     return comment
+
+
+@transaction.atomic
+def edit_comment(comment, body, *, by):
+    """Replace the text of ``comment``, marking it edited now; only its author may."""
+    if not comment.can_edit(by):
+        raise CommentRefused(_("Only the author may change a comment."))
+    comment.body = body
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "edited_at"])
+    return comment
+
+
+@transaction.atomic
+def delete_comment(comment, *, by):
+    """Delete ``comment``; its author or an admin may."""
+    if not comment.can_delete(by):
+        raise CommentRefused(_("Only the author or an admin may delete a comment."))
+    comment.delete()
+
+
+@transaction.atomic
+def delete_comments(comments, *, by):
+    """Delete these comments (the admin's bulk delete), all or none: each must be one ``by`` may delete."""
+    comments = list(comments)
+    for comment in comments:
+        if not comment.can_delete(by):
+            raise CommentRefused(_("Only the author or an admin may delete a comment."))
+    for comment in comments:
+        comment.delete()
+    return len(comments)

@@ -10,7 +10,7 @@ from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS
 
-from incidents.actions.comments import post_comment
+from incidents.actions.comments import delete_comment, edit_comment, post_comment
 from incidents.models import MAX_COMMENT_LENGTH, Comment, Incident
 from incidents.text import markdown
 
@@ -103,7 +103,7 @@ class CommentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Retr
 
     def perform_update(self, serializer):  # the permission checked the author
         if "body" in serializer.validated_data:
-            serializer.instance.edit(serializer.validated_data["body"])
+            edit_comment(serializer.instance, serializer.validated_data["body"], by=self.request.user)
 
     def perform_destroy(self, instance):
-        instance.remove()
+        delete_comment(instance, by=self.request.user)

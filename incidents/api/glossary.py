@@ -4,6 +4,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import serializers, viewsets
 
 from incidents import glossary
+from incidents.actions.glossary import delete_entry, save_entry
 from incidents.models import GlossaryCategory, GlossaryEntry
 
 from .views import ERRORS, Pagination, RolePermission
@@ -81,3 +82,12 @@ class GlossaryEntryViewSet(viewsets.ModelViewSet):
         if "enabled" in filters:
             entries = entries.filter(enabled=filters["enabled"])
         return entries.matching(filters["q"])
+
+    def perform_create(self, serializer):
+        serializer.instance = save_entry(GlossaryEntry(), **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        save_entry(serializer.instance, **serializer.validated_data)
+
+    def perform_destroy(self, entry):
+        delete_entry(entry)

@@ -22,6 +22,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from incidents import export as exports
 from incidents import outages, patterns, search
+from incidents.actions.deletions import delete_incident, delete_meeting
 from incidents.actions.incidents import VersionConflict
 from incidents.filters import IncidentFilter
 from incidents.models import AgendaItem, Incident, Retrospective, Service, Tag
@@ -190,6 +191,9 @@ class IncidentViewSet(IdempotentCreateMixin, FileExportMixin, viewsets.ModelView
                 {"detail": str(conflict), "current_version": conflict.current_version}, status=status.HTTP_409_CONFLICT
             )
 
+    def perform_destroy(self, incident):
+        delete_incident(incident, by=self.request.user)
+
 
 @extend_schema_view(
     list=extend_schema(summary="List retrospective meetings, newest first",
@@ -224,6 +228,9 @@ class RetrospectiveViewSet(IdempotentCreateMixin, FileExportMixin, viewsets.Mode
     def export(self, request, pk=None):
         meeting = self.get_object()
         return self.file_response(lambda fmt: exports.export_meeting(meeting, request.user, fmt))
+
+    def perform_destroy(self, meeting):
+        delete_meeting(meeting, by=self.request.user)
 
 
 class IncidentRefSerializer(serializers.Serializer):

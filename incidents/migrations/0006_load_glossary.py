@@ -7,7 +7,11 @@ from django.db import migrations
 def load_seed(apps, schema_editor):
     from incidents import glossary
 
-    glossary.load(apps.get_model("incidents", "GlossaryEntry"), glossary.read_seed())
+    entries = apps.get_model("incidents", "GlossaryEntry")
+    existing = set(entries.objects.values_list("key", flat=True))
+    for group in glossary.read_seed():
+        if group["key"] not in existing:
+            entries.objects.create(**group)
 
 
 class Migration(migrations.Migration):

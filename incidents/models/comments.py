@@ -1,10 +1,11 @@
 """Comments: a discussion in Markdown under an incident, by anyone who may see it (viewers too, on
-published incidents). Only the author edits a comment; the author or an admin deletes it. Each write
-logs a change for the incident (incidents.signals), whose search document holds the comments' text."""
+published incidents). Only the author edits a comment; the author or an admin deletes it. The writes are
+incidents.actions.comments; each logs a change for the incident (incidents.signals), whose search document
+holds the comments' text."""
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,11 +21,6 @@ class CommentQuerySet(models.QuerySet):
 
     def oldest_first(self):
         return self.order_by("created_at", "id")
-
-    def post(self, *, incident, author, body):
-        """A new comment on ``incident`` (the caller has checked that ``author`` may see it)."""
-        with transaction.atomic():
-            return self.create(incident=incident, author=author, body=body)
 
 
 class Comment(models.Model):
@@ -56,13 +52,3 @@ class Comment(models.Model):
         """The author, or an admin (staff, or the admin role's delete permission), removes a comment."""
         return self.can_edit(user) or bool(
             user and user.is_authenticated and (user.is_staff or user.has_perm("incidents.delete_comment")))
-
-    def edit(self, body):
-        with transaction.atomic():
-            self.body = body
-            self.edited_at = timezone.now()
-            self.save(update_fields=["body", "edited_at"])
-
-    def remove(self):
-        with transaction.atomic():
-            self.delete()

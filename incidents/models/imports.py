@@ -23,12 +23,10 @@ class PendingImport(models.Model):
     def __str__(self):
         return f"{len(self.files)} file(s) of {self.user} at {self.created_at:%Y-%m-%d %H:%M}"
 
-    @classmethod
-    def keep(cls, user, files, *, status="", time_zone=""):
-        """Store ``files`` ((name, bytes) pairs) for ``user``; pending imports older than KEEP are deleted."""
-        cls.objects.filter(created_at__lt=timezone.now() - cls.KEEP).delete()
-        stored = [{"name": name, "data": base64.b64encode(data).decode("ascii")} for name, data in files]
-        return cls.objects.create(user=user, files=stored, status=status or "", time_zone=time_zone or "")
+    @staticmethod
+    def pack(files):
+        """``files`` ((name, bytes) pairs) as stored in ``files`` (incidents.actions.pending_imports keeps them)."""
+        return [{"name": name, "data": base64.b64encode(data).decode("ascii")} for name, data in files]
 
     def contents(self):
         """The files kept, as (name, bytes) pairs."""

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
-from incidents.actions.comments import post_comment
+from incidents.actions.comments import delete_comment, edit_comment, post_comment
 from incidents.forms.comment import CommentForm
 from incidents.models import Comment, Incident
 
@@ -76,7 +76,7 @@ class CommentEditView(CommentMixin, View):
         form = CommentForm(request.POST, instance=self.object)
         if not form.is_valid():
             return self.show(form)
-        self.object.edit(form.cleaned_data["body"])
+        edit_comment(self.object, form.cleaned_data["body"], by=request.user)
         messages.success(request, _("Comment saved."))
         return redirect(_back(self.object.incident))
 
@@ -91,9 +91,6 @@ class CommentDeleteView(CommentMixin, View):
 
     def post(self, request, reference, pk):
         incident = self.incident()
-        comment = self.comment(incident)
-        if not comment.can_delete(request.user):
-            raise PermissionDenied(_("Only the author or an admin may delete a comment."))
-        comment.remove()
+        delete_comment(self.comment(incident), by=request.user)  # refused (403) unless the author's or an admin
         messages.success(request, _("Comment deleted."))
         return redirect(_back(incident))

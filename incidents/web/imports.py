@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views import View
 
+from incidents.actions.pending_imports import keep_upload, take_upload
 from incidents.forms.imports import ImportForm
 from incidents.imports.files import Source
 from incidents.imports.run import IMPORTED, UPDATED, import_sources
@@ -35,8 +36,8 @@ class ImportView(PermissionRequiredMixin, View):
                                 time_zone=time_zone or None, review_gate=True)
         pending = None
         if report.counts[IMPORTED] or report.counts[UPDATED]:
-            pending = PendingImport.keep(request.user, [(source.name, source.data) for source in sources],
-                                         status=status, time_zone=time_zone)
+            pending = keep_upload(request.user, [(source.name, source.data) for source in sources],
+                                  status=status, time_zone=time_zone)
         return render(request, TEMPLATE, {"form": form, "report": report, "pending": pending})
 
 
@@ -49,7 +50,7 @@ class ConfirmImportView(PermissionRequiredMixin, View):
 
     def post(self, request, pk):
         pending = get_object_or_404(PendingImport, pk=pk, user=request.user)
-        if not PendingImport.objects.filter(pk=pending.pk).delete()[0]:  # confirmed by a request just before
+        if not take_upload(pending):  # confirmed by a request just before
             raise Http404(_("This upload was imported already."))
         sources = [Source(name, data) for name, data in pending.contents()]
         report = import_sources(sources, user=request.user, status=pending.status or None,

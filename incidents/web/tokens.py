@@ -7,7 +7,6 @@ page, and the page is never cached, since it shows a secret.
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db import transaction
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from rest_framework.authtoken.models import Token
+
+from incidents.actions import tokens
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -39,18 +40,14 @@ class TokenView(LoginRequiredMixin, View):
 
     @staticmethod
     def _create(user):
-        _token, created = Token.objects.get_or_create(user=user)
+        _token, created = tokens.create_token(user)
         return _("Your API token was created.") if created else _("You already have an API token.")
 
     @staticmethod
     def _regenerate(user):
-        """A new key replaces the old one, which stops working at once."""
-        with transaction.atomic():
-            Token.objects.filter(user=user).delete()
-            Token.objects.create(user=user)
+        tokens.regenerate_token(user)
         return _("Your API token was regenerated: the old one no longer works.")
 
     @staticmethod
     def _revoke(user):
-        deleted, _rows = Token.objects.filter(user=user).delete()
-        return _("Your API token was revoked.") if deleted else _("You had no API token.")
+        return _("Your API token was revoked.") if tokens.revoke_token(user) else _("You had no API token.")

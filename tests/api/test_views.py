@@ -2,7 +2,6 @@
 services with counts, and an incident found by its reference."""
 
 import pytest
-from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from incidents.models import Incident
@@ -83,17 +82,6 @@ def test_session_writes_need_csrf(incidents, user):
     assert response.status_code == 403 and "CSRF" in response.json()["detail"]
 
 
-def test_drf_create_token_command(capsys, user):
-    user("editor", username="bot")
-    call_command("drf_create_token", "bot")
-    key = capsys.readouterr().out.split()[2]
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    response = client.post(URL, {"title": "from a script"}, format="json")
-    assert response.status_code == 201 and response.json()["title"] == "from a script"
-    assert Incident.objects.get(title="from a script").revisions.get().author.username == "bot"
-
-
 # --- filters and labels ---------------------------------------------------------------------------
 
 
@@ -151,3 +139,19 @@ def test_an_incident_is_found_by_its_reference_too(editor_api):
     assert editor_api.patch(f"{URL}INC-{number}/", {"summary": "s"}, format="json").status_code == 200
     assert editor_api.get(f"{URL}INC-{number + 1000}/").status_code == 404
     assert editor_api.get(f"{URL}INCX-{number}/").status_code == 404
+
+
+def test_delete_removes_an_incident_or_a_meeting_through_the_actions(incidents, editor_api, caplog):
+    from incidents.models import Retrospective
+    from tests.factories import RetrospectiveFactory
+
+    published = incidents["published"]
+    caplog.set_level("INFO", logger="incidents.actions.deletions")
+    assert editor_api.delete(f"{URL}{published.reference}/").status_code == 204
+    assert not Incident.objects.filter(pk=published.pk).exists()
+    assert editor_api.get(f"{URL}{published.pk}/").status_code == 404
+    assert editor_api.delete(f"{URL}{published.pk}/").status_code == 404
+    assert f"{published.reference} ({published.title}) deleted by editor" in caplog.messages
+    meeting = RetrospectiveFactory()
+    assert editor_api.delete(f"/api/v1/retrospectives/{meeting.pk}/").status_code == 204
+    assert not Retrospective.objects.exists()

@@ -189,6 +189,24 @@ def test_admin_refuses_repeated_terms_and_finds_entries_by_term(seeded, client, 
     assert "クバネティス" in page and "接続拒否" not in page
 
 
+def test_admin_adds_and_deletes_entries_and_search_follows(seeded, client, user):
+    user("admin", username="staff", is_staff=True)
+    client.post(reverse("login"), {"username": "staff", "password": "pw"})
+    response = client.post(reverse("admin:incidents_glossaryentry_add"), {
+        "key": "piyo", "category": "symptom", "terms": " ぴよぴよ \npiyo piyo", "enabled": "on"})
+    assert response.status_code == 302
+    entry = GlossaryEntry.objects.get(key="piyo")
+    assert entry.terms == ["ぴよぴよ", "piyo piyo"] and keys(["ぴよぴよ"]) == [("ぴよぴよ", "piyo")]
+    response = client.post(reverse("admin:incidents_glossaryentry_delete", args=[entry.pk]), {"post": "yes"})
+    assert response.status_code == 302 and not GlossaryEntry.objects.filter(key="piyo").exists()
+    assert keys(["ぴよぴよ"]) == []
+    chosen = GlossaryEntry.objects.filter(key__in=["kubernetes", "postgresql"])
+    response = client.post(reverse("admin:incidents_glossaryentry_changelist"), {
+        "action": "delete_selected", "post": "yes", "_selected_action": list(chosen.values_list("pk", flat=True))})
+    assert response.status_code == 302 and not chosen.exists()
+    assert keys(["k8s"]) == [] and GlossaryEntry.objects.count() == len(SEED) - 2
+
+
 def test_another_processs_edit_is_seen_within_the_check_interval(seeded, monkeypatch):
     clock = [1000.0]
     monkeypatch.setattr(stored.time, "monotonic", lambda: clock[0])

@@ -3,9 +3,9 @@ run this after the seed grows. Existing keys are kept as they are (admin edits s
 
 import yaml
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from incidents import glossary
+from incidents.actions.glossary import load_seed
 from incidents.models import GlossaryEntry
 
 
@@ -17,12 +17,11 @@ class Command(BaseCommand):
         parser.add_argument("--replace", action="store_true",
                             help="Overwrite entries whose key exists (their category, terms and enabled flag).")
 
-    @transaction.atomic
     def handle(self, *args, file, replace, **options):
         try:
             groups = glossary.read_seed(file)
         except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
             raise CommandError(f"cannot load the glossary: {exc}") from None
-        created, replaced, kept = glossary.load(GlossaryEntry, groups, replace=replace)
+        created, replaced, kept = load_seed(groups, replace=replace)
         self.stdout.write(f"Glossary: {created} created, {replaced} replaced, {kept} kept "
                           f"({GlossaryEntry.objects.count()} entries).")
