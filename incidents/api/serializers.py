@@ -15,7 +15,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from incidents import dates
-from incidents.actions.incidents import StatusRefused, save_incident
+from incidents.actions import workflow
+from incidents.actions.incidents import save_incident
 from incidents.models import (
     ActionItem,
     AgendaItem,
@@ -301,7 +302,7 @@ class IncidentSerializer(ModelSerializer):
                 user=user, source=self.context.get("source", Source.API if request else Source.IMPORT),
                 review_gate=not self.context.get("skip_review_gate", False),
             )
-        except StatusRefused as exc:
+        except workflow.Refused as exc:
             raise serializers.ValidationError({"status": [str(exc)]}) from None
 
 
