@@ -54,8 +54,7 @@ def save_incident(incident, data, *, expected_version=None, sync_github=True, us
         if expected_version is not None and expected_version != current:
             raise VersionConflict(current)
         incident.version = current
-        if "status" in data:
-            incident.status = locked.status  # the change is judged from the stored status
+        incident.status = locked.status  # changed only through the workflow, judged from the stored status
     before = incident.status if incident.pk is not None else None
     asked_before = set(incident.reviewers.values_list("pk", flat=True)) if incident.pk else set()
     if "status" in data and data["status"] != incident.status:

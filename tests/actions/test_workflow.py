@@ -5,6 +5,7 @@ import pytest
 from django.contrib.messages import get_messages
 
 from incidents.actions import retrospectives, workflow
+from incidents.actions.incidents import save_incident
 from incidents.models import Incident, IncidentRevision, Review, Source, Status, record_revision
 from tests.factories import IncidentFactory, RetrospectiveFactory
 
@@ -155,6 +156,18 @@ def test_a_move_writes_one_revision_and_tells_the_authors_after_the_commit(peopl
     assert "Published" in mailoutbox[0].subject and incident.reference in mailoutbox[0].subject
     revision = IncidentRevision.objects.of(incident).first()
     assert (revision.source, revision.revision.user, revision.changed) == (Source.STATUS, people["admin"], ["status"])
+
+
+@pytest.mark.django_db
+def test_a_save_without_a_status_never_writes_back_a_stale_one(people):
+    """A document saved from a copy read before a status change leaves the status alone (only the workflow
+    changes it), even without a version to compare."""
+    incident = incident_for(people, PUBLISHED, "reviewers")
+    stale = Incident.objects.get(pk=incident.pk)
+    workflow.move(incident, IN_REVIEW, by=people["editor"])
+    save_incident(stale, {"summary": "書き足した"}, user=people["editor"])
+    incident.refresh_from_db()
+    assert (incident.status, incident.summary) == (IN_REVIEW, "書き足した")
 
 
 # --- a meeting's close publishes through the workflow ----------------------------------------------------
