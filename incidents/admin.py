@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import dates
+from .actions import admin_site, workflow
 from .actions.comments import delete_comment, delete_comments
 from .actions.github.poll import queue_github_sync
 from .actions.glossary import delete_entries, delete_entry, save_entry
@@ -23,10 +24,8 @@ from .models import (
     Lesson,
     Retrospective,
     Service,
-    Source,
     Tag,
     TimelineEvent,
-    record_revision,
 )
 
 # Dates and times typed here are checked like in the pages and the API (a year-1 time overflows when the
@@ -85,8 +84,24 @@ class LinkInline(admin.TabularInline):
     exclude = ["github"]
 
 
+class IncidentAdminForm(forms.ModelForm):
+    """The incident's own fields; a status change the workflow refuses is an error on the status field."""
+
+    user = None  # the person saving (set by IncidentAdmin.get_form)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status"):
+            try:
+                admin_site.check_status(self.instance, cleaned["status"], by=self.user, authors=cleaned.get("authors"))
+            except workflow.Refused as exc:
+                self.add_error("status", str(exc))
+        return cleaned
+
+
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
+    form = IncidentAdminForm
     list_display = ["reference", "title", "severity", "status", "started_at", "time_to_resolve"]
     list_display_links = ["reference", "title"]
     list_filter = ["status", "severity", "tags", "services"]
@@ -117,10 +132,16 @@ class IncidentAdmin(admin.ModelAdmin):
             pass
         return results, may_have_duplicates
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)  # a class made for this request
+        form.user = request.user
+        return form
+
+    def save_model(self, request, obj, form, change):
+        """Nothing yet: save_related stores the incident with its inlines, in one action."""
+
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        record_revision(form.instance, user=request.user, source=Source.ADMIN)  # with its inlines and labels
-        queue_github_sync(form.instance.github_references().filter(synced_at__isnull=True))
+        admin_site.save_incident(form, formsets, by=request.user)
 
 
 @admin.register(Tag, Service)
@@ -180,9 +201,11 @@ class ChildAdmin(admin.ModelAdmin):
     exclude = ["github"]
     formfield_overrides = DATE_CHECKS
 
+    def save_model(self, request, obj, form, change):
+        """Nothing yet: save_related stores the row, in one action with its revision."""
+
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        record_revision(form.instance.incident, user=request.user, source=Source.ADMIN)
+        admin_site.save_child(form, formsets, by=request.user)
 
 
 @admin.register(ActionItem)

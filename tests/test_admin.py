@@ -138,3 +138,44 @@ def test_comments_are_read_and_deleted_in_the_admin_never_written(staff, user):
     response = staff.post(reverse("admin:incidents_comment_changelist"), {
         "action": "delete_selected", "post": "yes", "_selected_action": [second.pk, third.pk]})
     assert response.status_code == 302 and not Comment.objects.exists()
+
+
+def _change(staff, incident, **changes):
+    url = reverse("admin:incidents_incident_change", args=[incident.pk])
+    data = _post_data(staff.get(url).context)
+    data.update(changes)
+    return staff.post(url, data)
+
+
+def test_admin_shows_a_status_step_the_workflow_refuses_as_a_form_error(staff):
+    from incidents.models import IncidentRevision
+
+    published = Incident.objects.filter(status="published").first()
+    revisions = IncidentRevision.objects.of(published).count()
+    response = _change(staff, published, status="draft", title="not saved")
+    assert response.status_code == 200, "the form is shown again, not saved"
+    assert response.context["adminform"].form.errors == {"status": ["Published cannot go to Draft."]}
+    published.refresh_from_db()
+    assert published.status == "published" and published.title != "not saved"
+    assert IncidentRevision.objects.of(published).count() == revisions
+    draft = Incident.objects.filter(status="draft").first()
+    draft.reviewers.clear()
+    response = _change(staff, draft, status="in_review")
+    assert response.context["adminform"].form.errors == {"status": ["Name at least one reviewer who is not an author."]}
+
+
+def test_admin_publishes_through_the_workflow(staff, django_capture_on_commit_callbacks, mailoutbox):
+    from incidents.models import IncidentRevision, Source
+
+    draft = Incident.objects.filter(status="draft").first()
+    author = draft.authors.first()
+    author.email = "author@example.com"
+    author.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _change(staff, draft, status="published")  # admins publish without a review
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == "published"
+    revision = IncidentRevision.objects.of(draft).first()
+    assert (revision.source, revision.revision.user.username, revision.changed) == (Source.ADMIN, "staff", ["status"])
+    assert [message.to for message in mailoutbox] == [["author@example.com"]]

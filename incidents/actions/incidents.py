@@ -12,13 +12,12 @@ from incidents.models import (
     Lesson,
     Service,
     Source,
-    Status,
     Tag,
     TimelineEvent,
     record_revision,
 )
 
-from . import notify
+from . import workflow
 from .github.poll import queue_github_sync
 
 SCALAR_FIELDS = (
@@ -36,10 +35,6 @@ class VersionConflict(Exception):
         self.current_version = current_version
 
 
-class StatusRefused(Exception):
-    """The review gate refuses this status change (Incident.check_transition); the message says why."""
-
-
 @transaction.atomic
 def save_incident(incident, data, *, expected_version=None, sync_github=True, user=None, source=Source.API,
                   review_gate=True):
@@ -47,8 +42,9 @@ def save_incident(incident, data, *, expected_version=None, sync_github=True, us
 
     Scalar fields present in ``data`` are set; each child list present replaces the stored one; absent
     keys are left alone. With ``expected_version``, a stale write raises VersionConflict and changes nothing.
-    A status change is checked against the review gate for ``user`` with the incident locked (StatusRefused);
-    ``review_gate=False`` is for the demo loader and imports told which status to use.
+    A status change is checked by the workflow for ``user`` with the incident locked (workflow.Refused);
+    ``review_gate=False`` is for the demo loader and imports told which status to use (the review gate's
+    conditions are left out, not the workflow's steps).
     Every save adds a revision to the incident's history, written by ``user`` (None: an automatic change)
     through ``source``.
     """
@@ -58,16 +54,12 @@ def save_incident(incident, data, *, expected_version=None, sync_github=True, us
         if expected_version is not None and expected_version != current:
             raise VersionConflict(current)
         incident.version = current
-        if "status" in data:
-            incident.status = locked.status  # the change is judged from the stored status
-    publishing = data.get("status") == Status.PUBLISHED != incident.status
-    asking = data.get("status") == Status.IN_REVIEW != incident.status
-    asked_before = set(incident.reviewers.values_list("pk", flat=True)) if incident.pk and not asking else set()
-    if review_gate and "status" in data and data["status"] != incident.status:
-        reason = incident.check_transition(user, data["status"], reviewers=data.get("reviewers"),
-                                           authors=data.get("authors"))
-        if reason:
-            raise StatusRefused(reason)
+        incident.status = locked.status  # changed only through the workflow, judged from the stored status
+    before = incident.status if incident.pk is not None else None
+    asked_before = set(incident.reviewers.values_list("pk", flat=True)) if incident.pk else set()
+    if "status" in data and data["status"] != incident.status:
+        workflow.check(incident, data["status"], by=user, reviewers=data.get("reviewers"), authors=data.get("authors"),
+                       gate=review_gate)
     for field in SCALAR_FIELDS:
         if field in data:
             setattr(incident, field, data[field])
@@ -97,10 +89,7 @@ def save_incident(incident, data, *, expected_version=None, sync_github=True, us
 
     if sync_github:
         queue_github_sync(incident.github_references().filter(synced_at__isnull=True))
-    if publishing and user is not None:  # a person published it (the demo loader and imports tell nobody)
-        notify.published(incident, by=user)
-    if user is not None and incident.status == Status.IN_REVIEW and (asking or "reviewers" in data):
-        notify.review_requested(incident, [r for r in incident.reviewers.all() if r.pk not in asked_before], by=user)
+    workflow.announce(incident, before=before, by=user, asked_before=asked_before, reviewers_named="reviewers" in data)
     return incident
 
 

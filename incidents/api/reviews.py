@@ -6,7 +6,7 @@ from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from incidents.actions import reviews
+from incidents.actions import reviews, workflow
 from incidents.models import Incident, Review
 
 from .views import errors
@@ -66,7 +66,7 @@ class ReviewsView(APIView):
         try:
             made = reviews.review(incident, request.user, serializer.validated_data["decision"],
                                   serializer.validated_data["comment"])
-        except reviews.ReviewRefused as exc:
+        except workflow.Refused as exc:
             code = status.HTTP_403_FORBIDDEN if incident.authors.filter(pk=request.user.pk).exists() else status.HTTP_409_CONFLICT
             return Response({"detail": str(exc)}, status=code)
         incident.refresh_from_db()

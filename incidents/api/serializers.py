@@ -7,7 +7,7 @@ import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_array_type
@@ -15,7 +15,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from incidents import dates
-from incidents.actions.incidents import StatusRefused, save_incident
+from incidents.actions import retrospectives, workflow
+from incidents.actions.incidents import save_incident
 from incidents.models import (
     ActionItem,
     AgendaItem,
@@ -301,7 +302,7 @@ class IncidentSerializer(ModelSerializer):
                 user=user, source=self.context.get("source", Source.API if request else Source.IMPORT),
                 review_gate=not self.context.get("skip_review_gate", False),
             )
-        except StatusRefused as exc:
+        except workflow.Refused as exc:
             raise serializers.ValidationError({"status": [str(exc)]}) from None
 
 
@@ -345,27 +346,15 @@ class RetrospectiveSerializer(ModelSerializer):
             raise serializers.ValidationError("An incident can be on the agenda only once.")
         return agenda
 
-    @transaction.atomic
     def create(self, validated_data):
-        agenda = validated_data.pop("agenda", None)
-        meeting = super().create(validated_data)
-        if agenda is not None:
-            self._replace_agenda(meeting, agenda)
-        return meeting
+        return self.update(Retrospective(), validated_data)
 
-    @transaction.atomic
     def update(self, meeting, validated_data):
         agenda = validated_data.pop("agenda", None)
-        meeting = super().update(meeting, validated_data)
-        if agenda is not None:
-            self._replace_agenda(meeting, agenda)
+        for field, value in validated_data.items():
+            setattr(meeting, field, value)
+        retrospectives.save_meeting(meeting, agenda=agenda)
         return meeting
-
-    def _replace_agenda(self, meeting, agenda):
-        meeting.agenda.all().delete()
-        AgendaItem.objects.bulk_create(
-            AgendaItem(retrospective=meeting, position=position, **item) for position, item in enumerate(agenda, start=1)
-        )
 
 
 def error_lines(errors, path=""):

@@ -168,9 +168,9 @@ def _document(document, existing, *, status, user, review_gate, notes, name):
     if status:
         data["status"] = status
     wanted = data.get("status")
-    if wanted and review_gate:
+    if wanted:  # the workflow's steps hold for every import, the review gate only when asked
         probe = existing or Incident()
-        reason = probe.check_transition(user, wanted)
+        reason = probe.check_transition(user, wanted, gate=review_gate)
         if reason:
             data.pop("status")
             kept = existing.get_status_display() if existing else Status(Status.DRAFT).label

@@ -111,11 +111,27 @@ class IncidentQuerySet(models.QuerySet):
 
 class Incident(models.Model):
     MILESTONES = ("started_at", "detected_at", "mitigated_at", "resolved_at")
-    # The review workflow: draft → in review → published, and back a step when more work is needed.
+    # The review workflow, the one table of its steps: (from, to) → (the permission a person needs to take
+    # the step, the review gate's conditions on it). ``None`` as "from" is a new incident. A step not in the
+    # table is not one for anyone (a published incident goes back to "in review", never straight to draft).
+    # The conditions hold while POSTMORTEM_REVIEW_REQUIRED is on (the default):
+    #   REVIEWERS  at least one reviewer who is not an author is named;
+    #   APPROVAL   someone who is not an author approved the current version;
+    #   REVIEW     the step skips the review altogether (publishing a draft or a new incident).
+    # Whoever may publish without review (PUBLISH_DIRECTLY: the admin role) passes APPROVAL and REVIEW, never
+    # REVIEWERS, and never a step the table does not have. The workflow's writes are incidents.actions.workflow.
+    REVIEWERS, APPROVAL, REVIEW = "reviewers", "approval", "review"
+    CHANGE, CREATE = "incidents.change_incident", "incidents.add_incident"
+    PUBLISH_DIRECTLY = "incidents.publish_without_review"
     TRANSITIONS = {
-        Status.DRAFT: [Status.IN_REVIEW],
-        Status.IN_REVIEW: [Status.PUBLISHED, Status.DRAFT],
-        Status.PUBLISHED: [Status.IN_REVIEW],
+        (None, Status.DRAFT): (CREATE, ()),
+        (None, Status.IN_REVIEW): (CREATE, (REVIEWERS,)),
+        (None, Status.PUBLISHED): (CREATE, (REVIEW,)),
+        (Status.DRAFT, Status.IN_REVIEW): (CHANGE, (REVIEWERS,)),
+        (Status.DRAFT, Status.PUBLISHED): (CHANGE, (REVIEW,)),
+        (Status.IN_REVIEW, Status.DRAFT): (CHANGE, ()),
+        (Status.IN_REVIEW, Status.PUBLISHED): (CHANGE, (APPROVAL,)),
+        (Status.PUBLISHED, Status.IN_REVIEW): (CHANGE, (REVIEWERS,)),
     }
 
     title = models.CharField(_("title"), max_length=200)
@@ -189,36 +205,42 @@ class Incident(models.Model):
             raise ValidationError(errors)
 
     def allowed_transitions(self):
-        """The steps the workflow offers from here (who may take them: check_transition)."""
-        steps = list(self.TRANSITIONS.get(self.status, []))
-        if not settings.POSTMORTEM_REVIEW_REQUIRED and self.status == Status.DRAFT:
-            steps.append(Status.PUBLISHED)  # without the review gate, editors publish directly
-        return steps
+        """The steps the workflow has from here, whoever takes them (who may: check_transition)."""
+        here = self.status if self.pk else None
+        return [target for start, target in self.TRANSITIONS if start == here]
 
-    def check_transition(self, user, target, *, reviewers=None, authors=None):
-        """Why ``user`` may not move this incident to ``target`` now, or "" when they may.
-
-        With POSTMORTEM_REVIEW_REQUIRED (the default): in review needs reviewers other than the authors;
-        published needs an approval of the current version by someone other than the authors, unless the
-        user may publish without review (admins). ``reviewers``/``authors`` (user lists) stand for what a
-        write is about to set, for a new incident or one whose reviewers change in the same write."""
-        if target == self.status:
+    def check_transition(self, user, target, *, reviewers=None, authors=None, gate=True):
+        """Why ``user`` may not move this incident to ``target`` now, or "" when they may: the one rule of the
+        workflow (TRANSITIONS), for every caller. ``user`` None is the system (a loader, an import told what
+        to do): it needs no permission and passes no condition a person could skip. ``gate=False`` leaves the
+        review gate's conditions out (the demo loader and imports stating a status), never the table.
+        ``reviewers``/``authors`` (user lists) stand for what a write is about to set, for a new incident or
+        one whose reviewers change in the same write."""
+        start = self.status if self.pk else None
+        if target == start:
             return ""
-        if not settings.POSTMORTEM_REVIEW_REQUIRED:
+        if target not in Status.values:
+            return str(_("Unknown status."))
+        if (start, target) not in self.TRANSITIONS:
+            return str(_("%(status)s cannot go to %(target)s.") % {
+                "status": Status(start).label, "target": Status(target).label})
+        permission, conditions = self.TRANSITIONS[start, target]
+        if user is not None and not user.has_perm(permission):
+            return str(_("You may not change the status of incidents."))
+        if not gate or not settings.POSTMORTEM_REVIEW_REQUIRED:
             return ""
-        if user is not None and user.has_perm("incidents.publish_without_review"):
-            return ""
-        if self.pk is None and target == Status.PUBLISHED:
-            return str(_("A new incident starts as a draft; ask for a review to publish it."))
-        if self.pk is not None and target not in self.allowed_transitions():
+        direct = user is not None and user.has_perm(self.PUBLISH_DIRECTLY)
+        if self.REVIEW in conditions and not direct:
+            if start is None:
+                return str(_("A new incident starts as a draft; ask for a review to publish it."))
             return str(_("%(status)s cannot go to %(target)s directly.") % {
-                "status": Status(self.status).label, "target": Status(target).label})
+                "status": Status(start).label, "target": Status(target).label})
         authors = set(authors if authors is not None else (self.authors.all() if self.pk else []))
-        if target == Status.IN_REVIEW:
+        if self.REVIEWERS in conditions:
             reviewers = set(reviewers if reviewers is not None else (self.reviewers.all() if self.pk else []))
             if not reviewers - authors:
                 return str(_("Name at least one reviewer who is not an author."))
-        if target == Status.PUBLISHED and not self.reviews.approvals_of(self).exists():
+        if self.APPROVAL in conditions and not direct and not self.reviews.approvals_of(self).exists():
             return str(_("Publishing needs an approval of this version by someone who is not an author."))
         return ""
 

@@ -1,11 +1,10 @@
-"""Retrospective meetings: an ordered agenda of incidents with the meeting's notes and decisions."""
+"""Retrospective meetings: an ordered agenda of incidents with the meeting's notes and decisions (their
+writes, closing a meeting among them, are incidents.actions.retrospectives)."""
 
-from django.db import models, transaction
+from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .history import Source, record_revision
 from .incidents import Incident, Status
 
 
@@ -68,55 +67,6 @@ class Retrospective(models.Model):
             return queryset.none()
         return queryset.selected(tags=[self.select_tag] if self.select_tag else (),
                                  status=self.select_status, since=self.selection_since())
-
-    def add_to_agenda(self, incidents):
-        """Append these incidents to the end of the agenda (those already on it stay where they are)."""
-        present = set(self.agenda.values_list("incident_id", flat=True))
-        position = (self.agenda.aggregate(last=models.Max("position"))["last"] or 0) + 1
-        added = []
-        for incident in incidents:
-            if incident.pk not in present:
-                added.append(AgendaItem.objects.create(retrospective=self, incident=incident, position=position))
-                present.add(incident.pk)
-                position += 1
-        return added
-
-    def move(self, item, offset):
-        """Swap an agenda item with its neighbour above (``offset=-1``) or below (``+1``)."""
-        items = list(self.agenda.all())
-        index = next(i for i, other in enumerate(items) if other.pk == item.pk)
-        other = index + offset
-        if not 0 <= other < len(items):
-            return
-        items[index], items[other] = items[other], items[index]
-        self.renumber(items)
-
-    def renumber(self, items):
-        for position, item in enumerate(items, start=1):
-            if item.position != position:
-                item.position = position
-                item.save(update_fields=["position"])
-
-    def close(self, publish=True, user=None):
-        """Mark the meeting held; with ``publish``, incidents on the agenda still in review are published
-        where ``user`` may publish them (the review gate: an approval of their current version, or an admin).
-        Returns (the incidents published, those left in review)."""
-        published, left = [], []
-        with transaction.atomic():
-            if publish:
-                in_review = Incident.objects.select_for_update().filter(agenda_items__retrospective=self,
-                                                                        status=Status.IN_REVIEW)
-                for incident in in_review:
-                    if incident.check_transition(user, Status.PUBLISHED):
-                        left.append(incident)
-                        continue
-                    incident.status = Status.PUBLISHED
-                    incident.save()
-                    record_revision(incident, user=user, source=Source.STATUS)
-                    published.append(incident)
-            self.closed_at = timezone.now()
-            self.save(update_fields=["closed_at"])
-        return published, left
 
 
 class AgendaItem(models.Model):

@@ -16,7 +16,7 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 
 from incidents import charts, facet_counts, patterns, search
-from incidents.actions import reviews
+from incidents.actions import workflow
 from incidents.actions.incidents import VersionConflict, save_incident
 from incidents.filters import IncidentFilter
 from incidents.forms import incident as forms
@@ -152,8 +152,8 @@ class IncidentStatusView(PermissionRequiredMixin, View):
         incident = incident_or_404(Incident.objects.all(), reference)
         target = request.POST.get("status", "")
         try:
-            reviews.change_status(incident, target, by=request.user)
-        except reviews.ReviewRefused as exc:
+            workflow.move(incident, target, by=request.user)
+        except workflow.Refused as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("Status changed to %(status)s.") % {"status": Status(target).label})

@@ -1,18 +1,17 @@
 """Browser pages for retrospective meetings: list, create, edit, and the meeting itself (agenda, notes,
-decisions, close). Thin views over the models; the downloads are in web.exports."""
+decisions, close). Thin views over actions.retrospectives; the downloads are in web.exports."""
 
 import re
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _, ngettext
 from django.views import View
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
 from incidents import export
-from incidents.actions import notify
+from incidents.actions import retrospectives
 from incidents.forms.retrospective import AgendaAddForm, AgendaNotesForm, CloseForm, RetrospectiveForm
 from incidents.models import AgendaItem, Incident, Retrospective
 
@@ -32,12 +31,12 @@ class SelectionMixin:
     """After a save, incidents matching the saved selection are appended to the agenda."""
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        added = self.object.add_to_agenda(self.object.apply_selection())
+        self.object = form.save(commit=False)
+        added = retrospectives.save_meeting(self.object, add_selection=True)
         if added:
             messages.success(self.request, ngettext("%(n)d incident added to the agenda.",
                                                     "%(n)d incidents added to the agenda.", len(added)) % {"n": len(added)})
-        return response
+        return redirect(self.get_success_url())
 
 
 class RetrospectiveCreateView(PermissionRequiredMixin, SelectionMixin, CreateView):
@@ -93,28 +92,26 @@ class AgendaView(MeetingPostView):
     def post(self, request, pk):
         meeting = self.meeting()
         action = request.POST.get("action")
-        with transaction.atomic():
-            if action == "add":
-                form = AgendaAddForm(request.POST, user=request.user)
-                if form.is_valid():
-                    if not meeting.add_to_agenda([form.cleaned_data["reference"]]):
-                        messages.info(request, _("That incident is already on the agenda."))
-                else:
-                    messages.error(request, " ".join(form.errors["reference"]))
-            elif action == "select":
-                added = meeting.add_to_agenda(meeting.apply_selection())
-                messages.success(request, ngettext("%(n)d incident added to the agenda.",
-                                                   "%(n)d incidents added to the agenda.", len(added)) % {"n": len(added)})
-            elif action in ("up", "down", "remove"):
-                item_id = request.POST.get("item", "")
-                item = get_object_or_404(AgendaItem, pk=int(item_id) if item_id.isdigit() else 0, retrospective=meeting)
-                if action == "remove":
-                    item.delete()
-                    meeting.renumber(list(meeting.agenda.all()))
-                else:
-                    meeting.move(item, -1 if action == "up" else 1)
+        if action == "add":
+            form = AgendaAddForm(request.POST, user=request.user)
+            if form.is_valid():
+                if not retrospectives.add_to_agenda(meeting, [form.cleaned_data["reference"]]):
+                    messages.info(request, _("That incident is already on the agenda."))
             else:
-                messages.error(request, _("Unknown agenda change."))
+                messages.error(request, " ".join(form.errors["reference"]))
+        elif action == "select":
+            added = retrospectives.add_to_agenda(meeting, meeting.apply_selection())
+            messages.success(request, ngettext("%(n)d incident added to the agenda.",
+                                               "%(n)d incidents added to the agenda.", len(added)) % {"n": len(added)})
+        elif action in ("up", "down", "remove"):
+            item_id = request.POST.get("item", "")
+            item = get_object_or_404(AgendaItem, pk=int(item_id) if item_id.isdigit() else 0, retrospective=meeting)
+            if action == "remove":
+                retrospectives.remove_item(meeting, item)
+            else:
+                retrospectives.move_item(meeting, item, -1 if action == "up" else 1)
+        else:
+            messages.error(request, _("Unknown agenda change."))
         return redirect(meeting)
 
 
@@ -129,16 +126,17 @@ class AgendaNotesView(PermissionRequiredMixin, RetrospectiveDetailView):
     def post(self, request, pk):
         self.object = meeting = self.get_object()
         data = request.POST.copy()
-        forms, saved = {}, []
-        with transaction.atomic():
-            for item in visible_agenda(meeting, request.user).select_for_update(of=("self",)):
-                prefix = f"item-{item.pk}"
-                if f"{prefix}-notes" not in data and f"{prefix}-decisions" not in data:
-                    continue  # added to the agenda after the page was shown
-                form = forms[item.pk] = AgendaNotesForm(data, instance=item, prefix=prefix)
-                if form.is_valid() and (changed := form.changed_boxes()):
-                    item.save(update_fields=changed)
-                    saved.append(item.incident.reference)
+        forms = {}
+
+        def boxes_to_store(item):
+            prefix = f"item-{item.pk}"
+            if f"{prefix}-notes" not in data and f"{prefix}-decisions" not in data:
+                return []  # added to the agenda after the page was shown
+            form = forms[item.pk] = AgendaNotesForm(data, instance=item, prefix=prefix)
+            return form.changed_boxes() if form.is_valid() else []
+
+        saved = [item.incident.reference
+                 for item in retrospectives.save_notes(visible_agenda(meeting, request.user), boxes_to_store)]
         self.report_removed(data, forms)
         if saved:
             messages.success(request, _("Notes saved for %(references)s.") % {"references": ", ".join(saved)})
@@ -165,9 +163,8 @@ class RetrospectiveCloseView(MeetingPostView):
     def post(self, request, pk):
         meeting = self.meeting()
         form = CloseForm(request.POST)
-        published, left = meeting.close(publish=form.is_valid() and form.cleaned_data["publish"], user=request.user)
-        for incident in published:
-            notify.published(incident, by=request.user)
+        published, left = retrospectives.close(meeting, publish=form.is_valid() and form.cleaned_data["publish"],
+                                               by=request.user)
         messages.success(request, _("Meeting closed.") + " " + ngettext(
             "%(n)d incident published.", "%(n)d incidents published.", len(published)) % {"n": len(published)})
         if left:

@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views import View
 
-from incidents.actions import reviews
+from incidents.actions import reviews, workflow
 from incidents.forms.review import ReviewForm, ReviewRequestForm
 from incidents.models import Incident
 
@@ -27,7 +27,7 @@ class ReviewRequestView(PermissionRequiredMixin, View):
         else:
             try:
                 reviews.request_review(incident, form.cleaned_data["reviewers"], by=request.user)
-            except reviews.ReviewRefused as exc:
+            except workflow.Refused as exc:
                 messages.error(request, str(exc))
             else:
                 messages.success(request, _("Review requested."))
@@ -48,7 +48,7 @@ class ReviewView(PermissionRequiredMixin, View):
         else:
             try:
                 made = reviews.review(incident, request.user, form.cleaned_data["decision"], form.cleaned_data["comment"])
-            except reviews.ReviewRefused as exc:
+            except workflow.Refused as exc:
                 messages.error(request, str(exc))
             else:
                 messages.success(request, _("Approved: it can be published now.") if made.decision == "approved"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from incidents.actions.retrospectives import add_to_agenda
 from incidents.models import Incident
 from tests.factories import IncidentFactory, UserFactory
 
@@ -220,7 +221,7 @@ def test_one_save_keeps_every_meeting_note_and_leaving_unsaved_edits_warns(page,
 
     meeting = Retrospective.objects.create(title="ポストモーテム定例", date=datetime.date(2026, 11, 22),
                                            select_tag="postmortem")
-    meeting.add_to_agenda(meeting.apply_selection())
+    add_to_agenda(meeting, meeting.apply_selection())
     first, second = meeting.agenda.all()[:2]
     url = f"{live_server.url}/retrospectives/{meeting.pk}/"
     page.goto(url)
@@ -326,7 +327,7 @@ def test_headers_and_short_cells_never_wrap_inside_a_word(page, live_server):
     ActionItemFactory(incident=eks, title="kubelet の --max-pods と pid_max の関係を runbook に書く", owner="tanaka")
     meeting = Retrospective.objects.create(title="ポストモーテム定例", date=datetime.date(2026, 11, 22), facilitator="tanaka",
                                            select_tag="postmortem")
-    meeting.add_to_agenda(meeting.apply_selection())
+    add_to_agenda(meeting, meeting.apply_selection())
     pages = {"list": "/incidents/", "incident": f"/incidents/{eks.reference}/", "agenda": f"/retrospectives/{meeting.pk}/",
              "patterns": "/patterns/"}
     shots = os.environ.get("SCREENSHOT_DIR")

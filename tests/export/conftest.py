@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 
+from incidents.actions.retrospectives import add_to_agenda
 from incidents.models import Retrospective
 
 
@@ -9,5 +10,5 @@ from incidents.models import Retrospective
 def demo_meeting(demo):
     meeting = Retrospective.objects.create(title="ポストモーテム定例", date=datetime.date(2026, 11, 22),
                                            facilitator="tanaka", select_tag="postmortem")
-    meeting.add_to_agenda(meeting.apply_selection())
+    add_to_agenda(meeting, meeting.apply_selection())
     return meeting

@@ -9,6 +9,7 @@ import subprocess
 import pytest
 from django.utils import timezone
 
+from incidents.actions.retrospectives import add_to_agenda
 from incidents.models import Tag
 from tests.factories import (
     ActionItemFactory,
@@ -74,7 +75,7 @@ def fixture_meeting():
 
     meeting = RetrospectiveFactory(title="April storage review", date=datetime.date(2023, 4, 20), facilitator="tanaka",
                                    select_tag="postmortem")
-    meeting.add_to_agenda(meeting.apply_selection())
+    add_to_agenda(meeting, meeting.apply_selection())
     meeting.agenda.filter(incident=second).update(notes="Agreed to **buy disks**.", decisions="Publish after review.")
     return meeting, first, second, third
 

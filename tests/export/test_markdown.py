@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from incidents.actions.retrospectives import add_to_agenda
 from incidents.export import markdown, pack
 from incidents.models import Incident, Tag
 from tests.export.helpers import TODAY, at, fixture_meeting
@@ -48,7 +49,7 @@ def test_markdown_keeps_incident_markdown_and_escapes_table_cells(editor):
 @pytest.mark.django_db
 def test_a_viewers_pack_leaves_out_what_they_may_not_see(demo_meeting, viewer, editor):
     draft = Incident.objects.get(status="draft")
-    demo_meeting.add_to_agenda([draft])
+    add_to_agenda(demo_meeting, [draft])
     in_review = Incident.objects.get(status="in_review")
     text = markdown.pack_markdown(pack.meeting_pack(demo_meeting, viewer))
     assert draft.title not in text and in_review.title not in text
@@ -75,7 +76,7 @@ def awkward_meeting():
                       due_date=datetime.date(2023, 6, 1), url="https://example.com/a|b")
     LinkFactory(incident=incident, url="https://example.com/run", title="Runbook | <b>{% url %}</b>")
     meeting = RetrospectiveFactory(title="Review | <i>{{ title }}</i>", date=datetime.date(2023, 5, 10), facilitator="")
-    meeting.add_to_agenda([incident])
+    add_to_agenda(meeting, [incident])
     meeting.agenda.update(notes="\n\nNotes {% csrf_token %}\n\n\n| x |\n", decisions=" \n ")
     return meeting, incident
 

@@ -23,6 +23,7 @@ def test_saves_during_a_broker_outage_answer_success_and_nothing_is_lost(celery_
         worker = celery_worker(broker_url=private_redis.url, beat=True, GITHUB_SYNC="1", GITHUB_API_URL=github.url,
                                HOUSEKEEPING_SECONDS="2", SEARCH_FOLLOWER="0")
         editor, viewer = UserFactory(role="admin"), UserFactory(role="viewer")  # admin: publishes without a review
+        second = UserFactory(role="editor")  # reviews what the admin takes back (a step needs a reviewer)
         api = APIClient()
         api.force_authenticate(editor)
         published = api.post("/api/v1/incidents/", {"title": "停電前に公開した障害", "status": "published"},
@@ -36,12 +37,13 @@ def test_saves_during_a_broker_outage_answer_success_and_nothing_is_lost(celery_
                 "links": [{"url": f"example/infra#{number}", "relation": "cause"}],
             }, format="json")
             answers.append(response.status_code)
-        unpublished = api.patch(f"/api/v1/incidents/{published['id']}/", {"status": "draft"}, format="json")
+        unpublished = api.patch(f"/api/v1/incidents/{published['id']}/",  # back to review (never straight to draft)
+                                {"status": "in_review", "reviewers": [second.username]}, format="json")
         assert answers == [201] * 10 and unpublished.status_code == 200
         assert "could not queue incidents.tasks.drain_github" in caplog.text
         assert Incident.objects.filter(title__startswith="ブローカー停止中の保存").count() == 10
         assert search.search("ブローカー停止中", editor).count == 10  # the index did not wait for the broker
-        assert search.search("公開した障害", viewer).count == 0  # back to draft: hidden at once
+        assert search.search("公開した障害", viewer).count == 0  # back in review: hidden at once
         assert GitHubReference.objects.filter(synced_at__isnull=True).count() == 10
 
         private_redis.start()

@@ -114,6 +114,7 @@ def test_nodes_share_nothing_but_the_database_and_the_broker(private_redis, tmp_
            "WEB_CONCURRENCY": "2", "GITHUB_SYNC": "0", "SEARCH_POLL_SECONDS": "1"}
     editor = Token.objects.create(user=UserFactory(username="lead", role="admin")).key  # publishes directly
     viewer = Token.objects.create(user=UserFactory(username="viewer", role="viewer")).key
+    UserFactory(username="second", role="editor")  # reviews what the lead takes back (a step needs a reviewer)
     a = Node("a", tmp_path, env).start(static_from=production_static)
     b = Node("b", tmp_path, env).start(static_from=a)
     nodes = [a, b]
@@ -129,7 +130,8 @@ def test_nodes_share_nothing_but_the_database_and_the_broker(private_redis, tmp_
         assert found, "node B's index did not follow a write made through node A"
         assert time.monotonic() - started < 5
 
-        status, _, _ = call(f"{a.url}/api/v1/incidents/{created['id']}/", editor, "PATCH", {"status": "draft"})
+        status, _, _ = call(f"{a.url}/api/v1/incidents/{created['id']}/", editor, "PATCH",
+                            {"status": "in_review", "reviewers": ["second"]})  # unpublished: back to review
         assert status == 200
         assert call(f"{b.url}/api/v1/search/?q=cross-node", viewer)[1]["count"] == 0  # at once: the database decides
 

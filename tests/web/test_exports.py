@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from incidents.actions.retrospectives import add_to_agenda
 from incidents import tasks
 from incidents.models import ExportJob, Incident
 from tests.conftest import wait_for
@@ -27,15 +28,15 @@ def short_meeting(demo):
     """One demo incident on the agenda: a PDF of a page or two, for tests about the job rather than the pack
     (the whole agenda's pack is about thirty pages: ~10 s of layout for each render)."""
     meeting = RetrospectiveFactory(title="ポストモーテム定例", date=datetime.date(2026, 11, 22))
-    meeting.add_to_agenda([Incident.objects.get(title__contains="pid_max")])
+    add_to_agenda(meeting, [Incident.objects.get(title__contains="pid_max")])
     return meeting
 
 
 def agenda_meeting():
     """The postmortem-tagged demo incidents and the demo's draft on one agenda."""
     meeting = RetrospectiveFactory(title="ポストモーテム定例", date=datetime.date(2026, 11, 22), select_tag="postmortem")
-    meeting.add_to_agenda(meeting.apply_selection())
-    meeting.add_to_agenda([Incident.objects.get(status="draft")])
+    add_to_agenda(meeting, meeting.apply_selection())
+    add_to_agenda(meeting, [Incident.objects.get(status="draft")])
     return meeting
 
 

@@ -7,6 +7,7 @@ import re
 import pytest
 from rest_framework.test import APIClient
 
+from incidents.actions.retrospectives import add_to_agenda
 from incidents.models import AgendaItem, Incident, Retrospective
 from tests.factories import IncidentFactory, RetrospectiveFactory
 
@@ -17,8 +18,8 @@ pytestmark = pytest.mark.django_db
 def meeting(demo):
     """A meeting over the postmortem-tagged demo incidents, plus the demo's draft."""
     meeting = RetrospectiveFactory(title="ポストモーテム定例", date=datetime.date(2026, 11, 22), select_tag="postmortem")
-    meeting.add_to_agenda(meeting.apply_selection())
-    meeting.add_to_agenda([Incident.objects.get(status="draft")])
+    add_to_agenda(meeting, meeting.apply_selection())
+    add_to_agenda(meeting, [Incident.objects.get(status="draft")])
     return meeting
 
 

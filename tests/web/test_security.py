@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from incidents.actions.retrospectives import add_to_agenda
 from incidents.models import ExportJob, Incident
 from tests.factories import RetrospectiveFactory
 
@@ -166,7 +167,7 @@ def test_the_policy_is_on_pages_the_api_and_the_sign_in_page(client, editor_clie
 def test_no_page_has_inline_script_or_style(editor_client, editor, demo):
     eks = Incident.objects.get(title__contains="pid_max")
     meeting = RetrospectiveFactory()
-    meeting.add_to_agenda(Incident.objects.all())
+    add_to_agenda(meeting, Incident.objects.all())
     job = ExportJob.objects.create(retrospective=meeting, requested_by=editor)
     pages = ["/incidents/", "/incidents/?q=名前解決", f"/incidents/{eks.reference}/", f"/incidents/{eks.reference}/edit/",
              "/incidents/new/", "/patterns/", "/retrospectives/", "/retrospectives/new/", f"/retrospectives/{meeting.pk}/",

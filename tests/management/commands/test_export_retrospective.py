@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from incidents.actions.retrospectives import add_to_agenda
 from incidents.models import Incident
 from tests.factories import RetrospectiveFactory
 
@@ -42,7 +43,7 @@ def test_pdf_to_a_file(demo, tmp_path):
 
 def test_a_saved_meeting_in_japanese(demo, tmp_path):
     meeting = RetrospectiveFactory(date=datetime.date(2026, 11, 22))
-    meeting.add_to_agenda(Incident.objects.filter(status="published")[:2])
+    add_to_agenda(meeting, Incident.objects.filter(status="published")[:2])
     target = tmp_path / "pack.html"
     run("--meeting", str(meeting.pk), "--format", "html", "--language", "ja", "-o", str(target))
     html = target.read_text(encoding="utf-8")

@@ -96,6 +96,16 @@ def test_status_published_applies_to_every_file(tree):
 
 
 @pytest.mark.django_db
+def test_status_takes_only_a_step_the_workflow_has(tree):
+    """The command skips the review gate, not the workflow: a published incident does not go back to draft."""
+    run(tree, "--status", "published")
+    status, out, _err = run(tree, "--status", "draft", "-v", "2")
+    assert (status, out.splitlines()[-1]) == (0, "0 imported, 0 updated, 3 unchanged, 0 failed.")
+    assert f"  {tree / 'a.md'}: status “draft” not applied (Published cannot go to Draft.); it stays Published" in out
+    assert set(Incident.objects.values_list("status", flat=True)) == {"published"}
+
+
+@pytest.mark.django_db
 def test_a_second_run_is_all_unchanged_and_an_edited_file_updates_the_same_incident(tree):
     run(tree)
     references = dict(Incident.objects.values_list("title", "id"))
