@@ -172,3 +172,19 @@ def test_the_poll_asks_about_references_not_heard_of_for_the_poll_interval(setti
     assert poll.poll(now) == 2
     assert {ref.number for ref in GitHubReference.objects.exclude(due_at=None)} == {old.number, never.number}
     assert fresh(recent).due_at is None
+
+
+def test_a_reference_another_drain_leased_after_this_one_read_it_is_not_taken_again(monkeypatch):
+    now = timezone.now()
+    ref = reference(due_at=now - datetime.timedelta(seconds=1))
+    read = list(GitHubReference.objects.due(now).values_list("pk", "due_at"))
+    other_lease = now + datetime.timedelta(minutes=4)
+
+    class ReadBeforeTheOtherDrain:
+        def values_list(self, *fields):
+            GitHubReference.objects.filter(pk=ref.pk).update(due_at=other_lease)  # the other drain claims it now
+            return read
+
+    monkeypatch.setattr(GitHubReference.objects, "due", lambda when: ReadBeforeTheOtherDrain())
+    assert poll._claim(now) is None
+    assert fresh(ref).due_at == other_lease  # its lease is left as the other drain set it
