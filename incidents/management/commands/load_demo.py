@@ -12,9 +12,10 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from incidents.actions.document import DocumentInvalid, lines
+from incidents.actions.incidents import save_incident
 from incidents.models import Incident, Source
 from incidents.roles import ensure_roles
-from incidents.api.serializers import IncidentSerializer, error_lines
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "incidents.yaml"
 
@@ -45,15 +46,29 @@ class Command(BaseCommand):
             title = (document or {}).get("title") if isinstance(document, dict) else None
             if title and Incident.objects.filter(title=title).exists():
                 continue
-            serializer = IncidentSerializer(data=document, context={"sync_github": False, "source": Source.IMPORT,
-                                                                   "skip_review_gate": True})
-            if not serializer.is_valid():
-                problems = "; ".join(error_lines(serializer.errors))
-                raise CommandError(f"{file}: incident #{position} ({title or 'untitled'}): {problems}")
-            # the demo user is its author unless the file names others (in the first revision too)
-            serializer.save(**({} if serializer.validated_data.get("authors") else {"authors": [user]}))
+            where = f"{file}: incident #{position} ({title or 'untitled'})"
+            if not isinstance(document, dict):
+                raise CommandError(f"{where}: expected a mapping of the incident's fields.")
+            try:  # the demo user is its author unless the file names others (in the first revision too)
+                data = {**document, "authors": self._accounts(document.get("authors"), where) or [user]}
+                save_incident(Incident(), data, sync_github=False, source=Source.IMPORT, review_gate=False)
+            except DocumentInvalid as invalid:
+                raise CommandError(f"{where}: {'; '.join(lines(invalid.errors))}") from None
             created += 1
         self.stdout.write(f"Demo data: {created} incident(s) created, {len(documents) - created} already present.")
+
+    @staticmethod
+    def _accounts(names, where):
+        """The accounts a document names as its authors (user names)."""
+        if not names:
+            return []
+        if not isinstance(names, list):
+            raise CommandError(f"{where}: authors: expected a list of user names.")
+        users = {user.get_username(): user for user in get_user_model().objects.filter(username__in=map(str, names))}
+        missing = [str(name) for name in names if str(name) not in users]
+        if missing:
+            raise CommandError(f"{where}: authors: no such user: {', '.join(missing)}.")
+        return [users[str(name)] for name in names]
 
     def _demo_user(self):
         User = get_user_model()
