@@ -52,8 +52,9 @@ def test_rows_the_incident_still_has_keep_their_ids_deleted_ones_come_back_as_ne
     lesson, factor = LessonFactory(incident=incident), FactorFactory(incident=incident)
     stored = document()
     stored["lessons"] = [{**stored["lessons"][0], "id": lesson.pk}, {"kind": "lucky", "text": "gone since", "id": 9999}]
-    stored["factors"][0]["id"] = factor.pk
+    stored["factors"][0]["id"], stored["factors"][1]["id"] = factor.pk, 99998  # deleted since
+    stored["timeline"][0]["id"] = 99999
     data = writable(stored, incident)
     assert [row.get("id") for row in data["lessons"]] == [lesson.pk, None]
     assert [row.get("id") for row in data["factors"]] == [factor.pk, None]
-    assert [row.get("id") for row in data["timeline"]] == [None]  # id 1 is another incident's row, or none
+    assert [row.get("id") for row in data["timeline"]] == [None]
