@@ -5,7 +5,7 @@ fresh database, then imported again (every file unchanged, so nothing is written
 
 The corpus is not in the repository: --corpus, else $POSTMORTEM_CORPUS_DIR, else the shared copy. Runs
 against a throw-away SQLite database and index in a temporary directory (GitHub sync off), through the code the command, the
-API and the upload page use (incidents.imports.run.import_sources), and prints
+API and the upload page use (incidents.actions.imports.import_sources), and prints
 
     import files=<n> seconds=<s> files/s=<r> imported=<n> failed=<n>
     reimport files=<n> seconds=<s> files/s=<r> unchanged=<n> failed=<n>
@@ -29,7 +29,7 @@ DEFAULT_CORPUS = "/work/shared/corpora/icco-postmortems/data"
 
 def timed_import(label, sources, outcome):
     """Import ``sources`` once and print the rate and the count of files with ``outcome``."""
-    from incidents.imports.run import import_sources
+    from incidents.actions.imports import import_sources
 
     began = time.perf_counter()
     report = import_sources(sources)

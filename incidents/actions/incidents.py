@@ -3,10 +3,8 @@ then the GitHub references it names are refreshed (after commit, through inciden
 
 from django.db import transaction
 
-from incidents.github import refs
 from incidents.models import (
     ActionItem,
-    ContributingFactor,
     ExternalLink,
     Incident,
     Lesson,
@@ -18,6 +16,8 @@ from incidents.models import (
 )
 
 from . import workflow
+from .children import write_factors, write_rows
+from .document import validate
 from .github.poll import queue_github_sync
 
 SCALAR_FIELDS = (
@@ -40,8 +40,10 @@ def save_incident(incident, data, *, expected_version=None, sync_github=True, us
                   review_gate=True):
     """Create or update ``incident`` from validated document ``data``.
 
-    Scalar fields present in ``data`` are set; each child list present replaces the stored one; absent
-    keys are left alone. With ``expected_version``, a stale write raises VersionConflict and changes nothing.
+    Scalar fields present in ``data`` are set; each child list present becomes the incident's list, its rows
+    kept by id (incidents.actions.children); absent keys are left alone. The document is checked by
+    incidents.actions.document (DocumentInvalid, with errors by field path) once the incident is locked.
+    With ``expected_version``, a stale write raises VersionConflict and changes nothing.
     A status change is checked by the workflow for ``user`` with the incident locked (workflow.Refused);
     ``review_gate=False`` is for the demo loader and imports told which status to use (the review gate's
     conditions are left out, not the workflow's steps).
@@ -55,6 +57,7 @@ def save_incident(incident, data, *, expected_version=None, sync_github=True, us
             raise VersionConflict(current)
         incident.version = current
         incident.status = locked.status  # changed only through the workflow, judged from the stored status
+    data = validate(data, current=incident)
     before = incident.status if incident.pk is not None else None
     asked_before = set(incident.reviewers.values_list("pk", flat=True)) if incident.pk else set()
     if "status" in data and data["status"] != incident.status:
@@ -75,49 +78,12 @@ def save_incident(incident, data, *, expected_version=None, sync_github=True, us
         incident.reviewers.set(data["reviewers"])
     for key, model in SIMPLE_CHILDREN.items():
         if key in data:
-            kept = _link_records(incident) if model is ActionItem else {}
-            model.objects.filter(incident=incident).delete()
-            for item in data[key]:
-                child = model(incident=incident, **item)
-                if kept:
-                    for field, value in kept.get((_same_link(child.url), child.status), {}).items():
-                        setattr(child, field, value)
-                child.save()
+            write_rows(incident, model, data[key])
     if "factors" in data:
-        _replace_factors(incident, data["factors"])
+        write_factors(incident, data["factors"])
     record_revision(incident, user=user, source=source)
 
     if sync_github:
         queue_github_sync(incident.github_references().filter(synced_at__isnull=True))
     workflow.announce(incident, before=before, by=user, asked_before=asked_before, reviewers_named="reviewers" in data)
     return incident
-
-
-def _link_records(incident):
-    """What the links did to the action items (ActionItem.follow_link), by (url, status): the document is
-    replaced whole, and an item saved back unchanged keeps its record; one whose status a person changed
-    does not (the person took over)."""
-    return {
-        (_same_link(item.url), item.status): {field: getattr(item, field) for field in ActionItem.LINK_KEPT}
-        for item in ActionItem.objects.filter(incident=incident).exclude(link_event="")
-    }
-
-
-def _same_link(url):
-    """A GitHub link in one spelling (short form and URL name the same issue)."""
-    try:
-        ref = refs.parse(url)
-    except ValueError:
-        ref = None
-    return ref.short.lower() if ref else url
-
-
-def _replace_factors(incident, factors):
-    incident.factors.all().delete()
-    by_ref = {}
-    for factor in factors:
-        by_ref[factor["ref"]] = ContributingFactor.objects.create(
-            incident=incident, category=factor["category"], description=factor["description"]
-        )
-    for factor in factors:
-        by_ref[factor["ref"]].set_leads_to(by_ref[target] for target in factor.get("leads_to", []))

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from incidents.imports.files import SourceError, from_upload
-from incidents.imports.run import OUTCOMES, import_sources
+from incidents.actions.imports import OUTCOMES, import_sources
 from incidents.models import Status
 
 from .views import errors

@@ -1,12 +1,12 @@
 """The incident document: one incident with its children, read and written together.
 
-The same serializer validates API requests and the demo data file, so both obey the same rules.
+These serializers read the request's fields; the document's rules (refs, cycles, links, milestones, child ids)
+are checked below the API by incidents.actions.document, for every writer alike, and reported here as field errors.
 """
 
 import datetime
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from incidents import dates
 from incidents.actions import retrospectives, workflow
+from incidents.actions.document import DocumentInvalid
 from incidents.actions.incidents import save_incident
 from incidents.models import (
     ActionItem,
@@ -28,7 +29,6 @@ from incidents.models import (
     Retrospective,
     Source,
     TimelineEvent,
-    find_cycle,
 )
 
 
@@ -65,13 +65,23 @@ class ModelSerializer(serializers.ModelSerializer):
                                 models.DateTimeField: UTCDateTimeField, models.DateField: DateField}
 
 
+def child_id():
+    return serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=2**31 - 1,
+        help_text="The row's id. Written back, it updates that row (which keeps its id); an entry without one is "
+                  "a new row, and the incident's rows a list leaves out are deleted.")
+
+
 class TimelineEventSerializer(ModelSerializer):
+    id = child_id()
+
     class Meta:
         model = TimelineEvent
-        fields = ["occurred_at", "kind", "description", "source"]
+        fields = ["id", "occurred_at", "kind", "description", "source"]
 
 
 class FactorSerializer(serializers.Serializer):
+    id = child_id()
     ref = serializers.CharField(max_length=50, required=False, help_text="Key local to the document; the server returns its own.")
     category = serializers.ChoiceField(choices=FactorCategory.choices)
     description = serializers.CharField(allow_blank=False)
@@ -79,6 +89,7 @@ class FactorSerializer(serializers.Serializer):
 
     def to_representation(self, factor):
         return {
+            "id": factor.pk,
             "ref": factor_ref(factor),
             "category": factor.category,
             "description": factor.description,
@@ -91,9 +102,11 @@ def factor_ref(factor):
 
 
 class LessonSerializer(ModelSerializer):
+    id = child_id()
+
     class Meta:
         model = Lesson
-        fields = ["kind", "text"]
+        fields = ["id", "kind", "text"]
 
 
 class GitHubReferenceSerializer(ModelSerializer):
@@ -113,13 +126,14 @@ class LinkFollowSerializer(serializers.Serializer):
 
 
 class ActionItemSerializer(ModelSerializer):
+    id = child_id()
     github = GitHubReferenceSerializer(read_only=True, allow_null=True)
     followed = serializers.SerializerMethodField(
         help_text="What the linked issue or PR last did to this item (null: nothing yet).")
 
     class Meta:
         model = ActionItem
-        fields = ["title", "kind", "status", "owner", "due_date", "url", "tracker", "github", "followed"]
+        fields = ["id", "title", "kind", "status", "owner", "due_date", "url", "tracker", "github", "followed"]
         extra_kwargs = {"url": {"allow_null": True}}
 
     def validate_url(self, value):
@@ -134,17 +148,18 @@ class ActionItemSerializer(ModelSerializer):
 
 
 class LinkSerializer(ModelSerializer):
+    id = child_id()
     github = GitHubReferenceSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = ExternalLink
-        fields = ["url", "relation", "title", "github"]
-        validators = []  # (incident, url) uniqueness is checked on the whole list below
+        fields = ["id", "url", "relation", "title", "github"]
+        validators = []  # (incident, url) uniqueness is a rule of the whole document (incidents.actions.document)
 
 
 class ChildList(serializers.Field):
-    """A list of an incident's children. It is always replaced whole, so it is validated whole, with
-    every required field, even inside a PATCH (DRF would otherwise relax nested fields too)."""
+    """A list of an incident's children. It is always written whole (rows kept by id), so it is validated
+    whole, even inside a PATCH (DRF would otherwise relax nested fields too)."""
 
     def __init__(self, serializer_class, **kwargs):
         self.serializer_class = serializer_class
@@ -240,44 +255,8 @@ class IncidentSerializer(ModelSerializer):
     def get_time_to_resolve(self, incident) -> float | None:
         return incident.time_to_resolve.total_seconds() if incident.time_to_resolve is not None else None
 
-    def validate_factors(self, factors):
-        refs = [f.get("ref") or f"#{i}" for i, f in enumerate(factors)]
-        duplicates = sorted({r for r in refs if refs.count(r) > 1})
-        if duplicates:
-            raise serializers.ValidationError(f"Duplicate factor refs: {', '.join(duplicates)}.")
-        known = set(refs)
-        for ref, factor in zip(refs, factors):
-            missing = [target for target in factor["leads_to"] if target not in known]
-            if missing:
-                raise serializers.ValidationError(f"Factor {ref!r} leads to unknown ref(s): {', '.join(missing)}.")
-            if ref in factor["leads_to"]:
-                raise serializers.ValidationError(f"Factor {ref!r} cannot lead to itself.")
-        cycle = find_cycle({ref: factor["leads_to"] for ref, factor in zip(refs, factors)})
-        if cycle:
-            raise serializers.ValidationError(f"The factors' causes form a cycle: {' → '.join(cycle)}.")
-        for ref, factor in zip(refs, factors):
-            factor["ref"] = ref
-        return factors
-
-    def validate_links(self, links):
-        seen = set()
-        for link in links:
-            if link["url"] in seen:
-                raise serializers.ValidationError(f"The link {link['url']} is listed twice.")
-            seen.add(link["url"])
-        return links
-
-    def validate(self, attrs):
-        probe = Incident(**{f: attrs.get(f, getattr(self.instance, f, None)) for f in Incident.MILESTONES})
-        try:
-            probe.clean()
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.message_dict) from None
-        return attrs
-
     def create(self, validated_data):
-        uid = self.context.get("uid")  # an import names the incident it creates
-        return self._save(Incident(uid=uid) if uid else Incident(), validated_data)
+        return self._save(Incident(), validated_data)
 
     def update(self, incident, validated_data):
         return self._save(incident, validated_data)
@@ -292,18 +271,35 @@ class IncidentSerializer(ModelSerializer):
         data = dict(data)
         expected_version = data.pop("version", None)
         request = self.context.get("request")
-        user = request.user if request and request.user.is_authenticated else self.context.get("user")
-        caller_writes = self.context.get("caller_is_author", True)  # an import names its own authors, or none
-        if incident.pk is None and caller_writes and not data.get("authors") and not data.get("author_names") and user:
+        user = request.user if request and request.user.is_authenticated else None
+        if incident.pk is None and not data.get("authors") and not data.get("author_names") and user:
             data["authors"] = [user]
         try:
-            return save_incident(
-                incident, data, expected_version=expected_version, sync_github=self.context.get("sync_github", True),
-                user=user, source=self.context.get("source", Source.API if request else Source.IMPORT),
-                review_gate=not self.context.get("skip_review_gate", False),
-            )
+            return save_incident(incident, data, expected_version=expected_version, user=user, source=Source.API)
+        except DocumentInvalid as exc:
+            raise serializers.ValidationError(field_errors(exc.errors)) from None
         except workflow.Refused as exc:
             raise serializers.ValidationError({"status": [str(exc)]}) from None
+
+
+def field_errors(errors):
+    """The document validator's ``{"links[1].url": [...]}`` as DRF's field errors ``{"links": {"1": {"url":
+    [...]}}}``; a list's own message beside its rows' goes under ``non_field_errors``."""
+    tree = {}
+    for path, messages in errors.items():
+        parts = path.replace("]", "").replace("[", ".").split(".")
+        node = tree
+        for part in parts[:-1]:
+            child = node.get(part)
+            if isinstance(child, list):
+                child = node[part] = {"non_field_errors": child}
+            node = node.setdefault(part, {}) if child is None else child
+        leaf = node.get(parts[-1])
+        if isinstance(leaf, dict):
+            leaf.setdefault("non_field_errors", []).extend(messages)
+        else:
+            node.setdefault(parts[-1], []).extend(messages)
+    return tree
 
 
 
@@ -356,19 +352,3 @@ class RetrospectiveSerializer(ModelSerializer):
         retrospectives.save_meeting(meeting, agenda=agenda)
         return meeting
 
-
-def error_lines(errors, path=""):
-    """DRF's nested error structure as readable ``factors[2].leads_to: message`` lines."""
-    if isinstance(errors, dict):
-        return [line for key, value in errors.items() for line in error_lines(value, _join(path, key))]
-    if isinstance(errors, list) and all(isinstance(error, str) for error in errors):
-        return [f"{path or 'document'}: {error}" for error in errors]
-    if isinstance(errors, list):
-        return [line for i, value in enumerate(errors) if value for line in error_lines(value, _join(path, i))]
-    return [f"{path or 'document'}: {errors}"]
-
-
-def _join(path, key):
-    if isinstance(key, int) or str(key).isdigit():
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if path else str(key)

@@ -134,11 +134,11 @@ def export_schema(summary, formats, parameters=()):
         responses={201: IncidentSerializer, **errors(400, 401, 403, 413, 422)},
     ),
     update=extend_schema(
-        summary="Replace an incident; child lists present replace the stored ones",
+        summary="Replace an incident; a child list present becomes the stored one (rows kept by id)",
         responses={200: IncidentSerializer, 409: CONFLICT, **errors(400, 401, 403, 404, 413)},
     ),
     partial_update=extend_schema(
-        summary="Change some fields; child lists present replace the stored ones",
+        summary="Change some fields; a child list present becomes the stored one (rows kept by id)",
         responses={200: IncidentSerializer, 409: CONFLICT, **errors(400, 401, 403, 404, 413)},
     ),
     destroy=extend_schema(summary="Delete an incident", responses={204: None, **errors(401, 403, 404)}),

@@ -1,6 +1,8 @@
 """Forms for writing an incident in the browser: the incident itself, its child rows as formsets (all on
-one page), and a log excerpt to turn into timeline rows. They produce the same document dict as the API,
-so every write goes through ``incidents.actions.incidents.save_incident``."""
+one page), and a log excerpt to turn into timeline rows. They produce the same document dict as the API (each
+row with its hidden ``id``, so rows keep theirs), so every write goes through
+``incidents.actions.incidents.save_incident``; the document's rules (incidents.actions.document) come back as
+errors by field path, which ``show_document_errors`` puts next to the field or row they name."""
 
 import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents import dates
-from incidents.models import ActionItem, ContributingFactor, ExternalLink, Incident, Label, Lesson, Tag, TimelineEvent, find_cycle
+from incidents.models import ActionItem, ContributingFactor, ExternalLink, Incident, Label, Lesson, Tag, TimelineEvent
 from incidents.text import logparse
 
 COMMON_TIME_ZONES = ["UTC", "Asia/Tokyo", "Asia/Seoul", "Asia/Singapore", "Asia/Kolkata", "Europe/London",
@@ -119,7 +121,14 @@ class IncidentForm(forms.ModelForm):
 # --- the child rows ---------------------------------------------------------------------------------
 
 
+def row_id():
+    """The row's id, hidden: a row sent back with it updates that row, a row without one is new."""
+    return forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=2**31 - 1)
+
+
 class TimelineEventForm(forms.ModelForm):
+    id = row_id()
+
     class Meta:
         model = TimelineEvent
         fields = ["occurred_at", "kind", "source", "description"]
@@ -135,6 +144,7 @@ class TimelineEventForm(forms.ModelForm):
 class FactorForm(forms.ModelForm):
     """A factor, and which other factors on the page it led to (by their place in the list, F1, F2, …)."""
 
+    id = row_id()
     leads_to = forms.TypedMultipleChoiceField(
         label=_("leads to"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
     )
@@ -148,6 +158,8 @@ class FactorForm(forms.ModelForm):
 class LessonForm(forms.ModelForm):
     """A lesson; its three kinds are buttons side by side, one click where a dropdown takes two."""
 
+    id = row_id()
+
     class Meta:
         model = Lesson
         fields = ["kind", "text"]
@@ -159,6 +171,8 @@ class LessonForm(forms.ModelForm):
 
 
 class ActionItemForm(forms.ModelForm):
+    id = row_id()
+
     class Meta:
         model = ActionItem
         fields = ["title", "kind", "status", "owner", "due_date", "url", "tracker"]
@@ -171,6 +185,8 @@ class ActionItemForm(forms.ModelForm):
 
 
 class LinkForm(forms.ModelForm):
+    id = row_id()
+
     class Meta:
         model = ExternalLink
         fields = ["url", "relation", "title"]
@@ -184,7 +200,16 @@ class RowFormSet(forms.BaseFormSet):
                 if (index < self.initial_form_count() or form.has_changed()) and not self._should_delete_form(form)]
 
     def rows(self):
-        return [{name: form.cleaned_data[name] for name in form.Meta.fields} for form in self.kept_forms()]
+        return [_with_id(form, {name: form.cleaned_data[name] for name in form.Meta.fields}) for form in self.kept_forms()]
+
+    def add_error(self, message):
+        """A message about the whole list (shown above its rows)."""
+        self.non_form_errors().append(message)
+
+
+def _with_id(form, row):
+    pk = form.cleaned_data.get("id")
+    return {"id": pk, **row} if pk else row
 
 
 class FactorFormSet(RowFormSet):
@@ -204,27 +229,17 @@ class FactorFormSet(RowFormSet):
         text = " ".join(str(text).split())
         return f"F{index + 1} {text[:50]}{'…' if len(text) > 50 else ''}".strip()
 
-    def clean(self):
-        if any(self.errors):
-            return
-        kept = {self.forms.index(form) for form in self.kept_forms()}
-        edges = {}
-        for index in kept:
-            targets = [target for target in self.forms[index].cleaned_data.get("leads_to", []) if target in kept]
-            edges[index] = targets
-        if cycle := find_cycle(edges):
-            raise forms.ValidationError(
-                _("These causes form a cycle: %(cycle)s. A factor cannot end up causing itself.")
-                % {"cycle": " → ".join(f"F{index + 1}" for index in cycle)}
-            )
-        self.edges = edges
-
     def rows(self):
+        """The kept factors, named F1, F2… by their place on the page (as the page numbers them), each leading
+        to the kept factors it ticks."""
+        kept = {self.forms.index(form) for form in self.kept_forms()}
         return [
-            {"ref": str(index), "category": self.forms[index].cleaned_data["category"],
-             "description": self.forms[index].cleaned_data["description"],
-             "leads_to": [str(target) for target in self.edges[index]]}
-            for index in sorted(self.edges)
+            _with_id(self.forms[index], {
+                "ref": f"F{index + 1}", "category": self.forms[index].cleaned_data["category"],
+                "description": self.forms[index].cleaned_data["description"],
+                "leads_to": [f"F{target + 1}" for target in self.forms[index].cleaned_data.get("leads_to", [])
+                             if target in kept]})
+            for index in sorted(kept)
         ]
 
 
@@ -249,13 +264,45 @@ def initial_rows(incident):
     factors = list(incident.factors.prefetch_related("leads_to"))
     position = {factor.pk: index for index, factor in enumerate(factors)}
     return {
-        "timeline": [forms.model_to_dict(e, TimelineEventForm.Meta.fields) for e in incident.timeline.all()],
-        "factors": [forms.model_to_dict(f, FactorForm.Meta.fields) | {"leads_to": [position[t.pk] for t in f.leads_to.all()]}
-                    for f in factors],
-        "lessons": [forms.model_to_dict(lesson, LessonForm.Meta.fields) for lesson in incident.lessons.all()],
-        "action_items": [forms.model_to_dict(a, ActionItemForm.Meta.fields) for a in incident.action_items.all()],
-        "links": [forms.model_to_dict(link, LinkForm.Meta.fields) for link in incident.links.all()],
+        "timeline": [_initial(e, TimelineEventForm) for e in incident.timeline.all()],
+        "factors": [_initial(f, FactorForm) | {"leads_to": [position[t.pk] for t in f.leads_to.all()]} for f in factors],
+        "lessons": [_initial(lesson, LessonForm) for lesson in incident.lessons.all()],
+        "action_items": [_initial(a, ActionItemForm) for a in incident.action_items.all()],
+        "links": [_initial(link, LinkForm) for link in incident.links.all()],
     }
+
+
+def _initial(row, form):
+    return {"id": row.pk, **forms.model_to_dict(row, form.Meta.fields)}
+
+
+def show_document_errors(form, formsets, errors):
+    """Put the document validator's errors (``{"links[1].url": [...]}``, incidents.actions.document) where
+    the page shows them: next to the field, on the row, or above the section's rows. ``formsets`` by
+    document key; a row's index counts the rows the document was made of (kept_forms)."""
+    for path, messages in errors.items():
+        key, _sep, rest = path.partition("[")
+        if key in formsets and rest:
+            index, _sep, name = rest.partition("].")
+            kept = formsets[key].kept_forms()
+            row = kept[int(index)] if index.isdigit() and int(index) < len(kept) else None
+            for message in messages:
+                if row is None:
+                    formsets[key].add_error(message)
+                else:
+                    row.add_error(_shown_field(row, name), message)
+        elif key in formsets:
+            for message in messages:
+                formsets[key].add_error(message)
+        else:
+            for message in messages:
+                form.add_error(_shown_field(form, key.partition(".")[0]), message)
+
+
+def _shown_field(form, name):
+    """``name`` when ``form`` shows that field, else None (the error goes above the form or row)."""
+    field = form.fields.get(name)
+    return name if field is not None and not field.widget.is_hidden else None
 
 
 # --- a pasted log excerpt ----------------------------------------------------------------------------

@@ -15,5 +15,5 @@ and says which format it was; the modules behind it:
 * ``values``      — front matter values, type-checked;
 * ``vocabulary``  — the words for severity, status, factor category, action kind and status.
 
-Saving (validation, accounts, the database) is done elsewhere (``run``).
+Saving (accounts, the rules of the document, the database) is an action: ``incidents.actions.imports``.
 """

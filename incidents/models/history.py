@@ -124,10 +124,8 @@ def changed_fields(before, after):
 def _comparable(name, value):
     if name in LISTS and not value:
         return []
-    if name == "factors":  # factors get new ids on every save: compare their refs by position
-        position = {factor["ref"]: i for i, factor in enumerate(value)}
-        return [{**factor, "ref": position[factor["ref"]], "leads_to": sorted(position.get(r, r) for r in factor["leads_to"])}
-                for factor in value]
+    if name == "factors":  # rows are compared by id (a factor's ref is its id); causes in any order
+        return [{**factor, "leads_to": sorted(factor["leads_to"])} for factor in value]
     if name in ("action_items", "links"):  # the GitHub reference's live state is not part of a revision
         return [{key: item[key] for key in item if key != "github"} for item in value]
     return "" if value is None and name in SCALARS else value
@@ -197,9 +195,9 @@ def _children(versions, names):
 
 
 def _child(key, item, names, github):
-    out = {name: _utc(item.get(name)) for name in names}
+    out = {"id": item["pk"], **{name: _utc(item.get(name)) for name in names}}
     if key == "factors":
-        out = {"ref": f"F{item['pk']}", **out, "leads_to": [f"F{pk}" for pk in sorted(item.get("leads_to", []))]}
+        out = {"id": item["pk"], "ref": f"F{item['pk']}", **out, "leads_to": [f"F{pk}" for pk in sorted(item.get("leads_to", []))]}
     if key in ("action_items", "links"):
         reference = github.get(item["github_id"])
         out["github"] = ({name: _utc(getattr(reference, name)) for name in GITHUB_FIELDS} if reference else None)

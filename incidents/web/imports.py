@@ -11,7 +11,7 @@ from django.views import View
 from incidents.actions.pending_imports import keep_upload, take_upload
 from incidents.forms.imports import ImportForm
 from incidents.imports.files import Source
-from incidents.imports.run import IMPORTED, UPDATED, import_sources
+from incidents.actions.imports import IMPORTED, UPDATED, import_sources
 from incidents.models import PendingImport
 
 TEMPLATE = "incidents/import.html"

@@ -17,6 +17,7 @@ from django.views.generic import DetailView, TemplateView
 
 from incidents import charts, facet_counts, patterns, search
 from incidents.actions import workflow
+from incidents.actions.document import DocumentInvalid
 from incidents.actions.incidents import VersionConflict, save_incident
 from incidents.filters import IncidentFilter
 from incidents.forms import incident as forms
@@ -214,6 +215,9 @@ class IncidentEditView(PermissionRequiredMixin, View):
                           user=request.user, source=Source.WEB)
         except VersionConflict as conflict:
             return self.conflict(incident.pk, data, formsets, log_form, conflict.current_version)
+        except DocumentInvalid as invalid:  # a rule across fields or rows (a link listed twice, a cycle…)
+            forms.show_document_errors(form, formsets, invalid.errors)
+            return self.render(incident, form, formsets, log_form, invalid=True)
         messages.success(request, _("Saved %(reference)s.") % {"reference": incident.reference})
         return redirect(incident.get_absolute_url())
 

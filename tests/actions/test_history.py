@@ -1,12 +1,12 @@
 """incidents.actions.history.writable: a stored revision's document as save_incident's input — every field
-but the status, label names, the authors who still exist, each child with its own fields only, and the
-factors with their references and links."""
+but the status, label names, the authors who still exist, each child with its own fields only (and its id
+while the incident still has that row), and the factors with their references and links."""
 
 import pytest
 
 from incidents.actions.history import writable
 from incidents.models.history import SCALARS
-from tests.factories import UserFactory
+from tests.factories import FactorFactory, IncidentFactory, LessonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +45,16 @@ def test_a_revision_is_written_back_without_its_status_ids_or_departed_authors()
     assert data["action_items"] == [{"title": "t", "kind": "prevent", "status": "open", "owner": "o", "due_date": None,
                                      "url": "", "tracker": ""}]
     assert data["links"] == [{"url": "https://example.com", "relation": "doc", "title": "Doc"}]
+
+
+def test_rows_the_incident_still_has_keep_their_ids_deleted_ones_come_back_as_new_rows():
+    incident = IncidentFactory()
+    lesson, factor = LessonFactory(incident=incident), FactorFactory(incident=incident)
+    stored = document()
+    stored["lessons"] = [{**stored["lessons"][0], "id": lesson.pk}, {"kind": "lucky", "text": "gone since", "id": 9999}]
+    stored["factors"][0]["id"], stored["factors"][1]["id"] = factor.pk, 99998  # deleted since
+    stored["timeline"][0]["id"] = 99999
+    data = writable(stored, incident)
+    assert [row.get("id") for row in data["lessons"]] == [lesson.pk, None]
+    assert [row.get("id") for row in data["factors"]] == [factor.pk, None]
+    assert [row.get("id") for row in data["timeline"]] == [None]

@@ -56,9 +56,11 @@ def post(client, document):
 
 
 def comparable(document):
-    """The document without server fields, with factor refs replaced by position."""
+    """The document without server fields (child ids too), with factor refs replaced by position."""
     doc = {k: v for k, v in document.items() if k not in {"id", "reference", "uuid", "url", "created_at", "updated_at",
                                                            "reviews", "version", "authors", "author_names", "time_to_detect", "time_to_resolve"}}
+    for key in ("timeline", "factors", "lessons", "action_items", "links"):
+        doc[key] = [{k: v for k, v in child.items() if k != "id"} for child in doc.get(key, [])]
     position = {f["ref"]: i for i, f in enumerate(doc.get("factors", []))}
     doc["factors"] = [{**f, "ref": position[f["ref"]], "leads_to": [position[t] for t in f["leads_to"]]}
                       for f in doc.get("factors", [])]
@@ -163,9 +165,9 @@ def test_cycle_error_names_the_cycle(editor_api):
     factors = [{"ref": r, "category": "defect", "description": r, "leads_to": [t]} for r, t in
                [("a", "b"), ("b", "c"), ("c", "a")]]
     message = post(editor_api, {"title": "x", "factors": factors}).json()["factors"][0]
-    prefix = "The factors' causes form a cycle: "
-    assert message.startswith(prefix) and message.endswith("."), message
-    path = message[len(prefix):-1].split(" → ")
+    prefix, suffix = "These causes form a cycle: ", ". A factor cannot end up causing itself."
+    assert message.startswith(prefix) and message.endswith(suffix), message
+    path = message[len(prefix):-len(suffix)].split(" → ")
     # the whole loop, each factor once and back to where it started (a → b → c → a, from any start)
     assert len(path) == 4 and path[0] == path[-1] and sorted(path[:-1]) == ["a", "b", "c"], message
 
@@ -222,3 +224,83 @@ def test_a_time_without_an_offset_is_read_in_the_display_time_zone(editor_api, s
     assert body["started_at"] == "2023-12-10T02:10:00Z"  # 11:10 in Tokyo
     assert body["detected_at"] == "2023-12-10T11:20:00Z"  # an offset is read as written
     assert body["time_to_detect"] == 9 * 3600 + 10 * 60  # seconds
+
+
+# --- children kept by id ------------------------------------------------------------------------------
+
+CHILDREN = ("timeline", "factors", "lessons", "action_items", "links")
+
+
+def ids(body):
+    return {key: [child["id"] for child in body[key]] for key in CHILDREN}
+
+
+def test_every_child_has_its_id_and_a_patch_of_the_summary_keeps_them_all(editor_api):
+    created = post(editor_api, FULL).json()
+    before = ids(created)
+    assert all(len(before[key]) == len(FULL[key]) and all(isinstance(pk, int) for pk in before[key]) for key in CHILDREN)
+    assert [factor["ref"] for factor in created["factors"]] == [f"F{pk}" for pk in before["factors"]]
+    response = editor_api.patch(f"{URL}{created['id']}/", {"summary": "書き直した要約"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert ids(response.json()) == before and ids(editor_api.get(f"{URL}{created['id']}/").json()) == before
+
+
+def test_a_patch_that_edits_one_timeline_entry_keeps_every_id(editor_api):
+    created = post(editor_api, FULL).json()
+    timeline = [{key: value for key, value in event.items()} for event in created["timeline"]]
+    timeline[1]["description"] = "PagerDuty から電話"
+    response = editor_api.patch(f"{URL}{created['id']}/", {"timeline": timeline}, format="json")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert ids(body) == ids(created)
+    assert [event["description"] for event in body["timeline"]] == ["ノードが NotReady", "PagerDuty から電話"]
+    assert body["version"] == 2
+
+
+def test_the_document_read_and_written_back_whole_keeps_every_id_and_the_factor_chain(editor_api):
+    created = post(editor_api, FULL).json()
+    response = editor_api.put(f"{URL}{created['id']}/", {**created, "title": "改題"}, format="json")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert ids(body) == ids(created) and body["factors"] == created["factors"] and body["title"] == "改題"
+
+
+def test_entries_without_ids_are_new_rows_and_rows_left_out_go(editor_api):
+    created = post(editor_api, FULL).json()
+    kept, *_dropped = created["lessons"]
+    response = editor_api.patch(f"{URL}{created['id']}/", {"lessons": [
+        {"kind": "went_well", "text": "new"}, {**kept, "text": "edited"}]}, format="json")
+    lessons = response.json()["lessons"]
+    assert [(lesson["kind"], lesson["text"]) for lesson in lessons] == [("went_wrong", "edited"), ("went_well", "new")]
+    assert lessons[0]["id"] == kept["id"] and lessons[1]["id"] not in ids(created)["lessons"]
+
+
+def test_an_older_client_without_ids_replaces_the_rows(editor_api):
+    created = post(editor_api, FULL).json()
+    response = editor_api.put(f"{URL}{created['id']}/", FULL, format="json")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert comparable(body) == comparable(created)
+    assert not set(ids(body)["timeline"]) & set(ids(created)["timeline"])
+
+
+def test_an_id_that_is_not_one_of_the_incidents_rows_is_a_400_naming_the_entry(editor_api):
+    first, second = post(editor_api, FULL).json(), post(editor_api, {"title": "other"}).json()
+    foreign = first["timeline"][0]["id"]
+    response = editor_api.patch(f"{URL}{second['id']}/", {"timeline": [
+        {"occurred_at": "2022-08-06T01:00:00Z", "description": "ok"}, {**first["timeline"][0]}]}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"timeline": {"1": {"id": [f"No row with id {foreign} belongs to this incident."]}}}
+    response = editor_api.post(URL, {"title": "new", "lessons": [{"id": first["lessons"][0]["id"], "kind": "lucky", "text": "x"}]},
+                               format="json")
+    assert response.status_code == 400 and list(response.json()["lessons"]["0"]) == ["id"]
+    assert Incident.objects.get(pk=first["id"]).timeline.count() == 2 and Incident.objects.count() == 2
+
+
+def test_the_same_github_issue_linked_twice_in_two_spellings_is_a_400_at_the_second(editor_api):
+    response = post(editor_api, {"title": "x", "links": [
+        {"url": "DataDog/datadog-agent#13019"}, {"url": "https://github.com/datadog/datadog-agent/issues/13019"}]})
+    assert response.status_code == 400
+    assert response.json() == {"links": {"1": {"url": [
+        "The link https://github.com/datadog/datadog-agent/issues/13019 is listed twice."]}}}
+    assert not Incident.objects.exists()

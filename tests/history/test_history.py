@@ -32,7 +32,8 @@ def created(client, document=None):
 def test_api_create_put_patch_record_numbered_revisions_newest_first(editor_api):
     incident = created(editor_api, FULL)
     editor_api.patch(f"{URL}{incident['id']}/", {"summary": "ゾンビプロセスが pid_max を使い切った。"}, format="json")
-    editor_api.put(f"{URL}{incident['id']}/", {**FULL, "severity": "sev2", "tags": ["kubernetes"]}, format="json")
+    document = {key: value for key, value in incident.items() if key != "version"}  # as read, rows with their ids
+    editor_api.put(f"{URL}{incident['id']}/", {**document, "severity": "sev2", "tags": ["kubernetes"]}, format="json")
     listed = editor_api.get(f"{URL}{incident['id']}/revisions/").json()
     assert [r["number"] for r in listed] == [3, 2, 1]
     assert all(r["author"] == "editor" for r in listed)
@@ -44,8 +45,20 @@ def test_api_create_put_patch_record_numbered_revisions_newest_first(editor_api)
 
 def test_a_save_that_changes_nothing_lists_no_fields(editor_api):
     incident = created(editor_api, FULL)
-    editor_api.put(f"{URL}{incident['id']}/", FULL, format="json")  # factors are written again with new ids
+    editor_api.put(f"{URL}{incident['id']}/", {key: value for key, value in incident.items() if key != "version"},
+                   format="json")  # the document as read: every row written back with its id
     assert revisions(incident["id"])[-1].changed == []
+
+
+def test_rows_are_compared_by_id_so_rows_written_again_without_ids_are_listed(editor_api):
+    """An older client sends no ids: its rows replace the stored ones (new ids), which the history says."""
+    incident = created(editor_api, FULL)
+    editor_api.put(f"{URL}{incident['id']}/", {**FULL, "lessons": []}, format="json")
+    latest = revisions(incident["id"])[-1]
+    assert latest.changed == ["timeline", "factors", "lessons", "action_items", "links"]
+    before, after = latest.previous().document(), latest.document()
+    assert [event["id"] for event in after["timeline"]] != [event["id"] for event in before["timeline"]]
+    assert [factor["ref"] for factor in after["factors"]] == [f"F{factor['id']}" for factor in after["factors"]]
 
 
 def test_ui_edit_and_status_buttons_record_revisions(client, user, editor_api, settings):

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from incidents.api.serializers import IncidentSerializer
 from incidents.export import export_incident
 from incidents.imports.files import Source
-from incidents.imports.run import import_sources
+from incidents.actions.imports import import_sources
 from incidents.models import Incident
 
 VOLATILE = ("id", "reference", "url", "version", "created_at", "updated_at", "reviews")
@@ -93,11 +93,13 @@ def with_reference(data, old, new):
 
 
 def document(incident):
-    """The API document of an incident without what a save or an id decides (ids, version, times of writing;
-    factors, whose refs are their ids, are named by their position)."""
+    """The API document of an incident without what a save or an id decides (ids, the rows' too, version, times
+    of writing; factors, whose refs are their ids, are named by their position)."""
     data = dict(IncidentSerializer(Incident.objects.for_document().get(pk=incident.pk)).data)
     for key in VOLATILE:
         data.pop(key, None)
+    for key in ("timeline", "factors", "lessons", "action_items", "links"):
+        data[key] = [{name: value for name, value in row.items() if name != "id"} for row in data[key]]
     position = {factor["ref"]: f"F{number}" for number, factor in enumerate(data["factors"], start=1)}
     data["factors"] = [{**factor, "ref": position[factor["ref"]], "leads_to": [position[ref] for ref in factor["leads_to"]]}
                        for factor in data["factors"]]

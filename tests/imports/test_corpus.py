@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from incidents.imports.files import from_paths
-from incidents.imports.run import import_sources
+from incidents.actions.imports import import_sources
 from incidents.models import Incident
 
 CORPUS = Path(os.environ.get("POSTMORTEM_CORPUS_DIR") or "/work/shared/corpora/icco-postmortems/data")

@@ -6,7 +6,7 @@ import datetime
 import pytest
 
 from incidents.imports.files import Source
-from incidents.imports.run import import_sources
+from incidents.actions.imports import import_sources
 from incidents.models import Incident, IncidentRevision, Service, Tag
 from tests.export.helpers import at
 from tests.export.test_markdown import awkward_meeting

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from incidents.actions.incidents import save_incident
 from incidents.models import Incident
-from tests.factories import ActionItemFactory, FactorFactory, IncidentFactory, TimelineEventFactory
+from tests.factories import ActionItemFactory, FactorFactory, IncidentFactory, LinkFactory, TimelineEventFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +122,7 @@ def test_editing_without_changes_keeps_every_row(editor_client):
     TimelineEventFactory(incident=incident, description="kubelet stopped posting status")
     cause, effect = FactorFactory(incident=incident, description="pid_max"), FactorFactory(incident=incident, description="aws-node")
     cause.set_leads_to([effect])
-    ActionItemFactory(incident=incident, title="pid alert", due_date=datetime.date(2023, 7, 1))
+    item = ActionItemFactory(incident=incident, title="pid alert", due_date=datetime.date(2023, 7, 1))
     response = editor_client.get(f"/incidents/{incident.reference}/edit/")
     assert response.status_code == 200
     editor_client.post(f"/incidents/{incident.reference}/edit/", page_data(response))
@@ -131,7 +131,54 @@ def test_editing_without_changes_keeps_every_row(editor_client):
     assert incident.timeline.get().description == "kubelet stopped posting status"
     first, second = incident.factors.all()
     assert (first.description, second.description) == ("pid_max", "aws-node") and list(first.leads_to.all()) == [second]
-    assert incident.action_items.get().due_date == datetime.date(2023, 7, 1)
+    assert (first.pk, second.pk) == (cause.pk, effect.pk)  # the rows are kept, with their ids
+    assert incident.action_items.get().due_date == datetime.date(2023, 7, 1) and incident.action_items.get().pk == item.pk
+
+
+def test_editing_one_row_keeps_the_ids_of_every_row(editor_client):
+    incident = IncidentFactory()
+    events = [TimelineEventFactory(incident=incident, description=text) for text in ("alert", "page")]
+    data = page_data(editor_client.get(f"/incidents/{incident.reference}/edit/"))
+    assert [data[f"timeline-{i}-id"] for i in range(2)] == [str(event.pk) for event in events]
+    data["timeline-1-description"] = "paged the on-call"
+    data.update({"timeline-2-occurred_at": "2023-06-22 12:00", "timeline-2-kind": "resolution",
+                 "timeline-2-description": "resolved"})
+    data["timeline-TOTAL_FORMS"] = "3"
+    assert editor_client.post(f"/incidents/{incident.reference}/edit/", data).status_code == 302
+    rows = dict(incident.timeline.values_list("pk", "description"))
+    assert rows.pop(events[0].pk) == "alert" and rows.pop(events[1].pk) == "paged the on-call"
+    assert list(rows.values()) == ["resolved"]
+
+
+def test_the_same_link_twice_is_an_error_next_to_the_second_not_a_500(editor_client):
+    """The same GitHub issue in two spellings, or the same URL twice: shown by the row, nothing stored."""
+    data = new_incident(**rows("links", {"url": "containers/podman#18946", "relation": "fix"},
+                               {"url": "https://github.com/containers/podman/issues/18946", "relation": "related"}))
+    response = editor_client.post("/incidents/new/", data)
+    assert response.status_code == 200 and Incident.objects.count() == 0
+    second = response.context["sections"][4][2].forms[1]
+    assert second.errors == {"url": ["The link https://github.com/containers/podman/issues/18946 is listed twice."]}
+    assert "is listed twice." in response.content.decode() and "Nothing was saved" in response.content.decode()
+    incident = IncidentFactory()
+    LinkFactory(incident=incident, url="https://example.com/chat-log")
+    data = page_data(editor_client.get(f"/incidents/{incident.reference}/edit/"))
+    data.update({"links-TOTAL_FORMS": "2", "links-1-url": "https://example.com/chat-log", "links-1-relation": "related"})
+    response = editor_client.post(f"/incidents/{incident.reference}/edit/", data)
+    assert response.status_code == 200 and "The link https://example.com/chat-log is listed twice." in response.content.decode()
+    assert incident.links.count() == 1 and Incident.objects.get(pk=incident.pk).version == 1
+
+
+def test_a_row_id_of_another_incident_is_refused_on_its_row(editor_client):
+    other = TimelineEventFactory(description="someone else's")
+    incident = IncidentFactory()
+    TimelineEventFactory(incident=incident)
+    data = page_data(editor_client.get(f"/incidents/{incident.reference}/edit/"))
+    data["timeline-0-id"] = str(other.pk)
+    response = editor_client.post(f"/incidents/{incident.reference}/edit/", data)
+    assert response.status_code == 200
+    assert response.context["sections"][0][2].forms[0].non_field_errors() == [
+        f"No row with id {other.pk} belongs to this incident."]
+    assert TimelineEventFactory._meta.model.objects.get(pk=other.pk).description == "someone else's"
 
 
 def test_rows_can_be_removed(editor_client):

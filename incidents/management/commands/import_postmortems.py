@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from incidents.imports.files import from_paths
-from incidents.imports.run import import_sources
+from incidents.actions.imports import import_sources
 from incidents.models import Status
 
 

@@ -1,9 +1,12 @@
-"""Importing write-ups: each file is read (incidents.imports.formats), validated by the API's own serializer
-and saved in its own transaction, so one broken file is reported and the others still import.
+"""Importing write-ups: each file is read (incidents.imports.formats, the parsing half), then saved through
+save_incident, which checks it by the same rules as every other writer (incidents.actions.document), each
+file in its own transaction, so one broken file is reported and the others still import.
 
 Identity: a file names the incident it is by the uuid in its front matter, else by its source URL, else by
 its content; that becomes the incident's ``uid`` (uuid5 for a URL or a content hash). Importing the same
-source again updates that incident: the fields the file states replace the stored ones, the rest is kept.
+source again updates that incident: the fields the file states replace the stored ones, the rest is kept;
+a row the file states as it is stored (an action item: same link and status) keeps its id and what its
+GitHub link did (``match_rows``).
 An import that would change nothing writes nothing (the save is rolled back and the file is "unchanged");
 a dry run rolls every file back and reports what would happen.
 
@@ -20,15 +23,17 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from incidents.api.serializers import IncidentSerializer, error_lines
-from incidents.models import Incident, Source as RevisionSource, Status
+from incidents.imports.formats import ImportProblem, no_severity, parse_document
+from incidents.models import ActionItem, Incident, Source as RevisionSource, Status
+from incidents.models.history import CHILDREN, SCALARS
 
-from .formats import ImportProblem, no_severity, parse_document
+from . import document as rules
+from . import workflow
+from .incidents import save_incident
 
 IMPORTED, UPDATED, UNCHANGED, FAILED = "imported", "updated", "unchanged", "failed"
 OUTCOMES = (IMPORTED, UPDATED, UNCHANGED, FAILED)
 CONTENT_NAMESPACE = uuid.UUID("6f1c3c7e-3d0a-5a8e-9a53-6a2f2d0c1e01")  # uid of a file known only by its content
-VOLATILE = ("id", "url", "version", "created_at", "updated_at", "reviews", "time_to_detect", "time_to_resolve")
 
 
 @dataclass
@@ -108,13 +113,21 @@ def _import_one(source, *, user, status, dry_run, zone, review_gate):
                 report.warnings = [w for w in report.warnings if not w.endswith(no_severity())]
             data = _document(parsed.document, existing, status=status, user=user, review_gate=review_gate,
                              notes=report.warnings, name=name)
-            serializer = _validated(data, existing, uid=uid, user=user, review_gate=review_gate, name=name,
-                                    notes=report.warnings)
-            before = comparable(existing) if existing else None
-            incident = serializer.save()
+            data = _cleaned(data, name=name, notes=report.warnings)
+            before = None
+            if existing is not None:
+                before = comparable(existing)
+                match_rows(existing, data)
+            try:
+                incident = save_incident(existing or Incident(uid=uid), data, user=user, source=RevisionSource.IMPORT,
+                                         review_gate=review_gate)
+            except rules.DocumentInvalid as invalid:
+                raise _Invalid(rules.lines(invalid.errors)) from None
+            except workflow.Refused as refused:  # the gate changed its mind since _document asked it
+                raise _Invalid([f"status: {refused}"]) from None
             report.reference = incident.reference
             report.outcome = IMPORTED if existing is None else UPDATED
-            if before is not None and comparable(Incident.objects.for_document().get(pk=incident.pk)) == before:
+            if before is not None and comparable(Incident.objects.get(pk=incident.pk)) == before:
                 report.outcome = UNCHANGED
                 raise _RollBack
             if dry_run:
@@ -160,7 +173,7 @@ def _located(name, line, message):
 
 
 def _document(document, existing, *, status, user, review_gate, notes, name):
-    """The parsed document as API input: authors split into accounts and names, the status decided."""
+    """The parsed document as save_incident's input: authors split into accounts and names, the status decided."""
     data = dict(document)
     if "authors" in data:
         accounts, names = _accounts(data.pop("authors"))
@@ -180,8 +193,8 @@ def _document(document, existing, *, status, user, review_gate, notes, name):
 
 
 def _accounts(names):
-    """(user names of accounts, names without one) for the authors as written: an author is an account when
-    the name is its user name or email address (case-insensitively)."""
+    """(accounts, names without one) for the authors as written: an author is an account when the name is its
+    user name or email address (case-insensitively)."""
     users = get_user_model().objects
     accounts, others = [], []
     for raw in names:
@@ -190,37 +203,32 @@ def _accounts(names):
             continue
         match = users.filter(username__iexact=author).first() or (
             users.filter(email__iexact=author).first() if "@" in author else None)
-        if match and match.get_username() not in accounts:
-            accounts.append(match.get_username())
+        if match and match not in accounts:
+            accounts.append(match)
         elif not match and author not in others:
             others.append(author)
     return accounts, others
 
 
-def _validated(data, existing, *, uid, user, review_gate, name, notes):
-    """The serializer for ``data``, valid; links and action item URLs it refuses are kept as text (the
-    analysis, the item's tracker) and validated again. Raises _Invalid when it is still refused."""
-    context = {"sync_github": True, "source": RevisionSource.IMPORT, "skip_review_gate": not review_gate,
-               "user": user, "uid": uid, "caller_is_author": False}
-    serializer = IncidentSerializer(existing, data=data, partial=existing is not None, context=context)
-    if serializer.is_valid():
-        return serializer
-    if _keep_refused_links_as_text(data, serializer.errors, name, notes):
-        serializer = IncidentSerializer(existing, data=data, partial=existing is not None, context=context)
-        if serializer.is_valid():
-            return serializer
-    raise _Invalid(error_lines(serializer.errors))
+def _cleaned(data, *, name, notes):
+    """``data`` with its fields cleaned (incidents.actions.document); links and action item URLs refused are kept
+    as text (the analysis, the item's tracker) and cleaned again. Raises _Invalid when a field is still wrong."""
+    cleaned, errors = rules.clean_fields(data)
+    if errors and _keep_refused_links_as_text(data, errors, name, notes):
+        cleaned, errors = rules.clean_fields(data)
+    if errors:
+        raise _Invalid(rules.lines(errors))
+    return cleaned
 
 
 def _keep_refused_links_as_text(data, errors, name, notes):
     """Move links whose URL was refused into the analysis, and refused action item URLs into the tracker
     text; True when anything moved. Nothing the file says is dropped."""
     moved = False
-    link_errors = errors.get("links") if isinstance(errors, dict) else None
-    if isinstance(link_errors, list) and len(link_errors) == len(data.get("links", [])):
+    if isinstance(data.get("links"), list):
         kept, lines = [], []
-        for link, error in zip(data["links"], link_errors):
-            if error and "url" in error:
+        for index, link in enumerate(data["links"]):
+            if f"links[{index}].url" in errors:
                 lines.append(f"- {link.get('title') or ''} {link.get('url', '')}".replace("-  ", "- ", 1))
                 notes.append(f"{name}: " + _("link %(url)s is not an http(s) URL; kept in the analysis")
                              % {"url": link.get("url", "")})
@@ -230,25 +238,66 @@ def _keep_refused_links_as_text(data, errors, name, notes):
             heading = "### " + _("Supporting information")
             data["analysis"] = "\n\n".join(part for part in (data.get("analysis", "").rstrip(), heading, "\n".join(lines)) if part)
             data["links"], moved = kept, True
-    item_errors = errors.get("action_items") if isinstance(errors, dict) else None
-    if isinstance(item_errors, list) and len(item_errors) == len(data.get("action_items", [])):
-        for item, error in zip(data["action_items"], item_errors):
-            if error and "url" in error and item.get("url"):
+    if isinstance(data.get("action_items"), list):
+        for index, item in enumerate(data["action_items"]):
+            if f"action_items[{index}].url" in errors and item.get("url"):
                 item["tracker"] = " ".join(part for part in (item.get("tracker", ""), item.pop("url")) if part)[:100]
                 item["url"], moved = "", True
     return moved
 
 
-def comparable(incident):
-    """What an import can change, as plain data: the incident document without its ids, versions and
-    times of writing, factors named by position, and GitHub state (re-read from GitHub, never imported)."""
-    document = dict(IncidentSerializer(incident).data)
-    for key in VOLATILE:
-        document.pop(key, None)
-    refs = {factor["ref"]: str(position) for position, factor in enumerate(document.get("factors", []))}
-    document["factors"] = [{**factor, "ref": refs[factor["ref"]], "leads_to": sorted(refs[r] for r in factor["leads_to"])}
-                           for factor in document.get("factors", [])]
-    for key in ("action_items", "links"):
-        document[key] = [{k: v for k, v in item.items() if k != "github"} for item in document.get(key, [])]
-    return document
+def match_rows(incident, data):
+    """Give the rows ``data`` states as ``incident`` stores them their ids, so a re-import keeps them (and what
+    GitHub did to an action item): a row with the same fields, else an action item with the same link (in any
+    spelling) and status, or a link with the same URL. Other rows are new; stored rows left unmatched go."""
+    for key, (_model, names) in CHILDREN.items():
+        if not isinstance(data.get(key), list):
+            continue
+        stored = list(getattr(incident, key).all())
+        for entry in data[key]:
+            entry.pop("id", None)
+        for same in (_same_fields(names), _same_item if key == "action_items" else None,
+                     _same_url if key == "links" else None):
+            if same is None:
+                continue
+            for entry in data[key]:
+                row = next((row for row in stored if "id" not in entry and same(row, entry)), None)
+                if row is not None:
+                    entry["id"] = row.pk
+                    stored.remove(row)
 
+
+def _same_fields(names):
+    return lambda row, entry: all(getattr(row, name) == entry.get(name, _default(row, name)) for name in names)
+
+
+def _default(row, name):
+    return type(row)._meta.get_field(name).get_default()
+
+
+def _same_item(item, entry):
+    return bool(item.url) and (rules.same_link(item.url), item.status) == (
+        rules.same_link(entry.get("url", "")), entry.get("status", ActionItem.Status.OPEN))
+
+
+def _same_url(link, entry):
+    return rules.same_link(link.url) == rules.same_link(entry.get("url", ""))
+
+
+def comparable(incident):
+    """What an import can change, as plain data: the incident's fields, labels, authors and rows without their
+    ids (factors' causes by position), and what GitHub did to action items (GitHub's own state is re-read from
+    GitHub, never imported)."""
+    incident = Incident.objects.for_document().get(pk=incident.pk)
+    document = {name: getattr(incident, name) for name in SCALARS}
+    document.update(tags=[tag.name for tag in incident.tags.all()],
+                    services=[service.name for service in incident.services.all()],
+                    authors=sorted(user.pk for user in incident.authors.all()),
+                    reviewers=sorted(user.pk for user in incident.reviewers.all()))
+    for key, (_model, names) in CHILDREN.items():
+        extra = ActionItem.LINK_KEPT if key == "action_items" else ()
+        document[key] = [{name: getattr(row, name) for name in (*names, *extra)} for row in getattr(incident, key).all()]
+    position = {factor.pk: index for index, factor in enumerate(incident.factors.all())}
+    for factor, row in zip(document["factors"], incident.factors.all()):
+        factor["leads_to"] = sorted(position[effect.pk] for effect in row.leads_to.all())
+    return document
