@@ -136,8 +136,9 @@ class IncidentDetailView(LoginRequiredMixin, DetailView):
         is_author = incident.authors.filter(pk=user.pk).exists()
         return {
             "reviews": incident.reviews.select_related("reviewer"),
-            "review_request_form": ReviewRequestForm(incident=incident)
-            if is_editor and incident.status in (Status.DRAFT, Status.IN_REVIEW) else None,
+            # asking again changes the reviewers of one in review; a published one goes back to review this way
+            "review_request_form": ReviewRequestForm(incident=incident) if is_editor and (
+                incident.status == Status.IN_REVIEW or Status.IN_REVIEW in incident.allowed_transitions()) else None,
             "review_form": ReviewForm() if is_editor and not is_author and incident.status == Status.IN_REVIEW else None,
             "review_required": settings.POSTMORTEM_REVIEW_REQUIRED,
         }

@@ -159,3 +159,17 @@ def test_a_comment_tells_the_authors(people, mailoutbox, api_as):
     response = api_as(people["reader"]).post(url(incident, "comments/"), {"body": "同じ事象を見ました"}, format="json")
     assert response.status_code == 201
     assert [m.to for m in mailoutbox] == [["author@example.com"]] and "同じ事象を見ました" in mailoutbox[0].body
+
+
+def test_a_published_incident_without_reviews_can_be_sent_back_to_review_from_its_page(people, client_as):
+    incident = IncidentFactory(status="published", title="公開済み")  # published by an admin, never reviewed
+    incident.authors.set([people["author"]])
+    page = client_as(people["other"])
+    body = page.get(f"/incidents/{incident.reference}/").content.decode()
+    assert "Ask for a review" in body and 'class="review-request"' in body
+    response = page.post(f"/incidents/{incident.reference}/review-request/",
+                         {"reviewers": [people["reviewer"].pk]})
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    assert incident.status == "in_review" and list(incident.reviewers.all()) == [people["reviewer"]]
+    assert "Ask for a review" not in client_as(people["reader"]).get(f"/incidents/{incident.reference}/").content.decode()
