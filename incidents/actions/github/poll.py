@@ -35,6 +35,12 @@ def queue_github_sync(references):
     return asked
 
 
+def mark_stale(older_than):
+    """Mark every reference never synced or last synced before ``older_than`` due now, queueing no drain (the
+    caller drains, or queues one); returns how many."""
+    return GitHubReference.objects.stale(older_than).request_sync()
+
+
 def queue_stale_github_sync(older_than):
     """Ask for a sync of every reference never synced or last synced before ``older_than``."""
     return queue_github_sync(GitHubReference.objects.stale(older_than))

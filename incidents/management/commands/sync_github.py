@@ -21,8 +21,7 @@ class Command(BaseCommand):
             raise CommandError("--older-than-hours must not be negative.")
         if not settings.GITHUB_SYNC:
             raise CommandError("GITHUB_SYNC is off: nothing is sent to GitHub.")
-        stale = GitHubReference.objects.stale(timezone.now() - timedelta(hours=older_than_hours))
-        asked = stale.request_sync()
+        asked = github_poll.mark_stale(timezone.now() - timedelta(hours=older_than_hours))
         if not settings.CELERY_TASK_ALWAYS_EAGER:
             jobs.queue(jobs.DRAIN_GITHUB)
             self.stdout.write(f"Queued {asked} GitHub reference(s) for sync.")
