@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import dates
-from .actions import admin_site, workflow
+from .actions import admin_site, deletions, workflow
 from .actions.comments import delete_comment, delete_comments
 from .actions.github.poll import queue_github_sync
 from .actions.glossary import delete_entries, delete_entry, save_entry
@@ -143,15 +143,32 @@ class IncidentAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         admin_site.save_incident(form, formsets, by=request.user)
 
+    def delete_model(self, request, obj):
+        deletions.delete_incident(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for incident in queryset:
+            deletions.delete_incident(incident, by=request.user)
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """Rows without a history of their own, saved through an action (admin_site.save_record)."""
+
+    def save_model(self, request, obj, form, change):
+        """Nothing yet: save_related stores the row with its inlines, in one action."""
+
+    def save_related(self, request, form, formsets, change):
+        admin_site.save_record(form, formsets)
+
 
 @admin.register(Tag, Service)
-class LabelAdmin(admin.ModelAdmin):
+class LabelAdmin(RecordAdmin):
     list_display = ["name"]
     search_fields = ["name"]
 
 
 @admin.register(GitHubReference)
-class GitHubReferenceAdmin(admin.ModelAdmin):
+class GitHubReferenceAdmin(RecordAdmin):
     list_display = ["short", "kind", "state", "state_reason", "title", "synced_at", "due_at", "sync_error"]
     list_filter = ["kind", "state", "gone"]
     search_fields = ["owner", "repo", "title"]
@@ -284,13 +301,20 @@ class AgendaItemInline(admin.TabularInline):
 
 
 @admin.register(Retrospective)
-class RetrospectiveAdmin(admin.ModelAdmin):
+class RetrospectiveAdmin(RecordAdmin):
     list_display = ["title", "date", "facilitator", "closed_at"]
     search_fields = ["title", "facilitator"]
     date_hierarchy = "date"
     readonly_fields = ["closed_at", "created_at"]
     inlines = [AgendaItemInline]
     formfield_overrides = DATE_CHECKS
+
+    def delete_model(self, request, obj):
+        deletions.delete_meeting(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for meeting in queryset:
+            deletions.delete_meeting(meeting, by=request.user)
 
 
 class TermsField(forms.CharField):

@@ -179,3 +179,22 @@ def test_admin_publishes_through_the_workflow(staff, django_capture_on_commit_ca
     revision = IncidentRevision.objects.of(draft).first()
     assert (revision.source, revision.revision.user.username, revision.changed) == (Source.ADMIN, "staff", ["status"])
     assert [message.to for message in mailoutbox] == [["author@example.com"]]
+
+
+def test_admin_deletes_and_renames_through_actions(staff, caplog, monkeypatch):
+    from incidents.actions import admin_site, deletions
+    from incidents.models import Tag
+
+    called = []
+    for module, name in ((deletions, "delete_incident"), (admin_site, "save_record")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, _real=real, _name=name, **k: called.append(_name) or _real(*a, **k))
+    eks = Incident.objects.get(title__contains="pid_max")
+    with caplog.at_level("INFO", logger="incidents.actions.deletions"):
+        response = staff.post(reverse("admin:incidents_incident_delete", args=[eks.pk]), {"post": "yes"})
+    assert response.status_code == 302 and not Incident.objects.filter(pk=eks.pk).exists()
+    assert f"{eks.reference} ({eks.title}) deleted by staff" in caplog.text
+    tag = Tag.objects.get(name="datadog")
+    response = staff.post(reverse("admin:incidents_tag_change", args=[tag.pk]), {"name": "datadog-agent"})
+    assert response.status_code == 302 and Tag.objects.get(pk=tag.pk).name == "datadog-agent"
+    assert called == ["delete_incident", "save_record"]

@@ -1,4 +1,5 @@
-"""Saves made in the Django admin site: an incident with its inlines, or one child row of an incident. The
+"""Saves made in the Django admin site: an incident with its inlines, one child row of an incident, or a row
+without a history of its own (save_record); deletions go through incidents.actions.deletions. The
 admin's forms have validated the input; these store it in one transaction like every other write: a status
 change checked by the workflow (actions.workflow), a revision from the source ADMIN, the search index told
 (the model signals), GitHub references looked up and the notifications queued after the commit."""
@@ -49,6 +50,17 @@ def save_child(form, formsets, *, by):
         formset.save()
     record_revision(child.incident, user=by, source=Source.ADMIN)
     return child
+
+
+@transaction.atomic
+def save_record(form, formsets):
+    """Store a row the admin edits that has no history of its own (a tag or service, a GitHub reference, a
+    meeting with its agenda); what it changes for incidents reaches the search index through the model
+    signals, like every write."""
+    record = form.save()
+    for formset in formsets:
+        formset.save()
+    return record
 
 
 def _stored(incident):
