@@ -1,10 +1,12 @@
 """Notifications: who is told what, and the telling. The entry points are called by the writers (reviews,
-comments, publishing) inside their transaction; each picks the recipients (not the person who acted, not
-users who turned email off or have no address, not inactive ones) and queues one job per email through
-incidents.jobs, sent after the commit (nothing when the transaction rolls back). ``deliver`` is what the
-task does: read the rows again, render the email (templates/notifications/*.txt, English then Japanese)
-or the outgoing webhook's body, and send it. Emails are the only thing here that reaches a mail server,
-the webhook the only outbound HTTP call (incidents.outgoing)."""
+comments, publishing) inside their transaction; each picks the recipients
+(not the person who acted, not users who turned email off or have no address, not inactive ones) and queues
+one job per email through incidents.jobs, sent after the commit (nothing when the transaction rolls back).
+``deliver`` is what the task does: read the rows again, render the email in the recipient's language
+(templates/notifications/*.txt and the subject under translation.override: the language they chose, else
+the one they last used on the site, see NotificationPreference.email_language) or the outgoing webhook's
+body, and send it. Emails are the only thing here that reaches a mail server, the webhook the only outbound
+HTTP call (incidents.outgoing)."""
 
 import logging
 
@@ -13,7 +15,9 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from incidents import jobs, outgoing
 from incidents.models import ActionItem, Incident, NotificationPreference
@@ -22,13 +26,14 @@ log = logging.getLogger(__name__)
 
 DECISIONS = ("approved", "changes_requested")
 COMMENT_CHARS = 2000  # the part of a comment quoted in the email
-# kind → (English subject, Japanese subject); every subject then names the incident.
+# kind (or review decision) → the subject's first words, translated when the email is rendered; every subject
+# then names the incident.
 SUBJECTS = {
-    "review_requested": ("Review requested", "レビュー依頼"),
-    "approved": ("Approved", "承認されました"),
-    "changes_requested": ("Changes requested", "修正が依頼されました"),
-    "comment_added": ("New comment", "新しいコメント"),
-    "published": ("Published", "公開されました"),
+    "review_requested": pgettext_lazy("email subject", "Review requested"),
+    "approved": pgettext_lazy("email subject", "Approved"),
+    "changes_requested": pgettext_lazy("email subject", "Changes requested"),
+    "comment_added": pgettext_lazy("email subject", "New comment"),
+    "published": pgettext_lazy("email subject", "Published"),
 }
 EMAIL_KINDS = ("review_requested", "reviewed", "comment_added", "published", "due_reminder")
 WEBHOOK = "webhook"
@@ -109,11 +114,14 @@ def deliver(kind, payload):
         return "gone"
     if not recipients([user]):  # turned email off (or lost the address) since it was queued
         return "skipped"
-    message = (_due_reminder if kind == "due_reminder" else _incident_email)(kind, user, payload)
+    language = NotificationPreference.for_user(user).email_language
+    with translation.override(language):
+        message = (_due_reminder if kind == "due_reminder" else _incident_email)(kind, user, payload)
     if message is None:
         return "gone"
     subject, body = message
-    email = EmailMessage(subject, body, to=[user.email], headers={"Auto-Submitted": "auto-generated"})
+    email = EmailMessage(subject, body, to=[user.email],
+                         headers={"Auto-Submitted": "auto-generated", "Content-Language": language})
     try:
         email.send()
     except OSError as exc:  # smtplib.SMTPException, refused connections and timeouts are OSErrors
@@ -127,14 +135,13 @@ def _incident_email(kind, user, payload):
         return None
     actor = get_user_model().objects.filter(pk=payload.get("by")).first()
     topic = payload.get("decision") if kind == "reviewed" else kind
-    english, japanese = SUBJECTS[topic]
     context = {
         "user": user, "incident": incident, "url": incident_url(incident), "actor": _name(actor),
         "decision": payload.get("decision", ""), "comment": payload.get("comment", ""),
         "body": payload.get("body", ""), "preferences_url": preferences_url(),
     }
     body = render_to_string(f"notifications/{kind}.txt", context)
-    return _subject(f"{english} / {japanese}: {incident.reference} {incident.title}"), body
+    return _subject(f"{SUBJECTS[topic]}: {incident.reference} {incident.title}"), body
 
 
 def _due_reminder(kind, user, payload):
@@ -148,9 +155,10 @@ def _due_reminder(kind, user, payload):
     body = render_to_string("notifications/due_reminder.txt",
                             {"user": user, "rows": rows, "preferences_url": preferences_url()})
     if len(items) == 1:
-        subject = f"Due soon / 期限が近づいています: {items[0].title} ({items[0].incident.reference})"
+        subject = _("Due soon: %(title)s (%(reference)s)") % {"title": items[0].title,
+                                                              "reference": items[0].incident.reference}
     else:
-        subject = f"{len(items)} action items due soon / 期限が近いアクションアイテム {len(items)} 件"
+        subject = _("%(count)d action items due soon") % {"count": len(items)}
     return _subject(subject), body
 
 
@@ -187,7 +195,7 @@ def preferences_url():
 
 def _name(user):
     if user is None:
-        return "Someone"
+        return _("Someone")
     return user.get_full_name() or user.get_username()
 
 

@@ -1,8 +1,14 @@
+import logging
+
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import JsonResponse
 from django.urls import reverse
 
+from incidents.actions import preferences
 from incidents.web import health, unavailable
+
+log = logging.getLogger(__name__)
 
 
 class HealthCheckMiddleware:
@@ -58,3 +64,33 @@ class OutageMiddleware:
 
     def process_exception(self, request, exception):
         return unavailable.answer(request, exception)
+
+
+class RecordLanguageMiddleware:
+    """Remember the language a signed-in user last used on the site (their emails are written in it unless
+    they chose one: incidents.actions.preferences). Cheap: the session holds the language last recorded, so
+    the database is asked only when the request's language differs from it (a new session, or the language
+    switched through /i18n/setlang/), and written only when the stored one differs; before the view, so the
+    page shows it. After LocaleMiddleware and AuthenticationMiddleware; a failure to record is logged, never
+    the answer (the next request tries again)."""
+
+    SESSION_KEY = "_language_recorded"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        self.record(request)
+        return self.get_response(request)
+
+    def record(self, request):
+        user, language = getattr(request, "user", None), getattr(request, "LANGUAGE_CODE", "")
+        session = getattr(request, "session", None)
+        if user is None or not user.is_authenticated or session is None or session.get(self.SESSION_KEY) == language:
+            return
+        try:
+            preferences.record_ui_language(user, language)
+        except DatabaseError as exc:
+            log.warning("could not record the language of %s: %s", user, exc)
+            return
+        session[self.SESSION_KEY] = language
