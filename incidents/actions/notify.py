@@ -1,5 +1,5 @@
 """Notifications: who is told what, and the telling. The entry points are called by the writers (reviews,
-comments, publishing) inside their transaction; each picks the recipients
+comments, publishing, GitHub moving an action item) inside their transaction; each picks the recipients
 (not the person who acted, not users who turned email off or have no address, not inactive ones) and queues
 one job per email through incidents.jobs, sent after the commit (nothing when the transaction rolls back).
 ``deliver`` is what the task does: read the rows again, render the email in the recipient's language
@@ -13,6 +13,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
+from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -35,7 +36,15 @@ SUBJECTS = {
     "comment_added": pgettext_lazy("email subject", "New comment"),
     "published": pgettext_lazy("email subject", "Published"),
 }
-EMAIL_KINDS = ("review_requested", "reviewed", "comment_added", "published", "due_reminder")
+# what GitHub did to an action item (ActionItem.link_event) → its email's subject, then the item is named.
+GITHUB_SUBJECTS = {
+    "merged": pgettext_lazy("email subject", "Action item done"),
+    "closed": pgettext_lazy("email subject", "Action item done"),
+    "not_planned": pgettext_lazy("email subject", "Action item closed as not planned"),
+    "reopened": pgettext_lazy("email subject", "Action item reopened"),
+}
+GITHUB_MOVED = "action_item_github"
+EMAIL_KINDS = ("review_requested", "reviewed", "comment_added", "published", "due_reminder", GITHUB_MOVED)
 WEBHOOK = "webhook"
 
 
@@ -72,6 +81,35 @@ def published(incident, *, by):
     _queue_emails("published", incident, incident.authors.all(), by=by)
     if settings.POSTMORTEM_WEBHOOK_URL:
         jobs.send_notification(WEBHOOK, {"incident": incident.pk, "event": "published"})
+
+
+def action_item_moved(item, reference):
+    """Tell the owner of ``item`` that GitHub moved it: ``reference`` was closed, merged or reopened and the
+    item's status followed (incidents.actions.github.apply, inside its transaction). The owner is the user
+    whose user name or email address the item's owner text is (``owners``); free text that names nobody, an
+    owner who may not see the incident (a draft), or who turned email off gets nothing."""
+    user = owners([item.owner]).get(item.owner.strip().lower())
+    if user is None or not recipients([user]):
+        return
+    if not Incident.objects.filter(pk=item.incident_id).visible_to(user).exists():
+        log.debug("no notification for %s: may not see incident %s", user, item.incident_id)
+        return
+    jobs.send_notification(GITHUB_MOVED, {"incident": item.incident_id, "to": user.pk, "item": item.pk,
+                                          "title": item.title, "reference": reference.short,
+                                          "event": item.link_event, "status": item.status})
+
+
+def owners(texts):
+    """{lower-cased owner text: user} for the texts naming an active user: a user name first, else an email
+    address (the lowest id among users sharing it)."""
+    wanted = {text.strip().lower() for text in texts if text.strip()}
+    if not wanted:
+        return {}
+    users = (get_user_model().objects.filter(is_active=True)
+             .annotate(name_key=Lower("username"), email_key=Lower("email")).order_by("-id"))
+    by_email = {user.email_key: user for user in users.filter(email_key__in=wanted)}
+    by_name = {user.name_key: user for user in users.filter(name_key__in=wanted)}
+    return {**by_email, **by_name}
 
 
 def recipients(users, *, exclude=None):
@@ -116,7 +154,7 @@ def deliver(kind, payload):
         return "skipped"
     language = NotificationPreference.for_user(user).email_language
     with translation.override(language):
-        message = (_due_reminder if kind == "due_reminder" else _incident_email)(kind, user, payload)
+        message = RENDERERS.get(kind, _incident_email)(kind, user, payload)
     if message is None:
         return "gone"
     subject, body = message
@@ -160,6 +198,25 @@ def _due_reminder(kind, user, payload):
     else:
         subject = _("%(count)d action items due soon") % {"count": len(items)}
     return _subject(subject), body
+
+
+def _github_moved(kind, user, payload):
+    incident = Incident.objects.filter(pk=payload.get("incident")).first()
+    event = payload.get("event", "")
+    if incident is None or event not in GITHUB_SUBJECTS:
+        return None
+    status = payload.get("status", "")
+    context = {
+        "user": user, "incident": incident, "url": incident_url(incident), "event": event,
+        "reference": payload.get("reference", ""), "title": payload.get("title", ""),
+        "status": ActionItem.Status(status).label if status in ActionItem.Status.values else status,
+        "preferences_url": preferences_url(),
+    }
+    body = render_to_string(f"notifications/{GITHUB_MOVED}.txt", context)
+    return _subject(f"{GITHUB_SUBJECTS[event]}: {context['title']} ({incident.reference})"), body
+
+
+RENDERERS = {"due_reminder": _due_reminder, GITHUB_MOVED: _github_moved}  # the other kinds: _incident_email
 
 
 def _post_webhook(payload):
