@@ -141,11 +141,10 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "incidents.web.middleware.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "incidents.web.middleware.LocaleMiddleware",  # Django's, and remembers a signed-in user's language (emails)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "incidents.web.middleware.RecordLanguageMiddleware",  # the language a signed-in user last used (for emails)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a login refused by django-axes into the lockout page (429).

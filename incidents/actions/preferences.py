@@ -1,5 +1,5 @@
 """A person's notification preferences: what they chose on /accounts/notifications/, and the language they
-last used on the site (recorded by incidents.web.middleware.RecordLanguageMiddleware), which their emails
+last used on the site (recorded by incidents.web.middleware.LocaleMiddleware), which their emails
 are written in unless they chose one. One row per user (NotificationPreference), made on the first write."""
 
 from django.db import IntegrityError, transaction

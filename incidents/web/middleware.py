@@ -3,6 +3,7 @@ import logging
 from django.conf import settings
 from django.db import DatabaseError
 from django.http import JsonResponse
+from django.middleware import locale
 from django.urls import reverse
 
 from incidents.actions import preferences
@@ -66,22 +67,21 @@ class OutageMiddleware:
         return unavailable.answer(request, exception)
 
 
-class RecordLanguageMiddleware:
-    """Remember the language a signed-in user last used on the site (their emails are written in it unless
-    they chose one: incidents.actions.preferences). Cheap: the session holds the language last recorded, so
-    the database is asked only when the request's language differs from it (a new session, or the language
-    switched through /i18n/setlang/), and written only when the stored one differs; before the view, so the
-    page shows it. After LocaleMiddleware and AuthenticationMiddleware; a failure to record is logged, never
-    the answer (the next request tries again)."""
+class LocaleMiddleware(locale.LocaleMiddleware):
+    """Django's LocaleMiddleware (the request's language from the cookie set by /i18n/setlang/, else the
+    browser's), which also remembers the language a signed-in user last used on the site: their emails are
+    written in it unless they chose one (incidents.actions.preferences). Cheap: the session holds the
+    language last recorded, so the database is asked only when the request's language differs from it (a new
+    session, or the language switched), and written only when the stored one differs. Recorded on the way
+    out (request.user is set by then); a failure to record is logged, never the answer (the next request
+    tries again)."""
 
     SESSION_KEY = "_language_recorded"
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
         self.record(request)
-        return self.get_response(request)
+        return response
 
     def record(self, request):
         user, language = getattr(request, "user", None), getattr(request, "LANGUAGE_CODE", "")

@@ -52,9 +52,12 @@ def test_japanese_page(client, alice):
 
 
 def test_the_language_of_emails_can_be_chosen_and_defaults_to_the_one_last_used(client, alice):
-    page = client.get(URL, HTTP_ACCEPT_LANGUAGE="ja").content.decode()  # alice uses the site in Japanese
+    page = client.get(URL, HTTP_ACCEPT_LANGUAGE="ja").content.decode()  # her first page: nothing recorded yet
+    assert '<option value="" selected>このサイトで最後に使った言語</option>' in page
+    page = client.get(URL, HTTP_ACCEPT_LANGUAGE="ja").content.decode()  # recorded after the first page
     assert '<option value="" selected>このサイトで最後に使った言語(日本語)</option>' in page
-    page = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()  # she has just used it in English
+    client.get(URL, HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()  # she has used it in English since
     assert '<option value="" selected>The language I last used on this site (English)</option>' in page
     assert '<option value="ja">日本語</option>' in page
 

@@ -1,6 +1,6 @@
-"""RecordLanguageMiddleware: the language a signed-in user last used on the site is remembered (their emails'
-language unless they chose one), asked of the database only when the session's language changes and
-written only when the stored one differs; a failure to record never spoils the page."""
+"""incidents.web.middleware.LocaleMiddleware: Django's, and the language a signed-in user last used on the site
+is remembered (their emails' language unless they chose one), asked of the database only when the session's
+language changes and written only when the stored one differs; a failure to record never spoils the page."""
 
 import logging
 
