@@ -122,7 +122,7 @@ def _timestamp(value):
         return None
     if isinstance(value, str) and TIMESTAMP.fullmatch(value):
         try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
+            return datetime.fromisoformat(value).astimezone(timezone.utc)  # "Z" is UTC (Python 3.11+)
         except (ValueError, OverflowError):
             pass
     raise PydanticCustomError("timestamp", "Input should be a timestamp like 2026-11-01T09:30:00Z, not {given}",
@@ -253,10 +253,9 @@ OBJECT_ERRORS = {"model_type", "model_attributes_type", "dict_type"}
 def _explain(error):
     """'issue.number: Input should be a valid integer; …': each wrong field named by its dotted path."""
     parts = []
-    for item in error.errors(include_url=False):
+    for item in error.errors():  # each names a field: only nested models (PreviousOwner) validate themselves
         where = ".".join(str(key) for key in item["loc"])
-        message = "Input should be a JSON object" if item["type"] in OBJECT_ERRORS else item["msg"]
-        parts.append(f"{where}: {message}" if where else message)
+        parts.append(f"{where}: " + ("Input should be a JSON object" if item["type"] in OBJECT_ERRORS else item["msg"]))
     return "; ".join(parts)
 
 
@@ -267,7 +266,8 @@ def _read(model, payload):
         raise BadPayload(_explain(exc)) from None
 
 
-# Results: one function per handled (event, action), given the action and the validated payload.
+# Results: one function per handled (event, action), given the action (None for a ping) and the validated
+# payload.
 
 
 def _ping(action, payload):
@@ -358,4 +358,4 @@ def parse(event: str, body: bytes) -> Ping | ItemState | ItemDeleted | ItemTrans
     if action not in actions:
         return Ignored(f"{event} action {action!r} is not handled")
     model, result = actions[action]
-    return result(action or "", _read(model, payload))
+    return result(action, _read(model, payload))
