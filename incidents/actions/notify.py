@@ -154,7 +154,7 @@ def deliver(kind, payload):
         return "skipped"
     language = NotificationPreference.for_user(user).email_language
     with translation.override(language):
-        message = RENDERERS.get(kind, _incident_email)(kind, user, payload)
+        message = RENDERERS.get(kind, _incident_email)(kind, payload)
     if message is None:
         return "gone"
     subject, body = message
@@ -167,22 +167,21 @@ def deliver(kind, payload):
     return "sent"
 
 
-def _incident_email(kind, user, payload):
+def _incident_email(kind, payload):
     incident = Incident.objects.filter(pk=payload.get("incident")).first()
     if incident is None:
         return None
     actor = get_user_model().objects.filter(pk=payload.get("by")).first()
     topic = payload.get("decision") if kind == "reviewed" else kind
     context = {
-        "user": user, "incident": incident, "url": incident_url(incident), "actor": _name(actor),
-        "decision": payload.get("decision", ""), "comment": payload.get("comment", ""),
-        "body": payload.get("body", ""), "preferences_url": preferences_url(),
+        "incident": incident, "url": incident_url(incident), "actor": _name(actor), "decision": payload.get("decision"),
+        **_texts(payload, "comment", "body"), "preferences_url": preferences_url(),
     }
     body = render_to_string(f"notifications/{kind}.txt", context)
     return _subject(f"{SUBJECTS[topic]}: {incident.reference} {incident.title}"), body
 
 
-def _due_reminder(kind, user, payload):
+def _due_reminder(kind, payload):
     items = list(ActionItem.objects.filter(pk__in=payload.get("items", [])).select_related("incident")
                  .order_by("due_date", "incident_id", "id"))
     if not items:
@@ -191,7 +190,7 @@ def _due_reminder(kind, user, payload):
     rows = [{"item": item, "incident": item.incident, "url": incident_url(item.incident),
              "overdue": item.due_date is not None and item.due_date < today} for item in items]
     body = render_to_string("notifications/due_reminder.txt",
-                            {"user": user, "rows": rows, "preferences_url": preferences_url()})
+                            {"rows": rows, "preferences_url": preferences_url()})
     if len(items) == 1:
         subject = _("Due soon: %(title)s (%(reference)s)") % {"title": items[0].title,
                                                               "reference": items[0].incident.reference}
@@ -200,23 +199,25 @@ def _due_reminder(kind, user, payload):
     return _subject(subject), body
 
 
-def _github_moved(kind, user, payload):
+def _github_moved(kind, payload):
     incident = Incident.objects.filter(pk=payload.get("incident")).first()
-    event = payload.get("event", "")
+    event = payload.get("event")
     if incident is None or event not in GITHUB_SUBJECTS:
         return None
-    status = payload.get("status", "")
-    context = {
-        "user": user, "incident": incident, "url": incident_url(incident), "event": event,
-        "reference": payload.get("reference", ""), "title": payload.get("title", ""),
-        "status": ActionItem.Status(status).label if status in ActionItem.Status.values else status,
-        "preferences_url": preferences_url(),
-    }
+    context = {"incident": incident, "url": incident_url(incident), "event": event,
+               "preferences_url": preferences_url(), **_texts(payload, "reference", "title", "status")}
+    if context["status"] in ActionItem.Status.values:
+        context["status"] = ActionItem.Status(context["status"]).label
     body = render_to_string(f"notifications/{GITHUB_MOVED}.txt", context)
     return _subject(f"{GITHUB_SUBJECTS[event]}: {context['title']} ({incident.reference})"), body
 
 
 RENDERERS = {"due_reminder": _due_reminder, GITHUB_MOVED: _github_moved}  # the other kinds: _incident_email
+
+
+def _texts(payload, *keys):
+    """The short texts a payload carries, "" for one it lacks (never "None" in an email)."""
+    return {key: payload.get(key) or "" for key in keys}
 
 
 def _post_webhook(payload):

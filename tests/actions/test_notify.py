@@ -62,6 +62,15 @@ def test_a_review_email_is_named_after_the_decision(incident, decision, subject)
     assert "\nFine by me.\n" in mail.outbox[0].body
 
 
+def test_a_text_the_payload_lacks_is_left_empty(incident):
+    alice, carol = person("alice"), person("carol")
+    deliver("comment_added", incident, alice, by=carol)  # no body
+    deliver("reviewed", incident, alice, by=carol, decision="approved")  # no comment
+    url = f"https://pm.example.com/incidents/{incident.reference}/"
+    assert mail.outbox[0].body.startswith(f"carol commented on {incident.reference} DNS resolution slow:\n\n\n\n{url}\n")
+    assert mail.outbox[1].body.startswith(f"carol approved {incident.reference} DNS resolution slow.\n\n{url}\n")
+
+
 def test_a_subject_is_one_line_of_at_most_200_characters():
     long = IncidentFactory(title="word\nbreak  " + "x" * 188)  # 200 characters, the most a title has
     deliver("published", long, person("alice"))

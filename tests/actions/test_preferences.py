@@ -3,6 +3,7 @@ on the site recorded only when it changed; NotificationPreference.email_language
 
 import pytest
 from django.db import connection
+from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 
 from incidents.actions.preferences import record_ui_language, save_notification_preferences
@@ -50,6 +51,21 @@ def test_the_language_used_is_written_only_when_it_changes(alice):
     assert stored(alice) == (True, "", "en")
     assert record_ui_language(alice, "fr") is False and record_ui_language(alice, "") is False
     assert stored(alice) == (True, "", "en")
+
+
+def test_a_row_another_request_made_meanwhile_is_updated(alice, monkeypatch):
+    record_ui_language(alice, "en")
+    first, missed = QuerySet.first, []
+
+    def not_there_yet(queryset):  # the other request's row is not seen by the first look, only by the insert
+        if queryset.model is NotificationPreference and not missed:
+            missed.append(True)
+            return None
+        return first(queryset)
+
+    monkeypatch.setattr(QuerySet, "first", not_there_yet)
+    assert record_ui_language(alice, "ja") is True
+    assert stored(alice) == (True, "", "ja") and missed == [True]
 
 
 def test_recording_keeps_the_choices(alice):

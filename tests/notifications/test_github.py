@@ -5,6 +5,7 @@ redelivery, a poll that finds no change, a status GitHub did not move, or an own
 the incident or turned email off."""
 
 import json
+import logging
 import pathlib
 
 import pytest
@@ -146,12 +147,19 @@ def test_the_owner_may_be_named_by_email_address_and_free_text_names_nobody(owne
     assert by_address.incident.reference in mail.outbox[0].subject
 
 
-def test_no_email_for_an_owner_who_turned_it_off_or_may_not_see_the_draft(owner, deliver):
+def test_no_email_for_an_owner_who_turned_it_off_or_may_not_see_the_draft(owner, deliver, monkeypatch, caplog):
+    queued = []
+    monkeypatch.setattr("incidents.jobs.send_notification", lambda kind, payload: queued.append(payload["to"]))
     draft = item_on(incident_status="draft")  # alice is neither an editor nor an author
     save_notification_preferences(UserFactory(username="bob", email="bob@example.com"), email=False)
     item_on(owner="bob")
-    deliver("issues__closed")
-    assert ActionItem.objects.get(pk=draft.pk).status == "done" and mail.outbox == []
+    with caplog.at_level(logging.DEBUG, logger="incidents.actions.notify"):
+        deliver("issues__closed")
+    assert ActionItem.objects.get(pk=draft.pk).status == "done" and queued == []
+    assert [record.getMessage() for record in caplog.records] == [
+        f"no notification for alice: may not see incident {draft.incident_id}",
+        "no notification for bob: email turned off"]
+    monkeypatch.undo()
     draft.incident.authors.add(owner)  # an author may see it
     deliver("issues__reopened")
     assert [message.to for message in mail.outbox] == [["alice@example.com"]]
@@ -193,3 +201,16 @@ def test_a_delivery_whose_incident_or_event_is_gone_sends_nothing(owner):
     assert notify.deliver(notify.GITHUB_MOVED, {**payload, "event": "closed", "incident": incident.pk + 100}) == "gone"
     assert notify.deliver(notify.GITHUB_MOVED, {**payload, "event": "closed"}) == "sent"
     assert mail.outbox[0].body.startswith("acme/api#42 was closed on GitHub.\n")
+
+
+def test_a_text_the_payload_lacks_is_left_empty_and_a_status_we_do_not_know_is_shown_as_it_is(owner):
+    incident = IncidentFactory(title="Cache failover")
+    notify.deliver(notify.GITHUB_MOVED, {"incident": incident.pk, "to": owner.pk, "event": "reopened"})
+    notify.deliver(notify.GITHUB_MOVED, {"incident": incident.pk, "to": owner.pk, "event": "closed", "title": "T",
+                                         "reference": "acme/api#42", "status": "archived"})
+    assert [message.subject for message in mail.outbox] == [f"Action item reopened: ({incident.reference})",
+                                                            f"Action item done: T ({incident.reference})"]
+    assert mail.outbox[0].body.startswith(
+        f' was reopened on GitHub.\nYour action item "" of {incident.reference} Cache failover is now: .\n')
+    assert mail.outbox[1].body.startswith(
+        f'acme/api#42 was closed on GitHub.\nYour action item "T" of {incident.reference} Cache failover is now: archived.\n')
