@@ -116,8 +116,8 @@ bench-import: install
 # Refresh the Japanese translations (needs GNU gettext), from the code and the .html, .txt and .md templates; the
 # compiled .mo is committed.
 messages: install
-	$(BIN)/python manage.py makemessages -l ja -e html,txt,py,md --ignore=bench --ignore=tests --ignore=.venv
-	$(BIN)/python manage.py compilemessages -l ja --ignore=.venv
+	$(BIN)/python manage.py makemessages -l ja -e html,txt,py,md --ignore=bench --ignore=tests --ignore=.venv --ignore=var
+	$(BIN)/python manage.py compilemessages -l ja --ignore=.venv --ignore=var
 
 clean:
 	rm -rf $(VENV) var/test.sqlite3 var/mutation mutants

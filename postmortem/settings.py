@@ -133,7 +133,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "incidents.web.middleware.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "incidents.web.middleware.LocaleMiddleware",  # Django's, and remembers a signed-in user's language (emails)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -1,19 +1,24 @@
 """Notifications: who is told what, and the telling. The entry points are called by the writers (reviews,
-comments, publishing) inside their transaction; each picks the recipients (not the person who acted, not
-users who turned email off or have no address, not inactive ones) and queues one job per email through
-incidents.jobs, sent after the commit (nothing when the transaction rolls back). ``deliver`` is what the
-task does: read the rows again, render the email (templates/notifications/*.txt, English then Japanese)
-or the outgoing webhook's body, and send it. Emails are the only thing here that reaches a mail server,
-the webhook the only outbound HTTP call (incidents.outgoing)."""
+comments, publishing, GitHub moving an action item) inside their transaction; each picks the recipients
+(not the person who acted, not users who turned email off or have no address, not inactive ones) and queues
+one job per email through incidents.jobs, sent after the commit (nothing when the transaction rolls back).
+``deliver`` is what the task does: read the rows again, render the email in the recipient's language
+(templates/notifications/*.txt and the subject under translation.override: the language they chose, else
+the one they last used on the site, see NotificationPreference.email_language) or the outgoing webhook's
+body, and send it. Emails are the only thing here that reaches a mail server, the webhook the only outbound
+HTTP call (incidents.outgoing)."""
 
 import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
+from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from incidents import jobs, outgoing
 from incidents.models import ActionItem, Incident, NotificationPreference
@@ -22,15 +27,24 @@ log = logging.getLogger(__name__)
 
 DECISIONS = ("approved", "changes_requested")
 COMMENT_CHARS = 2000  # the part of a comment quoted in the email
-# kind → (English subject, Japanese subject); every subject then names the incident.
+# kind (or review decision) → the subject's first words, translated when the email is rendered; every subject
+# then names the incident.
 SUBJECTS = {
-    "review_requested": ("Review requested", "レビュー依頼"),
-    "approved": ("Approved", "承認されました"),
-    "changes_requested": ("Changes requested", "修正が依頼されました"),
-    "comment_added": ("New comment", "新しいコメント"),
-    "published": ("Published", "公開されました"),
+    "review_requested": pgettext_lazy("email subject", "Review requested"),
+    "approved": pgettext_lazy("email subject", "Approved"),
+    "changes_requested": pgettext_lazy("email subject", "Changes requested"),
+    "comment_added": pgettext_lazy("email subject", "New comment"),
+    "published": pgettext_lazy("email subject", "Published"),
 }
-EMAIL_KINDS = ("review_requested", "reviewed", "comment_added", "published", "due_reminder")
+# what GitHub did to an action item (ActionItem.link_event) → its email's subject, then the item is named.
+GITHUB_SUBJECTS = {
+    "merged": pgettext_lazy("email subject", "Action item done"),
+    "closed": pgettext_lazy("email subject", "Action item done"),
+    "not_planned": pgettext_lazy("email subject", "Action item closed as not planned"),
+    "reopened": pgettext_lazy("email subject", "Action item reopened"),
+}
+GITHUB_MOVED = "action_item_github"
+EMAIL_KINDS = ("review_requested", "reviewed", "comment_added", "published", "due_reminder", GITHUB_MOVED)
 WEBHOOK = "webhook"
 
 
@@ -67,6 +81,35 @@ def published(incident, *, by):
     _queue_emails("published", incident, incident.authors.all(), by=by)
     if settings.POSTMORTEM_WEBHOOK_URL:
         jobs.send_notification(WEBHOOK, {"incident": incident.pk, "event": "published"})
+
+
+def action_item_moved(item, reference):
+    """Tell the owner of ``item`` that GitHub moved it: ``reference`` was closed, merged or reopened and the
+    item's status followed (incidents.actions.github.apply, inside its transaction). The owner is the user
+    whose user name or email address the item's owner text is (``owners``); free text that names nobody, an
+    owner who may not see the incident (a draft), or who turned email off gets nothing."""
+    user = owners([item.owner]).get(item.owner.strip().lower())
+    if user is None or not recipients([user]):
+        return
+    if not Incident.objects.filter(pk=item.incident_id).visible_to(user).exists():
+        log.debug("no notification for %s: may not see incident %s", user, item.incident_id)
+        return
+    jobs.send_notification(GITHUB_MOVED, {"incident": item.incident_id, "to": user.pk, "item": item.pk,
+                                          "title": item.title, "reference": reference.short,
+                                          "event": item.link_event, "status": item.status})
+
+
+def owners(texts):
+    """{lower-cased owner text: user} for the texts naming an active user: a user name first, else an email
+    address (the lowest id among users sharing it)."""
+    wanted = {text.strip().lower() for text in texts if text.strip()}
+    if not wanted:
+        return {}
+    users = (get_user_model().objects.filter(is_active=True)
+             .annotate(name_key=Lower("username"), email_key=Lower("email")).order_by("-id"))
+    by_email = {user.email_key: user for user in users.filter(email_key__in=wanted)}
+    by_name = {user.name_key: user for user in users.filter(name_key__in=wanted)}
+    return {**by_email, **by_name}
 
 
 def recipients(users, *, exclude=None):
@@ -109,11 +152,14 @@ def deliver(kind, payload):
         return "gone"
     if not recipients([user]):  # turned email off (or lost the address) since it was queued
         return "skipped"
-    message = (_due_reminder if kind == "due_reminder" else _incident_email)(kind, user, payload)
+    language = NotificationPreference.for_user(user).email_language
+    with translation.override(language):
+        message = RENDERERS.get(kind, _incident_email)(kind, payload)
     if message is None:
         return "gone"
     subject, body = message
-    email = EmailMessage(subject, body, to=[user.email], headers={"Auto-Submitted": "auto-generated"})
+    email = EmailMessage(subject, body, to=[user.email],
+                         headers={"Auto-Submitted": "auto-generated", "Content-Language": language})
     try:
         email.send()
     except OSError as exc:  # smtplib.SMTPException, refused connections and timeouts are OSErrors
@@ -121,23 +167,21 @@ def deliver(kind, payload):
     return "sent"
 
 
-def _incident_email(kind, user, payload):
+def _incident_email(kind, payload):
     incident = Incident.objects.filter(pk=payload.get("incident")).first()
     if incident is None:
         return None
     actor = get_user_model().objects.filter(pk=payload.get("by")).first()
     topic = payload.get("decision") if kind == "reviewed" else kind
-    english, japanese = SUBJECTS[topic]
     context = {
-        "user": user, "incident": incident, "url": incident_url(incident), "actor": _name(actor),
-        "decision": payload.get("decision", ""), "comment": payload.get("comment", ""),
-        "body": payload.get("body", ""), "preferences_url": preferences_url(),
+        "incident": incident, "url": incident_url(incident), "actor": _name(actor), "decision": payload.get("decision"),
+        **_texts(payload, "comment", "body"), "preferences_url": preferences_url(),
     }
     body = render_to_string(f"notifications/{kind}.txt", context)
-    return _subject(f"{english} / {japanese}: {incident.reference} {incident.title}"), body
+    return _subject(f"{SUBJECTS[topic]}: {incident.reference} {incident.title}"), body
 
 
-def _due_reminder(kind, user, payload):
+def _due_reminder(kind, payload):
     items = list(ActionItem.objects.filter(pk__in=payload.get("items", [])).select_related("incident")
                  .order_by("due_date", "incident_id", "id"))
     if not items:
@@ -146,12 +190,34 @@ def _due_reminder(kind, user, payload):
     rows = [{"item": item, "incident": item.incident, "url": incident_url(item.incident),
              "overdue": item.due_date is not None and item.due_date < today} for item in items]
     body = render_to_string("notifications/due_reminder.txt",
-                            {"user": user, "rows": rows, "preferences_url": preferences_url()})
+                            {"rows": rows, "preferences_url": preferences_url()})
     if len(items) == 1:
-        subject = f"Due soon / 期限が近づいています: {items[0].title} ({items[0].incident.reference})"
+        subject = _("Due soon: %(title)s (%(reference)s)") % {"title": items[0].title,
+                                                              "reference": items[0].incident.reference}
     else:
-        subject = f"{len(items)} action items due soon / 期限が近いアクションアイテム {len(items)} 件"
+        subject = _("%(count)d action items due soon") % {"count": len(items)}
     return _subject(subject), body
+
+
+def _github_moved(kind, payload):
+    incident = Incident.objects.filter(pk=payload.get("incident")).first()
+    event = payload.get("event")
+    if incident is None or event not in GITHUB_SUBJECTS:
+        return None
+    context = {"incident": incident, "url": incident_url(incident), "event": event,
+               "preferences_url": preferences_url(), **_texts(payload, "reference", "title", "status")}
+    if context["status"] in ActionItem.Status.values:
+        context["status"] = ActionItem.Status(context["status"]).label
+    body = render_to_string(f"notifications/{GITHUB_MOVED}.txt", context)
+    return _subject(f"{GITHUB_SUBJECTS[event]}: {context['title']} ({incident.reference})"), body
+
+
+RENDERERS = {"due_reminder": _due_reminder, GITHUB_MOVED: _github_moved}  # the other kinds: _incident_email
+
+
+def _texts(payload, *keys):
+    """The short texts a payload carries, "" for one it lacks (never "None" in an email)."""
+    return {key: payload.get(key) or "" for key in keys}
 
 
 def _post_webhook(payload):
@@ -187,7 +253,7 @@ def preferences_url():
 
 def _name(user):
     if user is None:
-        return "Someone"
+        return _("Someone")
     return user.get_full_name() or user.get_username()
 
 

@@ -11,15 +11,13 @@ import logging
 from collections import defaultdict
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from incidents import jobs
 from incidents.models import ActionItem, DueReminder, Incident, Status
 
-from .notify import recipients
+from .notify import owners, recipients
 
 log = logging.getLogger(__name__)
 
@@ -33,19 +31,6 @@ def due_items(today=None):
             .filter(incident__status__in=Status.values, due_date__gte=today - datetime.timedelta(days=1),
                     due_date__lte=today + datetime.timedelta(days=settings.POSTMORTEM_DUE_REMINDER_DAYS))
             .exclude(owner="").select_related("incident").order_by("due_date", "id"))
-
-
-def owners(texts):
-    """{lower-cased owner text: user} for the texts naming an active user: a user name first, else an email
-    address (the lowest id among users sharing it)."""
-    wanted = {text.strip().lower() for text in texts if text.strip()}
-    if not wanted:
-        return {}
-    users = (get_user_model().objects.filter(is_active=True)
-             .annotate(name_key=Lower("username"), email_key=Lower("email")).order_by("-id"))
-    by_email = {user.email_key: user for user in users.filter(email_key__in=wanted)}
-    by_name = {user.name_key: user for user in users.filter(name_key__in=wanted)}
-    return {**by_email, **by_name}
 
 
 def remind_due_action_items(today=None):

@@ -1,11 +1,12 @@
-"""GitHub webhook deliveries: the signature checked and the payload parsed (pure: no network, no models,
-no settings).
+"""GitHub webhook deliveries: the signature checked and the payload parsed (pure: no network, no database
+models, no settings).
 
 ``verify`` checks the ``X-Hub-Signature-256`` header against the raw body; ``parse`` turns the
 ``X-GitHub-Event`` name and the body into one small dataclass that says what happened to an issue, a
-pull request or a repository, or ``Ignored`` with the reason. A body that is not a JSON object, or a
-handled event that lacks a field it needs (or has it with the wrong type), raises ``BadPayload``; no other
-exception leaves ``parse`` whatever the bytes.
+pull request or a repository, or ``Ignored`` with the reason. The payload of each handled event and action
+is read through a pydantic model (GitHub's other fields ignored). A body that is not a JSON object, or a
+handled event whose fields are missing or of the wrong type, raises ``BadPayload`` naming each field
+("issue.number: Input should be a valid integer"); no other exception leaves ``parse`` whatever the bytes.
 """
 
 import hashlib
@@ -14,6 +15,11 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Annotated, Literal, Optional
+
+from pydantic import (BaseModel, ConfigDict, Field, PlainValidator, StrictBool, StrictInt, StrictStr, ValidationError,
+                      model_validator)
+from pydantic_core import PydanticCustomError
 
 from incidents.github.refs import ISSUE, PULL
 
@@ -102,177 +108,254 @@ class Ignored:
     reason: str
 
 
-# Reading fields: a dotted path names the field in every message ("issue.number missing").
+# The payloads, as far as we read them (pydantic models: GitHub's other fields are ignored). Types are
+# strict: "42" is not a number, 1 is not a boolean. A field that is absent or null where it is optional
+# means "no" or "unknown".
 
-_MISSING = object()
-
-
-def _field(payload, path, required=True):
-    value = payload
-    for key in path.split("."):
-        value = value.get(key, _MISSING) if isinstance(value, dict) else _MISSING
-        if value is _MISSING:
-            if required:
-                raise BadPayload(f"{path} missing")
-            return None
-    return value
+Text = Annotated[StrictStr, Field(min_length=1)]  # a required text that may not be empty
+Number = Annotated[StrictInt, Field(ge=1)]  # issue numbers and ids: positive
 
 
-def _text(payload, path, required=True, empty=False):
-    value = _field(payload, path, required)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str):
-        raise BadPayload(f"{path} is not a string")
-    if not value and not empty:
-        raise BadPayload(f"{path} is empty")
-    return value
-
-
-def _number(payload, path, required=True):
-    value = _field(payload, path, required)
-    if value is None and not required:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise BadPayload(f"{path} is not an integer")
-    if value < 1:
-        raise BadPayload(f"{path} is not a positive integer")
-    return value
-
-
-def _flag(payload, path):
-    """An optional boolean: absent or null is False."""
-    value = _field(payload, path, required=False)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise BadPayload(f"{path} is not a boolean")
-    return value
-
-
-def _time(payload, path):
-    """An optional GitHub timestamp as an aware UTC datetime (absent or null is None)."""
-    value = _field(payload, path, required=False)
+def _timestamp(value):
+    """GitHub's timestamp as an aware UTC datetime; None stays None (absent or null: unknown)."""
     if value is None:
         return None
-    if not isinstance(value, str) or not TIMESTAMP.fullmatch(value):
-        raise BadPayload(f"{path} is not a timestamp: {str(value)[:40]!r}")
+    if isinstance(value, str) and TIMESTAMP.fullmatch(value):
+        try:
+            return datetime.fromisoformat(value).astimezone(timezone.utc)  # "Z" is UTC (Python 3.11+)
+        except (ValueError, OverflowError):
+            pass
+    raise PydanticCustomError("timestamp", "Input should be a timestamp like 2026-11-01T09:30:00Z, not {given}",
+                              {"given": repr(str(value)[:40])})
+
+
+Timestamp = Annotated[Optional[datetime], PlainValidator(_timestamp)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Login(_Model):
+    login: Text
+
+
+class Repository(_Model):
+    owner: Login
+    name: Text
+
+
+class Envelope(_Model):
+    action: Text
+
+
+class PingPayload(_Model):
+    zen: StrictStr
+    hook_id: Optional[Number] = None
+
+
+class Issue(_Model):
+    number: Number
+    title: StrictStr
+    state: Literal["open", "closed"]
+    state_reason: Optional[StrictStr] = None
+    updated_at: Timestamp = None
+    closed_at: Timestamp = None
+
+
+class PullRequest(_Model):
+    number: Number
+    title: StrictStr
+    state: Literal["open", "closed"]
+    draft: Optional[StrictBool] = None
+    merged: Optional[StrictBool] = None
+    updated_at: Timestamp = None
+    closed_at: Timestamp = None
+    merged_at: Timestamp = None
+
+
+class IssuePayload(_Model):
+    repository: Repository
+    issue: Issue
+
+
+class PullRequestPayload(_Model):
+    repository: Repository
+    pull_request: PullRequest
+
+
+class Numbered(_Model):
+    number: Number
+
+
+class IssueDeletedPayload(_Model):
+    repository: Repository
+    issue: Numbered
+
+
+class IssueTransfer(_Model):
+    new_repository: Repository
+    new_issue: Numbered
+
+
+class IssueTransferredPayload(_Model):
+    repository: Repository
+    issue: Numbered
+    changes: IssueTransfer
+
+
+class OldName(_Model):
+    from_: Text = Field(alias="from")
+
+
+class RepositoryRename(_Model):
+    name: OldName
+
+
+class RepositoryRenamed(_Model):
+    repository: RepositoryRename
+
+
+class RepositoryRenamedPayload(_Model):
+    repository: Repository
+    changes: RepositoryRenamed
+
+
+class PreviousOwner(_Model):
+    """Who owned the repository before: a user or an organization."""
+
+    user: Optional[Login] = None
+    organization: Optional[Login] = None
+
+    @model_validator(mode="after")
+    def _someone(self):
+        if self.user is None and self.organization is None:
+            raise PydanticCustomError("owner_missing", "Input should name the user.login or organization.login")
+        return self
+
+
+class OwnerChange(_Model):
+    from_: PreviousOwner = Field(alias="from")
+
+
+class RepositoryTransfer(_Model):
+    owner: OwnerChange
+
+
+class RepositoryTransferredPayload(_Model):
+    repository: Repository
+    changes: RepositoryTransfer
+
+
+OBJECT_ERRORS = {"model_type", "model_attributes_type", "dict_type"}
+
+
+def _explain(error):
+    """'issue.number: Input should be a valid integer; …': each wrong field named by its dotted path."""
+    parts = []
+    for item in error.errors():  # each names a field: only nested models (PreviousOwner) validate themselves
+        where = ".".join(str(key) for key in item["loc"])
+        parts.append(f"{where}: " + ("Input should be a JSON object" if item["type"] in OBJECT_ERRORS else item["msg"]))
+    return "; ".join(parts)
+
+
+def _read(model, payload):
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
-    except (ValueError, OverflowError):
-        raise BadPayload(f"{path} is not a timestamp: {value[:40]!r}") from None
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise BadPayload(_explain(exc)) from None
 
 
-def _repository(payload):
-    return _text(payload, "repository.owner.login"), _text(payload, "repository.name")
-
-
-# Handlers: one per event, each given the action and the decoded payload.
+# Results: one function per handled (event, action), given the action (None for a ping) and the validated
+# payload.
 
 
 def _ping(action, payload):
-    return Ping(zen=_text(payload, "zen", empty=True), hook_id=_number(payload, "hook_id", required=False))
+    return Ping(zen=payload.zen, hook_id=payload.hook_id)
 
 
-def _item_state(payload, key, kind, action):
-    owner, repo = _repository(payload)
-    state = _text(payload, f"{key}.state")
-    if state not in {"open", "closed"}:
-        raise BadPayload(f"{key}.state is not 'open' or 'closed': {state[:20]!r}")
-    changed_at = _time(payload, f"{key}.updated_at")
-    state_reason, draft = "", False
-    if kind == ISSUE:
-        state_reason = _text(payload, f"{key}.state_reason", required=False, empty=True) or ""
-        if action == "closed":
-            changed_at = _time(payload, f"{key}.closed_at") or changed_at
-    else:
-        draft = _flag(payload, f"{key}.draft")
-        if action == "closed":
-            merged_at = _time(payload, f"{key}.merged_at")
-            merged = _flag(payload, f"{key}.merged")
-            if merged and state == "closed":
-                state = "merged"
-            changed_at = (merged_at if merged else None) or _time(payload, f"{key}.closed_at") or changed_at
-    return ItemState(
-        owner=owner,
-        repo=repo,
-        number=_number(payload, f"{key}.number"),
-        kind=kind,
-        title=_text(payload, f"{key}.title", empty=True),
-        state=state,
-        state_reason=state_reason,
-        changed_at=changed_at,
-        draft=draft,
-        action=action,
-    )
+def _place(payload):
+    return payload.repository.owner.login, payload.repository.name
+
+
+def _issue_state(action, payload):
+    issue = payload.issue
+    changed_at = issue.updated_at
+    if action == "closed":
+        changed_at = issue.closed_at or changed_at
+    return ItemState(*_place(payload), number=issue.number, kind=ISSUE, title=issue.title, state=issue.state,
+                     state_reason=issue.state_reason or "", changed_at=changed_at, draft=False, action=action)
+
+
+def _pull_state(action, payload):
+    pull = payload.pull_request
+    state, changed_at = pull.state, pull.updated_at
+    if action == "closed":
+        merged = bool(pull.merged)
+        if merged and state == "closed":
+            state = "merged"
+        changed_at = (pull.merged_at if merged else None) or pull.closed_at or changed_at
+    return ItemState(*_place(payload), number=pull.number, kind=PULL, title=pull.title, state=state,
+                     state_reason="", changed_at=changed_at, draft=bool(pull.draft), action=action)
+
+
+def _issue_deleted(action, payload):
+    return ItemDeleted(*_place(payload), number=payload.issue.number)
+
+
+def _issue_transferred(action, payload):
+    new = payload.changes
+    return ItemTransferred(*_place(payload), number=payload.issue.number, new_owner=new.new_repository.owner.login,
+                           new_repo=new.new_repository.name, new_number=new.new_issue.number)
+
+
+def _repository_renamed(action, payload):
+    owner, repo = _place(payload)
+    return RepositoryMoved(old_owner=owner, old_repo=payload.changes.repository.name.from_, new_owner=owner,
+                           new_repo=repo)
+
+
+def _repository_transferred(action, payload):
+    owner, repo = _place(payload)
+    before = payload.changes.owner.from_
+    old_owner = (before.user or before.organization).login
+    return RepositoryMoved(old_owner=old_owner, old_repo=repo, new_owner=owner, new_repo=repo)
 
 
 ISSUE_STATE_ACTIONS = {"opened", "edited", "closed", "reopened"}
 PULL_STATE_ACTIONS = {"opened", "edited", "closed", "reopened", "ready_for_review", "converted_to_draft"}
 
-
-def _issues(action, payload):
-    if action in ISSUE_STATE_ACTIONS:
-        return _item_state(payload, "issue", ISSUE, action)
-    if action == "deleted":
-        owner, repo = _repository(payload)
-        return ItemDeleted(owner=owner, repo=repo, number=_number(payload, "issue.number"))
-    if action == "transferred":
-        owner, repo = _repository(payload)
-        return ItemTransferred(
-            owner=owner,
-            repo=repo,
-            number=_number(payload, "issue.number"),
-            new_owner=_text(payload, "changes.new_repository.owner.login"),
-            new_repo=_text(payload, "changes.new_repository.name"),
-            new_number=_number(payload, "changes.new_issue.number"),
-        )
-    return Ignored(f"issues action {action!r} is not handled")
-
-
-def _pull_request(action, payload):
-    if action in PULL_STATE_ACTIONS:
-        return _item_state(payload, "pull_request", PULL, action)
-    return Ignored(f"pull_request action {action!r} is not handled")
-
-
-def _repository_event(action, payload):
-    owner, repo = _repository(payload)
-    if action == "renamed":
-        old_repo = _text(payload, "changes.repository.name.from")
-        return RepositoryMoved(old_owner=owner, old_repo=old_repo, new_owner=owner, new_repo=repo)
-    if action == "transferred":
-        if _field(payload, "changes.owner.from.user", required=False) is not None:
-            old_owner = _text(payload, "changes.owner.from.user.login")
-        elif _field(payload, "changes.owner.from.organization", required=False) is not None:
-            old_owner = _text(payload, "changes.owner.from.organization.login")
-        else:
-            raise BadPayload("changes.owner.from.user.login missing (nor changes.owner.from.organization.login)")
-        return RepositoryMoved(old_owner=old_owner, old_repo=repo, new_owner=owner, new_repo=repo)
-    return Ignored(f"repository action {action!r} is not handled")
-
-
-# event name -> (handler, whether the payload must carry an action)
+# event name -> {action: (payload model, result)}; a ping carries no action (its key is None).
 PARSERS = {
-    "ping": (_ping, False),
-    "issues": (_issues, True),
-    "pull_request": (_pull_request, True),
-    "repository": (_repository_event, True),
+    "ping": {None: (PingPayload, _ping)},
+    "issues": {
+        **{action: (IssuePayload, _issue_state) for action in ISSUE_STATE_ACTIONS},
+        "deleted": (IssueDeletedPayload, _issue_deleted),
+        "transferred": (IssueTransferredPayload, _issue_transferred),
+    },
+    "pull_request": {action: (PullRequestPayload, _pull_state) for action in PULL_STATE_ACTIONS},
+    "repository": {
+        "renamed": (RepositoryRenamedPayload, _repository_renamed),
+        "transferred": (RepositoryTransferredPayload, _repository_transferred),
+    },
 }
 
 
 def parse(event: str, body: bytes) -> Ping | ItemState | ItemDeleted | ItemTransferred | RepositoryMoved | Ignored:
     """What the delivery says happened. Raises BadPayload for a body that is not a JSON object, or a
-    handled event missing a field it needs (or with the wrong type); never anything else."""
+    handled event missing a field it needs (or with the wrong type); never anything else. An event or action
+    we do not handle is Ignored before its payload is read."""
     try:
         payload = json.loads(body)
     except (ValueError, RecursionError, TypeError):
         raise BadPayload("not JSON") from None
     if not isinstance(payload, dict):
         raise BadPayload("not a JSON object")
-    handler = PARSERS.get(event)
-    if handler is None:
+    actions = PARSERS.get(event)
+    if actions is None:
         return Ignored(f"event {str(event)[:40]!r} is not handled")
-    handle, needs_action = handler
-    action = _text(payload, "action") if needs_action else ""
-    return handle(action, payload)
+    action = None if None in actions else _read(Envelope, payload).action
+    if action not in actions:
+        return Ignored(f"{event} action {action!r} is not handled")
+    model, result = actions[action]
+    return result(action, _read(model, payload))

@@ -1,4 +1,5 @@
-"""Notifications: who turned email off, and which due-date reminders were already sent."""
+"""Notifications: who turned email off, in which language each person gets email, and which due-date
+reminders were already sent."""
 
 from django.conf import settings
 from django.db import models
@@ -13,14 +14,25 @@ class NotificationPreferenceQuerySet(models.QuerySet):
         return set(self.filter(user__in=user_ids, email=False).values_list("user_id", flat=True))
 
 
+def language_name(code):
+    """"日本語" for "ja": the name of one of settings.LANGUAGES, or "" for any other code."""
+    return dict(settings.LANGUAGES).get(code, "")
+
+
 class NotificationPreference(models.Model):
-    """A user's choice about notifications; a user without a row gets email (the default)."""
+    """A user's choice about notifications; a user without a row gets email (the default) in the site's
+    default language. The row also remembers the language the user last used on the site (``ui_language``,
+    recorded by incidents.web.middleware): their emails are written in it unless they chose one."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                 related_name="notification_preference", verbose_name=_("user"))
     email = models.BooleanField(_("email me notifications"), default=True,
                                 help_text=_("Review requests, reviews and comments on your incidents, publication, "
-                                            "and reminders of your action items' due dates."))
+                                            "reminders of your action items' due dates, and your action items "
+                                            "closed or reopened on GitHub."))
+    language = models.CharField(_("email language"), max_length=10, blank=True,
+                                help_text=_("Blank: the language you last used on this site."))
+    ui_language = models.CharField(_("language last used on the site"), max_length=10, blank=True, editable=False)
 
     objects = NotificationPreferenceQuerySet.as_manager()
 
@@ -35,6 +47,15 @@ class NotificationPreference(models.Model):
     def for_user(cls, user):
         """The user's stored preference, or the default one (not saved)."""
         return cls.objects.filter(user=user).first() or cls(user=user)
+
+    @property
+    def email_language(self):
+        """The language of this user's emails: the one chosen, else the one last used on the site, else the
+        site's default (a code no longer in settings.LANGUAGES counts as none)."""
+        for code in (self.language, self.ui_language):
+            if language_name(code):
+                return code
+        return settings.LANGUAGE_CODE
 
 
 class DueReminder(models.Model):

@@ -1,8 +1,15 @@
+import logging
+
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import JsonResponse
+from django.middleware import locale
 from django.urls import reverse
 
+from incidents.actions import preferences
 from incidents.web import health, unavailable
+
+log = logging.getLogger(__name__)
 
 
 class HealthCheckMiddleware:
@@ -58,3 +65,32 @@ class OutageMiddleware:
 
     def process_exception(self, request, exception):
         return unavailable.answer(request, exception)
+
+
+class LocaleMiddleware(locale.LocaleMiddleware):
+    """Django's LocaleMiddleware (the request's language from the cookie set by /i18n/setlang/, else the
+    browser's), which also remembers the language a signed-in user last used on the site: their emails are
+    written in it unless they chose one (incidents.actions.preferences). Cheap: the session holds the
+    language last recorded, so the database is asked only when the request's language differs from it (a new
+    session, or the language switched), and written only when the stored one differs. Recorded on the way
+    out (request.user is set by then); a failure to record is logged, never the answer (the next request
+    tries again)."""
+
+    SESSION_KEY = "_language_recorded"
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        self.record(request)
+        return response
+
+    def record(self, request):
+        user, language = getattr(request, "user", None), getattr(request, "LANGUAGE_CODE", "")
+        session = getattr(request, "session", None)
+        if user is None or not user.is_authenticated or session is None or session.get(self.SESSION_KEY) == language:
+            return
+        try:
+            preferences.record_ui_language(user, language)
+        except DatabaseError as exc:
+            log.warning("could not record the language of %s: %s", user, exc)
+            return
+        session[self.SESSION_KEY] = language

@@ -1,4 +1,4 @@
-"""/accounts/notifications/: a signed-in user turns email notifications off or on."""
+"""/accounts/notifications/: a signed-in user turns email notifications off or on and picks their language."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
+from incidents.actions import preferences
 from incidents.forms.notifications import NotificationPreferenceForm
 from incidents.models import NotificationPreference
 
@@ -21,7 +22,8 @@ class NotificationPreferencesView(LoginRequiredMixin, View):
         form = NotificationPreferenceForm(request.POST, instance=NotificationPreference.for_user(request.user))
         if not form.is_valid():
             return render(request, self.template_name, {"form": form}, status=400)
-        form.save()
-        messages.success(request, _("Email notifications are on.") if form.instance.email
+        saved = preferences.save_notification_preferences(
+            request.user, email=form.cleaned_data["email"], language=form.cleaned_data["language"])
+        messages.success(request, _("Email notifications are on.") if saved.email
                          else _("Email notifications are off."))
         return redirect("notification-preferences")

@@ -207,6 +207,9 @@ def changed(name, edit):
     return json.dumps(data).encode()
 
 
+STAMP = "Input should be a timestamp like 2026-11-01T09:30:00Z, not"
+
+
 @pytest.mark.parametrize(
     "event, body, message",
     [
@@ -216,37 +219,75 @@ def changed(name, edit):
         ("issues", b"[1, 2, 3]", "not a JSON object"),
         ("ping", b'"zen"', "not a JSON object"),
         ("push", b"[]", "not a JSON object"),
-        ("issues", changed("issues__closed", lambda d: d["issue"].pop("number")), "issue.number missing"),
-        ("issues", changed("issues__closed", lambda d: d["issue"].update(number="42")), "issue.number is not an integer"),
-        ("issues", changed("issues__closed", lambda d: d["issue"].update(number=True)), "issue.number is not an integer"),
-        ("issues", changed("issues__closed", lambda d: d["issue"].update(number=0)), "issue.number is not a positive"),
-        ("issues", changed("issues__closed", lambda d: d["issue"].update(closed_at="yesterday")), "issue.closed_at"),
-        ("issues", changed("issues__closed", lambda d: d["issue"].update(closed_at="2026-13-01T00:00:00Z")), "closed_at"),
-        ("issues", changed("issues__closed", lambda d: d["issue"].update(closed_at="2026-11-01")), "closed_at"),
-        ("issues", changed("issues__closed", lambda d: d["issue"].update(updated_at=1700000000)), "updated_at"),
+        ("issues", changed("issues__closed", lambda d: d["issue"].pop("number")), "issue.number: Field required"),
+        ("issues", changed("issues__closed", lambda d: d["issue"].update(number="42")),
+         "issue.number: Input should be a valid integer"),
+        ("issues", changed("issues__closed", lambda d: d["issue"].update(number=True)),
+         "issue.number: Input should be a valid integer"),
+        ("issues", changed("issues__closed", lambda d: d["issue"].update(number=0)),
+         "issue.number: Input should be greater than or equal to 1"),
+        ("issues", changed("issues__closed", lambda d: d["issue"].update(closed_at="yesterday")),
+         f"issue.closed_at: {STAMP} 'yesterday'"),
+        ("issues", changed("issues__closed", lambda d: d["issue"].update(closed_at="2026-13-01T00:00:00Z")),
+         f"issue.closed_at: {STAMP} '2026-13-01T00:00:00Z'"),
+        ("issues", changed("issues__closed", lambda d: d["issue"].update(closed_at="2026-11-01")),
+         f"issue.closed_at: {STAMP} '2026-11-01'"),
+        ("issues", changed("issues__closed", lambda d: d["issue"].update(updated_at=1700000000)),
+         f"issue.updated_at: {STAMP} '1700000000'"),
         ("issues", changed("issues__closed", lambda d: d["issue"].update(closed_at="9999-12-31T23:59:59-23:59")),
-         "closed_at"),  # past year 9999 once in UTC
+         f"issue.closed_at: {STAMP} '9999-12-31T23:59:59-23:59'"),  # past year 9999 once in UTC
         ("issues", changed("issues__closed", lambda d: d["issue"].update(closed_at="2026-11-01T09:30:00+24:00")),
-         "closed_at"),
-        ("issues", changed("issues__closed", lambda d: d["issue"].update(state="done")), "issue.state"),
-        ("issues", changed("issues__closed", lambda d: d.pop("action")), "action missing"),
-        ("issues", changed("issues__closed", lambda d: d.pop("issue")), r"issue\.\w+ missing"),
-        ("issues", changed("issues__closed", lambda d: d["repository"].pop("owner")), "repository.owner.login missing"),
-        ("issues", changed("issues__closed", lambda d: d["repository"].update(name=None)), "repository.name"),
-        ("issues", changed("issues__deleted", lambda d: d["issue"].update(number=4.2)), "issue.number"),
-        ("issues", changed("issues__transferred", lambda d: d.pop("changes")), "changes.new_repository.owner.login"),
+         f"issue.closed_at: {STAMP} '2026-11-01T09:30:00+24:00'"),
+        ("issues", changed("issues__closed", lambda d: d["issue"].update(state="done")),
+         "issue.state: Input should be 'open' or 'closed'"),
+        ("issues", changed("issues__closed", lambda d: d.pop("action")), "action: Field required"),
+        ("issues", changed("issues__closed", lambda d: d.update(action=7)), "action: Input should be a valid string"),
+        ("issues", changed("issues__closed", lambda d: d.pop("issue")), "issue: Field required"),
+        ("issues", changed("issues__closed", lambda d: d.update(issue=[42])), "issue: Input should be a JSON object"),
+        ("issues", changed("issues__closed", lambda d: d["repository"].pop("owner")), "repository.owner: Field required"),
+        ("issues", changed("issues__closed", lambda d: d["repository"]["owner"].pop("login")),
+         "repository.owner.login: Field required"),
+        ("issues", changed("issues__closed", lambda d: d["repository"].update(name=None)),
+         "repository.name: Input should be a valid string"),
+        ("issues", changed("issues__deleted", lambda d: d["issue"].update(number=4.2)),
+         "issue.number: Input should be a valid integer"),
+        ("issues", changed("issues__transferred", lambda d: d.pop("changes")), "changes: Field required"),
+        ("issues", changed("issues__transferred", lambda d: d["changes"]["new_repository"]["owner"].pop("login")),
+         "changes.new_repository.owner.login: Field required"),
         ("pull_request", changed("pull_request__closed_merged", lambda d: d["pull_request"].update(merged="yes")),
-         "pull_request.merged is not a boolean"),
-        ("pull_request", changed("pull_request__edited", lambda d: d["pull_request"].update(draft=1)), "draft"),
-        ("repository", changed("repository__renamed", lambda d: d.pop("changes")), "changes.repository.name.from"),
+         "pull_request.merged: Input should be a valid boolean"),
+        ("pull_request", changed("pull_request__edited", lambda d: d["pull_request"].update(draft=1)),
+         "pull_request.draft: Input should be a valid boolean"),
+        ("repository", changed("repository__renamed", lambda d: d.pop("changes")), "changes: Field required"),
+        ("repository", changed("repository__renamed", lambda d: d["changes"]["repository"]["name"].pop("from")),
+         "changes.repository.name.from: Field required"),
         ("repository", changed("repository__transferred", lambda d: d["changes"]["owner"].update({"from": {}})),
-         "changes.owner.from"),
-        ("ping", changed("ping", lambda d: d.update(hook_id="123")), "hook_id"),
+         "changes.owner.from: Input should name the user.login or organization.login"),
+        ("ping", changed("ping", lambda d: d.update(hook_id="123")), "hook_id: Input should be a valid integer"),
+        ("ping", changed("ping", lambda d: d.pop("zen")), "zen: Field required"),
     ],
 )
 def test_bad_payload(event, body, message):
-    with pytest.raises(BadPayload, match=message):
+    with pytest.raises(BadPayload) as raised:
         webhooks.parse(event, body)
+    assert str(raised.value) == message
+
+
+def test_every_wrong_field_is_named_in_one_message():
+    body = changed("issues__closed", lambda d: d["issue"].update(number="42", state=None, title=5))
+    with pytest.raises(BadPayload) as raised:
+        webhooks.parse("issues", body)
+    assert str(raised.value) == ("issue.number: Input should be a valid integer; issue.title: Input should be a valid "
+                                 "string; issue.state: Input should be 'open' or 'closed'")
+
+
+def test_unknown_fields_are_ignored_and_an_ignored_action_is_not_read():
+    data = payload("issues__closed")
+    data["issue"]["reactions"] = {"+1": "many"}
+    data["brand_new_field"] = [None]
+    assert webhooks.parse("issues", json.dumps(data).encode()).number == 42
+    assert webhooks.parse("issues", json.dumps({"action": "labeled", "issue": "nonsense"}).encode()) == Ignored(
+        "issues action 'labeled' is not handled")
 
 
 def test_bad_payload_is_a_value_error():

@@ -97,22 +97,30 @@ def test_an_unmerged_pull_request_reports_when_it_was_closed_whatever_merged_at_
 
 def test_a_timestamp_that_is_not_one_is_quoted_in_the_message_cut_to_40_characters():
     data = payload("issues__closed")
+    stamp = "issue.updated_at: Input should be a timestamp like 2026-11-01T09:30:00Z, not"
     data["issue"]["updated_at"] = 1700000000
-    bad("issues", data, "issue.updated_at is not a timestamp: '1700000000'")
+    bad("issues", data, f"{stamp} '1700000000'")
     data["issue"]["updated_at"] = "y" * 50
-    bad("issues", data, f"issue.updated_at is not a timestamp: {'y' * 40!r}")
+    bad("issues", data, f"{stamp} {'y' * 40!r}")
+    data["issue"]["updated_at"] = "2026-02-30T00:00:00Z"  # the right shape, not a day
+    bad("issues", data, f"{stamp} '2026-02-30T00:00:00Z'")
 
 
-def test_a_state_that_is_neither_open_nor_closed_is_quoted_cut_to_20_characters():
-    data = payload("issues__closed")
-    data["issue"]["state"] = "s" * 30
-    bad("issues", data, f"issue.state is not 'open' or 'closed': {'s' * 20!r}")
+@pytest.mark.parametrize("state", ["s" * 30, "merged", "Open"])
+def test_a_state_that_is_neither_open_nor_closed_is_refused(state):
+    data = payload("pull_request__closed_merged")
+    data["pull_request"]["state"] = state  # "merged" is ours, never GitHub's
+    bad("pull_request", data, "pull_request.state: Input should be 'open' or 'closed'")
 
 
 def test_a_repository_transfer_from_nobody_names_both_fields_it_looked_for():
     data = payload("repository__transferred")
     data["changes"]["owner"]["from"] = {}
-    bad("repository", data, "changes.owner.from.user.login missing (nor changes.owner.from.organization.login)")
+    bad("repository", data, "changes.owner.from: Input should name the user.login or organization.login")
+    data["changes"]["owner"]["from"] = {"user": None, "organization": None}
+    bad("repository", data, "changes.owner.from: Input should name the user.login or organization.login")
+    data["changes"]["owner"]["from"] = {"user": {"login": 7}}
+    bad("repository", data, "changes.owner.from.user.login: Input should be a valid string")
 
 
 def test_a_repository_transfer_from_an_organization_when_user_is_null():
@@ -132,10 +140,13 @@ def test_an_empty_title_is_kept_and_issue_number_one_is_a_number():
 def test_an_empty_required_text_is_refused_by_name():
     data = payload("issues__closed")
     data["repository"]["name"] = ""
-    bad("issues", data, "repository.name is empty")
+    bad("issues", data, "repository.name: String should have at least 1 character")
     data = payload("issues__closed")
-    data["issue"]["state"] = ""
-    bad("issues", data, "issue.state is empty")
+    data["action"] = ""
+    bad("issues", data, "action: String should have at least 1 character")
+    data = payload("repository__renamed")
+    data["changes"]["repository"]["name"]["from"] = ""
+    bad("repository", data, "changes.repository.name.from: String should have at least 1 character")
 
 
 @pytest.mark.parametrize("body, message", [(b"{not json", "not JSON"), (b"[1]", "not a JSON object")])

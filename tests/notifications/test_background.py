@@ -32,4 +32,4 @@ def test_the_background_thread_sends_notifications_and_reminders(monkeypatch):
     finally:
         background.stop()
     assert threads == ["postmortem-background"] * 2 and runner.last_reminders is not None
-    assert {message.subject.split(" / ")[0] for message in mail.outbox} == {"Due soon", "Published"}
+    assert {message.subject.split(":")[0] for message in mail.outbox} == {"Due soon", "Published"}

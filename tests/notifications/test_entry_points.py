@@ -7,6 +7,7 @@ from django.db import transaction
 
 from incidents import tasks
 from incidents.actions import notify
+from incidents.actions.preferences import save_notification_preferences
 from incidents.models import NotificationPreference
 
 pytestmark = pytest.mark.django_db
@@ -43,28 +44,48 @@ def test_review_requested_emails_each_reviewer_but_not_the_asker(incident, djang
         assert mail.outbox == []  # nothing before the commit
     assert sent_to() == ["carol@example.com", "dave@example.com"]
     message = mail.outbox[0]
-    assert message.subject == f"Review requested / レビュー依頼: {incident.reference} DNS が遅い & <slow>"
+    assert message.subject == f"Review requested: {incident.reference} DNS が遅い & <slow>"
     assert message.from_email == "postmortem@localhost"
-    assert f"https://pm.example.com/incidents/{incident.reference}/" in message.body
-    assert "asker asked you to review" in message.body and "レビューを依頼されました" in message.body
-    assert "&amp;" not in message.body and "<slow>" in message.body  # plain text, not HTML-escaped
-    assert message.body.index("asked you") < message.body.index("レビュー")  # English first
-    assert "https://pm.example.com/accounts/notifications/" in message.body
-    assert message.extra_headers["Auto-Submitted"] == "auto-generated"
+    assert message.body == (f"asker asked you to review {incident.reference} DNS が遅い & <slow>.\n\n"  # not escaped
+                            f"https://pm.example.com/incidents/{incident.reference}/\n\n-- \n"
+                            "Postmortem. Turn these emails off or change their language: "
+                            "https://pm.example.com/accounts/notifications/\n\n")
+    assert message.extra_headers == {"Auto-Submitted": "auto-generated", "Content-Language": "en"}
 
 
-@pytest.mark.parametrize("decision, english, japanese", [
-    ("approved", "carol approved", "承認しました"),
-    ("changes_requested", "carol asked for changes", "修正を依頼しました"),
+def test_each_recipient_reads_the_email_in_their_language(incident, django_capture_on_commit_callbacks, person):
+    asker, carol, dave = person("asker"), person("carol"), person("dave")
+    save_notification_preferences(carol, email=True, language="ja")
+    with django_capture_on_commit_callbacks(execute=True):
+        notify.review_requested(incident, [carol, dave], by=asker)
+    by_address = {message.to[0]: message for message in mail.outbox}
+    japanese, english = by_address["carol@example.com"], by_address["dave@example.com"]
+    assert japanese.subject == f"レビュー依頼: {incident.reference} DNS が遅い & <slow>"
+    assert japanese.body == (f"asker さんから {incident.reference}「DNS が遅い & <slow>」のレビューを依頼されました。\n\n"
+                             f"https://pm.example.com/incidents/{incident.reference}/\n\n-- \n"
+                             "Postmortem。メール通知の停止・言語の変更: https://pm.example.com/accounts/notifications/\n\n")
+    assert japanese.extra_headers["Content-Language"] == "ja"
+    assert english.subject == f"Review requested: {incident.reference} DNS が遅い & <slow>"
+    assert "レビュー" not in english.body and english.extra_headers["Content-Language"] == "en"
+
+
+@pytest.mark.parametrize("decision, english, japanese, subject", [
+    ("approved", "carol approved", "carol さんが {reference}「DNS が遅い & <slow>」を承認しました。", "承認されました"),
+    ("changes_requested", "carol asked for changes to", "carol さんが {reference}「DNS が遅い & <slow>」に修正を依頼しました。",
+     "修正が依頼されました"),
 ])
-def test_reviewed_emails_the_authors(incident, decision, english, japanese, django_capture_on_commit_callbacks, person):
+def test_reviewed_emails_the_authors(incident, decision, english, japanese, subject, django_capture_on_commit_callbacks,
+                                     person):
     carol = person("carol")
+    save_notification_preferences(incident.authors.get(username="bob"), email=True, language="ja")
     with django_capture_on_commit_callbacks(execute=True):
         notify.reviewed(incident, reviewer=carol, decision=decision, comment="Timeline needs UTC.")
     assert sent_to() == ["alice@example.com", "bob@example.com"]
-    body = mail.outbox[0].body
-    assert english in body and japanese in body and "Timeline needs UTC." in body
-    assert mail.outbox[0].subject.startswith("Approved" if decision == "approved" else "Changes requested")
+    alice, bob = sorted(mail.outbox, key=lambda message: message.to)
+    assert alice.body.startswith(f"{english} {incident.reference} DNS が遅い & <slow>.\n\nTimeline needs UTC.\n")
+    assert alice.subject.startswith("Approved: " if decision == "approved" else "Changes requested: ")
+    assert bob.body.startswith(japanese.format(reference=incident.reference) + "\n\nTimeline needs UTC.\n")
+    assert bob.subject == f"{subject}: {incident.reference} DNS が遅い & <slow>"
 
 
 def test_reviewed_refuses_an_unknown_decision(incident, person):
@@ -85,7 +106,7 @@ def test_published_emails_the_authors(incident, django_capture_on_commit_callbac
     with django_capture_on_commit_callbacks(execute=True):
         notify.published(incident, by=editor)
     assert sent_to() == ["alice@example.com", "bob@example.com"]
-    assert mail.outbox[0].subject.startswith(f"Published / 公開されました: {incident.reference}")
+    assert mail.outbox[0].subject == f"Published: {incident.reference} DNS が遅い & <slow>"
 
 
 def test_nothing_is_sent_when_the_transaction_rolls_back(incident, django_capture_on_commit_callbacks, person):

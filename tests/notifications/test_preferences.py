@@ -1,4 +1,5 @@
-"""/accounts/notifications/: signed-in users turn email off and on; linked from every page's header."""
+"""/accounts/notifications/: signed-in users turn email off and on and choose the language of their emails
+(stored through incidents.actions.preferences); linked from every page's header."""
 
 import pytest
 
@@ -48,3 +49,27 @@ def test_japanese_page(client, alice):
     page = response.content.decode()
     assert response.status_code == 200 and 'lang="ja"' in page
     assert "<h1>通知</h1>" in page and f"メールの送信先: {alice.email}" in page and "Emails go to" not in page
+
+
+def test_the_language_of_emails_can_be_chosen_and_defaults_to_the_one_last_used(client, alice):
+    page = client.get(URL, HTTP_ACCEPT_LANGUAGE="ja").content.decode()  # her first page: nothing recorded yet
+    assert '<option value="" selected>このサイトで最後に使った言語</option>' in page
+    page = client.get(URL, HTTP_ACCEPT_LANGUAGE="ja").content.decode()  # recorded after the first page
+    assert '<option value="" selected>このサイトで最後に使った言語(日本語)</option>' in page
+    client.get(URL, HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()  # she has used it in English since
+    assert '<option value="" selected>The language I last used on this site (English)</option>' in page
+    assert '<option value="ja">日本語</option>' in page
+
+    response = client.post(URL, {"email": "on", "language": "ja"})
+    assert response.status_code == 302
+    preference = NotificationPreference.objects.get(user=alice)
+    assert (preference.email, preference.language, preference.email_language) == (True, "ja", "ja")
+    assert '<option value="ja" selected>日本語</option>' in client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_a_language_the_site_does_not_speak_is_a_form_error(client, alice):
+    response = client.post(URL, {"email": "on", "language": "fr"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "Select a valid choice. fr is not one of the available choices." in response.content.decode()
+    assert NotificationPreference.objects.get(user=alice).language == ""

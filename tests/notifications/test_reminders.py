@@ -57,12 +57,12 @@ def test_owners_by_user_name_and_by_email_get_one_email_each(people, django_capt
     alice = by_address["alice@example.com"]
     assert alice.subject.startswith("2 action items due soon")
     assert alice.body.index("Rotate logs") < alice.body.index("Add disk alert")  # by due date
-    assert "(overdue / 期限切れ)" in alice.body and f"Due / 期限: {day(2):%Y-%m-%d}" in alice.body
+    assert f"Due: {day(-1):%Y-%m-%d} (overdue)\n" in alice.body and f"Due: {day(2):%Y-%m-%d}\n" in alice.body
     assert f"{incident.reference} Disk full" in alice.body
     assert f"https://pm.example.com/incidents/{incident.reference}/" in alice.body
     for absent in ("Someday", "Long overdue", "Done already", "Dropped", "Free text", "Nobody"):
         assert absent not in alice.body
-    assert by_address["Bob.Builder@example.com"].subject.startswith("Due soon / 期限が近づいています: Runbook")
+    assert by_address["Bob.Builder@example.com"].subject == f"Due soon: Runbook ({incident.reference})"
 
 
 def test_never_twice_for_the_same_item_and_due_date(people, django_capture_on_commit_callbacks):

@@ -148,13 +148,21 @@ def test_an_older_event_does_not_undo_a_newer_one(client):
     assert status_of(item) == "done"
 
 
-@pytest.mark.parametrize("body", [b"not json", b"[]", b'{"action": "closed"}', b'{"action": "closed", "issue": {"number": "42"}}'])
-def test_malformed_signed_payloads_are_400(client, body):
+@pytest.mark.parametrize("body, message", [
+    (b"not json", "not JSON"),
+    (b"[]", "not a JSON object"),
+    (b'{"action": "closed"}', "repository: Field required; issue: Field required"),
+    (body_of("issues__closed", issue__number="42"), "issue.number: Input should be a valid integer"),
+    (body_of("issues__closed", issue__closed_at=17), "issue.closed_at: Input should be a timestamp like "
+                                                     "2026-11-01T09:30:00Z, not '17'"),
+])
+def test_malformed_signed_payloads_are_400_naming_the_field(client, body, message):
     item = item_on()
     response = deliver(client, "issues__closed", body)
-    assert response.status_code == 400 and response.json()["detail"].startswith("malformed payload")
+    assert (response.status_code, response.json()) == (400, {"detail": f"malformed payload: {message}"})
     assert status_of(item) == "open"
-    assert GitHubDelivery.objects.get().status_code == 400
+    assert (GitHubDelivery.objects.get().status_code, GitHubDelivery.objects.get().outcome) == (
+        400, f"malformed payload: {message}")
 
 
 def test_missing_delivery_headers_are_400(client):

@@ -1,7 +1,8 @@
 """Applying what GitHub says to the stored references, whoever heard it (a webhook delivery or a poll):
 the reference's title, state and place; the action items that follow it; the incidents that link it (their
-search documents hold the title and state, and their version moves when an item moved). Failures are
-recorded on the reference for people to see."""
+search documents hold the title and state, and their version moves when an item moved); the owner of an
+item whose status moved is told (incidents.actions.notify.action_item_moved). Failures are recorded on the
+reference for people to see."""
 
 import logging
 
@@ -10,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from incidents import search
+from incidents.actions import notify
 from incidents.models import ActionItem, ExternalLink, GitHubReference, Incident, Source, record_revision
 
 from incidents.github import refs
@@ -50,13 +52,17 @@ def apply_state(reference, *, title, state, state_reason="", changed_at=None, ki
 
 
 def follow(ref):
-    """Let the action items linked to ``ref`` follow its state; returns how many moved."""
+    """Let the action items linked to ``ref`` follow its state; returns how many moved. The owner of each item
+    whose status changed is told (after the commit: incidents.actions.notify)."""
     moved_incidents = set()
     for item in ActionItem.objects.filter(github=ref):
         item.github = ref
+        status = item.status
         if item.follow_link(ref):
             item.save(update_fields=["status", *ActionItem.LINK_KEPT])
             moved_incidents.add(item.incident_id)
+            if item.status != status:
+                notify.action_item_moved(item, ref)
     if moved_incidents:
         touch(Incident.objects.filter(pk__in=moved_incidents), bump=True)
         for pk in sorted(moved_incidents):  # GitHub moved them: a revision without an author

@@ -68,6 +68,14 @@ def test_a_malformed_payload_is_400_and_recorded():
     assert stored("d-bad") == (400, "malformed payload: not JSON", "")
 
 
+def test_a_wrong_typed_field_is_400_naming_it_and_changes_nothing():
+    item = linked()
+    edit = lambda d: d["issue"].update(number="42")  # noqa: E731
+    assert receive("issues__closed", edit=edit) == (400, "malformed payload: issue.number: Input should be a valid integer")
+    assert stored("d-issues__closed") == (400, "malformed payload: issue.number: Input should be a valid integer", "")
+    assert ActionItem.objects.get(pk=item.pk).status == "open"
+
+
 def test_an_ignored_action_is_204():
     assert receive("issues__labeled") == (204, "issues action 'labeled' is not handled")
 
