@@ -1,6 +1,7 @@
 import logging
 
 from django.conf import settings
+from django.contrib import auth
 from django.db import DatabaseError
 from django.http import JsonResponse
 from django.middleware import locale
@@ -73,8 +74,9 @@ class LocaleMiddleware(locale.LocaleMiddleware):
     written in it unless they chose one (incidents.actions.preferences). Cheap: the session holds the
     language last recorded, so the database is asked only when the request's language differs from it (a new
     session, or the language switched), and written only when the stored one differs. Recorded on the way
-    out (request.user is set by then); a failure to record is logged, never the answer (the next request
-    tries again)."""
+    out (request.user is set by then), for people signed in on the site only (an API call with a token neither
+    says which language a person reads nor gets a session); a failure to record is logged, never the answer
+    (the next request tries again)."""
 
     SESSION_KEY = "_language_recorded"
 
@@ -87,6 +89,8 @@ class LocaleMiddleware(locale.LocaleMiddleware):
         user, language = getattr(request, "user", None), getattr(request, "LANGUAGE_CODE", "")
         session = getattr(request, "session", None)
         if user is None or not user.is_authenticated or session is None or session.get(self.SESSION_KEY) == language:
+            return
+        if session.get(auth.SESSION_KEY) is None:  # signed in by an API token, not on the site: not the UI's language
             return
         try:
             preferences.record_ui_language(user, language)

@@ -57,6 +57,13 @@ def test_anonymous_requests_record_nothing(client):
     assert not NotificationPreference.objects.exists()
 
 
+def test_an_api_call_with_a_token_records_nothing_and_gets_no_session(api_as):
+    bob = UserFactory(username="bob", role="viewer")
+    response = api_as(bob).get("/api/v1/incidents/", HTTP_ACCEPT_LANGUAGE="ja")
+    assert response.status_code == 200 and "sessionid" not in response.cookies
+    assert not NotificationPreference.objects.exists()
+
+
 def test_a_failure_to_record_is_logged_and_tried_again_on_the_next_request(client, alice, monkeypatch, caplog):
     def broken(user, language):
         raise DatabaseError("database is locked")
