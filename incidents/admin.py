@@ -99,8 +99,22 @@ class IncidentAdminForm(forms.ModelForm):
         return cleaned
 
 
+class DeletedByAction:
+    """Deletions from the admin through an action of incidents.actions.deletions (``delete_action``), one by one."""
+
+    delete_action = None
+
+    def delete_model(self, request, obj):
+        type(self).delete_action(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(DeletedByAction, admin.ModelAdmin):
+    delete_action = deletions.delete_incident
     form = IncidentAdminForm
     list_display = ["reference", "title", "severity", "status", "started_at", "time_to_resolve"]
     list_display_links = ["reference", "title"]
@@ -142,13 +156,6 @@ class IncidentAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         admin_site.save_incident(form, formsets, by=request.user)
-
-    def delete_model(self, request, obj):
-        deletions.delete_incident(obj, by=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for incident in queryset:
-            deletions.delete_incident(incident, by=request.user)
 
 
 class RecordAdmin(admin.ModelAdmin):
@@ -301,7 +308,8 @@ class AgendaItemInline(admin.TabularInline):
 
 
 @admin.register(Retrospective)
-class RetrospectiveAdmin(RecordAdmin):
+class RetrospectiveAdmin(DeletedByAction, RecordAdmin):
+    delete_action = deletions.delete_meeting
     list_display = ["title", "date", "facilitator", "closed_at"]
     search_fields = ["title", "facilitator"]
     date_hierarchy = "date"
@@ -309,12 +317,6 @@ class RetrospectiveAdmin(RecordAdmin):
     inlines = [AgendaItemInline]
     formfield_overrides = DATE_CHECKS
 
-    def delete_model(self, request, obj):
-        deletions.delete_meeting(obj, by=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for meeting in queryset:
-            deletions.delete_meeting(meeting, by=request.user)
 
 
 class TermsField(forms.CharField):
