@@ -24,3 +24,19 @@ def ensure_roles():
 
 def is_editor(user):
     return user.is_authenticated and user.has_perm("incidents.change_incident")
+
+
+ROLES = (VIEWER, EDITOR, ADMIN)
+
+
+def role_of(user):
+    """The user's role: "admin" for a superuser, else the highest of their role groups, else ""."""
+    if user.is_superuser:
+        return ADMIN
+    names = {group.name for group in user.groups.all()}
+    return next((role for role in reversed(ROLES) if role in names), "")
+
+
+def is_admin(user):
+    """Whether ``user`` may manage people (the admin role's permissions on users, or a superuser)."""
+    return user.is_authenticated and user.is_active and user.has_perm("auth.change_user")

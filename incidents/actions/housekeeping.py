@@ -8,6 +8,7 @@ from django.utils import timezone
 from incidents import jobs
 from incidents.models import ExportJob, GitHubDelivery, GitHubReference, IdempotencyKey
 
+from . import audit
 from .exports import remove_expired_exports
 
 STUCK_AFTER = datetime.timedelta(minutes=2)
@@ -15,8 +16,8 @@ DELIVERIES_KEPT = datetime.timedelta(days=30)
 
 
 def sweep(now=None):
-    """Returns what was done, for the log: {"github": n, "exports": n, "keys": n, "deliveries": n} (webhook
-    deliveries are kept 30 days)."""
+    """Returns what was done, for the log: {"github": n, "exports": n, "keys": n, "deliveries": n, "audit": n}
+    (webhook deliveries are kept 30 days, audit entries a year: audit.KEPT)."""
     now = now or timezone.now()
     due = GitHubReference.objects.due(now).count()
     if due:
@@ -28,4 +29,4 @@ def sweep(now=None):
     remove_expired_exports()
     keys, _ = IdempotencyKey.objects.expired(now).delete()
     deliveries, _ = GitHubDelivery.objects.filter(received_at__lt=now - DELIVERIES_KEPT).delete()
-    return {"github": due, "exports": len(waiting), "keys": keys, "deliveries": deliveries}
+    return {"github": due, "exports": len(waiting), "keys": keys, "deliveries": deliveries, "audit": audit.prune(now)}

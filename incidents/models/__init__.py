@@ -16,8 +16,10 @@ history         numbered revisions of incidents (django-reversion) and who or wh
 glossary        the bilingual glossary search expands queries with, and its cached loader
 imports         uploads the import page keeps between its preview and their owner's confirmation
 notifications   who turned email off; due-date reminders already sent
+audit           who changed roles, deactivated or invited people (kept a year)
 """
 
+from .audit import AuditEntry
 from .changes import IndexChange, IndexCursor
 from .children import (
     ActionItem,
@@ -53,6 +55,7 @@ from .retrospectives import AgendaItem, Retrospective, RetrospectiveQuerySet
 from .reviews import Review, ReviewQuerySet
 
 __all__ = [
+    "AuditEntry",
     "MAX_COMMENT_LENGTH", "REFERENCE_PATTERN", "REFERENCE_PREFIX", "ActionItem", "ActionItemQuerySet", "AgendaItem",
     "Comment", "CommentQuerySet", "ContributingFactor",
     "DueReminder", "ExportJob", "ExportJobQuerySet", "ExternalLink", "FactorCategory", "GitHubDelivery", "GitHubIssueRequest",

@@ -1,0 +1,117 @@
+"""/people/ (admins only): everyone with their role, email, last sign-in and status; invite by email, change
+a role, deactivate and reactivate (incidents.actions.people). /people/audit/: the audit log.
+/accounts/invite/<uid>/<token>/: an invited person chooses their password (once, within 7 days)."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN, PasswordResetConfirmView, redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.decorators.cache import never_cache
+
+from incidents import roles
+from incidents.actions import people
+from incidents.models import AuditEntry
+
+ROLE_CHOICES = [(roles.VIEWER, gettext_lazy("viewer")), (roles.EDITOR, gettext_lazy("editor")),
+                (roles.ADMIN, gettext_lazy("admin"))]
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("Email"), max_length=254)
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=ROLE_CHOICES, initial=roles.VIEWER)
+
+
+class AdminOnlyMixin:
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not roles.is_admin(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+@method_decorator(never_cache, name="dispatch")
+class PeopleView(AdminOnlyMixin, View):
+    template_name = "people/list.html"
+
+    def get(self, request, form=None, invite_url=None):
+        users = get_user_model().objects.prefetch_related("groups").order_by("username")
+        rows = [{"user": u, "role": roles.role_of(u), "invited": not u.has_usable_password() and not u.last_login}
+                for u in users]
+        return render(request, self.template_name, {
+            "rows": rows, "form": form or InviteForm(), "invite_url": invite_url, "role_choices": ROLE_CHOICES})
+
+    def post(self, request):
+        action = request.POST.get("action")
+        if action == "invite":
+            return self._invite(request)
+        user = get_object_or_404(get_user_model(), username=request.POST.get("username", ""))
+        try:
+            if action == "role":
+                changed = people.change_role(request.user, user, request.POST.get("role", ""))
+                message = _("%(name)s is now %(role)s.") % {"name": user.get_username(),
+                                                             "role": dict(ROLE_CHOICES)[roles.role_of(user)]}
+            elif action in ("deactivate", "reactivate"):
+                changed = people.set_active(request.user, user, action == "reactivate")
+                message = (_("%(name)s was reactivated.") if action == "reactivate"
+                           else _("%(name)s was deactivated: their sessions and API token no longer work.")) % {
+                    "name": user.get_username()}
+            else:
+                return HttpResponseBadRequest(_("Unknown action."))
+        except ValidationError as exc:
+            for errors in exc.message_dict.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect("people")
+        if changed:
+            messages.success(request, message)
+        return redirect("people")
+
+    def _invite(self, request):
+        form = InviteForm(request.POST)
+        if form.is_valid():
+            try:
+                user, url = people.invite(request.user, form.cleaned_data["email"], form.cleaned_data["role"],
+                                          site_url=request.build_absolute_uri("/"))
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, _("%(email)s was invited as %(name)s; the link was emailed to them.") % {
+                    "email": user.email, "name": user.get_username()})
+                return self.get(request, invite_url=url)
+        return self.get(request, form=form)
+
+
+class AuditView(AdminOnlyMixin, View):
+    template_name = "people/audit.html"
+
+    def get(self, request):
+        page = Paginator(AuditEntry.objects.select_related("incident"), 50).get_page(request.GET.get("page"))
+        return render(request, self.template_name, {"page": page})
+
+
+class InviteAcceptView(PasswordResetConfirmView):
+    """Django's set-password view with the invite tokens: the token leaves the URL for the session first."""
+
+    token_generator = people.invite_tokens
+    template_name = "people/invite.html"
+    success_url = reverse_lazy("login")
+    reset_url_token = "set-password"
+
+    def form_valid(self, form):
+        people.accept_invite(form)
+        del self.request.session[INTERNAL_RESET_SESSION_TOKEN]
+        messages.success(self.request, _("Your password was set: sign in with your user name %(name)s.") % {
+            "name": form.user.get_username()})
+        return redirect(self.success_url)
