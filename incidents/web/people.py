@@ -13,16 +13,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 from django.views.decorators.cache import never_cache
 
 from incidents import roles
-from incidents.actions import people
+from incidents.actions import audit, people
 from incidents.models import AuditEntry
 
-ROLE_CHOICES = [(roles.VIEWER, gettext_lazy("viewer")), (roles.EDITOR, gettext_lazy("editor")),
-                (roles.ADMIN, gettext_lazy("admin"))]
+ROLE_CHOICES = [(roles.VIEWER, pgettext_lazy("role", "viewer")), (roles.EDITOR, pgettext_lazy("role", "editor")),
+                (roles.ADMIN, pgettext_lazy("role", "admin"))]
+ACTIONS = {
+    audit.INVITED: gettext_lazy("invited"), audit.INVITE_ACCEPTED: gettext_lazy("invite accepted"),
+    audit.ROLE_CHANGED: gettext_lazy("role changed"), audit.DEACTIVATED: gettext_lazy("deactivated"),
+    audit.REACTIVATED: gettext_lazy("reactivated"),
+}
 
 
 class InviteForm(forms.Form):
@@ -98,7 +103,8 @@ class AuditView(AdminOnlyMixin, View):
 
     def get(self, request):
         page = Paginator(AuditEntry.objects.select_related("incident"), 50).get_page(request.GET.get("page"))
-        return render(request, self.template_name, {"page": page})
+        rows = [(entry, ACTIONS.get(entry.action, entry.action)) for entry in page.object_list]
+        return render(request, self.template_name, {"page": page, "rows": rows})
 
 
 class InviteAcceptView(PasswordResetConfirmView):
