@@ -156,3 +156,18 @@ def test_the_invite_link_expires_after_seven_days(admin, client, monkeypatch):
     monkeypatch.setattr(people.invite_tokens, "_now", lambda: later)
     page = client.get(url, follow=True, HTTP_ACCEPT_LANGUAGE="ja")
     assert not page.context["validlink"] and "この招待リンクは無効です。" in page.content.decode()
+
+
+def test_reviewer_pickers_offer_active_editors_and_admins_who_are_not_authors(admin, user, make_incident):
+    from incidents.forms.review import ReviewRequestForm
+
+    author, promoted, gone = user("editor", username="author"), user("viewer", username="promoted"), user("editor", username="gone")
+    user("viewer", username="reader")
+    su = user(username="root")
+    su.is_superuser = True
+    su.save()
+    people.change_role(admin, promoted, "editor")
+    people.set_active(admin, gone, False)
+    incident = make_incident(authors=[author], status="draft")
+    offered = ReviewRequestForm(incident=incident).fields["reviewers"].queryset
+    assert [u.username for u in offered] == ["admin", "promoted", "root"]
