@@ -17,7 +17,7 @@ from incidents import roles
 from incidents.actions import people
 from incidents.models import AuditEntry
 
-from .views import Pagination
+from .views import Pagination, errors
 
 
 class IsAdmin(permissions.BasePermission):
@@ -74,7 +74,11 @@ class UserListView(ListAPIView):
     def get_queryset(self):
         return get_user_model().objects.prefetch_related("groups").order_by("username")
 
-    @extend_schema(request=InviteSerializer, responses={201: InvitedSerializer})
+    @extend_schema(responses={200: UserSerializer(many=True), **errors(400, 401, 403)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=InviteSerializer, responses={201: InvitedSerializer, **errors(400, 401, 403)})
     def post(self, request):
         data = InviteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -89,11 +93,11 @@ class UserListView(ListAPIView):
 class UserDetailView(APIView):
     permission_classes = [IsAdmin]
 
-    @extend_schema(responses=UserSerializer)
+    @extend_schema(responses={200: UserSerializer, **errors(401, 403, 404)})
     def get(self, request, username):
         return Response(UserSerializer(get_object_or_404(get_user_model(), username=username)).data)
 
-    @extend_schema(request=UserChangeSerializer, responses=UserSerializer)
+    @extend_schema(request=UserChangeSerializer, responses={200: UserSerializer, **errors(400, 401, 403, 404)})
     def patch(self, request, username):
         user = get_object_or_404(get_user_model(), username=username)
         data = UserChangeSerializer(data=request.data)
@@ -126,3 +130,7 @@ class AuditListView(ListAPIView):
     serializer_class = AuditEntrySerializer
     pagination_class = Pagination
     queryset = AuditEntry.objects.all()
+
+    @extend_schema(responses={200: AuditEntrySerializer(many=True), **errors(400, 401, 403)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
