@@ -8,6 +8,7 @@ at their next request; their authored incidents keep their name.
 """
 
 import datetime
+import re
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -64,7 +65,7 @@ def check_role(role):
 
 def _username_for(email):
     users = get_user_model().objects
-    base = email.split("@")[0][:140] or "user"
+    base = re.sub(r"[^\w.+-]", "", email.split("@")[0])[:140] or "user"  # what Django's validator allows
     name, n = base, 1
     while users.filter(username__iexact=name).exists():
         n += 1
@@ -116,6 +117,9 @@ def change_role(actor, user, role):
         return False
     if user.pk == actor.pk:
         raise ValidationError({"role": _("You cannot change your own role.")})
+    if user.is_superuser:
+        raise ValidationError({"role": _("%(name)s is a superuser: they have every permission whatever their role.") % {
+            "name": user.get_username()}})
     _assign(user, role)
     audit.record(actor, audit.ROLE_CHANGED, target_user=user, old=old, new=role)
     return True

@@ -115,6 +115,10 @@ class InviteAcceptView(PasswordResetConfirmView):
     success_url = reverse_lazy("login")
     reset_url_token = "set-password"
 
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active else None  # a deactivated person's link is void
+
     def form_valid(self, form):
         people.accept_invite(form)
         del self.request.session[INTERNAL_RESET_SESSION_TOKEN]

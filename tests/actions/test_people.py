@@ -136,3 +136,18 @@ def test_the_sweep_keeps_entries_a_year(admin):
     AuditEntry.objects.filter(pk=old.pk).update(at=now - datetime.timedelta(days=366))
     assert housekeeping.sweep(now)["audit"] == 1
     assert list(AuditEntry.objects.all()) == [young]
+
+
+def test_a_superusers_role_is_not_changed_here(admin, user):
+    root = user(username="root")
+    root.is_superuser = True
+    root.save()
+    with pytest.raises(ValidationError) as caught:
+        people.change_role(admin, root, "viewer")
+    assert caught.value.message_dict == {
+        "role": ["root is a superuser: they have every permission whatever their role."]}
+
+
+def test_user_names_keep_only_what_django_allows(admin):
+    invited, _url = people.invite(admin, "o'brien!#x@example.com", "viewer")
+    assert invited.username == "obrienx"

@@ -171,3 +171,9 @@ def test_reviewer_pickers_offer_active_editors_and_admins_who_are_not_authors(ad
     incident = make_incident(authors=[author], status="draft")
     offered = ReviewRequestForm(incident=incident).fields["reviewers"].queryset
     assert [u.username for u in offered] == ["admin", "promoted", "root"]
+
+
+def test_a_deactivated_persons_invite_link_is_void(admin, client):
+    invited, url = invite_link(admin)
+    people.set_active(admin, invited, False)
+    assert not client.get(url, follow=True).context["validlink"]
