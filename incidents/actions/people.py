@@ -80,7 +80,8 @@ def invite(actor, email, role, *, site_url=""):
     check_role(role)
     email = (email or "").strip()
     if get_user_model().objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": _("A user with the email address %(email)s already exists.") % {"email": email}})
+        raise ValidationError({"email": _("A user with the email address %(email)s already exists.") % {
+            "email": email}})
     user = get_user_model().objects.create_user(username=_username_for(email), email=email)  # unusable password
     _assign(user, role)
     url = site_url.rstrip("/") + invite_path(user)

@@ -124,7 +124,8 @@ def test_a_password_reset_token_is_no_invite(admin):
 def test_record_keeps_names_and_accepts_any_details(admin, make_incident):
     incident = make_incident()
     entry = audit.record(admin, "incident_exported", incident=incident, format="pdf")
-    assert (entry.actor_name, entry.target_name, entry.incident, entry.details) == ("admin", "", incident, {"format": "pdf"})
+    assert (entry.actor_name, entry.target_name, entry.incident, entry.details) == (
+        "admin", "", incident, {"format": "pdf"})
     system = audit.record(None, "visibility_changed", incident=incident, old="internal", new="restricted")
     assert system.actor is None and system.actor_name == ""
 

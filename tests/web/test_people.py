@@ -161,7 +161,8 @@ def test_the_invite_link_expires_after_seven_days(admin, client, monkeypatch):
 def test_reviewer_pickers_offer_active_editors_and_admins_who_are_not_authors(admin, user, make_incident):
     from incidents.forms.review import ReviewRequestForm
 
-    author, promoted, gone = user("editor", username="author"), user("viewer", username="promoted"), user("editor", username="gone")
+    author, promoted = user("editor", username="author"), user("viewer", username="promoted")
+    gone = user("editor", username="gone")
     user("viewer", username="reader")
     su = user(username="root")
     su.is_superuser = True
