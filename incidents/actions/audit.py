@@ -13,8 +13,8 @@ from incidents.models import AuditEntry
 
 KEPT = datetime.timedelta(days=365)  # the audit log is kept at least a year
 
-INVITED, ROLE_CHANGED, DEACTIVATED, REACTIVATED, INVITE_ACCEPTED = (
-    "user_invited", "role_changed", "user_deactivated", "user_reactivated", "invite_accepted")
+INVITED, REINVITED, ROLE_CHANGED, DEACTIVATED, REACTIVATED, INVITE_ACCEPTED = (
+    "user_invited", "user_reinvited", "role_changed", "user_deactivated", "user_reactivated", "invite_accepted")
 
 
 def record(actor, action, *, target_user=None, incident=None, **details):

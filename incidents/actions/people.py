@@ -90,6 +90,22 @@ def invite(actor, email, role, *, site_url=""):
     return user, url
 
 
+def is_invited(user):
+    """Whether ``user`` was invited and has not chosen a password yet."""
+    return user.is_active and not user.has_usable_password() and user.last_login is None
+
+
+@transaction.atomic
+def reinvite(actor, user, *, site_url=""):
+    """A new invite link for someone invited who has not chosen a password yet (emailed again); the URL."""
+    if not is_invited(user):
+        raise ValidationError({"username": _("%(name)s is not waiting for an invite.") % {"name": user.get_username()}})
+    url = site_url.rstrip("/") + invite_path(user)
+    audit.record(actor, audit.REINVITED, target_user=user, email=user.email)
+    transaction.on_commit(lambda: _send_invite(actor, user, url))
+    return url
+
+
 def _send_invite(actor, user, url):
     body = _("%(actor)s invited you to Postmortem. Choose your password within 7 days (the link works once):\n\n"
              "%(url)s\n\nYour user name: %(username)s\n") % {

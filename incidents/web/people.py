@@ -26,7 +26,7 @@ ROLE_CHOICES = [(roles.VIEWER, pgettext_lazy("role", "viewer")), (roles.EDITOR, 
 ACTIONS = {
     audit.INVITED: gettext_lazy("invited"), audit.INVITE_ACCEPTED: gettext_lazy("invite accepted"),
     audit.ROLE_CHANGED: gettext_lazy("role changed"), audit.DEACTIVATED: gettext_lazy("deactivated"),
-    audit.REACTIVATED: gettext_lazy("reactivated"),
+    audit.REACTIVATED: gettext_lazy("reactivated"), audit.REINVITED: gettext_lazy("invite sent again"),
 }
 
 
@@ -50,7 +50,7 @@ class PeopleView(AdminOnlyMixin, View):
 
     def get(self, request, form=None, invite_url=None):
         users = get_user_model().objects.prefetch_related("groups").order_by("username")
-        rows = [{"user": u, "role": roles.role_of(u), "invited": not u.has_usable_password() and not u.last_login}
+        rows = [{"user": u, "role": roles.role_of(u), "invited": people.is_invited(u)}
                 for u in users]
         return render(request, self.template_name, {
             "rows": rows, "form": form or InviteForm(), "invite_url": invite_url, "role_choices": ROLE_CHOICES})
@@ -65,6 +65,11 @@ class PeopleView(AdminOnlyMixin, View):
                 changed = people.change_role(request.user, user, request.POST.get("role", ""))
                 message = _("%(name)s is now %(role)s.") % {"name": user.get_username(),
                                                              "role": dict(ROLE_CHOICES)[roles.role_of(user)]}
+            elif action == "reinvite":
+                url = people.reinvite(request.user, user, site_url=request.build_absolute_uri("/"))
+                messages.success(request, _("A new invite link for %(name)s was emailed to them.") % {
+                    "name": user.get_username()})
+                return self.get(request, invite_url=url)
             elif action in ("deactivate", "reactivate"):
                 changed = people.set_active(request.user, user, action == "reactivate")
                 message = (_("%(name)s was reactivated.") if action == "reactivate"

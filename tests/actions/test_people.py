@@ -152,3 +152,14 @@ def test_a_superusers_role_is_not_changed_here(admin, user):
 def test_user_names_keep_only_what_django_allows(admin):
     invited, _url = people.invite(admin, "o'brien!#x@example.com", "viewer")
     assert invited.username == "obrienx"
+
+
+def test_reinvite_only_while_waiting(admin, editor, django_capture_on_commit_callbacks, mailoutbox):
+    invited, _first = people.invite(admin, "kim@example.com", "viewer", site_url="https://pm.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        url = people.reinvite(admin, invited, site_url="https://pm.example")
+    assert url.startswith("https://pm.example/accounts/invite/") and url in mailoutbox[-1].body
+    assert AuditEntry.objects.first().action == "user_reinvited"
+    with pytest.raises(ValidationError) as caught:
+        people.reinvite(admin, editor)
+    assert caught.value.message_dict == {"username": ["editor is not waiting for an invite."]}

@@ -178,3 +178,17 @@ def test_a_deactivated_persons_invite_link_is_void(admin, client):
     invited, url = invite_link(admin)
     people.set_active(admin, invited, False)
     assert not client.get(url, follow=True).context["validlink"]
+
+
+def test_a_new_invite_link_for_someone_still_invited(admin, admin_client, editor):
+    people.invite(admin, "kim@example.com", "viewer")
+    page = admin_client.get("/people/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    kim = re.search(r"<td>kim</td>.*?</tr>", page, re.S).group(0)
+    assert "<td>invited</td>" in kim and 'value="reinvite"' in kim
+    assert 'value="reinvite"' not in re.search(r"<td>editor</td>.*?</tr>", page, re.S).group(0)
+    page = admin_client.post("/people/", {"action": "reinvite", "username": "kim"},
+                             HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "kim に新しい招待リンクをメールで送りました。" in page and '<code id="invite-url">http://testserver/' in page
+    response = admin_client.post("/people/", {"action": "reinvite", "username": "editor"}, follow=True,
+                                 HTTP_ACCEPT_LANGUAGE="en")
+    assert "editor is not waiting for an invite." in response.content.decode()
