@@ -24,3 +24,8 @@ def ensure_roles():
 
 def is_editor(user):
     return user.is_authenticated and user.has_perm("incidents.change_incident")
+
+
+def is_admin(user):
+    """Admins (the admin role, or a superuser) see every incident, restricted ones included."""
+    return user.is_authenticated and (user.is_superuser or user.has_perm("auth.change_user"))
