@@ -177,4 +177,6 @@ def test_edit_page_sets_visibility_and_members_in_english_and_japanese(world, cl
     assert public.visibility == "restricted" and [user.username for user in public.members.all()] == ["member"]
     client.cookies["django_language"] = "ja"
     page = client.get(f"/incidents/{public.reference}/edit/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
-    assert "公開範囲" in page and "メンバー" in page
+    assert "公開範囲" in page and "メンバー" in page and "限定（メンバー・作成者・レビュアー・管理者のみ）" in page
+    data["members"] = "ghost"
+    assert "該当するユーザーがいません: ghost" in client.post(f"/incidents/{public.reference}/edit/", data).content.decode()
