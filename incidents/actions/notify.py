@@ -152,13 +152,14 @@ def deliver(kind, payload):
         return "gone"
     if not recipients([user]):  # turned email off (or lost the address) since it was queued
         return "skipped"
-    # Checked again at delivery: an incident restricted (or deleted) since the email was queued is gone for
-    # whoever may not see it now (Incident.objects.visible_to, the one rule).
-    if "incident" in payload and not Incident.objects.filter(pk=payload["incident"]).visible_to(user).exists():
+    # Checked again at delivery: a restricted incident is gone for whoever may not see it now (the one rule,
+    # Incident.objects.visible_to), as if it did not exist, whatever was queued before it was restricted.
+    hidden = Incident.objects.filter(visibility="restricted").exclude(pk__in=Incident.objects.visible_to(user).values("pk"))
+    if "incident" in payload and hidden.filter(pk=payload["incident"]).exists():
         return "gone"
     if "items" in payload:
-        payload = {**payload, "items": list(ActionItem.objects.visible_to(user).filter(pk__in=payload["items"])
-                                            .values_list("pk", flat=True))}
+        payload = {**payload, "items": list(ActionItem.objects.filter(pk__in=payload["items"])
+                                            .exclude(incident__in=hidden.values("pk")).values_list("pk", flat=True))}
     language = NotificationPreference.for_user(user).email_language
     with translation.override(language):
         message = RENDERERS.get(kind, _incident_email)(kind, payload)
