@@ -95,6 +95,7 @@ class IncidentForm(forms.ModelForm):
             self.fields[name].label = _zone_label(self.fields[name].label)
         for name in self.MARKDOWN_FIELDS:
             self.fields[name].help_text = _("Markdown.")
+        self.fields["visibility"].required = False  # left out: as stored (internal for a new incident)
         if self.instance.pk and not self.is_bound:
             self.initial["tags"] = ", ".join(tag.name for tag in self.instance.tags.all())
             self.initial["services"] = ", ".join(service.name for service in self.instance.services.all())
@@ -109,6 +110,9 @@ class IncidentForm(forms.ModelForm):
         if too_long:
             raise forms.ValidationError(_("A name may have at most 100 characters: %(name)s") % {"name": too_long[0][:40]})
         return names
+
+    def clean_visibility(self):
+        return self.cleaned_data["visibility"] or self.instance.visibility
 
     def clean_members(self):
         names = list(dict.fromkeys(name.strip() for name in self.cleaned_data["members"].replace("、", ",").split(",")
