@@ -180,3 +180,20 @@ def test_edit_page_sets_visibility_and_members_in_english_and_japanese(world, cl
     assert "公開範囲" in page and "メンバー" in page and "限定（メンバー・作成者・レビュアー・管理者のみ）" in page
     data["members"] = "ghost"
     assert "該当するユーザーがいません: ghost" in client.post(f"/incidents/{public.reference}/edit/", data).content.decode()
+
+
+def test_github_moving_an_action_item_tells_its_owner_only_if_a_reader(world, monkeypatch):
+    """Webhook-driven updates: the owner ("outsider") of the restricted incident's item hears nothing of it;
+    made a member, they are told."""
+    from incidents.models import GitHubReference
+
+    queued = []
+    monkeypatch.setattr("incidents.jobs.send_notification", lambda kind, payload: queued.append((kind, payload)))
+    item = world["secret"].action_items.get()
+    item.status, item.link_event = "done", "closed"
+    reference = GitHubReference.objects.create(owner="acme", repo="api", number=42, kind="issue")
+    notify.action_item_moved(item, reference)
+    assert queued == []
+    world["secret"].members.add(world["outsider"])
+    notify.action_item_moved(item, reference)
+    assert [kind for kind, _payload in queued] == [notify.GITHUB_MOVED]
