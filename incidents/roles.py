@@ -38,5 +38,6 @@ def role_of(user):
 
 
 def is_admin(user):
-    """Whether ``user`` may manage people (the admin role's permissions on users, or a superuser)."""
-    return user.is_authenticated and user.is_active and user.has_perm("auth.change_user")
+    """Admins (the admin role's permissions on users, or a superuser): they manage people and see every
+    incident, restricted ones included."""
+    return user.is_authenticated and user.is_active and (user.is_superuser or user.has_perm("auth.change_user"))

@@ -22,7 +22,7 @@ from .github.poll import queue_github_sync
 
 SCALAR_FIELDS = (
     "title", "summary", "impact", "analysis", "resolution", "severity", "status", "postmortem_date", "author_names",
-    "started_at", "detected_at", "mitigated_at", "resolved_at",
+    "started_at", "detected_at", "mitigated_at", "resolved_at", "visibility",
 )
 SIMPLE_CHILDREN = {"timeline": TimelineEvent, "lessons": Lesson, "action_items": ActionItem, "links": ExternalLink}
 
@@ -76,6 +76,8 @@ def save_incident(incident, data, *, expected_version=None, sync_github=True, us
         incident.authors.set(data["authors"])
     if "reviewers" in data:
         incident.reviewers.set(data["reviewers"])
+    if "members" in data:
+        incident.members.set(data["members"])
     for key, model in SIMPLE_CHILDREN.items():
         if key in data:
             write_rows(incident, model, data[key])

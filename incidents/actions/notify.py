@@ -79,7 +79,7 @@ def comment_added(incident, *, author, body):
 def published(incident, *, by):
     """Tell the incident's authors it was published, and the outgoing webhook if one is configured."""
     _queue_emails("published", incident, incident.authors.all(), by=by)
-    if settings.POSTMORTEM_WEBHOOK_URL:
+    if settings.POSTMORTEM_WEBHOOK_URL and incident.visibility == "internal":
         jobs.send_notification(WEBHOOK, {"incident": incident.pk, "event": "published"})
 
 
@@ -152,6 +152,14 @@ def deliver(kind, payload):
         return "gone"
     if not recipients([user]):  # turned email off (or lost the address) since it was queued
         return "skipped"
+    # Checked again at delivery: a restricted incident is gone for whoever may not see it now (the one rule,
+    # Incident.objects.visible_to), as if it did not exist, whatever was queued before it was restricted.
+    hidden = Incident.objects.filter(visibility="restricted").exclude(pk__in=Incident.objects.visible_to(user).values("pk"))
+    if "incident" in payload and hidden.filter(pk=payload["incident"]).exists():
+        return "gone"
+    if "items" in payload:
+        payload = {**payload, "items": list(ActionItem.objects.filter(pk__in=payload["items"])
+                                            .exclude(incident__in=hidden.values("pk")).values_list("pk", flat=True))}
     language = NotificationPreference.for_user(user).email_language
     with translation.override(language):
         message = RENDERERS.get(kind, _incident_email)(kind, payload)
@@ -222,7 +230,8 @@ def _texts(payload, *keys):
 
 def _post_webhook(payload):
     url = settings.POSTMORTEM_WEBHOOK_URL
-    incident = Incident.objects.filter(pk=payload.get("incident")).first()
+    # A restricted incident is never posted to the shared channel: for it, the webhook answers "gone".
+    incident = Incident.objects.filter(pk=payload.get("incident"), visibility="internal").first()
     if not url or incident is None:
         return "skipped" if not url else "gone"
     try:

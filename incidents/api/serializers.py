@@ -220,6 +220,9 @@ class IncidentSerializer(ModelSerializer):
     reviewers = UsernameField(
         many=True, required=False, slug_field="username", queryset=get_user_model().objects.all(),
         help_text="Who is asked to review (user names). Moving to in_review needs one who is not an author.")
+    members = UsernameField(
+        many=True, required=False, slug_field="username", queryset=get_user_model().objects.all(),
+        help_text="Who may see a restricted incident besides its authors, reviewers and admins (user names).")
     reviews = serializers.SerializerMethodField(
         help_text="Approvals and change requests; `current` is false once the incident changed after it.")
     time_to_detect = serializers.SerializerMethodField(
@@ -240,7 +243,8 @@ class IncidentSerializer(ModelSerializer):
             "severity", "status", "postmortem_date", "services", "tags",
             "started_at", "detected_at", "mitigated_at", "resolved_at", "time_to_detect", "time_to_resolve",
             "timeline", "factors", "lessons", "action_items", "links",
-            "authors", "author_names", "reviewers", "reviews", "created_at", "updated_at", "version",
+            "authors", "author_names", "reviewers", "reviews", "visibility", "members", "created_at", "updated_at",
+            "version",
         ]
         read_only_fields = ["created_at", "updated_at"]
 

@@ -57,6 +57,8 @@ def front_matter(incident):
         "severity": incident.severity,
         "status": incident.status,
         "postmortem_date": incident.postmortem_date.isoformat() if incident.postmortem_date else None,
+        "visibility": incident.visibility,
+        "members": [user.get_username() for user in incident.members.all()],
         "authors": [*(user.get_username() for user in incident.authors.all()), *incident.author_names],
         "services": [service.name for service in incident.services.all()],
         "tags": [tag.name for tag in incident.tags.all()],

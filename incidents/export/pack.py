@@ -74,7 +74,9 @@ def meeting_pack(meeting, user, today=None):
     shown = {pk for pk in visible.filter(pk__in=[item.incident_id for item in items]).values_list("pk", flat=True)}
     entries = [(item.incident_id, item.notes, item.decisions) for item in items if item.incident_id in shown]
     return build_pack(meeting.title, meeting.date, meeting.facilitator, entries, user, visible,
-                      hidden=len(items) - len(entries), today=today,
+                      hidden=sum(1 for item in items if item.incident_id not in shown
+                                 and item.incident.visibility == "internal"),  # restricted: as if absent
+                      today=today,
                       exclude_tags=[meeting.select_tag] if meeting.select_tag else [])
 
 

@@ -8,6 +8,7 @@ import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -71,12 +72,14 @@ class IncidentForm(forms.ModelForm):
                                help_text=_("Comma-separated, e.g. nginx, aws-node."))
     author_names = forms.CharField(label=_("Other authors"), required=False, max_length=2000,
                                    help_text=_("Comma-separated names of authors without an account here."))
+    members = forms.CharField(label=_("Members"), required=False, max_length=2000,
+                              help_text=_("Comma-separated user names who may see a restricted incident."))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Incident
         fields = ["title", "severity", "postmortem_date", "started_at", "detected_at", "mitigated_at", "resolved_at",
-                  "summary", "impact", "analysis", "resolution"]
+                  "summary", "impact", "analysis", "resolution", "visibility"]
         widgets = {name: DateTimeInput for name in Incident.MILESTONES} | {
             "postmortem_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")} | {
             name: forms.Textarea(attrs={"rows": 5}) for name in ("summary", "impact", "analysis", "resolution")
@@ -92,11 +95,13 @@ class IncidentForm(forms.ModelForm):
             self.fields[name].label = _zone_label(self.fields[name].label)
         for name in self.MARKDOWN_FIELDS:
             self.fields[name].help_text = _("Markdown.")
+        self.fields["visibility"].required = False  # left out: as stored (internal for a new incident)
         if self.instance.pk and not self.is_bound:
             self.initial["tags"] = ", ".join(tag.name for tag in self.instance.tags.all())
             self.initial["services"] = ", ".join(service.name for service in self.instance.services.all())
             self.initial["version"] = self.instance.version
             self.initial["author_names"] = ", ".join(self.instance.author_names)
+            self.initial["members"] = ", ".join(user.get_username() for user in self.instance.members.all())
 
     def clean_author_names(self):
         names = [" ".join(name.split()) for name in self.cleaned_data["author_names"].replace("、", ",").split(",")]
@@ -105,6 +110,18 @@ class IncidentForm(forms.ModelForm):
         if too_long:
             raise forms.ValidationError(_("A name may have at most 100 characters: %(name)s") % {"name": too_long[0][:40]})
         return names
+
+    def clean_visibility(self):
+        return self.cleaned_data["visibility"] or self.instance.visibility
+
+    def clean_members(self):
+        names = list(dict.fromkeys(name.strip() for name in self.cleaned_data["members"].replace("、", ",").split(",")
+                                   if name.strip()))
+        users = {user.get_username(): user for user in get_user_model().objects.filter(username__in=names)}
+        unknown = [name for name in names if name not in users]
+        if unknown:
+            raise forms.ValidationError(_("No such user: %(names)s") % {"names": ", ".join(unknown)})
+        return [users[name] for name in names]
 
     def clean_tags(self):
         return _names(self.cleaned_data["tags"], Tag)
@@ -115,7 +132,7 @@ class IncidentForm(forms.ModelForm):
     def document(self):
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
         return data | {"tags": self.cleaned_data["tags"], "services": self.cleaned_data["services"],
-                       "author_names": self.cleaned_data["author_names"]}
+                       "author_names": self.cleaned_data["author_names"], "members": self.cleaned_data["members"]}
 
 
 # --- the child rows ---------------------------------------------------------------------------------

@@ -21,13 +21,14 @@ from incidents.imports.values import RECORDS, Values, structured
 VERSION = 1
 PROSE = ("summary", "impact", "analysis", "resolution")
 EMPTY = "—"
-INFORMATIONAL = {"postmortem", "uuid", "reference", "time_zone"}
+INFORMATIONAL = {"postmortem", "uuid", "reference", "time_zone", "members"}  # members: by name, not re-linked
 SCALAR_FIELDS = {
     "title": Values.text, "postmortem_date": Values.date, "authors": Values.texts, "services": Values.texts,
     "tags": Values.texts, "started_at": Values.moment, "detected_at": Values.moment,
     "mitigated_at": Values.moment, "resolved_at": Values.moment,
 }
-CHOICES = {"severity": ("sev1", "sev2", "sev3", "sev4"), "status": ("draft", "in_review", "published")}
+CHOICES = {"severity": ("sev1", "sev2", "sev3", "sev4"), "status": ("draft", "in_review", "published"),
+           "visibility": ("internal", "restricted")}  # a restricted write-up stays restricted when read back
 
 
 def read_postmortem(split, default_zone):

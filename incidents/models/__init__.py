@@ -47,6 +47,7 @@ from .incidents import (
     IncidentQuerySet,
     Severity,
     Status,
+    Visibility,
     start_of_day,
 )
 from .labels import Label, LabelQuerySet, Service, Tag
@@ -63,6 +64,6 @@ __all__ = [
     "GitHubReferenceQuerySet", "GlossaryCategory", "GlossaryEntry", "GlossaryEntryQuerySet", "IdempotencyKey", "Incident",
     "IncidentRevision", "IncidentRevisionQuerySet", "IndexChange", "IndexCursor", "IncidentQuerySet", "Label", "LabelQuerySet",
     "Lesson", "NotificationPreference", "NotificationPreferenceQuerySet", "PendingImport", "Retrospective",
-    "RetrospectiveQuerySet", "Review", "ReviewQuerySet", "Service", "Severity", "Source", "Status", "Tag", "TimelineEvent",
+    "RetrospectiveQuerySet", "Review", "ReviewQuerySet", "Service", "Severity", "Source", "Status", "Tag", "TimelineEvent", "Visibility",
     "find_cycle", "start_of_day", "current_glossary", "forget_glossary", "record_revision", "validate_causal_links", "validate_link",
 ]

@@ -31,8 +31,8 @@ CHILDREN = {
 SCALARS = ("title", "summary", "impact", "analysis", "resolution", "severity", "status", "postmortem_date",
            "author_names", "started_at", "detected_at", "mitigated_at", "resolved_at")
 MARKDOWN = ("summary", "impact", "analysis", "resolution")
-LISTS = ("services", "tags", "authors", "reviewers", *CHILDREN)
-COMPARED = (*SCALARS, *LISTS)  # what ``changed`` lists, in the document's order
+LISTS = ("services", "tags", "authors", "reviewers", "members", *CHILDREN)
+COMPARED = (*SCALARS, "visibility", *LISTS)  # what ``changed`` lists, in the document's order
 GITHUB_FIELDS = ("owner", "repo", "number", "kind", "title", "state", "state_reason", "synced_at", "sync_error")
 
 reversion.register(Incident, follow=tuple(CHILDREN))
@@ -156,7 +156,8 @@ def build_document(versions):
     pk = int(incident_version.object_id)
     tags = Tag.objects.in_bulk(fields.get("tags", []))
     services = Service.objects.in_bulk(fields.get("services", []))
-    users = get_user_model().objects.in_bulk([*fields.get("authors", []), *fields.get("reviewers", [])])
+    users = get_user_model().objects.in_bulk([*fields.get("authors", []), *fields.get("reviewers", []),
+                                              *fields.get("members", [])])
     incident = Incident(pk=pk, **{name: fields.get(name) for name in SCALARS})
     document = {
         "id": pk,
@@ -176,6 +177,8 @@ def build_document(versions):
         document[key] = [_child(key, item, names, github) for item in children[key]]
     document["authors"] = sorted(users[pk].get_username() for pk in fields.get("authors", []) if pk in users)
     document["reviewers"] = sorted(users[pk].get_username() for pk in fields.get("reviewers", []) if pk in users)
+    document["visibility"] = fields.get("visibility") or "internal"  # revisions older than #27 have none
+    document["members"] = sorted(users[pk].get_username() for pk in fields.get("members", []) if pk in users)
     document["reviews"] = []  # reviews are not part of the write-up's text: see the incident's reviews
     document["created_at"] = _utc(fields.get("created_at"))
     document["updated_at"] = _utc(fields.get("updated_at"))

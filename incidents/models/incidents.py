@@ -11,7 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .. import dates
+from .. import dates, roles
 from .children import ActionItem, ContributingFactor, ExternalLink
 from .github import GitHubReference
 from .labels import Service, Tag
@@ -39,14 +39,27 @@ def start_of_day(day):
     return dates.clamp(datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_default_timezone()))
 
 
+class Visibility(models.TextChoices):
+    INTERNAL = "internal", _("Internal (everyone, by role)")
+    RESTRICTED = "restricted", _("Restricted (members, authors, reviewers and admins)")
+
+
 class IncidentQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Published incidents for anyone signed in; drafts and reviews only for editors and authors."""
+        """THE rule of who sees an incident, which every read goes through. Published incidents for anyone
+        signed in; drafts and reviews only for editors and authors; a restricted incident only for its
+        members, authors and reviewers (and admins, who see everything). Anything else answers as missing."""
         if not user or not user.is_authenticated:
             return self.none()
-        if user.has_perm("incidents.change_incident"):
+        if roles.is_admin(user):
             return self
-        return self.filter(models.Q(status=Status.PUBLISHED) | models.Q(authors=user)).distinct()
+        readers = Incident.objects.filter(
+            models.Q(members=user) | models.Q(authors=user) | models.Q(reviewers=user)).values("pk")
+        allowed = models.Q(visibility=Visibility.INTERNAL) | models.Q(pk__in=readers)
+        if not user.has_perm("incidents.change_incident"):
+            own = Incident.objects.filter(authors=user).values("pk")
+            allowed &= models.Q(status=Status.PUBLISHED) | models.Q(pk__in=own)
+        return self.filter(allowed)
 
     def newest_first(self):
         return self.order_by(models.F("started_at").desc(nulls_last=True), "-created_at", "-id")
@@ -54,7 +67,7 @@ class IncidentQuerySet(models.QuerySet):
     def for_document(self):
         """Everything the incident document shows, fetched in a fixed number of queries."""
         return self.prefetch_related(
-            "services", "tags", "authors", "reviewers", "timeline", "lessons", "reviews__reviewer",
+            "services", "tags", "authors", "reviewers", "members", "timeline", "lessons", "reviews__reviewer",
             models.Prefetch("factors", queryset=ContributingFactor.objects.prefetch_related("leads_to")),
             models.Prefetch("action_items", queryset=ActionItem.objects.select_related("github")),
             models.Prefetch("links", queryset=ExternalLink.objects.select_related("github")),
@@ -155,6 +168,11 @@ class Incident(models.Model):
     reviewers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="incidents_to_review",
                                        verbose_name=_("reviewers"))
     # Authors who have no account here (an imported write-up's "Authors: jennifer, martym"), as written.
+    visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices,
+                                  default=Visibility.INTERNAL)
+    # Who may see a restricted incident besides its authors, reviewers and admins.
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="incidents_as_member",
+                                     verbose_name=_("members"))
     author_names = models.JSONField(_("other authors"), default=list, blank=True)
     postmortem_date = models.DateField(_("postmortem date"), null=True, blank=True,
                                        help_text=_("When the write-up was written (the SRE template's Date)."))

@@ -19,7 +19,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import get_language, gettext as _
 
-from .. import outages
+from .. import outages, roles
 from ..models import FactorCategory, Incident, IndexChange, Service, Tag, current_glossary
 from . import backends, concepts, cursor, follower, generations, plan
 from .changes import record_change
@@ -191,13 +191,15 @@ def similar(incident, user, limit=5):
     seconds = settings.SEARCH_SIMILAR_CACHE_SECONDS
     if not seconds:
         return _similar(incident, user, limit)
-    who = "editors" if user.has_perm("incidents.change_incident") else f"user{user.pk}"
+    who = "admins" if roles.is_admin(user) else f"user{user.pk}"
     key = (f"similar:{incident.pk}:{incident.version}:{generations.current()}:{get_language()}:{who}:{limit}")
     results = cache.get(key)
     if results is None:
         results = _similar(incident, user, limit)
         cache.set(key, results, seconds)
-    return results
+    # Checked again: an incident restricted (or drafted) since the results were kept must not show.
+    visible = _visible_ids(user, [result["id"] for result in results])
+    return [result for result in results if result["id"] in visible]
 
 
 def _similar(incident, user, limit):

@@ -16,7 +16,8 @@ from ..models import Incident
 # fields, plain text, identifier forms, word analysis): a generation of another format is rebuilt by the
 # follower's repair check, as a damaged one is. 2: plain-text Markdown, identifier forms (#14). 3: comments
 # in the body (#16). 4: each document's ``stamp`` (its incident's version and last save), for the reconcile.
-FORMAT = 4
+# 5: ``visibility`` and ``readers`` (members, authors, reviewers of a restricted incident), for the mask (#27).
+FORMAT = 5
 from ..text.markdown import link_urls, plain_text
 
 
@@ -68,6 +69,9 @@ def document_for(incident):
         "severity": incident.severity,
         "status": incident.status,
         "authors": sorted(str(author.pk) for author in incident.authors.all()),
+        "visibility": incident.visibility,
+        "readers": sorted({str(user.pk) for user in [*incident.members.all(), *incident.authors.all(),
+                                                       *incident.reviewers.all()]}),
         "started": incident.started_at.astimezone(datetime.UTC).replace(tzinfo=None) if incident.started_at else None,
         "year": incident.started_at.year if incident.started_at else None,
         "stamp": stamp(incident.version, incident.updated_at),
@@ -88,5 +92,5 @@ def digest(document):
 
 
 def incidents_for_index():
-    return Incident.objects.for_document().prefetch_related("authors", "comments").order_by("pk")
+    return Incident.objects.for_document().prefetch_related("authors", "comments", "members").order_by("pk")
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from django.utils import timezone
 
-from .. import dates
+from .. import dates, roles
 from ..glossary import Expansion
 from . import concepts
 from .analysis import query_terms
@@ -200,11 +200,17 @@ def filter_query(name, value):
 
 
 def hidden_from(user):
-    """A mask: unpublished incidents ``user`` may not see (None for editors, who see all). A mask of the
-    few unpublished incidents is cheaper than a filter of the many published ones."""
-    if user.has_perm("incidents.change_incident"):
+    """A mask: the incidents ``user`` may not see, as ``Incident.objects.visible_to`` says (None for admins,
+    who see all): restricted incidents ``user`` is no reader of (member, author, reviewer) and, unless an
+    editor, unpublished ones ``user`` did not write. A mask of the few hidden incidents is cheaper than a
+    filter of the many shown; hits are checked against the database too (``search._visible_ids``)."""
+    if roles.is_admin(user):
         return None
-    return AndNot(Or((Term("status", "draft"), Term("status", "in_review"))), Term("authors", str(user.pk)))
+    restricted = AndNot(Term("visibility", "restricted"), Term("readers", str(user.pk)))
+    if user.has_perm("incidents.change_incident"):
+        return restricted
+    unpublished = AndNot(Or((Term("status", "draft"), Term("status", "in_review"))), Term("authors", str(user.pk)))
+    return Or((unpublished, restricted))
 
 
 def _alternative(term):

@@ -53,7 +53,7 @@ class FileIssueView(PermissionRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, reference, item):
-        incident = incident_or_404(Incident.objects.all(), reference)
+        incident = incident_or_404(Incident.objects.visible_to(request.user), reference)
         action_item = get_object_or_404(ActionItem, pk=item, incident=incident)
         target = reverse("incident-detail", args=[incident.reference])
         labels = request.POST.get("labels", "").split(",")

@@ -17,7 +17,7 @@ from .shortcuts import incident_or_404
 
 SHOWN = 50  # the newest revisions on the page; the API lists them all
 LIST_LABELS = {"services": _("Services"), "tags": _("Tags"), "authors": _("Authors"), "reviewers": _("Reviewers"),
-               "timeline": _("Timeline"),
+               "members": _("Members"), "timeline": _("Timeline"),
                "factors": _("Contributing factors"), "lessons": _("Lessons learned"), "action_items": _("Action items"),
                "links": _("Links")}
 

@@ -151,7 +151,7 @@ class IncidentStatusView(PermissionRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, reference):
-        incident = incident_or_404(Incident.objects.all(), reference)
+        incident = incident_or_404(Incident.objects.visible_to(request.user), reference)
         target = request.POST.get("status", "")
         try:
             workflow.move(incident, target, by=request.user)

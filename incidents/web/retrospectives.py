@@ -73,7 +73,8 @@ class RetrospectiveDetailView(LoginRequiredMixin, DetailView):
         rows = [{"item": item, "form": notes_forms.get(item.pk) or AgendaNotesForm(instance=item, prefix=f"item-{item.pk}")
                  if can_edit else None} for item in items]
         return super().get_context_data(
-            rows=rows, hidden=self.object.agenda.count() - len(items), can_edit=can_edit,
+            rows=rows, hidden=self.object.agenda.filter(incident__visibility="internal").count()
+            - sum(1 for item in items if item.incident.visibility == "internal"), can_edit=can_edit,
             can_close=can_edit and user.has_perm("incidents.change_incident"),
             add_form=AgendaAddForm(user=user), close_form=CloseForm(), formats=export.PACK_FORMATS, **kwargs)
 

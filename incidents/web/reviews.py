@@ -18,7 +18,7 @@ class ReviewRequestView(PermissionRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, reference):
-        incident = incident_or_404(Incident.objects.all(), reference)
+        incident = incident_or_404(Incident.objects.visible_to(request.user), reference)
         form = ReviewRequestForm(request.POST, incident=incident)
         if not form.is_valid():
             for errors in form.errors.values():
@@ -39,7 +39,7 @@ class ReviewView(PermissionRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, reference):
-        incident = incident_or_404(Incident.objects.all(), reference)
+        incident = incident_or_404(Incident.objects.visible_to(request.user), reference)
         form = ReviewForm(request.POST)
         if not form.is_valid():
             for errors in form.errors.values():

@@ -21,6 +21,8 @@ FULL = {
     "postmortem_date": "2022-09-22",
     "status": "in_review",
     "reviewers": ["reviewer"],
+    "visibility": "internal",
+    "members": [],
     "services": ["eks", "aws-node", "datadog-agent"],
     "tags": ["kubernetes", "resource-exhaustion"],
     "started_at": "2022-08-06T01:00:00Z",

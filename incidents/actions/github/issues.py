@@ -33,7 +33,9 @@ def request_issue(item, repository, *, labels=(), incident_url="", user=None):
                                                      GitHubIssueRequest.Status.SENDING]).exists():
         raise ValueError(_("An issue for this action item is already being filed."))
     incident = item.incident
-    lines = [f"Follow-up from {incident.reference}: {incident.title}", ""]
+    # A restricted incident's title stays here: the issue's readers are GitHub's, not the incident's members.
+    lines = [f"Follow-up from {incident.reference}: {incident.title}" if incident.visibility == "internal"
+             else f"Follow-up from {incident.reference} (restricted)", ""]
     if incident_url:
         lines += [incident_url, ""]
     if item.owner:

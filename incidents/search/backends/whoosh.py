@@ -44,6 +44,8 @@ def make_schema():
         severity=ID(stored=True),
         status=ID(stored=True),
         authors=KEYWORD(commas=True),
+        visibility=ID,
+        readers=KEYWORD(commas=True),
         started=DATETIME(stored=True),
         year=NUMERIC(stored=True),
         digest=STORED,
@@ -90,7 +92,7 @@ def _fields(document):
     values = dict(document)
     values["text"] = values["words"] = f"{document['summary']}\n{document['body']}"
     values["title_words"], values["label_words"] = document["title"], document["labels"]
-    for name in ("tags", "services", "categories", "github", "authors"):
+    for name in ("tags", "services", "categories", "github", "authors", "readers"):
         values[name] = ",".join(values[name])
     values["github_display"] = document["github"]
     if values["started"] is None:
