@@ -59,3 +59,7 @@ def post_worker_init(worker):
 
     signal.signal(signal.SIGTERM, handle_exit)
     signal.siginterrupt(signal.SIGTERM, False)  # as gunicorn's own handler: a request in progress goes on
+
+# gunicorn 27's control socket (gunicornctl) sits at one path per user ($HOME/.gunicorn/gunicorn.ctl): every
+# node and test server on a machine would share it, and nothing here uses it.
+control_socket_disable = True

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -112,10 +113,14 @@ def slow_post(url, token, body, after_first_chunk):
                         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
                         ).encode() + body[:10])
         time.sleep(0.3)
-        after_first_chunk()
+        # the rest keeps arriving while the node stops, as a real upload does: a worker blocked reading the body
+        # runs its SIGTERM handler when the next piece arrives (not while nothing comes)
+        stopping = threading.Thread(target=after_first_chunk)
+        stopping.start()
         for offset in range(10, len(body), max(1, len(body) // 8)):
             time.sleep(0.2)
             client.sendall(body[offset:offset + max(1, len(body) // 8)])
+        stopping.join()
         answer = b""
         while chunk := client.recv(65536):
             answer += chunk
