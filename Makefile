@@ -40,7 +40,13 @@ static: migrate
 serve: static
 	PORT=$(PORT) exec $(BIN)/python manage.py serve
 
-test: install
+# The tests' OpenID Connect provider (tests/oidc_provider: node's oidc-provider, exactly as package-lock.json says).
+OIDC_PROVIDER := tests/oidc_provider/node_modules/.package-lock.json
+$(OIDC_PROVIDER): tests/oidc_provider/package-lock.json
+	npm ci --prefix tests/oidc_provider --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: install $(OIDC_PROVIDER)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The tiers (docs/architecture.md), checked by import-linter against .importlinter; .ci/run runs it too.

@@ -12,6 +12,8 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from postmortem import api_schema, sso
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -216,6 +218,8 @@ if not DEBUG:
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+# Single sign-on (OpenID Connect, postmortem/sso.py): None, or the company provider's settings (docs/sign-in.md).
+OIDC = sso.read()
 
 # Content-Security-Policy (django-csp) on every response: scripts, styles, images and fonts only from this
 # site (and data: images), no inline script, style attribute or <style> element, no framing. Pages keep
@@ -232,6 +236,7 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     },
 }
+CONTENT_SECURITY_POLICY = sso.allow_sign_out(CONTENT_SECURITY_POLICY, OIDC)
 
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one user name from one
 # address, that pair is refused for AXES_COOLOFF_TIME (the sign-in page and the admin's alike), with the
@@ -352,21 +357,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
 }
 
-SPECTACULAR_SETTINGS = {
-    "TITLE": "Postmortem API",
-    "DESCRIPTION": "Incident postmortems: write-ups, causal factors, action items, GitHub links and search.",
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "PATH_CONVERTER_OVERRIDES": {"incident": int},  # INC-11 is accepted too; the schema names the id
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    # Incidents, action items and meetings' selections all have a "status": one name per choice set.
-    "ENUM_NAME_OVERRIDES": {
-        "IncidentStatusEnum": "incidents.models.Status",
-        "ActionItemStatusEnum": "incidents.models.ActionItem.Status",
-    },
-}
+SPECTACULAR_SETTINGS = api_schema.SPECTACULAR_SETTINGS  # the OpenAPI document's title and names
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:

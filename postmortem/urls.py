@@ -28,6 +28,7 @@ from incidents.web import (
     people,
     retrospectives,
     reviews,
+    sso,
     tokens,
 )
 
@@ -45,6 +46,7 @@ class FaviconView(RedirectView):
 handler500 = "incidents.web.unavailable.server_error"
 handler400 = "incidents.web.unavailable.bad_request"
 
+admin.site.login_form = sso.AdminSignInForm  # OIDC_ONLY: a password only for superusers there too
 register_converter(IncidentConverter, "incident")  # 11 or INC-11 in API paths
 
 router = DefaultRouter()
@@ -88,7 +90,11 @@ urlpatterns = [
     path("accounts/notifications/", notifications.NotificationPreferencesView.as_view(), name="notification-preferences"),
     path("accounts/token/", tokens.TokenView.as_view(), name="api-token"),
     path("accounts/invite/<uidb64>/<token>/", people.InviteAcceptView.as_view(), name="people-invite"),
+    path("accounts/login/", sso.SignInView.as_view(), name="login"),
+    path("accounts/logout/", sso.SignOutView.as_view(), name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("oidc/login/", sso.start, name="oidc-login"),
+    path("oidc/callback/", sso.callback, name="oidc-callback"),
     path("people/", people.PeopleView.as_view(), name="people"),
     path("people/audit/", people.AuditView.as_view(), name="people-audit"),
     path("i18n/", include("django.conf.urls.i18n")),

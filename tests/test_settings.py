@@ -43,6 +43,9 @@ def test_production_profile_passes_check_deploy(tmp_path):
         ({"POSTMORTEM_LOGIN_FAILURE_LIMIT": "ten"}, "POSTMORTEM_LOGIN_FAILURE_LIMIT='ten' is not a whole number"),
         ({"POSTMORTEM_LOGIN_LOCKOUT_MINUTES": "0"}, "POSTMORTEM_LOGIN_LOCKOUT_MINUTES='0' must be at least 1"),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL='LOUD' is not one of DEBUG, INFO, WARNING, ERROR or CRITICAL."),
+        ({"OIDC_ISSUER": "sso.example.com/realms/staff"}, "OIDC_ISSUER='sso.example.com/realms/staff' is not an issuer URL"),
+        ({"OIDC_ISSUER": "https://sso.example.com", "OIDC_CLIENT_ID": "pm", "OIDC_CLIENT_SECRET": "s",
+          "OIDC_ROLE_MAP": "sre=owner"}, "OIDC_ROLE_MAP='sre=owner': unknown role “owner” in “sre=owner”"),
     ],
 )
 def test_bad_values_stop_start_up_with_a_clear_message(tmp_path, env, message):

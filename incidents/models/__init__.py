@@ -17,6 +17,7 @@ glossary        the bilingual glossary search expands queries with, and its cach
 imports         uploads the import page keeps between its preview and their owner's confirmation
 notifications   who turned email off; due-date reminders already sent
 audit           who changed roles, deactivated or invited people (kept a year)
+people          who a user is at the company identity provider (single sign-on)
 """
 
 from .audit import AuditEntry
@@ -38,6 +39,7 @@ from .github import GitHubLinked, GitHubPause, GitHubReference, GitHubReferenceQ
 from .github_events import GitHubDelivery, GitHubIssueRequest, GitHubIssueRequestQuerySet
 from .glossary import GlossaryCategory, GlossaryEntry, GlossaryEntryQuerySet, current_glossary, forget_glossary
 from .history import IncidentRevision, IncidentRevisionQuerySet, Source, record_revision
+from .people import SignInIdentity
 from .idempotency import IdempotencyKey
 from .imports import PendingImport
 from .incidents import (
@@ -56,6 +58,7 @@ from .retrospectives import AgendaItem, Retrospective, RetrospectiveQuerySet
 from .reviews import Review, ReviewQuerySet
 
 __all__ = [
+    "SignInIdentity",
     "AuditEntry",
     "MAX_COMMENT_LENGTH", "REFERENCE_PATTERN", "REFERENCE_PREFIX", "ActionItem", "ActionItemQuerySet", "AgendaItem",
     "Comment", "CommentQuerySet", "ContributingFactor",
