@@ -10,6 +10,7 @@ at their next request; their authored incidents keep their name.
 import datetime
 import re
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
@@ -107,14 +108,27 @@ def reinvite(actor, user, *, site_url=""):
 
 
 def _send_invite(actor, user, url):
-    body = _("%(actor)s invited you to Postmortem. Choose your password within 7 days (the link works once):\n\n"
-             "%(url)s\n\nYour user name: %(username)s\n") % {
-        "actor": actor.get_full_name() or actor.get_username(), "url": url, "username": user.get_username()}
+    names = {"actor": actor.get_full_name() or actor.get_username(), "url": url, "username": user.get_username()}
+    sso = settings.OIDC
+    if sso and sso["only"]:
+        body = _("%(actor)s invited you to Postmortem. Sign in with %(name)s, using this email address:\n\n"
+                 "%(sign_in)s\n") % {**names, "name": sso["name"], "sign_in": _sign_in_url(url)}
+    else:
+        body = _("%(actor)s invited you to Postmortem. Choose your password within 7 days (the link works once):\n\n"
+                 "%(url)s\n\nYour user name: %(username)s\n") % names
+        if sso:
+            body += "\n" + _("Or sign in with %(name)s, using this email address:\n\n%(sign_in)s\n") % {
+                "name": sso["name"], "sign_in": _sign_in_url(url)}
     try:
         EmailMessage(_("Your invitation to Postmortem"), body, to=[user.email],
                      headers={"Auto-Submitted": "auto-generated"}).send()
     except OSError:  # the admin sees the link on the page and can pass it on themselves
         pass
+
+
+def _sign_in_url(invite_url):
+    """The single sign-on start on the same site as ``invite_url``."""
+    return invite_url.split("/accounts/invite/")[0] + reverse("oidc-login")
 
 
 def _assign(user, role):

@@ -3,6 +3,7 @@ a role, deactivate and reactivate (incidents.actions.people). /people/audit/: th
 /accounts/invite/<uid>/<token>/: an invited person chooses their password (once, within 7 days)."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN, PasswordResetConfirmView, redirect_to_login
@@ -53,7 +54,8 @@ class PeopleView(AdminOnlyMixin, View):
         rows = [{"user": u, "role": roles.role_of(u), "invited": people.is_invited(u)}
                 for u in users]
         return render(request, self.template_name, {
-            "rows": rows, "form": form or InviteForm(), "invite_url": invite_url, "role_choices": ROLE_CHOICES})
+            "rows": rows, "form": form or InviteForm(), "invite_url": invite_url, "role_choices": ROLE_CHOICES,
+            "sso": settings.OIDC})
 
     def post(self, request):
         action = request.POST.get("action")
@@ -124,7 +126,12 @@ class InviteAcceptView(PasswordResetConfirmView):
         user = super().get_user(uidb64)
         return user if user is not None and user.is_active else None  # a deactivated person's link is void
 
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "sso": settings.OIDC}
+
     def form_valid(self, form):
+        if settings.OIDC and settings.OIDC["only"]:  # no passwords here: the page offers single sign-on only
+            raise PermissionDenied
         people.accept_invite(form)
         del self.request.session[INTERNAL_RESET_SESSION_TOKEN]
         messages.success(self.request, _("Your password was set: sign in with your user name %(name)s.") % {

@@ -194,3 +194,32 @@ def test_without_single_sign_on_there_is_no_button_and_no_oidc_pages(settings):
     assert "Sign in with" not in Client().get("/accounts/login/").content.decode()
     assert Client().get("/oidc/login/").status_code == 404
     assert Client().get("/oidc/callback/?code=x&state=y").status_code == 404
+
+
+def test_an_invite_offers_single_sign_on_and_the_invited_person_uses_it(
+        settings, admin_client, django_capture_on_commit_callbacks, mailoutbox):
+    with django_capture_on_commit_callbacks(execute=True):
+        page = admin_client.post("/people/", {"action": "invite", "email": "alice@example.com", "role": "viewer"},
+                                 HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "People sign in with Test IdP: each sign-in sets their role from their groups (OIDC_ROLE_MAP)" in page
+    body = mailoutbox[0].body
+    assert "Choose your password within 7 days" in body
+    assert "Or sign in with Test IdP, using this email address:\n\nhttp://testserver/oidc/login/\n" in body
+    invite_path = urlsplit(next(line for line in body.splitlines() if "/accounts/invite/" in line)).path
+    invite_page = Client().get(invite_path, follow=True, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Sign in with Test IdP using alice@example.com:" in invite_page and "Set my password" in invite_page
+    invited = get_user_model().objects.get(email="alice@example.com")
+    client, response, _ = sign_in("alice")
+    assert response.status_code == 302 and int(client.session["_auth_user_id"]) == invited.pk
+    assert roles.role_of(invited) == "editor" and get_user_model().objects.filter(email="alice@example.com").count() == 1
+
+
+def test_with_oidc_only_an_invite_is_single_sign_on_only(
+        settings, admin_client, django_capture_on_commit_callbacks, mailoutbox):
+    settings.OIDC = {**settings.OIDC, "only": True}
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post("/people/", {"action": "invite", "email": "kim@example.com", "role": "viewer"},
+                          HTTP_ACCEPT_LANGUAGE="en")
+    body = mailoutbox[0].body
+    assert "Sign in with Test IdP, using this email address:\n\nhttp://testserver/oidc/login/\n" in body
+    assert "/accounts/invite/" not in body and "password" not in body
