@@ -63,6 +63,10 @@ def _client(config):
     if str(metadata.get("issuer", "")).rstrip("/") != config["issuer"].rstrip("/"):
         client.server_metadata.pop("_loaded_at", None)
         raise Unreachable(f"discovery names the issuer {metadata.get('issuer')!r}, not {config['issuer']!r}")
+    missing = [key for key in ("authorization_endpoint", "token_endpoint", "jwks_uri") if not metadata.get(key)]
+    if missing:
+        client.server_metadata.pop("_loaded_at", None)
+        raise Unreachable(f"discovery at {client._server_metadata_url} lacks {', '.join(missing)}")
     return client
 
 

@@ -223,3 +223,18 @@ def test_with_oidc_only_an_invite_is_single_sign_on_only(
     body = mailoutbox[0].body
     assert "Sign in with Test IdP, using this email address:\n\nhttp://testserver/oidc/login/\n" in body
     assert "/accounts/invite/" not in body and "password" not in body
+
+
+def test_a_provider_that_is_not_what_the_settings_say_counts_as_unreachable(settings, provider):
+    # The same provider by another name: its discovery names http://127.0.0.1:…, not this issuer.
+    settings.OIDC = {**settings.OIDC, "issuer": f"http://localhost:{provider.port}"}
+    response = Client().get("/oidc/login/")
+    assert response.status_code == 503 and "Test IdP cannot be reached just now" in response.content.decode()
+
+
+def test_a_cancelled_sign_in_at_the_provider_says_so(provider):
+    client = Client()
+    state = parse_qs(urlsplit(start(client)).query)["state"][0]
+    response = client.get(f"/oidc/callback/?error=access_denied&error_description=cancelled&state={state}")
+    assert response.status_code == 400
+    assert "Test IdP did not sign you in (access_denied: cancelled)." in response.content.decode()
