@@ -11,7 +11,7 @@ from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
-from incidents import glossary
+from incidents import families, glossary
 
 
 class GlossaryCategory(models.TextChoices):
@@ -101,7 +101,9 @@ def current_glossary():
         stamp = _stamp()
         if _cache["glossary"] is None or stamp != _cache["stamp"]:
             rows = GlossaryEntry.objects.filter(enabled=True).values_list("key", "category", "terms")
-            _cache["glossary"] = glossary.Glossary(rows)
+            disabled = [term for terms in GlossaryEntry.objects.filter(enabled=False).values_list("terms", flat=True)
+                        for term in terms]
+            _cache["glossary"] = glossary.Glossary(families.merged(rows, disabled))  # errno, HTTP, signal names
             _cache["stamp"] = stamp
         _cache["checked"] = now
         return _cache["glossary"]

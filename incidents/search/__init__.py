@@ -32,6 +32,11 @@ __all__ = ["ParsedQuery", "SearchUnavailable", "check", "facets", "parse", "rebu
            "repair", "search", "similar", "status"]
 
 
+# A search whose pass matches fewer incidents than this shows, below them, those of the next pass that matches
+# more (the strict ones first: a looser match never outranks them).
+FILL = 5
+
+
 class SearchUnavailable(Exception):
     """No readable index on this machine right now (being built or repaired): try again shortly."""
 
@@ -136,6 +141,11 @@ class Results:
     glossary: list = field(default_factory=list)  # glossary.Expansion applied to the query
     # With ``with_facets``: {facet: {value: count}} of every incident matched (not only this page); see search()
     facets: dict = field(default_factory=dict)
+    # Fewer than FILL incidents matched: from this position in the whole list on, the incidents of a looser
+    # pass follow (``more_fallback``: with only some of the words; ``more_partial_words``: as parts of words).
+    more_from: int | None = None
+    more_fallback: bool = False
+    more_partial_words: bool = False
 
     def top_facets(self, limit):
         """Per facet (tags, services, severity, status, categories, year), its ``limit`` values with the
@@ -165,16 +175,43 @@ def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True, an
     mask = plan.hidden_from(user)
 
     def run():
-        for text_query, fallback, partial_words in the_plan.passes:
+        passes = list(enumerate(the_plan.passes))
+        for position, (number, (text_query, fallback, partial_words)) in enumerate(passes):
             node = the_plan.query(text_query)
             total, hits = backends.current().run(node, mask, page, page_size)
-            if total:
-                return Results(total, fallback, hits, partial_words,
-                               facets=backends.current().facets(mask, node) if with_facets else {})
-        return Results(0, False, [])
+            if not total:
+                continue
+            expansions = the_plan.expansions + (the_plan.loose_expansions if number in the_plan.loose_passes else [])
+            results = Results(total, fallback, hits, partial_words, glossary=expansions)
+            if total < FILL:  # a match as part of a longer word never joins matches as words (bigram traps)
+                later = [entry for entry in passes[position + 1:] if partial_words or not entry[1][2]]
+                node = _fill(results, later, node, mask, page, page_size) or node
+            if with_facets:
+                results.facets = backends.current().facets(mask, node)
+            return results
+        return Results(0, False, [], glossary=the_plan.expansions)
+
+    def _fill(results, later, node, mask, page, page_size):
+        """Fewer than FILL matches: below them, the matches of the next pass that finds more (its node)."""
+        strict_total, strict = backends.current().run(node, mask, 1, FILL)
+        seen = {document["id"] for document, _score, _snippet in strict}
+        for number, (text_query, fallback, partial_words) in later:
+            looser = the_plan.query(text_query)
+            total, hits = backends.current().run(looser, mask, 1, page * page_size + strict_total)
+            more = [hit for hit in hits if hit[0]["id"] not in seen]
+            if not more:
+                continue
+            merged = strict + more
+            results.hits = merged[(page - 1) * page_size:page * page_size]
+            results.count = strict_total + total - (len(hits) - len(more))
+            results.more_from = strict_total
+            results.more_fallback, results.more_partial_words = fallback, partial_words
+            if number in the_plan.loose_passes:
+                results.glossary = results.glossary + [e for e in the_plan.loose_expansions if e not in results.glossary]
+            return plan.Or((node, looser))
+        return None
 
     results = _read(run)
-    results.glossary = the_plan.expansions
     results.facets = _named(results.facets)
     visible = _visible_ids(user, [int(document["id"]) for document, _score, _snippet in results.hits])
     shown = [hit for hit in results.hits if int(hit[0]["id"]) in visible]

@@ -187,6 +187,8 @@ class Plan:
     # (text query or None, fallback: any word instead of every word, partial_words: matched as bigrams)
     passes: list = field(default_factory=list)
     expansions: list = field(default_factory=list)  # glossary.Expansion applied to the query
+    loose_passes: set = field(default_factory=set)  # indexes of the last-resort passes (``_loose``)
+    loose_expansions: list = field(default_factory=list)  # the glossary expansions only those passes apply
 
     def query(self, text_query):
         """The whole query of one pass: its text query, the conditions and the exclusions."""
@@ -284,6 +286,22 @@ def _units(parsed, glossary):
     return units, expansions
 
 
+def _loose(parsed, glossary):
+    """The last resort: every word typed on its own (a sentence's words one by one: レスポンス or
+    遅い of レスポンスが遅い), each also as its glossary entry's other terms, so that a query one of whose
+    words occurs somewhere never answers nothing. Returns (by words, by bigrams, expansions)."""
+    by_words, by_bigrams, expansions = [], [], []
+    for index, text in enumerate(parsed.words):  # an explicit "phrase" stays whole: no loose pass breaks it
+        for token in query_words(text)[0]:
+            options = [_word_terms(token)]
+            for expansion in (glossary.expand([token]) if glossary is not None else ()):
+                expansions.append(replace(expansion, start=index, end=index + 1))
+                options += [_alternative(other) for other in expansion.others]
+            by_words.append(_any(options))
+            by_bigrams.append(bigram_query(token))
+    return by_words, by_bigrams, expansions
+
+
 def as_naive_utc(moment):
     """An aware datetime as the naive UTC the index stores (``dates.clamp``ed: as a bound it matches the same
     documents, and converting it cannot overflow)."""
@@ -328,4 +346,12 @@ def build(parsed, *, tags=(), match_all_tags=True, any_of=None, started=(None, N
         plan.passes.append((_any(by_words), True, False))
         if partial:
             plan.passes.append((_any(by_bigrams), True, True))
+    loose_words, loose_bigrams, loose_expansions = _loose(parsed, glossary)
+    tried = {text_query for text_query, _fallback, _partial in plan.passes}
+    for text_query, partial_words in ((_any(loose_words), False), (_any(loose_bigrams), True)):
+        if text_query is not None and text_query not in tried and (partial or not partial_words):
+            plan.loose_passes.add(len(plan.passes))
+            plan.passes.append((text_query, True, partial_words))
+            tried.add(text_query)
+    plan.loose_expansions = [e for e in loose_expansions if e.key not in {x.key for x in plan.expansions}]
     return plan

@@ -38,7 +38,7 @@ def test_search_returns_facets_of_every_match_and_glossary(facet_corpus, viewer_
     assert [item["value"] for item in body["facets"]["tags"]] == ["network", "api", "proxy"]  # most, then by value
     assert set(body["facets"]) == {"tags", "services", "severity", "status", "categories", "year"}
     assert body["glossary"] == [{"text": "connection refused", "key": "connection-refused",
-                                 "terms": ["接続拒否", "ECONNREFUSED", "接続が拒否"]}]
+                                 "terms": ["接続拒否", "ECONNREFUSED", "接続が拒否", "errno=111"]}]
 
     body = editor_api.get("/api/v1/search/", {"q": "connection refused"}).json()
     assert body["count"] == 4 and facet(body, "tags")["secret"] == 1 and facet(body, "status")["draft"] == 1

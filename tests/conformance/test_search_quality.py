@@ -6,7 +6,7 @@ keep the figures honest). The index is built once per module: the incidents are 
 tests' transactions (and deleted afterwards) and every query is run once; the tests then read the figures.
 `pytest -s tests/conformance/test_search_quality.py` prints the per-class table and every query that misses.
 
-Two levels are asserted: FLOORS, the figures measured now (a change may not make search worse: all 54
+Two levels are asserted: FLOORS, the figures measured now (a change may not make search worse: all 74
 expected incidents in the top 5, no decoy, 7/7 pairs), and the issue's TARGETS (90 %, no decoy, every pair).
 This set was written by the team; the issue's maintainers keep a held-out set of other queries of the same
 classes, so passing it here is necessary, not sufficient.
@@ -44,9 +44,10 @@ TARGET_SIMILAR_PAIRS = 1.0  # share of pairs in each other's top 3
 
 # Measured on SQLite (Whoosh; words + bigrams, identifiers, the glossary at query time and in similar matching).
 # Raise them as search improves; never lower them to make a change pass.
-FLOOR_RECALL = 54 / 54
+# symptom and paraphrase (issue #29) were written before the work on them and measured first at 6/13 and 1/7.
+FLOOR_RECALL = 74 / 74
 FLOOR_CLASS_RECALL = {"cross_language": 14 / 14, "synonym": 11 / 11, "orthography": 8 / 8, "bigram_trap": 4 / 4,
-                      "identifier": 10 / 10, "sentence": 7 / 7}
+                      "identifier": 10 / 10, "sentence": 7 / 7, "symptom": 13 / 13, "paraphrase": 7 / 7}
 MAX_TRAP_VIOLATIONS = 0
 FLOOR_SIMILAR_PAIRS = 7 / 7
 
