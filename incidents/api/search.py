@@ -80,6 +80,10 @@ class SearchResultsSerializer(serializers.Serializer):
     partial_words = serializers.BooleanField(
         help_text="True when no incident had the words as whole words and they were matched as parts of longer "
                   "words (Japanese character bigrams: ポート inside サポート).")
+    more_from = serializers.IntegerField(
+        allow_null=True,
+        help_text="When fewer than 5 incidents matched the query as asked: the position (0-based, over all pages) "
+                  "from which incidents with only some of the words follow, ranked below those. Null otherwise.")
     facets = FacetsSerializer(
         help_text="Per facet, how many of the matching incidents have each value: append e.g. `tag:dns` to `q` to "
                   "narrow the search to one. Counted from the search index with your visibility, like `count`.")
@@ -109,4 +113,4 @@ class SearchView(views.APIView):
         glossary = [{"text": expansion.text, "key": expansion.key, "terms": list(expansion.others)}
                     for expansion in results.glossary]
         return Response({"count": results.count, "fallback": results.fallback, "partial_words": results.partial_words,
-                         "facets": facets, "glossary": glossary, "results": hits})
+                         "more_from": results.more_from, "facets": facets, "glossary": glossary, "results": hits})

@@ -54,6 +54,9 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
             incidents = {i.pk: i for i in visible.filter(pk__in=[h.id for h in results.hits]).prefetch_related("tags")}
             rows = [(incidents[hit.id], hit) for hit in results.hits if hit.id in incidents]
             paginator = Paginator(range(results.count), self.page_size)
+            # Where, on this page, the incidents with only some of the words begin (below a line saying so).
+            more_row = None if results.more_from is None else results.more_from - (page_number - 1) * self.page_size
+            context.update(more_row=more_row, more_partial_words=results.more_partial_words)
             context.update(rows=rows, fallback=results.fallback, partial_words=results.partial_words, count=results.count,
                            page=paginator.get_page(page_number), glossary=results.glossary,
                            facets=facets.panel(results.top_facets(facets.LIMIT), self.request.GET, parsed.filters))

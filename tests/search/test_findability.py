@@ -1,0 +1,80 @@
+"""What a newcomer types months later (issue #29): symptoms in their own words, sentences without spaces,
+an error's message instead of its code. On the demo data, on both engines; and the rules that make it so
+(never an empty answer when a typed word occurs; fewer than FILL strict matches are followed by looser ones)."""
+
+import pytest
+
+from incidents import search
+from incidents.models import Incident
+from incidents.search import backends
+
+NEWCOMER = {  # query -> texts that identify the incidents it must find in the top 3
+    "古いIP": ["削除済みコンテナの A レコード"],
+    "stale DNS record": ["削除済みコンテナの A レコード", "systemd ユーザーセッションと dbus"],
+    "bastion": ["踏台 VPC"],
+    "Resource temporarily unavailable": ["pid_max が枯渇"],
+    "応答が遅い": ["削除済みコンテナの A レコード"],
+    "レスポンスが遅い": ["削除済みコンテナの A レコード"],
+    "EAGAIN": ["pid_max が枯渇"],
+}
+
+
+def refs(results):
+    return [hit.reference for hit in results.hits]
+
+
+@pytest.mark.parametrize("engine_name", ["whoosh", "tantivy"])
+def test_the_newcomers_queries_find_their_incidents_in_the_top_three(demo, editor, settings, engine_name):
+    if engine_name != settings.SEARCH_BACKEND:
+        settings.SEARCH_BACKEND = engine_name
+        backends.forget()
+        search.rebuild(procs=1)
+    misses = []
+    for query, titles in NEWCOMER.items():
+        top = refs(search.search(query, editor))[:3]
+        for title in titles:
+            expected = Incident.objects.get(title__contains=title).reference
+            if expected not in top:
+                misses.append(f"{query!r}: {expected} not in {top}")
+    assert not misses, misses
+
+
+@pytest.fixture
+def indexed(editor, make_incident):
+    def make(**fields):
+        incident = make_incident(author=editor, **fields)
+        return incident
+    return make
+
+
+def test_a_sentence_none_of_whose_incidents_has_every_word_still_answers(demo, editor):
+    results = search.search("レスポンスが遅いノード", editor)  # no incident says レスポンス; ノード and 遅い occur
+    assert results.hits and results.fallback
+    assert search.search("xyzzyqux", editor).hits == []  # no typed word occurs: nothing, and nothing made up
+
+
+def test_the_glossary_expansions_of_the_last_pass_are_listed(demo, editor):
+    results = search.search("応答がおかしいxyzzy", editor)
+    assert results.fallback and any(expansion.key == "response" for expansion in results.glossary)
+
+
+def test_few_strict_matches_are_followed_by_looser_ones_never_by_parts_of_words(demo, editor):
+    results = search.search("aardvark-dns 踏台", editor)  # no incident has both
+    assert results.fallback and len(results.hits) >= 3
+    strict = search.search("pid_max datadog-agent", editor)  # one or two incidents have both
+    assert strict.more_from is not None and 0 < strict.more_from < len(strict.hits) and strict.more_fallback
+    assert not strict.fallback and not strict.more_partial_words
+
+
+def test_the_page_and_the_api_say_where_the_looser_matches_begin(demo, editor, client_as, api_as):
+    strict = search.search("pid_max datadog-agent", editor)
+    page = client_as(editor).get("/incidents/", {"q": "pid_max datadog-agent"}, HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert "Below: incidents with only some of the words." in html
+    assert html.index(strict.hits[0].title) < html.index("Below: incidents with only some of the words.") \
+        < html.index(strict.hits[strict.more_from].title)
+    japanese = client_as(editor).get("/incidents/", {"q": "pid_max datadog-agent"}, HTTP_ACCEPT_LANGUAGE="ja")
+    assert "以下は、一部の語だけを含むインシデントです。" in japanese.content.decode()
+    body = api_as(editor).get("/api/v1/search/", {"q": "pid_max datadog-agent"}).json()
+    assert body["more_from"] == strict.more_from and body["fallback"] is False
+    assert api_as(editor).get("/api/v1/search/", {"q": "aardvark-dns"}).json()["more_from"] is None
