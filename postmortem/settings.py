@@ -369,7 +369,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # axes.apps announces itself at INFO on every start-up (each manage.py command); its lockouts stay logged.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes.apps": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes.apps": {"level": "WARNING"},
+                "chirptext": {"level": "WARNING"}},  # jamdict's helper announces its config file at each start
 }
 
 # Production hardening: on whenever DEBUG is off, each switch can be turned off behind a TLS proxy.

@@ -87,7 +87,10 @@ class SearchResultsSerializer(serializers.Serializer):
     facets = FacetsSerializer(
         help_text="Per facet, how many of the matching incidents have each value: append e.g. `tag:dns` to `q` to "
                   "narrow the search to one. Counted from the search index with your visibility, like `count`.")
-    glossary = GlossaryMatchSerializer(many=True, help_text="Glossary entries the query matched and was expanded with.")
+    glossary = GlossaryMatchSerializer(
+        many=True, help_text="Glossary entries the query matched and was expanded with (key `jmdict`: English glosses "
+                             "of a Japanese word from the JMdict dictionary; `errno-…`, `http-…`, `signal-…`: "
+                             "identifier families).")
     results = SearchHitSerializer(many=True)
 
 

@@ -181,7 +181,7 @@ def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True, an
             total, hits = backends.current().run(node, mask, page, page_size)
             if not total:
                 continue
-            expansions = the_plan.expansions + (the_plan.loose_expansions if number in the_plan.loose_passes else [])
+            expansions = the_plan.expansions + the_plan.extra_expansions.get(number, [])
             results = Results(total, fallback, hits, partial_words, glossary=expansions)
             if total < FILL:  # a match as part of a longer word never joins matches as words (bigram traps)
                 later = [entry for entry in passes[position + 1:] if partial_words or not entry[1][2]]
@@ -206,8 +206,8 @@ def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True, an
             results.count = strict_total + total - (len(hits) - len(more))
             results.more_from = strict_total
             results.more_fallback, results.more_partial_words = fallback, partial_words
-            if number in the_plan.loose_passes:
-                results.glossary = results.glossary + [e for e in the_plan.loose_expansions if e not in results.glossary]
+            results.glossary = results.glossary + [
+                e for e in the_plan.extra_expansions.get(number, []) if e not in results.glossary]
             return plan.Or((node, looser))
         return None
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from .. import dates, roles
 from ..glossary import Expansion
-from . import concepts
+from . import concepts, dictionary
 from .analysis import query_terms
 from .analysis import tokens as bigram_tokens
 from .words import query_words
@@ -30,6 +30,8 @@ WORD_FIELDS = {"title_words": 3.0, "label_words": 2.0, "words": 1.0}
 WORD_BOOST = 4.0
 # A glossary alternative (接続拒否 for "connection refused") weighs this much of the words typed.
 GLOSSARY_WEIGHT = 0.5
+# A dictionary gloss (JMdict: 枯渇 "drying up") of a word the glossary does not know weighs less.
+DICTIONARY_WEIGHT = 0.3
 # Query filters (``tag:dns``) and the keyword fields they match.
 FILTER_FIELDS = {"tag": "tags", "service": "services", "severity": "severity", "status": "status",
                  "category": "categories", "github": "github"}
@@ -187,8 +189,8 @@ class Plan:
     # (text query or None, fallback: any word instead of every word, partial_words: matched as bigrams)
     passes: list = field(default_factory=list)
     expansions: list = field(default_factory=list)  # glossary.Expansion applied to the query
-    loose_passes: set = field(default_factory=set)  # indexes of the last-resort passes (``_loose``)
-    loose_expansions: list = field(default_factory=list)  # the glossary expansions only those passes apply
+    # {index of a pass: the expansions only it applies} (the dictionary pass, the last-resort passes)
+    extra_expansions: dict = field(default_factory=dict)
 
     def query(self, text_query):
         """The whole query of one pass: its text query, the conditions and the exclusions."""
@@ -248,11 +250,33 @@ def _sentence_query(tokens, sentence, index, glossary, expansions):
     return _all(parts) if matched else None
 
 
+def _gloss(gloss):
+    """The query of an English gloss: its words anywhere, at DICTIONARY_WEIGHT."""
+    tokens = concepts.tokens(gloss)
+    return scaled(_all(_word_terms(token) for token in tokens), DICTIONARY_WEIGHT) if tokens else None
+
+
+def _with_glosses(token, index, expansions):
+    """One word token, or its JMdict glosses (listed in ``expansions`` under key "jmdict")."""
+    found = dictionary.glosses(token)
+    if found:
+        expansions.append(Expansion(index, index + 1, token, "jmdict", "dictionary", token, found))
+    return _any([_word_terms(token), *(_gloss(gloss) for gloss in found)])
+
+
+def _bridged(text, tokens, sentence, index, expansions):
+    """``_word_query`` of a typed word the glossary does not cover, each Japanese word of it also matching its
+    dictionary glosses (a compound stays the phrase of its words)."""
+    if len(tokens) > 1 and not sentence:
+        return _word_query(text, tokens, sentence)
+    return _all(_with_glosses(token, index, expansions) for token in tokens) if tokens else None
+
+
 def _units(parsed, glossary):
-    """The query's texts as (alternatives by words, alternatives by bigrams), one unit per typed word or
-    phrase, or per run of typed words that is a glossary term (then also matching the entry's other
-    terms). Returns (units, expansions)."""
-    units, expansions, covered = [], [], {}
+    """The query's texts as (alternatives by words, alternatives by bigrams, has CJK, alternatives by words and
+    dictionary glosses), one unit per typed word or phrase, or per run of typed words that is a glossary term
+    (then also matching the entry's other terms). Returns (units, expansions, dictionary expansions)."""
+    units, expansions, covered, glossed = [], [], {}, []
     if glossary is not None and parsed.words:
         for expansion in glossary.expand(parsed.words):
             covered.setdefault(expansion.start, []).append(expansion)
@@ -263,9 +287,10 @@ def _units(parsed, glossary):
             text = parsed.words[index]
             tokens, sentence = query_words(text)
             bigrams = bigram_query(text)
-            by_words = (_sentence_query(tokens, sentence, index, glossary, expansions)
-                        or _word_query(text, tokens, sentence) or bigrams)
-            units.append((by_words, bigrams, has_cjk(text)))
+            with_glossary = _sentence_query(tokens, sentence, index, glossary, expansions)
+            by_words = with_glossary or _word_query(text, tokens, sentence) or bigrams
+            bridged = with_glossary or _bridged(text, tokens, sentence, index, glossed) or bigrams
+            units.append((by_words, bigrams, has_cjk(text), bridged))
             index += 1
             continue
         end = found[0].end
@@ -279,22 +304,30 @@ def _units(parsed, glossary):
                 alternative = bigram_query(other)
                 by_bigrams.append(scaled(alternative, GLOSSARY_WEIGHT) if alternative else None)
         cjk = any(has_cjk(text) for text in [*typed, *(other for e in found for other in e.others)])
-        units.append((_any(by_words), _any(by_bigrams), cjk))
+        units.append((_any(by_words), _any(by_bigrams), cjk, _any(by_words)))
         index = end
     for text in parsed.phrases:
-        units.append((word_query(text, exact=True) or bigram_query(text), bigram_query(text), has_cjk(text)))
-    return units, expansions
+        exact = word_query(text, exact=True) or bigram_query(text)
+        units.append((exact, bigram_query(text), has_cjk(text), exact))
+    return units, expansions, glossed
 
 
 def _loose(parsed, glossary):
-    """The last resort: every word typed on its own (a sentence's words one by one: レスポンス or
-    遅い of レスポンスが遅い), each also as its glossary entry's other terms, so that a query one of whose
-    words occurs somewhere never answers nothing. Returns (by words, by bigrams, expansions)."""
+    """The last resort: any word typed, a sentence's words one by one (レスポンス or 遅い of レスポンスが遅い),
+    each of those also as its glossary entry's other terms or its dictionary glosses, so that a query one of
+    whose words occurs somewhere never answers nothing. A word or compound typed stays whole (名前解決 is not
+    名前 or 解決). Returns (by words, by bigrams, expansions)."""
     by_words, by_bigrams, expansions = [], [], []
     for index, text in enumerate(parsed.words):  # an explicit "phrase" stays whole: no loose pass breaks it
-        for token in query_words(text)[0]:
-            options = [_word_terms(token)]
-            for expansion in (glossary.expand([token]) if glossary is not None else ()):
+        tokens, sentence = query_words(text)
+        if not sentence:  # a word or a compound (名前解決) keeps its meaning only whole
+            by_words.append(_word_query(text, tokens, sentence) or bigram_query(text))
+            by_bigrams.append(bigram_query(text))
+            continue
+        for token in tokens:
+            found = glossary.expand([token]) if glossary is not None else ()
+            options = [_word_terms(token) if found else _with_glosses(token, index, expansions)]
+            for expansion in found:
                 expansions.append(replace(expansion, start=index, end=index + 1))
                 options += [_alternative(other) for other in expansion.others]
             by_words.append(_any(options))
@@ -335,23 +368,29 @@ def build(parsed, *, tags=(), match_all_tags=True, any_of=None, started=(None, N
     for name, values in parsed.excluded_filters.items():
         plan.excluded.extend(filter_query(name, value) for value in values)
 
-    units, plan.expansions = _units(parsed, glossary)
+    units, plan.expansions, glossed = _units(parsed, glossary)
     by_words = [unit[0] for unit in units if unit[0] is not None]
     by_bigrams = [unit[1] for unit in units if unit[1] is not None]
     partial = any(unit[2] for unit in units)  # else the bigram passes are the word passes again
     plan.passes.append((_all(by_words), False, False))
     if partial:
         plan.passes.append((_all(by_bigrams), False, True))
+    # Every word again, a Japanese word the glossary does not know also as its dictionary glosses: after the
+    # typed word inside longer words (在庫 in 在庫数), which is nearer to what was asked than a translation.
+    bridged = _all(unit[3] for unit in units if unit[3] is not None)
+    if bridged != plan.passes[0][0]:
+        plan.extra_expansions[len(plan.passes)] = glossed
+        plan.passes.append((bridged, False, False))
     if len(units) > 1:
         plan.passes.append((_any(by_words), True, False))
         if partial:
             plan.passes.append((_any(by_bigrams), True, True))
     loose_words, loose_bigrams, loose_expansions = _loose(parsed, glossary)
     tried = {text_query for text_query, _fallback, _partial in plan.passes}
+    loose_expansions = [e for e in loose_expansions if (e.key, e.term) not in {(x.key, x.term) for x in plan.expansions}]
     for text_query, partial_words in ((_any(loose_words), False), (_any(loose_bigrams), True)):
         if text_query is not None and text_query not in tried and (partial or not partial_words):
-            plan.loose_passes.add(len(plan.passes))
+            plan.extra_expansions[len(plan.passes)] = loose_expansions
             plan.passes.append((text_query, True, partial_words))
             tried.add(text_query)
-    plan.loose_expansions = [e for e in loose_expansions if e.key not in {x.key for x in plan.expansions}]
     return plan

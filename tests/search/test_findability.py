@@ -7,6 +7,7 @@ import pytest
 from incidents import search
 from incidents.models import Incident
 from incidents.search import backends
+from tests.factories import IncidentFactory
 
 NEWCOMER = {  # query -> texts that identify the incidents it must find in the top 3
     "古いIP": ["削除済みコンテナの A レコード"],
@@ -37,14 +38,6 @@ def test_the_newcomers_queries_find_their_incidents_in_the_top_three(demo, edito
             if expected not in top:
                 misses.append(f"{query!r}: {expected} not in {top}")
     assert not misses, misses
-
-
-@pytest.fixture
-def indexed(editor, make_incident):
-    def make(**fields):
-        incident = make_incident(author=editor, **fields)
-        return incident
-    return make
 
 
 def test_a_sentence_none_of_whose_incidents_has_every_word_still_answers(demo, editor):
@@ -78,3 +71,16 @@ def test_the_page_and_the_api_say_where_the_looser_matches_begin(demo, editor, c
     body = api_as(editor).get("/api/v1/search/", {"q": "pid_max datadog-agent"}).json()
     assert body["more_from"] == strict.more_from and body["fallback"] is False
     assert api_as(editor).get("/api/v1/search/", {"q": "aardvark-dns"}).json()["more_from"] is None
+
+
+def test_a_japanese_word_the_glossary_does_not_know_finds_english_write_ups_through_jmdict(
+        editor, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        english = IncidentFactory(title="Inventory counts drifted after a replica failover",
+                                  summary="The storefront showed items as available that were sold out.")
+        japanese = IncidentFactory(title="在庫数がずれた", summary="フェイルオーバー後に在庫数が合わなくなった。")
+    results = search.search("在庫", editor)
+    assert refs(results)[:2] == [japanese.reference, english.reference]  # the word as typed first
+    assert any(e.key == "jmdict" and e.others == ("inventory", "stock") for e in results.glossary)
+    page = search.search("在庫がずれた", editor)
+    assert english.reference in refs(page)
