@@ -1,15 +1,18 @@
+"""The admin site's pages for incidents, their children, labels, meetings, GitHub records and the glossary:
+every save and deletion goes through an action (incidents.actions.admin_site, deletions, glossary)."""
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from . import dates
-from .actions import admin_site, deletions, workflow
-from .actions.comments import delete_comment, delete_comments
-from .actions.github.poll import queue_github_sync
-from .actions.glossary import delete_entries, delete_entry, save_entry
-from .models import (
+from incidents import dates
+from incidents.actions import admin_site, deletions, workflow
+from incidents.actions.comments import delete_comment, delete_comments
+from incidents.actions.github.poll import queue_github_sync
+from incidents.actions.glossary import delete_entries, delete_entry, save_entry
+from incidents.models import (
     ActionItem,
     AgendaItem,
     Comment,
