@@ -124,12 +124,13 @@ class IncidentAdmin(DeletedByAction, admin.ModelAdmin):
     list_filter = ["status", "severity", "tags", "services"]
     search_fields = ["title", "summary", "analysis"]
     date_hierarchy = "started_at"
-    autocomplete_fields = ["tags", "services", "authors"]
+    autocomplete_fields = ["tags", "services", "authors", "members"]
     readonly_fields = ["time_to_detect", "time_to_mitigate", "time_to_resolve", "version", "created_at", "updated_at"]
     inlines = [TimelineInline, FactorInline, LessonInline, ActionItemInline, LinkInline]
     formfield_overrides = DATE_CHECKS
     fieldsets = [
         (None, {"fields": ["title", "severity", "status", "tags", "services", "authors"]}),
+        (_("Access"), {"fields": ["visibility", "members"]}),
         ("Write-up", {"fields": ["summary", "impact", "analysis", "resolution"]}),
         ("Times", {"fields": ["started_at", "detected_at", "mitigated_at", "resolved_at",
                               "time_to_detect", "time_to_mitigate", "time_to_resolve"]}),
