@@ -237,3 +237,31 @@ def test_export_jobs_leave_it_out_and_anothers_job_answers_as_missing(world, cli
     AgendaItem.objects.filter(incident=secret).delete()  # the same meeting, without it at all
     assert content(world[who], prepare(world[who])) == text
     assert not AuditEntry.objects.filter(actor=world[who]).exists()  # nothing restricted was taken
+
+
+def test_agenda_writes_by_a_non_member_leave_its_item_alone(world, api_as, client_as):
+    """Replacing the agenda through the API keeps the item a writer was never shown (after theirs, with its
+    notes); removing or moving it by id on the page answers as for a missing item."""
+    meeting, public, secret = world["meeting"], world["public"], world["secret"]
+    AgendaItem.objects.filter(incident=secret).update(notes="Keys rotated on Friday")
+    answer = api_as(world["outsider"]).patch(f"/api/v1/retrospectives/{meeting.pk}/", {"title": "Weekly!"},
+                                             format="json")
+    assert [item["reference"] for item in answer.json()["agenda"]] == [public.reference]  # the answer to a write
+    answer = api_as(world["outsider"]).put(f"/api/v1/retrospectives/{meeting.pk}/", {
+        "title": "Weekly", "date": "2026-11-22", "agenda": [{"incident": public.pk, "notes": "Cache sized"}]},
+        format="json")
+    assert answer.status_code == 200 and [item["reference"] for item in answer.json()["agenda"]] == [public.reference]
+    assert SECRET not in str(answer.json())
+    assert [(item.incident_id, item.position, item.notes) for item in meeting.agenda.all()] == [
+        (public.pk, 1, "Cache sized"), (secret.pk, 2, "Keys rotated on Friday")]
+    hidden = meeting.agenda.get(incident=secret)
+    client = client_as(world["outsider"])
+    for action in ("remove", "up"):
+        gone = client.post(f"/retrospectives/{meeting.pk}/agenda/", {"action": action, "item": hidden.pk})
+        missing = client.post(f"/retrospectives/{meeting.pk}/agenda/", {"action": action, "item": MISSING})
+        assert gone.status_code == missing.status_code == 404, action
+    assert [(item.incident_id, item.position) for item in meeting.agenda.all()] == [(public.pk, 1), (secret.pk, 2)]
+    answer = api_as(world["admin"]).put(f"/api/v1/retrospectives/{meeting.pk}/", {
+        "title": "Weekly", "date": "2026-11-22", "agenda": [{"incident": secret.pk}]}, format="json")
+    assert [item["reference"] for item in answer.json()["agenda"]] == [secret.reference]  # an admin sees all
+    assert list(meeting.agenda.values_list("incident_id", flat=True)) == [secret.pk]
