@@ -8,7 +8,7 @@ from django.core import mail
 from incidents import search
 from incidents.actions import notify
 from incidents.actions.github import issues
-from incidents.models import AgendaItem, Incident
+from incidents.models import AgendaItem, AuditEntry, ExportJob, Incident
 from tests.factories import ActionItemFactory, RetrospectiveFactory, make_incident
 from tests.web.test_incidents_edit import page_data
 
@@ -197,3 +197,71 @@ def test_github_moving_an_action_item_tells_its_owner_only_if_a_reader(world, mo
     world["secret"].members.add(world["outsider"])
     notify.action_item_moved(item, reference)
     assert [kind for kind, _payload in queued] == [notify.GITHUB_MOVED]
+
+
+@pytest.mark.parametrize("who", ["outsider", "viewer"])
+def test_export_jobs_leave_it_out_and_anothers_job_answers_as_missing(world, client_as, who, export_dir,
+                                                                      django_capture_on_commit_callbacks):
+    """The meeting's pack prepared in the background: asked for by a non-member, its page and its file hold no
+    trace of the restricted incident (the file is the one a meeting without it gives); a member's job, which
+    holds it, answers the non-member exactly like a job that does not exist."""
+    client, meeting, secret = client_as(world[who]), world["meeting"], world["secret"]
+    traces = (SECRET, "Rotate the zebra keys", "secret-tag", secret.reference, "not shown")
+
+    def prepare(person):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client_as(person).post(f"/retrospectives/{meeting.pk}/exports/", {"format": "md"})
+        job = ExportJob.objects.latest("pk")
+        assert response.status_code == 302 and response["Location"] == f"/exports/{job.pk}/"
+        return job
+
+    def content(person, job):
+        response = client_as(person).get(f"/exports/{job.pk}/download/")
+        assert response.status_code == 200
+        return b"".join(response.streaming_content).decode()
+
+    missing = client.post(f"/retrospectives/{MISSING}/exports/", {"format": "md"})
+    assert missing.status_code == 404
+    own = prepare(world[who])
+    assert own.status == "done" and own.restricted == []
+    page, text = client.get(f"/exports/{own.pk}/").content.decode(), content(world[who], own)
+    assert "Zebra public outage" in text
+    for trace in traces:
+        assert trace not in page and trace not in text, trace
+    theirs = prepare(world["member"])
+    assert SECRET in content(world["member"], theirs) and theirs.restricted == [secret.pk]
+    for path in ("/exports/{pk}/", "/exports/{pk}/download/"):
+        hidden, absent = client.get(path.format(pk=theirs.pk)), client.get(path.format(pk=MISSING))
+        assert hidden.status_code == absent.status_code == 404, path
+        assert hidden.content == absent.content, path
+    AgendaItem.objects.filter(incident=secret).delete()  # the same meeting, without it at all
+    assert content(world[who], prepare(world[who])) == text
+    assert not AuditEntry.objects.filter(actor=world[who]).exists()  # nothing restricted was taken
+
+
+def test_agenda_writes_by_a_non_member_leave_its_item_alone(world, api_as, client_as):
+    """Replacing the agenda through the API keeps the item a writer was never shown (after theirs, with its
+    notes); removing or moving it by id on the page answers as for a missing item."""
+    meeting, public, secret = world["meeting"], world["public"], world["secret"]
+    AgendaItem.objects.filter(incident=secret).update(notes="Keys rotated on Friday")
+    answer = api_as(world["outsider"]).patch(f"/api/v1/retrospectives/{meeting.pk}/", {"title": "Weekly!"},
+                                             format="json")
+    assert [item["reference"] for item in answer.json()["agenda"]] == [public.reference]  # the answer to a write
+    answer = api_as(world["outsider"]).put(f"/api/v1/retrospectives/{meeting.pk}/", {
+        "title": "Weekly", "date": "2026-11-22", "agenda": [{"incident": public.pk, "notes": "Cache sized"}]},
+        format="json")
+    assert answer.status_code == 200 and [item["reference"] for item in answer.json()["agenda"]] == [public.reference]
+    assert SECRET not in str(answer.json())
+    assert [(item.incident_id, item.position, item.notes) for item in meeting.agenda.all()] == [
+        (public.pk, 1, "Cache sized"), (secret.pk, 2, "Keys rotated on Friday")]
+    hidden = meeting.agenda.get(incident=secret)
+    client = client_as(world["outsider"])
+    for action in ("remove", "up"):
+        gone = client.post(f"/retrospectives/{meeting.pk}/agenda/", {"action": action, "item": hidden.pk})
+        missing = client.post(f"/retrospectives/{meeting.pk}/agenda/", {"action": action, "item": MISSING})
+        assert gone.status_code == missing.status_code == 404, action
+    assert [(item.incident_id, item.position) for item in meeting.agenda.all()] == [(public.pk, 1), (secret.pk, 2)]
+    answer = api_as(world["admin"]).put(f"/api/v1/retrospectives/{meeting.pk}/", {
+        "title": "Weekly", "date": "2026-11-22", "agenda": [{"incident": secret.pk}]}, format="json")
+    assert [item["reference"] for item in answer.json()["agenda"]] == [secret.reference]  # an admin sees all
+    assert list(meeting.agenda.values_list("incident_id", flat=True)) == [secret.pk]

@@ -1,14 +1,15 @@
 """Saves made in the Django admin site: an incident with its inlines, one child row of an incident, or a row
 without a history of its own (save_record); deletions go through incidents.actions.deletions. The
 admin's forms have validated the input; these store it in one transaction like every other write: a status
-change checked by the workflow (actions.workflow), a revision from the source ADMIN, the search index told
-(the model signals), GitHub references looked up and the notifications queued after the commit."""
+change checked by the workflow (actions.workflow), a revision from the source ADMIN, a change of visibility
+or members in the audit log (actions.audit), the search index told (the model signals), GitHub references
+looked up and the notifications queued after the commit. A user's page is saved by actions.people."""
 
 from django.db import transaction
 
 from incidents.models import Incident, Source, record_revision
 
-from . import workflow
+from . import audit, workflow
 from .github.poll import queue_github_sync
 
 
@@ -28,6 +29,7 @@ def save_incident(form, formsets, *, by):
     stored = _stored(incident)
     before = stored.status if stored.pk else None
     asked_before = set(stored.reviewers.values_list("pk", flat=True)) if stored.pk else set()
+    access_before = audit.access_of(stored)
     if incident.status != stored.status or stored.pk is None:
         workflow.check(stored, incident.status, by=by, authors=form.cleaned_data.get("authors"))
     if stored.pk:
@@ -37,6 +39,7 @@ def save_incident(form, formsets, *, by):
     for formset in formsets:
         formset.save()
     record_revision(incident, user=by, source=Source.ADMIN)  # with its inlines and labels
+    audit.access_changed(by, incident, access_before)
     queue_github_sync(incident.github_references().filter(synced_at__isnull=True))
     workflow.announce(incident, before=before, by=by, asked_before=asked_before)
     return incident

@@ -1,18 +1,59 @@
-"""Files prepared in the background: asking for one, rendering and storing it, and the housekeeping
-that removes them after ExportJob.KEEP."""
+"""Export files and who took them: a file made in the request (one incident, a meeting's pack, a selection)
+through ``incident_file`` / ``meeting_file`` / ``selection_file``, which record in the audit log each
+restricted incident in it (actions.audit EXPORTED, one entry per incident; internal ones are not audited);
+files prepared in the background (export jobs): asking for one, rendering and storing it (with the
+restricted incidents it holds), each download audited the same way (``downloaded``: DOWNLOADED), and the
+housekeeping that removes them after ExportJob.KEEP."""
 
 import logging
 import os
 import time
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone, translation
 
 from incidents import jobs
 from incidents import export
-from incidents.models import ExportJob
+from incidents.models import ExportJob, Incident
+
+from . import audit
 
 log = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def exported(user, file, *, via, meeting=None):
+    """Record that ``user`` took ``file`` (an export.ExportFile) ``via`` "page", "api" or "command": one
+    audit entry per restricted incident in it. Returns the file."""
+    where = {"retrospective": meeting.pk} if meeting is not None else {}
+    for incident in file.restricted():
+        audit.record(user, audit.EXPORTED, incident=incident, format=file.format, via=via, **where)
+    return file
+
+
+def incident_file(incident, user, fmt, *, via, time_zone=None):
+    """One incident's write-up (export.export_incident), audited when it is restricted."""
+    return exported(user, export.export_incident(incident, user, fmt, time_zone=time_zone), via=via)
+
+
+def meeting_file(meeting, user, fmt, *, via):
+    """A meeting's pack as ``user`` may see it (export.export_meeting), its restricted incidents audited."""
+    return exported(user, export.export_meeting(meeting, user, fmt), via=via, meeting=meeting)
+
+
+def selection_file(incidents, user, fmt, *, via, **pack_options):
+    """A pack of these incidents (export.export_selection), its restricted incidents audited."""
+    return exported(user, export.export_selection(incidents, user, fmt, **pack_options), via=via)
+
+
+@transaction.atomic
+def downloaded(job, user):
+    """Record that ``user`` downloaded ``job``'s finished file: one entry per restricted incident it holds
+    (those deleted since are left out: nothing would name them)."""
+    for incident in Incident.objects.filter(pk__in=job.restricted).order_by("pk"):
+        audit.record(user, audit.DOWNLOADED, incident=incident, format=job.format,
+                     retrospective=job.retrospective_id, job=job.pk)
 
 
 def request_export(meeting, user, fmt, language=None):
@@ -54,6 +95,7 @@ def render_export(job_id, *, give_up_on_storage_error=False):
         _export_failed(job, f"Unexpected error ({exc.__class__.__name__}).")
         raise
     ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.DONE, filename=job.filename, error="",
+                                               restricted=[incident.pk for incident in file.restricted()],
                                                finished_at=timezone.now())
     return "done"
 

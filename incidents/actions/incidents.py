@@ -15,7 +15,7 @@ from incidents.models import (
     record_revision,
 )
 
-from . import workflow
+from . import audit, workflow
 from .children import write_factors, write_rows
 from .document import validate
 from .github.poll import queue_github_sync
@@ -48,7 +48,8 @@ def save_incident(incident, data, *, expected_version=None, sync_github=True, us
     ``review_gate=False`` is for the demo loader and imports told which status to use (the review gate's
     conditions are left out, not the workflow's steps).
     Every save adds a revision to the incident's history, written by ``user`` (None: an automatic change)
-    through ``source``.
+    through ``source``; a change of visibility or members (whichever writer asks for it: the API, the edit
+    page, a restore, an import) is also an entry in the audit log.
     """
     if incident.pk is not None:
         locked = Incident.objects.select_for_update().only("version", "status").get(pk=incident.pk)
@@ -57,6 +58,7 @@ def save_incident(incident, data, *, expected_version=None, sync_github=True, us
             raise VersionConflict(current)
         incident.version = current
         incident.status = locked.status  # changed only through the workflow, judged from the stored status
+    access_before = audit.access_of(incident)  # as stored (a form may have set the new values on ``incident``)
     data = validate(data, current=incident)
     before = incident.status if incident.pk is not None else None
     asked_before = set(incident.reviewers.values_list("pk", flat=True)) if incident.pk else set()
@@ -84,6 +86,7 @@ def save_incident(incident, data, *, expected_version=None, sync_github=True, us
     if "factors" in data:
         write_factors(incident, data["factors"])
     record_revision(incident, user=user, source=source)
+    audit.access_changed(user, incident, access_before)
 
     if sync_github:
         queue_github_sync(incident.github_references().filter(synced_at__isnull=True))

@@ -5,6 +5,8 @@ An invited user has no usable password until they follow their invite link (vali
 the token is Django's password-reset token, salted differently, and it stops matching once a password is set).
 A deactivated user's sessions (ModelBackend.get_user) and API token (DRF's TokenAuthentication) are refused
 at their next request; their authored incidents keep their name.
+
+The Django admin's user pages save through ``save_from_admin``, audited like the changes made here.
 """
 
 import datetime
@@ -185,3 +187,35 @@ def update(actor, user, *, role=None, is_active=None):
         change_role(actor, user, role)
     if is_active is not None:
         set_active(actor, user, is_active)
+
+
+def _role_group(user):
+    """The highest role group ``user`` is in ("" for none), superuser or not."""
+    names = set(user.groups.filter(name__in=roles.ROLES).values_list("name", flat=True))  # a query: as stored
+    return next((role for role in reversed(roles.ROLES) if role in names), "")
+
+
+@transaction.atomic
+def save_from_admin(form, formsets, *, by):
+    """Store a user saved on the Django admin's user pages (the form validated, its instance carrying the new
+    values), and audit what /people/ audits: a new user, a role (its role group), deactivation and
+    reactivation, and besides a superuser status given or taken away."""
+    user = form.instance
+    stored = get_user_model().objects.select_for_update().filter(pk=user.pk).first() if user.pk else None
+    before = (stored.is_active, stored.is_superuser, _role_group(stored)) if stored else None
+    user.save()
+    form.save_m2m()
+    for formset in formsets:
+        formset.save()
+    role = _role_group(user)
+    if before is None:
+        audit.record(by, audit.USER_CREATED, target_user=user, role=role)
+        return user
+    was_active, was_superuser, old_role = before
+    if old_role != role:
+        audit.record(by, audit.ROLE_CHANGED, target_user=user, old=old_role, new=role)
+    if was_superuser != user.is_superuser:
+        audit.record(by, audit.SUPERUSER_GRANTED if user.is_superuser else audit.SUPERUSER_REVOKED, target_user=user)
+    if was_active != user.is_active:
+        audit.record(by, audit.REACTIVATED if user.is_active else audit.DEACTIVATED, target_user=user)
+    return user

@@ -11,13 +11,13 @@ from . import workflow
 
 
 @transaction.atomic
-def save_meeting(meeting, *, agenda=None, add_selection=False):
+def save_meeting(meeting, *, agenda=None, add_selection=False, by=None):
     """Store ``meeting`` (new or changed fields set on it); ``agenda`` ([{"incident": …, "notes": …,
-    "decisions": …}] in order) replaces the stored agenda; ``add_selection`` appends the incidents its saved
-    selection matches. Returns the agenda items added by the selection."""
+    "decisions": …}] in order) replaces the stored agenda as ``by`` sees it (replace_agenda); ``add_selection``
+    appends the incidents its saved selection matches. Returns the agenda items added by the selection."""
     meeting.save()
     if agenda is not None:
-        replace_agenda(meeting, agenda)
+        replace_agenda(meeting, agenda, by=by)
     return add_to_agenda(meeting, meeting.apply_selection()) if add_selection else []
 
 
@@ -38,12 +38,18 @@ def add_to_agenda(meeting, incidents):
 
 
 @transaction.atomic
-def replace_agenda(meeting, agenda):
-    """The agenda becomes ``agenda`` (dicts of AgendaItem fields, in order)."""
-    meeting.agenda.all().delete()
+def replace_agenda(meeting, agenda, *, by=None):
+    """The agenda becomes ``agenda`` (dicts of AgendaItem fields, in order). Items whose incident ``by`` may
+    not see (a restricted incident: they were never shown it) stay, with their notes, after the new ones."""
+    Retrospective.objects.select_for_update().get(pk=meeting.pk)  # one agenda change at a time
+    kept = [] if by is None else list(meeting.agenda.exclude(incident__in=Incident.objects.visible_to(by)))
+    meeting.agenda.exclude(pk__in=[item.pk for item in kept]).delete()
     AgendaItem.objects.bulk_create(
         AgendaItem(retrospective=meeting, position=position, **item) for position, item in enumerate(agenda, start=1)
     )
+    for position, item in enumerate(kept, start=len(agenda) + 1):
+        item.position = position
+        item.save(update_fields=["position"])
 
 
 @transaction.atomic

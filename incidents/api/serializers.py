@@ -177,6 +177,7 @@ class ChildList(serializers.Field):
 
 class ChildListSchema(OpenApiSerializerFieldExtension):
     target_class = ChildList
+    match_subclasses = True  # VisibleAgendaList too
 
     def map_serializer_field(self, auto_schema, direction):
         component = auto_schema.resolve_serializer(self.target.serializer_class, direction)
@@ -328,11 +329,25 @@ class AgendaItemSerializer(serializers.ModelSerializer):
         fields = ["incident", "reference", "title", "notes", "decisions"]
 
 
-class RetrospectiveSerializer(ModelSerializer):
-    """A meeting with its agenda in order; an ``agenda`` present in a write replaces the stored one.
-    Agenda incidents the reader may not see are left out when reading."""
+class VisibleAgendaList(ChildList):
+    """The agenda as the reader may see it: the views prefetch it filtered (RetrospectiveViewSet.get_queryset);
+    a meeting just written (its prefetched agenda dropped) is read again here, filtered the same way."""
 
-    agenda = ChildList(AgendaItemSerializer, required=False)
+    def to_representation(self, manager):
+        items = manager.all()
+        if "agenda" not in getattr(manager.instance, "_prefetched_objects_cache", {}):
+            request = self.context.get("request")
+            items = items.filter(incident__in=Incident.objects.visible_to(request.user if request else None)
+                                 ).select_related("incident")
+        return self.serializer_class(items, many=True, context=self.context).data
+
+
+class RetrospectiveSerializer(ModelSerializer):
+    """A meeting with its agenda in order; an ``agenda`` present in a write replaces the stored one as the
+    writer sees it (items they may not see stay, after theirs). Agenda incidents the reader may not see are
+    left out when reading, also in the answer to a write."""
+
+    agenda = VisibleAgendaList(AgendaItemSerializer, required=False)
 
     class Meta:
         model = Retrospective
@@ -353,6 +368,7 @@ class RetrospectiveSerializer(ModelSerializer):
         agenda = validated_data.pop("agenda", None)
         for field, value in validated_data.items():
             setattr(meeting, field, value)
-        retrospectives.save_meeting(meeting, agenda=agenda)
+        request = self.context.get("request")
+        retrospectives.save_meeting(meeting, agenda=agenda, by=request.user if request else None)
         return meeting
 

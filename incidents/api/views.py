@@ -22,6 +22,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from incidents import export as exports
 from incidents import outages, patterns, search
+from incidents.actions import exports as export_files
 from incidents.actions.deletions import delete_incident, delete_meeting
 from incidents.actions.incidents import VersionConflict
 from incidents.filters import IncidentFilter
@@ -181,7 +182,8 @@ class IncidentViewSet(IdempotentCreateMixin, FileExportMixin, viewsets.ModelView
             zone = exports.time_zone_named(request.query_params.get("tz", ""))
         except exports.UnknownTimeZone as exc:
             raise ValidationError({"tz": [str(exc)]}) from None
-        return self.file_response(lambda fmt: exports.export_incident(incident, request.user, fmt, time_zone=zone))
+        return self.file_response(lambda fmt: export_files.incident_file(incident, request.user, fmt, via="api",
+                                                                          time_zone=zone))
 
     def update(self, request, *args, **kwargs):
         try:
@@ -227,7 +229,7 @@ class RetrospectiveViewSet(IdempotentCreateMixin, FileExportMixin, viewsets.Mode
     @action(detail=True, methods=["get"], pagination_class=None)
     def export(self, request, pk=None):
         meeting = self.get_object()
-        return self.file_response(lambda fmt: exports.export_meeting(meeting, request.user, fmt))
+        return self.file_response(lambda fmt: export_files.meeting_file(meeting, request.user, fmt, via="api"))
 
     def perform_destroy(self, meeting):
         delete_meeting(meeting, by=self.request.user)

@@ -9,10 +9,10 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from incidents.models import Incident
+from incidents.models import Incident, Visibility
 
 from . import html, markdown, pdf
-from .pack import incident_section, meeting_pack, selection_pack
+from .pack import incident_section, meeting_pack, selection_pack, shown
 
 FORMATS = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 PACK_FORMATS = ("md", "html", "pdf")
@@ -31,6 +31,15 @@ class ExportFile:
     content: bytes
     content_type: str
     filename: str
+    incidents: tuple = ()  # the incidents whose write-up (or part of it) the file holds
+
+    @property
+    def format(self):
+        return self.filename.rpartition(".")[2]
+
+    def restricted(self):
+        """The restricted incidents in the file (incidents.actions.exports audits them)."""
+        return [incident for incident in self.incidents if incident.visibility == Visibility.RESTRICTED]
 
     def response(self):
         response = HttpResponse(self.content, content_type=self.content_type)
@@ -41,7 +50,8 @@ class ExportFile:
 def render_pack(pack, fmt, basename):
     """The pack as a file (``fmt`` already checked by the caller, before the pack was gathered)."""
     body = {"md": markdown.pack_markdown, "html": html.pack_html, "pdf": pdf.pack_pdf}[fmt](pack)
-    return ExportFile(body if isinstance(body, bytes) else body.encode(), FORMATS[fmt], f"{basename}.{fmt}")
+    return ExportFile(body if isinstance(body, bytes) else body.encode(), FORMATS[fmt], f"{basename}.{fmt}",
+                      incidents=shown(pack))
 
 
 def check_format(fmt, allowed):
@@ -85,4 +95,4 @@ def export_incident(incident, user, fmt, today=None, time_zone=None):
     section = incident_section(incident, user, Incident.objects.visible_to(user), today, for_meeting=False)
     with timezone.override(time_zone or timezone.get_default_timezone()):
         body = markdown.incident_markdown(section, today).encode() if fmt == "md" else pdf.incident_pdf(section, today)
-    return ExportFile(body, FORMATS[fmt], f"{incident.reference}.{fmt}")
+    return ExportFile(body, FORMATS[fmt], f"{incident.reference}.{fmt}", incidents=(incident,))

@@ -99,6 +99,17 @@ def build_pack(title, date, facilitator, entries, user, visible, *, hidden=0, to
                 open_items=open_items_by_owner(sections), hidden=hidden, today=today)
 
 
+def shown(pack):
+    """The incidents whose write-up the pack shows, whole (the agenda's) or in part (similar earlier ones:
+    their titles, reasons and action items), each once, in the order they appear."""
+    found = {}
+    for section in pack.sections:
+        found.setdefault(section.incident.pk, section.incident)
+        for other in section.earlier:
+            found.setdefault(other.incident.pk, other.incident)
+    return tuple(found.values())
+
+
 def incident_section(incident, user, visible, today, *, number=1, exclude_tags=(), for_meeting=True):
     """One incident as a pack shows it; ``for_meeting`` adds similar earlier incidents and discussion prompts."""
     graph = charts.factor_graph(incident.factors.all())

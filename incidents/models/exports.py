@@ -41,6 +41,8 @@ class ExportJob(models.Model):
     error = models.CharField(_("error"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The restricted incidents the finished file holds (ids): each download is audited for them.
+    restricted = models.JSONField(_("restricted incidents"), default=list, blank=True)
 
     objects = ExportJobQuerySet.as_manager()
 

@@ -5,7 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .incidents import Incident, Status
+from .incidents import Incident, Status, Visibility
 
 
 class RetrospectiveQuerySet(models.QuerySet):
@@ -61,8 +61,11 @@ class Retrospective(models.Model):
         return bool(self.select_tag or self.select_status or self.select_since or self.select_since_previous)
 
     def apply_selection(self, queryset=None):
-        """The incidents the saved selection matches (none when nothing is selected), oldest first."""
+        """The incidents the saved selection matches (none when nothing is selected), oldest first. Never a
+        restricted incident, whoever saves the meeting: the agenda is everyone's, and a restricted incident
+        goes on it only when someone who may see it adds it by name (AgendaAddForm, the API's agenda)."""
         queryset = Incident.objects.all() if queryset is None else queryset
+        queryset = queryset.filter(visibility=Visibility.INTERNAL)
         if not self.has_selection():
             return queryset.none()
         return queryset.selected(tags=[self.select_tag] if self.select_tag else (),

@@ -1,5 +1,6 @@
 """File downloads: a meeting's pack or one incident, rendered in the request, or a meeting's pack prepared
-in the background (export jobs) with a page to wait on and a download."""
+in the background (export jobs) with a page to wait on and a download. Each file holding a restricted
+incident is in the audit log (incidents.actions.exports)."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import transaction
@@ -9,7 +10,7 @@ from django.utils.translation import get_language, gettext as _
 from django.views import View
 
 from incidents import export
-from incidents.actions.exports import request_export
+from incidents.actions import exports
 from incidents.models import ExportJob, Incident, Retrospective
 
 from .shortcuts import incident_or_404
@@ -21,7 +22,7 @@ class RetrospectiveExportView(LoginRequiredMixin, View):
     def get(self, request, pk, fmt):
         meeting = get_object_or_404(Retrospective, pk=pk)
         try:
-            return export.export_meeting(meeting, request.user, fmt).response()
+            return exports.meeting_file(meeting, request.user, fmt, via="page").response()
         except export.UnknownFormat:
             raise Http404(_("Unknown format.")) from None
 
@@ -33,7 +34,7 @@ class IncidentExportView(LoginRequiredMixin, View):
         incident = incident_or_404(Incident.objects.visible_to(request.user), reference)
         try:
             zone = export.time_zone_named(request.GET.get("tz", ""))
-            return export.export_incident(incident, request.user, fmt, time_zone=zone).response()
+            return exports.incident_file(incident, request.user, fmt, via="page", time_zone=zone).response()
         except export.UnknownFormat:
             raise Http404(_("Unknown format.")) from None
         except export.UnknownTimeZone as exc:
@@ -49,8 +50,8 @@ class ExportRequestView(LoginRequiredMixin, View):
         meeting = get_object_or_404(Retrospective, pk=pk)
         try:
             with transaction.atomic():  # in-process (no broker) the file is made when this commits
-                job = request_export(meeting, request.user, request.POST.get("format", "pdf"),
-                                              language=get_language())
+                job = exports.request_export(meeting, request.user, request.POST.get("format", "pdf"),
+                                             language=get_language())
         except export.UnknownFormat:
             raise Http404(_("Unknown format.")) from None
         return redirect(job)
@@ -81,4 +82,5 @@ class ExportDownloadView(ExportJobMixin, View):
             handle = job.path.open("rb")
         except FileNotFoundError:
             raise Http404(_("The file is no longer kept: prepare it again.")) from None
+        exports.downloaded(job, request.user)
         return FileResponse(handle, as_attachment=True, filename=job.filename, content_type=export.FORMATS[job.format])

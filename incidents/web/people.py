@@ -19,8 +19,8 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 
 from incidents import roles
-from incidents.actions import audit, people
-from incidents.models import AuditEntry
+from incidents.actions import audit, people, sign_in
+from incidents.models import AuditEntry, Retrospective
 
 ROLE_CHOICES = [(roles.VIEWER, pgettext_lazy("role", "viewer")), (roles.EDITOR, pgettext_lazy("role", "editor")),
                 (roles.ADMIN, pgettext_lazy("role", "admin"))]
@@ -28,7 +28,22 @@ ACTIONS = {
     audit.INVITED: gettext_lazy("invited"), audit.INVITE_ACCEPTED: gettext_lazy("invite accepted"),
     audit.ROLE_CHANGED: gettext_lazy("role changed"), audit.DEACTIVATED: gettext_lazy("deactivated"),
     audit.REACTIVATED: gettext_lazy("reactivated"), audit.REINVITED: gettext_lazy("invite sent again"),
+    audit.USER_CREATED: gettext_lazy("user created in the admin site"),
+    audit.SUPERUSER_GRANTED: gettext_lazy("made a superuser"),
+    audit.SUPERUSER_REVOKED: gettext_lazy("no longer a superuser"),
+    audit.VISIBILITY_CHANGED: gettext_lazy("visibility changed"),
+    audit.MEMBERS_CHANGED: gettext_lazy("members changed"),
+    audit.EXPORTED: gettext_lazy("restricted incident exported"),
+    audit.DOWNLOADED: gettext_lazy("restricted incident downloaded"),
+    sign_in.CREATED: gettext_lazy("account made at the first single sign-on"),
+    sign_in.LINKED: gettext_lazy("account linked to single sign-on"),
 }
+VISIBILITIES = {"internal": pgettext_lazy("visibility", "internal"),
+                "restricted": pgettext_lazy("visibility", "restricted")}
+FORMATS = {"md": "Markdown", "html": "HTML", "pdf": "PDF"}
+VIA = {"page": gettext_lazy("%(format)s file from the web page"),
+       "api": gettext_lazy("%(format)s file through the API"),
+       "command": gettext_lazy("%(format)s file from the export_retrospective command")}
 
 
 class InviteForm(forms.Form):
@@ -105,12 +120,51 @@ class PeopleView(AdminOnlyMixin, View):
         return self.get(request, form=form)
 
 
+def _access(details):
+    parts = []
+    if details.get("old") != details.get("new"):
+        parts.append("%s → %s" % (VISIBILITIES.get(details.get("old"), details.get("old")),
+                                   VISIBILITIES.get(details.get("new"), details.get("new"))))
+    if details.get("added"):
+        parts.append(_("members added: %(names)s") % {"names": ", ".join(details["added"])})
+    if details.get("removed"):
+        parts.append(_("members removed: %(names)s") % {"names": ", ".join(details["removed"])})
+    return "; ".join(parts)
+
+
+def _file(details, meetings):
+    fmt = FORMATS.get(details.get("format"), details.get("format"))
+    if "job" in details:
+        parts = [_("%(format)s file prepared in the background (export job %(job)s)") % {
+            "format": fmt, "job": details["job"]}]
+    else:
+        parts = [(VIA.get(details.get("via")) or gettext_lazy("%(format)s file")) % {"format": fmt}]
+    if "retrospective" in details:
+        meeting = meetings.get(details["retrospective"])
+        parts.append(_("in the pack of the meeting “%(title)s”") % {"title": meeting.title} if meeting
+                     else _("in the pack of a meeting since deleted"))
+    return "; ".join(parts)
+
+
+def describe(entry, meetings):
+    """The details of an entry in words, for the actions that have more than old and new values; None for the
+    others (the page lists their details as they are)."""
+    if entry.action in (audit.VISIBILITY_CHANGED, audit.MEMBERS_CHANGED):
+        return _access(entry.details)
+    if entry.action in (audit.EXPORTED, audit.DOWNLOADED):
+        return _file(entry.details, meetings)
+    return None
+
+
 class AuditView(AdminOnlyMixin, View):
     template_name = "people/audit.html"
 
     def get(self, request):
         page = Paginator(AuditEntry.objects.select_related("incident"), 50).get_page(request.GET.get("page"))
-        rows = [(entry, ACTIONS.get(entry.action, entry.action)) for entry in page.object_list]
+        meetings = Retrospective.objects.in_bulk([entry.details["retrospective"] for entry in page.object_list
+                                                  if isinstance(entry.details.get("retrospective"), int)])
+        rows = [(entry, ACTIONS.get(entry.action, entry.action), describe(entry, meetings))
+                for entry in page.object_list]
         return render(request, self.template_name, {"page": page, "rows": rows})
 
 

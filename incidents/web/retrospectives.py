@@ -13,7 +13,7 @@ from django.views.generic import CreateView, DetailView, ListView, UpdateView
 from incidents import export
 from incidents.actions import retrospectives
 from incidents.forms.retrospective import AgendaAddForm, AgendaNotesForm, CloseForm, RetrospectiveForm
-from incidents.models import AgendaItem, Incident, Retrospective
+from incidents.models import Incident, Retrospective
 
 BOX_NAME = re.compile(r"item-(\d+)-(?:notes|decisions)")  # the notes form's fields, by agenda item id
 
@@ -106,7 +106,7 @@ class AgendaView(MeetingPostView):
                                                "%(n)d incidents added to the agenda.", len(added)) % {"n": len(added)})
         elif action in ("up", "down", "remove"):
             item_id = request.POST.get("item", "")
-            item = get_object_or_404(AgendaItem, pk=int(item_id) if item_id.isdigit() else 0, retrospective=meeting)
+            item = get_object_or_404(visible_agenda(meeting, request.user), pk=int(item_id) if item_id.isdigit() else 0)
             if action == "remove":
                 retrospectives.remove_item(meeting, item)
             else:

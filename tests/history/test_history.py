@@ -9,7 +9,7 @@ from incidents.actions.github import apply
 from incidents.models import ActionItem, GitHubReference, Incident, IncidentRevision
 from incidents.text.diff import diff
 from tests.api.test_serializers import FULL
-from tests.test_admin import _post_data
+from tests.admin.test_incidents import _post_data
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reviewer")]  # FULL names them as its reviewer
 

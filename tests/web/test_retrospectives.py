@@ -8,7 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from incidents.actions.retrospectives import add_to_agenda
-from incidents.models import AgendaItem, Incident, Retrospective
+from incidents.models import AgendaItem, Incident, Retrospective, Tag
 from tests.factories import IncidentFactory, RetrospectiveFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +78,37 @@ def test_since_the_previous_meeting(demo):
     assert meeting.selection_since() == datetime.date(2023, 6, 1)
     titles = [incident.title for incident in meeting.apply_selection()]
     assert len(titles) == 1 and "aardvark-dns" in titles[0]  # started 2023-06-16; zmq4 started 2023-05-29
+
+
+def test_the_saved_selection_never_adds_a_restricted_incident(user, client_as, api_as):
+    """A meeting's agenda is shown to every attendee: the selection (on save, or "add the selection") leaves
+    restricted incidents out, even for an admin who may see them; an admin or a member adds one by name."""
+    admin, member, outsider = user("admin"), user("editor", username="member"), user("editor", username="outsider")
+    public = IncidentFactory(title="Public cache outage")
+    public.tags.add(*Tag.objects.resolve(["postmortem"]))
+    secret = IncidentFactory(title="Payroll leak", visibility="restricted")
+    secret.tags.add(*Tag.objects.resolve(["postmortem"]))
+    secret.members.add(member)
+    for who in (admin, member):
+        response = client_as(who).post("/retrospectives/new/", {
+            "title": f"Review by {who.username}", "date": "2026-11-22", "select_tag": "postmortem"}, follow=True,
+            HTTP_ACCEPT_LANGUAGE="en")
+        meeting = Retrospective.objects.get(title=f"Review by {who.username}")
+        assert list(meeting.agenda.values_list("incident_id", flat=True)) == [public.pk]
+        assert "1 incident added to the agenda." in response.content.decode()
+        response = client_as(who).post(f"/retrospectives/{meeting.pk}/agenda/", {"action": "select"}, follow=True,
+                                       HTTP_ACCEPT_LANGUAGE="ja")
+        assert list(meeting.agenda.values_list("incident_id", flat=True)) == [public.pk]
+    created = api_as(admin).post("/api/v1/retrospectives/", {"title": "By API", "date": "2026-11-22",
+                                                             "select_tag": "postmortem"}, format="json").json()
+    assert created["agenda"] == []  # the API's agenda is only what it is sent
+    meeting = Retrospective.objects.get(title="Review by member")
+    client_as(outsider).post(f"/retrospectives/{meeting.pk}/agenda/", {"action": "add", "reference": secret.reference})
+    assert not meeting.agenda.filter(incident=secret).exists()  # "No such incident, or you may not see it."
+    client_as(member).post(f"/retrospectives/{meeting.pk}/agenda/", {"action": "add", "reference": secret.reference})
+    assert list(meeting.agenda.values_list("incident_id", flat=True)) == [public.pk, secret.pk]
+    page = client_as(outsider).get(f"/retrospectives/{meeting.pk}/").content.decode()
+    assert "Public cache outage" in page and "Payroll leak" not in page
 
 
 def test_editor_orders_the_agenda_and_writes_notes(meeting, editor_client):

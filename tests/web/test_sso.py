@@ -238,3 +238,11 @@ def test_a_cancelled_sign_in_at_the_provider_says_so(provider):
     response = client.get(f"/oidc/callback/?error=access_denied&error_description=cancelled&state={state}")
     assert response.status_code == 400
     assert "Test IdP did not sign you in (access_denied: cancelled)." in response.content.decode()
+
+
+def test_the_audit_log_says_who_came_in_through_single_sign_on(admin_client):
+    sign_in("alice")
+    page = admin_client.get("/people/audit/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "account made at the first single sign-on" in page
+    japanese = admin_client.get("/people/audit/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "初回のシングルサインオンでアカウントを作成" in japanese

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 
 from incidents import export
+from incidents.actions import exports
 from incidents.models import Incident, Retrospective, Status
 
 
@@ -55,13 +56,14 @@ class Command(BaseCommand):
                 found = Retrospective.objects.filter(pk=meeting).first()
                 if found is None:
                     raise CommandError(f"No meeting with id {meeting}.")
-                file = export.export_meeting(found, reader, format)
+                file = exports.meeting_file(found, reader, format, via="command")
             else:
                 incidents = Incident.objects.visible_to(reader).selected(tags=tag, status=status or "",
                                                                          since=since, until=until)
                 today = timezone.localdate()
-                file = export.export_selection(incidents, reader, format, title=title or f"Retrospective {today}",
-                                               facilitator=facilitator, exclude_tags=tag)
+                file = exports.selection_file(incidents, reader, format, via="command",
+                                              title=title or f"Retrospective {today}", facilitator=facilitator,
+                                              exclude_tags=tag)
         if output:
             try:
                 with open(output, "wb") as out:

@@ -1,15 +1,18 @@
+"""The admin site's pages for incidents, their children, labels, meetings, GitHub records and the glossary:
+every save and deletion goes through an action (incidents.actions.admin_site, deletions, glossary)."""
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from . import dates
-from .actions import admin_site, deletions, workflow
-from .actions.comments import delete_comment, delete_comments
-from .actions.github.poll import queue_github_sync
-from .actions.glossary import delete_entries, delete_entry, save_entry
-from .models import (
+from incidents import dates
+from incidents.actions import admin_site, deletions, workflow
+from incidents.actions.comments import delete_comment, delete_comments
+from incidents.actions.github.poll import queue_github_sync
+from incidents.actions.glossary import delete_entries, delete_entry, save_entry
+from incidents.models import (
     ActionItem,
     AgendaItem,
     Comment,
@@ -121,12 +124,13 @@ class IncidentAdmin(DeletedByAction, admin.ModelAdmin):
     list_filter = ["status", "severity", "tags", "services"]
     search_fields = ["title", "summary", "analysis"]
     date_hierarchy = "started_at"
-    autocomplete_fields = ["tags", "services", "authors"]
+    autocomplete_fields = ["tags", "services", "authors", "members"]
     readonly_fields = ["time_to_detect", "time_to_mitigate", "time_to_resolve", "version", "created_at", "updated_at"]
     inlines = [TimelineInline, FactorInline, LessonInline, ActionItemInline, LinkInline]
     formfield_overrides = DATE_CHECKS
     fieldsets = [
         (None, {"fields": ["title", "severity", "status", "tags", "services", "authors"]}),
+        (_("Access"), {"fields": ["visibility", "members"]}),
         ("Write-up", {"fields": ["summary", "impact", "analysis", "resolution"]}),
         ("Times", {"fields": ["started_at", "detected_at", "mitigated_at", "resolved_at",
                               "time_to_detect", "time_to_mitigate", "time_to_resolve"]}),
