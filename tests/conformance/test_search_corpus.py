@@ -111,6 +111,7 @@ class Corpus:
     imported: int
     import_seconds: float
     engines: dict  # engine -> Measured
+    titles: dict  # file name -> the imported incident's title (to read the misses)
 
 
 def load_queries():
@@ -165,11 +166,12 @@ def corpus(django_db_setup, django_db_blocker, tmp_path_factory):
             import_seconds = time.perf_counter() - begun
             assert [file.problems for file in report.files if file.problems] == []
             assert report.counts["imported"] == SIZE, report.counts
-            names = {pk: f"{uid}.md" for pk, uid in
-                     Incident.objects.exclude(pk__in=before).values_list("pk", "uid")}
+            rows = Incident.objects.exclude(pk__in=before).values_list("pk", "uid", "title")
+            names = {pk: f"{uid}.md" for pk, uid, _title in rows}
+            titles = {f"{uid}.md": title for _pk, uid, title in rows}
             engines = {engine: _measure(engine, queries, names, user, tmp_path_factory.mktemp(engine) / "index")
                        for engine in ENGINES}
-            yield Corpus(len(names), import_seconds, engines)
+            yield Corpus(len(names), import_seconds, engines, titles)
         finally:
             backends.forget()
             # Committed outside any test transaction: remove it all so other modules start clean.
@@ -195,9 +197,10 @@ def test_queries_are_consistent():
     assert 5 <= sum(1 for spec in queries if spec["class"] == "japanese") <= 8
 
 
-def _describe(outcome):
+def _describe(outcome, titles):
     ranks = ", ".join(f"{name[:8]}@{rank or '-'}" for name, rank in outcome.ranks.items())
-    first = outcome.ranked[0][:8] if outcome.ranked else "(nothing)"
+    first = outcome.ranked[0] if outcome.ranked else None
+    first = f"{first[:8]} ({titles.get(first, '?')[:60]})" if first else "(nothing)"
     return f"  [{outcome.cls}] {outcome.query!r}: {ranks}; first: {first}"
 
 
@@ -217,7 +220,7 @@ def test_report(db, corpus):
                          f"{measured.mrr(cls):>8.3f}")
         misses = [o for o in measured.outcomes if len(o.found) < len(o.expect)]
         lines.append(f"  misses (expected file@rank in the first {DEPTH}, '-' = not found):" if misses else "  no miss")
-        lines += [_describe(o) for o in misses]
+        lines += [_describe(o, corpus.titles) for o in misses]
     print("\n".join(lines))
     assert corpus.imported == SIZE
     for measured in corpus.engines.values():
