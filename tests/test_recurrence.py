@@ -144,3 +144,19 @@ def test_the_schema_documents_recurrence(db):
     items = schema["components"]["schemas"][entry["properties"]["action_items"]["items"]["$ref"].rsplit("/", 1)[1]]
     assert set(items["properties"]) == {"title", "kind", "status", "due_date", "url"}
     assert items["properties"]["due_date"]["nullable"] is True
+
+
+def test_every_incidents_similar_ids_are_computed_once_per_version(pid, settings, monkeypatch,
+                                                                   django_capture_on_commit_callbacks):
+    from incidents.search import backends
+
+    calls = []
+    real = backends.similar
+    monkeypatch.setattr(backends, "similar", lambda *args, **kwargs: calls.append(1) or real(*args, **kwargs))
+    settings.POSTMORTEM_RECURRENCE_CACHE_SECONDS = 60
+    first = recurrence.recurred(Incident.objects.all())
+    assert first == {pid[0].pk, pid[1].pk} and len(calls) == 4  # one per dated incident
+    assert recurrence.recurred(Incident.objects.all()) == first and len(calls) == 4  # kept
+    with django_capture_on_commit_callbacks(execute=True):
+        Incident.objects.get(pk=pid[3].pk).save()  # a new version: that incident's are read again
+    assert recurrence.recurred(Incident.objects.all()) == first and len(calls) == 5
