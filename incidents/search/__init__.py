@@ -25,7 +25,7 @@ from . import backends, concepts, cursor, follower, generations, likeness, plan
 from .changes import record_change
 from .documents import document_for, incidents_for_index
 from .query import ParsedQuery, parse
-from .reasons import similar_reasons
+from .reasons import Reasons
 
 log = logging.getLogger(__name__)
 
@@ -230,13 +230,15 @@ def _similar(incident, user, limit):
     ids = [int(other["id"]) for other, *_rest in hits]
     visible = _visible_ids(user, ids) if user is not None else set(Incident.objects.filter(pk__in=ids).values_list("pk", flat=True))
     hits = sorted((hit for hit in hits if int(hit[0]["id"]) in visible), key=lambda hit: (-hit[1], int(hit[0]["id"])))
-    results = []
+    results, why = [], Reasons(document, text, found)
     for other, score, words, keys in hits:
-        reasons = similar_reasons(document, text, found, other, words, keys)
+        reasons = why.of(other, words, keys)
         if reasons:  # only an incident with a reason a reader understands is listed
             results.append({"id": int(other["id"]), "reference": other["reference"], "title": other["title"],
                             "score": score, "reasons": reasons})
-    return results[:limit]
+            if len(results) == limit:
+                break
+    return results
 
 
 def facets(user):
