@@ -29,7 +29,7 @@ RARE = 10  # the idf of a feature held by RARE incidents is log 2 + 1; by one, l
 
 # Said of most incidents, so neither a likeness nor a reason a reader understands (issue #29): words, tags and
 # glossary concepts (by key) left out of the comparison. A number or an IP address's fragment (``10.89``) is
-# never shown as a reason either (``shown_word``).
+# never shown as a reason either (``shown_words``).
 GENERIC_WORDS = frozenset("""
     agent app application cause client config configuration data error errors fail failed failure fix host
     incident incidents issue issues log logs monitoring network node postmortem problem request requests
