@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from . import dates
+from . import dates, recurrence, search
 from .github import refs
 from .models import ActionItem, FactorCategory, GitHubReference, Incident, Severity, Status
 
@@ -107,10 +107,12 @@ class ActionItemFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(method="filter_overdue", widget=forms.CheckboxInput,
                                            label=_("overdue only"))
     tag = MultipleNamesFilter(method="filter_tags", label=_("incident tags"))
+    recurred = django_filters.BooleanFilter(method="filter_recurred", widget=forms.CheckboxInput,
+                                            label=_("incident recurred only"))
 
     class Meta:
         model = ActionItem
-        fields = ["owner", "status", "kind", "overdue", "tag"]
+        fields = ["owner", "status", "kind", "overdue", "tag", "recurred"]
 
     def __init__(self, data=None, *args, **kwargs):
         if data is not None and not data.get("status"):
@@ -128,3 +130,14 @@ class ActionItemFilter(django_filters.FilterSet):
 
     def filter_tags(self, queryset, name, names):
         return queryset.of_incidents_tagged(names) if names else queryset
+
+    def filter_recurred(self, queryset, name, value):
+        """Items of incidents a later incident is similar to (``recurrence.recurred``), both visible to the
+        reader (the filterset is made with ``request``). Without an index, none: never a wrong "recurred"."""
+        if not value:
+            return queryset
+        try:
+            recurred = recurrence.recurred(Incident.objects.visible_to(self.request.user))
+        except search.SearchUnavailable:
+            return queryset.none()
+        return queryset.filter(incident__in=recurred)

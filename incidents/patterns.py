@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 
+from . import recurrence
 from .models import FactorCategory, GitHubReference
 
 
@@ -135,6 +136,30 @@ def patterns(incidents, window_days=None, min_count=None, tag=""):
         over_time=_per_quarter([i for i in dated if not tag or tag in {t.name for t in i.tags.all()}], quarters),
         tag=tag,
     )
+
+
+@dataclass
+class RecurrenceRate:
+    """Of the incidents started in one quarter, how many are similar to an earlier one (``recurrence``)."""
+
+    quarter: str
+    total: int
+    recurred: int
+
+    @property
+    def percent(self):
+        return round(100 * self.recurred / self.total) if self.total else None
+
+
+def recurrence_rates(incidents, quarters, window_days=None):
+    """[RecurrenceRate] per quarter of ``quarters`` among ``incidents`` (a queryset already limited to what the
+    viewer may see): the share with a similar earlier incident started within ``window_days``
+    (POSTMORTEM_RECURRING_DAYS). Reads every incident's similar incidents (kept: ``search.similar_ids``);
+    raises search.SearchUnavailable while there is no index."""
+    recurred = recurrence.recurred_within(incidents, window_days)
+    dated = incidents.filter(started_at__isnull=False).only("pk", "started_at")
+    return [RecurrenceRate(quarter.label, quarter.count, sum(1 for i in quarter.incidents if i.pk in recurred))
+            for quarter in _per_quarter(dated, quarters)]
 
 
 def _per_quarter(incidents, quarters):

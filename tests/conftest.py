@@ -220,6 +220,7 @@ def _no_github_by_default(settings):
     """Tests that do not start the fake GitHub server never try to reach GitHub."""
     settings.GITHUB_SYNC = False
     settings.SEARCH_SIMILAR_CACHE_SECONDS = 0  # tests/search/test_similar_cache.py turns it on
+    settings.POSTMORTEM_RECURRENCE_CACHE_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

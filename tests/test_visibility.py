@@ -265,3 +265,29 @@ def test_agenda_writes_by_a_non_member_leave_its_item_alone(world, api_as, clien
         "title": "Weekly", "date": "2026-11-22", "agenda": [{"incident": secret.pk}]}, format="json")
     assert [item["reference"] for item in answer.json()["agenda"]] == [secret.reference]  # an admin sees all
     assert list(meeting.agenda.values_list("incident_id", flat=True)) == [secret.pk]
+
+
+def test_recurrence_never_names_an_earlier_incident_the_reader_may_not_see(world, client_as, api_as):
+    """The restricted incident started before the public one, is like it and planned "Rotate the zebra keys"
+    (a prevent item): its member is told; nobody else, on the page, in the API or in the recurrence filter."""
+    import datetime
+
+    public, secret = world["public"], world["secret"]
+    Incident.objects.filter(pk=secret.pk).update(started_at=public.started_at - datetime.timedelta(days=10))
+    member = api_as(world["member"]).get(f"/api/v1/incidents/{public.pk}/similar/").json()["recurrence"]
+    assert member == [{"reference": secret.reference, "action_items": [
+        {"title": "Rotate the zebra keys", "kind": "prevent", "status": "open", "due_date": None, "url": ""}]}]
+    assert "Rotate the zebra keys" in client_as(world["member"]).get(f"/incidents/{public.reference}/").content.decode()
+    for who in ("outsider", "viewer"):
+        assert api_as(world[who]).get(f"/api/v1/incidents/{public.pk}/similar/").json()["recurrence"] == []
+        page = client_as(world[who]).get(f"/incidents/{public.reference}/").content.decode()
+        assert 'id="recurrence"' not in page and "Rotate the zebra keys" not in page and SECRET not in page
+    # The other way round: the restricted one later. Only its member learns that the public one recurred.
+    Incident.objects.filter(pk=secret.pk).update(started_at=public.started_at + datetime.timedelta(days=10))
+    recurred = {"status": "all", "recurred": "on"}
+    assert [item.title for item in client_as(world["member"]).get("/action-items/", recurred).context["page"]] == [
+        "Public zebra item"]
+    for who in ("outsider", "viewer"):
+        assert list(client_as(world[who]).get("/action-items/", recurred).context["page"]) == []
+        rates = client_as(world[who]).get("/patterns/").context["recurrence_rates"]
+        assert sum(rate.recurred for rate in rates) == 0

@@ -21,12 +21,12 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from incidents import export as exports
-from incidents import outages, patterns, search
+from incidents import outages, patterns, recurrence, search
 from incidents.actions import exports as export_files
 from incidents.actions.deletions import delete_incident, delete_meeting
 from incidents.actions.incidents import VersionConflict
 from incidents.filters import IncidentFilter
-from incidents.models import AgendaItem, Incident, Retrospective, Service, Tag
+from incidents.models import ActionItem, AgendaItem, Incident, Retrospective, Service, Tag
 
 from .idempotency import HEADER as IDEMPOTENCY_HEADER
 from .idempotency import IdempotentCreateMixin
@@ -90,6 +90,19 @@ class SimilarSerializer(serializers.Serializer):
     title = serializers.CharField()
     score = serializers.FloatField()
     reasons = serializers.ListField(child=serializers.CharField())
+
+
+class RecurrenceItemSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["prevent", "mitigate"])
+    status = serializers.ChoiceField(choices=ActionItem.Status.values)
+    due_date = serializers.DateField(allow_null=True)
+    url = serializers.CharField(help_text="The action item's own link (issue, ticket), or \"\".")
+
+
+class RecurrenceSerializer(serializers.Serializer):
+    reference = serializers.CharField(help_text="The earlier similar incident, e.g. INC-12.")
+    action_items = RecurrenceItemSerializer(many=True, help_text="Its action items meant to prevent or mitigate.")
 
 
 class FileExportMixin:
@@ -164,13 +177,21 @@ class IncidentViewSet(IdempotentCreateMixin, FileExportMixin, viewsets.ModelView
 
     @extend_schema(
         summary="The incidents most like this one, with the reasons why",
-        responses={200: inline_serializer("SimilarIncidents", {"results": SimilarSerializer(many=True)}),
-                   **errors(401, 404, 503)},
+        description="`recurrence`: the similar incidents that started before this one and have action items "
+                    "meant to prevent or mitigate (kind `prevent` or `mitigate`), with those items and their state, "
+                    "most similar first (incidents.recurrence).",
+        responses={200: inline_serializer("SimilarIncidents", {
+            "results": SimilarSerializer(many=True),
+            "recurrence": RecurrenceSerializer(many=True)}), **errors(401, 404, 503)},
     )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def similar(self, request, pk=None):
         incident = self.get_object()
-        return Response({"results": search.similar(incident, request.user, limit=5)})
+        results = search.similar(incident, request.user, limit=5)
+        found = recurrence.recurrence(incident, request.user, results)
+        return Response({"results": results, "recurrence": RecurrenceSerializer(
+            [{"reference": other.incident.reference, "action_items": other.preventive} for other in found],
+            many=True).data})
 
     @export_schema("The write-up as a file, in the order of the SRE postmortem template", exports.INCIDENT_FORMATS,
                    [OpenApiParameter("tz", str, description="Time zone of the file's times (IANA name, e.g. UTC); "

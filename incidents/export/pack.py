@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _, ngettext
 
-from incidents import charts, search
+from incidents import charts, recurrence, search
 from incidents.models import Incident, Lesson, Status, TimelineEvent
 
 KEY_EVENT_KINDS = (TimelineEvent.Kind.DETECTION, TimelineEvent.Kind.MITIGATION, TimelineEvent.Kind.RESOLUTION)
@@ -30,13 +30,6 @@ class Milestone:
     label: str
     at: datetime.datetime | None
     after: datetime.timedelta | None  # since the previous recorded milestone
-
-
-@dataclass
-class Earlier:
-    incident: Incident
-    reasons: list
-    action_items: list
 
 
 @dataclass
@@ -149,17 +142,15 @@ def milestones(incident):
 
 
 def similar_earlier(incident, user, visible):
-    """Similar incidents that started before this one, with their action items (were they done?)."""
+    """Similar incidents that started before this one (``recurrence.Earlier``: their action items, were they
+    done?, and what those meant to prevent or mitigate this became), as ``user`` may see them."""
     if incident.started_at is None:
         return []
     try:
         hits = search.similar(incident, user, limit=EARLIER_LIMIT * 3)
     except search.SearchUnavailable:  # the pack is still made, without them
         return []
-    found = visible.filter(pk__in=[hit["id"] for hit in hits], started_at__lt=incident.started_at).prefetch_related("action_items")
-    found = {other.pk: other for other in found}
-    return [Earlier(found[hit["id"]], hit["reasons"], list(found[hit["id"]].action_items.all()))
-            for hit in hits if hit["id"] in found][:EARLIER_LIMIT]
+    return recurrence.earlier(incident, user, hits)[:EARLIER_LIMIT]
 
 
 def ordinal(n):

@@ -17,19 +17,20 @@ from django.core.cache import cache
 from django.db.models import Min
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import get_language, gettext as _
+from django.utils.translation import get_language, override
 
 from .. import outages, roles
-from ..models import FactorCategory, Incident, IndexChange, Service, Tag, current_glossary
-from . import backends, concepts, cursor, follower, generations, plan
+from ..models import Incident, IndexChange, Service, Tag, current_glossary
+from . import backends, concepts, cursor, follower, generations, likeness, plan
 from .changes import record_change
 from .documents import document_for, incidents_for_index
 from .query import ParsedQuery, parse
+from .reasons import Reasons
 
 log = logging.getLogger(__name__)
 
 __all__ = ["ParsedQuery", "SearchUnavailable", "check", "facets", "parse", "rebuild", "reconcile", "record_change",
-           "repair", "search", "similar", "status"]
+           "repair", "search", "similar", "similar_ids", "status"]
 
 
 # A search whose pass matches fewer incidents than this shows, below them, those of the next pass that matches
@@ -239,47 +240,41 @@ def similar(incident, user, limit=5):
     return [result for result in results if result["id"] in visible]
 
 
+def similar_ids(incident, limit=5):
+    """The ids of ``similar(incident, …)`` among every incident, whoever may see them: only for a reader that
+    keeps those its user may see (``incidents.recurrence``: the recurrence rate and filter, which need every
+    incident's). Kept POSTMORTEM_RECURRENCE_CACHE_SECONDS per incident version and index generation."""
+    seconds = settings.POSTMORTEM_RECURRENCE_CACHE_SECONDS
+    key = f"similar-ids:{incident.pk}:{incident.version}:{generations.current()}:{limit}"
+    ids = cache.get(key) if seconds else None
+    if ids is None:
+        with override("en"):  # the reasons are only read for whether there is one
+            ids = [result["id"] for result in _similar(incident, None, limit)]
+        if seconds:
+            cache.set(key, ids, seconds)
+    return ids
+
+
 def _similar(incident, user, limit):
+    """``similar`` uncached; ``user`` None: among every incident."""
     document = _read(lambda: backends.current().stored_document(incident.pk))
     if document is None:  # not indexed (yet): read it from the database
         document = document_for(Incident.objects.for_document().get(pk=incident.pk))
     text = "\n".join([document["title"], document["summary"], document["body"]])
-    found = concepts.concepts(text, current_glossary())
-    hits = _read(lambda: backends.similar(document, plan.hidden_from(user), limit=limit + 5, concepts=found))
-    visible = _visible_ids(user, [int(other["id"]) for other, *_rest in hits])
-    hits = [hit for hit in hits if int(hit[0]["id"]) in visible][:limit]
-    by_key = {concept.key: concept for concept in found}
-    lowered = text.lower()
-    category_names = dict(FactorCategory.choices)
-    results = []
+    found = [concept for concept in concepts.concepts(text, current_glossary()) if likeness.telling(concept)]
+    mask = plan.hidden_from(user) if user is not None else None
+    hits = _read(lambda: backends.similar(document, mask, limit=2 * limit + 5, concepts=found))
+    ids = [int(other["id"]) for other, *_rest in hits]
+    visible = _visible_ids(user, ids) if user is not None else set(Incident.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    hits = sorted((hit for hit in hits if int(hit[0]["id"]) in visible), key=lambda hit: (-hit[1], int(hit[0]["id"])))
+    results, why = [], Reasons(document, text, found)
     for other, score, words, keys in hits:
-        reasons = []
-        for label, key in ((_("same tags"), "tags"), (_("same services"), "services"),
-                           (_("same factor categories"), "categories")):
-            mine = {value.lower() for value in document[key]}
-            shared = [value for value in other[key] if value.lower() in mine]
-            if key == "categories":  # stored as values; shown by their names in the current language
-                shared = [str(category_names.get(value, value)) for value in shared]
-            if shared:
-                reasons.append(f"{label}: {', '.join(shared)}")
-        mine = {ref.lower() for ref in document["github"]}
-        reasons += [_("also links %(reference)s") % {"reference": ref}
-                    for ref in other["github"] if ref.lower() in mine]
-        # Concepts the other incident words otherwise (another language, an alias), as this one wrote them;
-        # one it words the same way is already said by the similar text.
-        theirs = "\n".join([other["title"], other.get("summary", ""), other.get("body", "")]).lower()
-        named = [by_key[key].found[0] for key in keys
-                 if not any(term.lower() in theirs for term in by_key[key].found)]
-        if named:
-            reasons.append(_("same concept: %(terms)s") % {"terms": ", ".join(named[:5])})
-        # Words as written (not stems like "notreadi", not CJK bigram fragments)
-        readable = [word for word in words if word.isascii() and len(word) >= 3 and word in lowered]
-        if readable:
-            reasons.append(_("similar text: %(words)s") % {"words": ", ".join(readable[:5])})
-        elif words:
-            reasons.append(_("similar wording"))
-        results.append({"id": int(other["id"]), "reference": other["reference"], "title": other["title"],
-                        "score": score, "reasons": reasons})
+        reasons = why.of(other, words, keys)
+        if reasons:  # only an incident with a reason a reader understands is listed
+            results.append({"id": int(other["id"]), "reference": other["reference"], "title": other["title"],
+                            "score": score, "reasons": reasons})
+            if len(results) == limit:
+                break
     return results
 
 

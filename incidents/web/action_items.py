@@ -18,7 +18,7 @@ class ActionItemListView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
         visible = ActionItem.objects.visible_to(self.request.user)
-        filterset = ActionItemFilter(self.request.GET, queryset=visible)
+        filterset = ActionItemFilter(self.request.GET, queryset=visible, request=self.request)
         items = filterset.qs if filterset.is_valid() else visible.none()
         items = items.overdue_first(today).select_related("incident", "github").prefetch_related("incident__tags")
         page_number = self.request.GET.get("page", "1")

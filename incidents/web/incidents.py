@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
-from incidents import charts, facet_counts, patterns, search
+from incidents import charts, facet_counts, patterns, recurrence, search
 from incidents.actions import workflow
 from incidents.actions.document import DocumentInvalid
 from incidents.actions.incidents import VersionConflict, save_incident
@@ -117,12 +117,14 @@ class IncidentDetailView(LoginRequiredMixin, DetailView):
             similar, similar_unavailable = search.similar(incident, self.request.user), False
         except search.SearchUnavailable:  # the page never depends on the index
             similar, similar_unavailable = [], True
+        recurred = recurrence.recurrence(incident, self.request.user, similar)
         return super().get_context_data(
             graph=charts.factor_graph(incident.factors.all()),
             lesson_groups=[(label, [lesson for lesson in lessons if lesson.kind == kind])
                            for kind, label in Lesson.Kind.choices],
             similar=similar,
             similar_unavailable=similar_unavailable,
+            recurrence=recurred,
             transitions=incident.transitions_for(self.request.user)
             if self.request.user.has_perm("incidents.change_incident") else [],
             today=timezone.localdate(),
@@ -287,8 +289,13 @@ class PatternsView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         tag = Tag.normalize(self.request.GET.get("tag", "")[:100])
-        found = patterns.patterns(Incident.objects.visible_to(self.request.user), tag=tag)
+        visible = Incident.objects.visible_to(self.request.user)
+        found = patterns.patterns(visible, tag=tag)
         over_time = found.over_time
+        try:
+            rates = patterns.recurrence_rates(visible, found.quarters, found.window_days)
+        except search.SearchUnavailable:  # the page never depends on the index
+            rates = None
         sections = [
             ("tags", _("Tags"), found.tags),
             ("services", _("Services"), found.services),
@@ -296,6 +303,7 @@ class PatternsView(LoginRequiredMixin, TemplateView):
         ]
         return super().get_context_data(
             patterns=found,
+            recurrence_rates=rates,
             tag_names=sorted(row.name for row in found.tags),
             counts_chart=charts.bar_chart(found.quarters, [q.count for q in over_time]),
             detect_chart=charts.line_chart(found.quarters, [q.median_time_to_detect for q in over_time]),

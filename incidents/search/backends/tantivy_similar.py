@@ -6,7 +6,6 @@ matches is whoosh_similar's score, computed in Rust over the posting lists.
 """
 
 import collections
-import math
 
 from tantivy import Occur, Query
 
@@ -18,33 +17,22 @@ from .tantivy import SCHEMA, masked, searcher, stored_at
 _ANALYZER = MixedTokenizer()
 
 
-def _key_terms(s, text, count):
-    """The ``count`` most informative terms of ``text`` in the ``text`` field by the Bo1 model, as Whoosh's
-    key_terms_from_text ranks them (document frequency standing in for collection frequency, which
-    tantivy does not expose)."""
-    weights = collections.Counter(token.text for token in _ANALYZER(text, mode="index"))
-    total = s.num_docs
-    scored = []
-    for word, weight in weights.items():
-        df = s.doc_freq("text", word)
-        if df:
-            f = df / total
-            scored.append((weight * math.log2((1.0 + f) / f) + math.log2(1.0 + f), word))
-    scored.sort(key=lambda pair: -pair[0])
-    return [word for _score, word in scored[:count]]
+def _frequencies(s, share):
+    """Live document frequencies (``likeness.Frequencies``): tantivy's doc_freq still counts documents
+    replaced or deleted until their segment is merged; a count query skips them."""
+    bound = 4 * likeness.ceiling(share, s.num_docs)
+    return likeness.Frequencies(s.doc_freq, lambda field, term: s.search(_term(field, term), 1, count=True).count,
+                                bound)
 
 
 def _key_words(s, document):
-    """Distinctive words of the incident (see whoosh_similar._key_words). The pieces of an identifier
-    already chosen (``datadog`` and ``agent`` of ``datadog-agent``) are not chosen again: one shared name
-    would otherwise count three times (Whoosh's document frequencies, which count replaced documents
-    until segments merge, usually leave them out as too common)."""
+    """Distinctive words of the incident (see whoosh_similar._key_words; ``likeness.key_words_of``)."""
     title = [token.text for token in _ANALYZER(document["title"], mode="query") if token.text.isascii()]
     text = "\n".join([document["title"], document["summary"], document["body"]])
-    ranked = title + _key_terms(s, text, 40)
-    limit = likeness.ceiling(likeness.WORD_SHARE, s.num_docs)
-    return likeness.key_words([word for word in dict.fromkeys(ranked) if s.doc_freq("text", word) <= limit],
-                              skip_pieces=True)
+    counts = collections.Counter(token.text for token in _ANALYZER(text, mode="index"))
+    frequency = _frequencies(s, likeness.WORD_SHARE)
+    return likeness.key_words_of(title, counts, lambda term: s.doc_freq("text", term),
+                                 lambda term: frequency("text", term), s.num_docs)
 
 
 def _term(field, value):
@@ -69,7 +57,7 @@ def _holding(alternatives):
 
 def _concept_clauses(s, concepts):
     """Constant-score clauses for the rarest concepts (see whoosh_similar.similar), and their queries."""
-    total, ceiling = s.num_docs, likeness.ceiling(likeness.CONCEPT_SHARE, s.num_docs)
+    ceiling = likeness.ceiling(likeness.CONCEPT_SHARE, s.num_docs)
     held = []
     for concept in concepts:
         q = _holding(concept.alternatives)
@@ -78,7 +66,7 @@ def _concept_clauses(s, concepts):
             held.append((members, concept.key, q))
     clauses = {}
     for members, key, q in sorted(held, key=lambda item: item[0])[:CONCEPTS]:
-        clauses[key] = (q, likeness.gain(likeness.CONCEPT, total, members))
+        clauses[key] = (q, likeness.gain(likeness.CONCEPT, members))
     return clauses
 
 
@@ -89,14 +77,13 @@ def similar(document, mask, limit=5, concepts=()):
     s = searcher()
     if s.num_docs == 0:
         return []
-    features = likeness.label_features(document, s.doc_freq, s.num_docs)
+    features = likeness.label_features(document, _frequencies(s, likeness.LABEL_SHARE), s.num_docs)
     words = _key_words(s, document)
     for word in words:
         features += [("title", word, likeness.TITLE_WORD), ("text", word, likeness.TEXT_WORD)]
-    total = s.num_docs
-    clauses = []
+    clauses, live = [], _frequencies(s, 1.0)  # every feature's gain from its live count
     for name, term, weight in dict.fromkeys(features):
-        gain = likeness.gain(weight, total, s.doc_freq(name, term))
+        gain = likeness.gain(weight, live(name, term))
         clauses.append((Occur.Should, Query.const_score_query(_term(name, term), gain)))
     by_concept = _concept_clauses(s, concepts)
     clauses += [(Occur.Should, Query.const_score_query(q, gain)) for q, gain in by_concept.values()]
@@ -115,7 +102,8 @@ def similar(document, mask, limit=5, concepts=()):
         for pk in _pks(s, Query.boolean_query([(Occur.Must, candidates), (Occur.Must, _term("categories", category))]),
                        len(pks)):
             scores[pk] += likeness.CATEGORY_BONUS
-    best = sorted(pks, key=lambda pk: -scores[pk])[:limit]
+    # To 4 places (tantivy adds in f32), ties by id: never by document address, which a save changes.
+    best = sorted(pks, key=lambda pk: (-round(scores[pk], 4), pk))[:limit]
     matched = collections.defaultdict(set)
     chosen = Query.term_set_query(SCHEMA, "id", [str(pk) for pk in best])
     for word in words:

@@ -1,5 +1,6 @@
 """Similar incidents, scored straight from the Whoosh posting lists (see ``similar``)."""
 
+import collections
 import heapq
 
 from whoosh.reading import TermNotFound
@@ -17,23 +18,37 @@ def _doc_ids(s, field, term):
         return ()
 
 
+def _frequencies(s, share):
+    """Live document frequencies (``likeness.Frequencies``): Whoosh's own count still holds documents
+    replaced since segments last merged; the postings skip them."""
+    bound = 4 * likeness.ceiling(share, s.doc_count())
+    if not s.ixreader.has_deletions():
+        return s.doc_frequency
+    return likeness.Frequencies(s.doc_frequency, lambda field, term: len(list(_doc_ids(s, field, term))), bound)
+
+
 def _key_words(s, document):
-    """Distinctive words of the incident (``likeness.key_words``): its title's identifiers first, then the
+    """Distinctive words of the incident (``likeness.key_words_of``): its title's identifiers first, then the
     text's key terms."""
     title = [token.text for token in ANALYZER(document["title"], mode="query") if token.text.isascii()]
     text = "\n".join([document["title"], document["summary"], document["body"]])
-    ranked = title + [word for word, _ in s.key_terms_from_text("text", text, numterms=40, normalize=False)]
-    limit = likeness.ceiling(likeness.WORD_SHARE, s.doc_count())
-    return likeness.key_words([word for word in dict.fromkeys(ranked) if s.doc_frequency("text", word) <= limit])
+    counts = collections.Counter(token.text for token in ANALYZER(text, mode="index"))
+    frequency = _frequencies(s, likeness.WORD_SHARE)
+    return likeness.key_words_of(title, counts, lambda term: s.doc_frequency("text", term),
+                                 lambda term: frequency("text", term), s.doc_count())
 
 
-def _frequency(s, token):
-    return s.doc_frequency("words", token) + s.doc_frequency("title_words", token)
+def _word_frequency(s):
+    """Live documents holding a word token in their text or title (an upper bound: some hold it in both),
+    and in whichever of the two holds it in more."""
+    frequency = _frequencies(s, likeness.CONCEPT_SHARE)
+    return (lambda token: frequency("words", token) + frequency("title_words", token),
+            lambda token: max(frequency("words", token), frequency("title_words", token)))
 
 
-def _at_most(s, alternatives):
+def _at_most(frequency, alternatives):
     """An upper bound of len(_holding(s, alternatives)) from document frequencies alone (no postings read)."""
-    return sum(min(_frequency(s, token) for token in tokens) for tokens in alternatives if tokens)
+    return sum(min(frequency(token) for token in tokens) for tokens in alternatives if tokens)
 
 
 def _held(s, concepts, ceiling, own):
@@ -41,28 +56,28 @@ def _held(s, concepts, ceiling, own):
     documents. A long write-up names dozens of concepts, some in most incidents: one whose single-word term
     alone is that common is left out from its frequency, and postings are read for the 3 × CONCEPTS
     with the lowest frequency bound only."""
-    candidates = []
+    candidates, (frequency, larger) = [], _word_frequency(s)
     for position, concept in enumerate(concepts):
-        least = max((max(s.doc_frequency("words", tokens[0]), s.doc_frequency("title_words", tokens[0]))
+        least = max((larger(tokens[0])
                      for tokens in concept.alternatives if len(tokens) == 1), default=0)
         if least <= ceiling:
-            candidates.append((_at_most(s, concept.alternatives), position, concept))
+            candidates.append((_at_most(frequency, concept.alternatives), position, concept))
     held = []
-    for _bound, _position, concept in sorted(candidates)[:3 * CONCEPTS]:
-        members = _holding(s, concept.alternatives, 4 * ceiling) - own
+    for _bound, _position, concept in sorted(candidates, key=lambda c: c[:2])[:3 * CONCEPTS]:
+        members = _holding(s, frequency, concept.alternatives, 4 * ceiling) - own
         if members and len(members) <= ceiling:
             held.append((concept, members))
     return sorted(held, key=lambda pair: len(pair[1]))[:CONCEPTS]
 
 
-def _holding(s, alternatives, limit):
+def _holding(s, frequency, alternatives, limit):
     """Documents whose word fields hold every token of one of ``alternatives`` (token tuples). An
     alternative is skipped when even its rarest word is in more than ``limit`` documents: reading
     postings that long costs Whoosh more than such a common pairing tells."""
     found = set()
     for tokens in alternatives:
-        ordered = sorted(tokens, key=lambda token: _frequency(s, token))  # the rarest first
-        if not ordered or _frequency(s, ordered[0]) > limit:
+        ordered = sorted(tokens, key=frequency)  # the rarest first
+        if not ordered or frequency(ordered[0]) > limit:
             continue
         common = None
         for token in ordered:
@@ -86,14 +101,15 @@ def similar(document, mask, limit=5, concepts=()):
     s = searcher()
     if s.doc_count() == 0:
         return []
-    features = [(*feature, None) for feature in likeness.label_features(document, s.doc_frequency, s.doc_count())]
+    labels = _frequencies(s, likeness.LABEL_SHARE)
+    features = [(*feature, None) for feature in likeness.label_features(document, labels, s.doc_count())]
     for word in _key_words(s, document):
         features += [("title", word, likeness.TITLE_WORD, word), ("text", word, likeness.TEXT_WORD, word)]
     scores, matched = {}, {}
-    total = s.doc_count_all()
     for name, term, weight, word in features:
-        gain = likeness.gain(weight, total, s.doc_frequency(name, term))
-        for docnum in _doc_ids(s, name, term):
+        holding = list(_doc_ids(s, name, term))  # live documents only: the gain is the same after any save
+        gain = likeness.gain(weight, len(holding))
+        for docnum in holding:
             scores[docnum] = scores.get(docnum, 0.0) + gain
             if word:
                 matched.setdefault(docnum, set()).add(word)
@@ -101,20 +117,33 @@ def similar(document, mask, limit=5, concepts=()):
     own = set(s.document_numbers(id=document["id"]))
     # The most distinctive concepts only: a long write-up names many, and common ones say little.
     for concept, members in _held(s, concepts, ceiling, own):  # 接続拒否 here, "connection refused" there: the same entry
-        gain = likeness.gain(likeness.CONCEPT, total, len(members))
+        gain = likeness.gain(likeness.CONCEPT, len(members))
         for docnum in members:
             scores[docnum] = scores.get(docnum, 0.0) + gain
             shared.setdefault(docnum, []).append(concept.key)
     excluded = own
     if mask is not None:  # incidents the user may not see (a plan node)
         excluded |= set(s.docs_for_query(translate(mask)))
-    candidates = heapq.nlargest(limit * 10, (d for d in scores if d not in excluded and not s.ixreader.is_deleted(d)),
-                                key=scores.get)
+    live = [d for d in scores if d not in excluded and not s.ixreader.is_deleted(d)]
+    candidates = _first(s, live, scores, limit * 10)
     for category in document["categories"]:  # common by nature: only a bonus among the candidates
         members = set(_doc_ids(s, "categories", category))
         for docnum in candidates:
             if docnum in members:
                 scores[docnum] += likeness.CATEGORY_BONUS
-    best = heapq.nlargest(limit, candidates, key=scores.get)
+    best = _first(s, candidates, scores, limit)
     return [(as_document(s.stored_fields(d)), round(scores[d], 4), sorted(matched.get(d, ())), shared.get(d, []))
             for d in best]
+
+
+def _first(s, docnums, scores, count):
+    """The ``count`` best of ``docnums`` by score (to 4 places), ties by incident id: never by document number,
+    which changes each time an incident is written again."""
+    rounded = {d: round(scores[d], 4) for d in docnums}
+    top = heapq.nlargest(count, docnums, key=rounded.get)
+    if not top:
+        return []
+    cutoff = rounded[top[-1]]
+    tied = [d for d in docnums if rounded[d] >= cutoff]  # every document tied with the last one kept
+    ids = {d: int(s.stored_fields(d)["id"]) for d in tied}
+    return sorted(tied, key=lambda d: (-rounded[d], ids[d]))[:count]
