@@ -21,7 +21,7 @@ from django.utils.translation import get_language, gettext as _
 
 from .. import outages, roles
 from ..models import FactorCategory, Incident, IndexChange, Service, Tag, current_glossary
-from . import backends, concepts, cursor, follower, generations, plan
+from . import backends, concepts, cursor, follower, generations, plan, usage
 from .changes import record_change
 from .documents import document_for, incidents_for_index
 from .query import ParsedQuery, parse
@@ -163,6 +163,8 @@ def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True, an
     The passes of the plan are tried in order until one matches: every word matched as a word; every word
     as characters (CJK bigrams: ポート inside サポート, ``partial_words``); any word as a word, then as
     characters (``fallback``). A bigram-only match therefore never outranks, nor crowds out, a word match.
+    The page's hits are then reordered by what people opened after the same or a similar search
+    (``usage.boost``: modest, and only among the hits ``user`` may see).
     """
     parsed = parse(text)
     # Tag names as stored (``Resource Exhaustion`` is ``resource-exhaustion``), as the list filter does.
@@ -216,8 +218,10 @@ def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True, an
     visible = _visible_ids(user, [int(document["id"]) for document, _score, _snippet in results.hits])
     shown = [hit for hit in results.hits if int(hit[0]["id"]) in visible]
     results.count -= len(results.hits) - len(shown)
-    results.hits = [Hit(int(document["id"]), document["reference"], document["title"], score, snippet,
-                        document["tags"]) for document, score, snippet in shown]
+    hits = [Hit(int(document["id"]), document["reference"], document["title"], score, snippet, document["tags"])
+            for document, score, snippet in shown]
+    # Incidents people opened after this search (or a similar one) rise a little: among these visible hits only
+    results.hits = usage.boost(hits, text)
     return results
 
 
