@@ -121,6 +121,7 @@ urlpatterns = [
     path("patterns/", views.PatternsView.as_view(), name="patterns"),
     path("search/open/<str:reference>/", web_search.SearchOpenView.as_view(), name="search-open"),
     path("search/gaps/", web_search.SearchGapsView.as_view(), name="search-gaps"),
+    path("search/gaps/glossary/", web_search.SearchGlossaryView.as_view(), name="search-glossary"),
     path("action-items/", action_items.ActionItemListView.as_view(), name="action-item-list"),
     path("incidents/<str:reference>/export.<str:fmt>", exports.IncidentExportView.as_view(), name="incident-export"),
     path("retrospectives/", retrospectives.RetrospectiveListView.as_view(), name="retrospective-list"),
