@@ -53,10 +53,8 @@ def terms(text):
     return " ".join(sorted({fold(word) for word in words if word.strip()}))[:MAX_QUERY_LENGTH]
 
 
-def _likeness(query, mine, row):
-    if row["query"] == query:
-        return 1.0
-    theirs = set(row["terms"].split())
+def _likeness(mine, theirs):
+    """How much an opening after a query of terms ``theirs`` counts for a query of terms ``mine`` (sets)."""
     if not mine or not theirs:
         return 0.0
     share = len(mine & theirs) / len(mine | theirs)
@@ -66,7 +64,7 @@ def _likeness(query, mine, row):
 def factors(text, ids, now=None):
     """{incident id: score factor > 1} for the incidents ``ids`` opened after searching for ``text`` or a
     similar query (see the module's docstring); incidents without openings are left out."""
-    query, mine = normalize(text), set(terms(text).split())
+    query, mine = normalize(text), None
     if not ids or not query:
         return {}
     since = (now or timezone.now()) - datetime.timedelta(days=settings.SEARCH_LOG_DAYS)
@@ -74,7 +72,12 @@ def factors(text, ids, now=None):
             .values("incident_id", "query", "terms").annotate(people=Count("opener", distinct=True)).order_by())
     people = defaultdict(float)
     for row in rows:
-        likeness = _likeness(query, mine, row)
+        if row["query"] == query:
+            likeness = 1.0
+        else:
+            if mine is None:  # read by Sudachi only when another query's openings are there
+                mine = set(terms(text).split())
+            likeness = _likeness(mine, set(row["terms"].split()))
         if likeness:
             people[row["incident_id"]] += likeness * row["people"]
     return {pk: 1 + WEIGHT * min(1.0, count / PEOPLE) for pk, count in people.items()}

@@ -88,6 +88,20 @@ def test_a_log_write_that_fails_does_not_break_the_search(disks, viewer_client, 
     assert viewer_client.get("/incidents/", {"q": "disk full"}).status_code == 200  # the database still answers
 
 
+def test_a_write_the_database_refuses_leaves_the_request_and_its_transaction_usable(disks, viewer_client, monkeypatch,
+                                                                                      caplog):
+    original = searchlog.record_search
+    monkeypatch.setattr(searchlog, "record_search",  # hits below 0: the database's CHECK constraint refuses the row
+                        lambda text, hits, partial, source: original(text, -1, partial, source))
+    with caplog.at_level(logging.ERROR, logger="incidents.actions.searchlog"):
+        page = viewer_client.get("/incidents/", {"q": "disk full"})
+    assert page.status_code == 200 and "2 incidents match “disk full”." in page.content.decode()
+    assert "IntegrityError" in caplog.text and not SearchRecord.objects.exists()  # still readable: only the savepoint went
+    monkeypatch.setattr(searchlog, "record_search", original)
+    viewer_client.get("/incidents/", {"q": "disk full"})
+    assert SearchRecord.objects.get().hits == 2
+
+
 @pytest.fixture
 def gaps(disks, user):
     first = disks[0]
