@@ -110,19 +110,17 @@ class Gap:
     partial: int  # answered only partially (any word, or parts of words)
     opened: int  # results opened from it
 
-    @property
-    def found_nothing(self):
-        return self.empty == self.searches
-
 
 def gaps(days, limit=50, now=None):
-    """The searches of the last ``days`` days that found nothing at least once or after which no result was
-    opened, most searched first (then by text): [Gap]."""
+    """The searches of the last ``days`` days that found nothing at least once, or that the list page
+    answered with results of which none was opened (the API's answers have no result links to follow, so
+    they count only when they found nothing), most searched first (then by text): [Gap]."""
     since = (now or timezone.now()) - datetime.timedelta(days=days)
     opened = (SearchOpen.objects.filter(query=OuterRef("query"), at__gte=since).order_by().values("query")
               .annotate(count=Count("pk")).values("count"))
     rows = (SearchRecord.objects.filter(at__gte=since).values("query")
             .annotate(searches=Count("pk"), empty=Count("pk", filter=Q(hits=0)),
-                      partial=Count("pk", filter=Q(partial=True)), opened=Coalesce(Subquery(opened), 0))
-            .filter(Q(empty__gt=0) | Q(opened=0)).order_by("-searches", "query")[:limit])
+                      partial=Count("pk", filter=Q(partial=True)), opened=Coalesce(Subquery(opened), 0),
+                      listed=Count("pk", filter=Q(hits__gt=0, source=SearchRecord.Source.PAGE)))
+            .filter(Q(empty__gt=0) | Q(opened=0, listed__gt=0)).order_by("-searches", "query")[:limit])
     return [Gap(row["query"], row["searches"], row["empty"], row["partial"], row["opened"]) for row in rows]

@@ -133,6 +133,7 @@ def test_gaps_lists_searches_that_found_nothing_or_led_nowhere(db, world):
     for _ in range(2):
         searchlog.record_search("Disk full", 2, False, SearchRecord.Source.API)
     searchlog.record_search("stale DNS record", 1, True, SearchRecord.Source.PAGE)
+    searchlog.record_search("scripted", 4, False, SearchRecord.Source.API)  # the API's hits have no links to open
     searchlog.record_open("disk full", world["first"], world["member"])
     old = searchlog.record_search("ancient", 0, False, SearchRecord.Source.PAGE)
     SearchRecord.objects.filter(pk=old.pk).update(at=now - datetime.timedelta(days=40))
