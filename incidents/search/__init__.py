@@ -216,12 +216,16 @@ def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True, an
     results = _read(run)
     results.facets = _named(results.facets)
     visible = _visible_ids(user, [int(document["id"]) for document, _score, _snippet in results.hits])
+    # Where the looser matches begin on this page, counted in the hits shown (the boost keeps to each side)
+    cut = None if results.more_from is None else max(0, results.more_from - (page - 1) * page_size)
+    if cut is not None:
+        cut = sum(1 for hit in results.hits[:cut] if int(hit[0]["id"]) in visible)
     shown = [hit for hit in results.hits if int(hit[0]["id"]) in visible]
     results.count -= len(results.hits) - len(shown)
     hits = [Hit(int(document["id"]), document["reference"], document["title"], score, snippet, document["tags"])
             for document, score, snippet in shown]
     # Incidents people opened after this search (or a similar one) rise a little: among these visible hits only
-    results.hits = usage.boost(hits, text)
+    results.hits = usage.boost(hits, text, split=cut)
     return results
 
 

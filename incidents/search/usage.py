@@ -83,10 +83,12 @@ def factors(text, ids, now=None):
     return {pk: 1 + WEIGHT * min(1.0, count / PEOPLE) for pk, count in people.items()}
 
 
-def boost(hits, text, now=None):
+def boost(hits, text, split=None, now=None):
     """``hits`` (search.Hit, only those the searcher may see) with the scores of incidents opened from this
-    search or similar ones raised, reordered by score (stable: otherwise the engine's order). A failure to
-    read the log is logged and leaves the hits as they were: the search never depends on it."""
+    search or similar ones raised, reordered by score (stable: otherwise the engine's order); with ``split``
+    (where the looser matches begin: ``Results.more_from`` on this page) each side is reordered on its own,
+    so an opened looser match never rises above the matches of every word. A failure to read the log is
+    logged and leaves the hits as they were: the search never depends on it."""
     if not hits:
         return hits
     try:
@@ -99,7 +101,10 @@ def boost(hits, text, now=None):
     for hit in hits:
         if hit.id in found:
             hit.score = round(hit.score * found[hit.id], 4)
-    return sorted(hits, key=lambda hit: -hit.score)
+    def by_score(part):
+        return sorted(part, key=lambda hit: -hit.score)
+
+    return by_score(hits) if split is None else by_score(hits[:split]) + by_score(hits[split:])
 
 
 @dataclass

@@ -140,3 +140,25 @@ def test_gaps_lists_searches_that_found_nothing_or_led_nowhere(db, world):
     rows = [(gap.query, gap.searches, gap.empty, gap.partial, gap.opened) for gap in usage.gaps(30)]
     assert rows == [("レスポンスが遅い", 3, 3, 0, 0), ("stale dns record", 1, 0, 1, 0)]
     assert [gap.query for gap in usage.gaps(60)] == ["レスポンスが遅い", "ancient", "stale dns record"]
+
+
+def test_an_opened_looser_match_rises_only_among_the_looser_ones(engine, committed, make_incident, viewer, user):
+    with committed():
+        both = make_incident(title="Disk full on db-1", summary="The data disk was full.")
+        looser = [make_incident(title=f"Disk latency on db-{n}", summary="The data disk was slow.") for n in (2, 3)]
+    before = search.search("disk full", viewer)
+    assert before.more_from == 1 and refs(before)[0] == both.reference
+    lower = next(incident for incident in looser if incident.reference == refs(before)[-1])
+    opened("disk full", lower, [user("viewer", username=f"reader{n}") for n in range(3)])
+    after = search.search("disk full", viewer)
+    assert refs(after) == [both.reference, lower.reference, refs(before)[1]] and after.more_from == 1
+
+
+def test_the_boost_keeps_to_each_side_of_where_the_looser_matches_begin(monkeypatch):
+    def hits():
+        return [search.Hit(pk, f"INC-{pk}", "", score, "", []) for pk, score in ((1, 1.0), (2, 0.9), (3, 0.8))]
+
+    monkeypatch.setattr(usage, "factors", lambda text, ids, now=None: {3: 1.5})
+    assert [hit.id for hit in usage.boost(hits(), "disk full")] == [3, 1, 2]
+    assert [hit.id for hit in usage.boost(hits(), "disk full", split=1)] == [1, 3, 2]
+    assert [hit.id for hit in usage.boost(hits(), "disk full", split=0)] == [3, 1, 2]
