@@ -101,6 +101,8 @@ SEARCH_POLL_SECONDS = env_int("SEARCH_POLL_SECONDS", 2, minimum=1)
 SEARCH_REPAIR_SECONDS = env_int("SEARCH_REPAIR_SECONDS", 60, minimum=1)
 SEARCH_RECONCILE_SECONDS = env_int("SEARCH_RECONCILE_SECONDS", 300, minimum=1)
 SEARCH_CHANGE_RETENTION_DAYS = env_int("SEARCH_CHANGE_RETENTION_DAYS", 7, minimum=1)
+# The search log (searches, results opened from them: the boost and /search/gaps/) is kept this many days.
+SEARCH_LOG_DAYS = env_int("SEARCH_LOG_DAYS", 90, minimum=1)
 # check_search_index exits 1 when a logged change older than this has not reached the index.
 SEARCH_STALE_SECONDS = env_int("SEARCH_STALE_SECONDS", 300, minimum=1)
 MEDIA_ROOT = DATA_DIR / "uploads"

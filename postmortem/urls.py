@@ -28,6 +28,7 @@ from incidents.web import (
     people,
     retrospectives,
     reviews,
+    search as web_search,
     sso,
     tokens,
 )
@@ -118,6 +119,9 @@ urlpatterns = [
          name="comment-delete"),
     path("github/webhook/", github.WebhookView.as_view(), name="github-webhook"),
     path("patterns/", views.PatternsView.as_view(), name="patterns"),
+    path("search/open/<str:reference>/", web_search.SearchOpenView.as_view(), name="search-open"),
+    path("search/gaps/", web_search.SearchGapsView.as_view(), name="search-gaps"),
+    path("search/gaps/glossary/", web_search.SearchGlossaryView.as_view(), name="search-glossary"),
     path("action-items/", action_items.ActionItemListView.as_view(), name="action-item-list"),
     path("incidents/<str:reference>/export.<str:fmt>", exports.IncidentExportView.as_view(), name="incident-export"),
     path("retrospectives/", retrospectives.RetrospectiveListView.as_view(), name="retrospective-list"),

@@ -5,6 +5,7 @@ load_glossary`). Each is one transaction; every process's cached Glossary follow
 
 from django.db import transaction
 
+from incidents import glossary
 from incidents.models import GlossaryEntry
 
 SEED_FIELDS = ("category", "terms", "enabled")
@@ -18,6 +19,22 @@ def save_entry(entry, **fields):
         setattr(entry, name, value)
     entry.save()
     return entry
+
+
+@transaction.atomic
+def add_terms(entry, terms):
+    """Add ``terms`` to ``entry`` after its own, leaving out those it has (compared folded: ユーザ = ユーザー);
+    the terms added."""
+    entry = GlossaryEntry.objects.select_for_update().get(pk=entry.pk)
+    have = {glossary.fold(term) for term in entry.terms}
+    added = []
+    for term in terms:
+        if glossary.fold(term) not in have:
+            have.add(glossary.fold(term))
+            added.append(term)
+    if added:
+        save_entry(entry, terms=[*entry.terms, *added])
+    return added
 
 
 @transaction.atomic

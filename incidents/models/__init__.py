@@ -18,6 +18,7 @@ imports         uploads the import page keeps between its preview and their owne
 notifications   who turned email off; due-date reminders already sent
 audit           who changed roles, deactivated or invited people (kept a year)
 people          who a user is at the company identity provider (single sign-on)
+searchlog       what people searched for and opened from a search (the boost, the search gaps page)
 """
 
 from .audit import AuditEntry
@@ -56,9 +57,10 @@ from .labels import Label, LabelQuerySet, Service, Tag
 from .notifications import DueReminder, NotificationPreference, NotificationPreferenceQuerySet
 from .retrospectives import AgendaItem, Retrospective, RetrospectiveQuerySet
 from .reviews import Review, ReviewQuerySet
+from .searchlog import SearchOpen, SearchRecord
 
 __all__ = [
-    "SignInIdentity",
+    "SignInIdentity", "SearchOpen", "SearchRecord",
     "AuditEntry",
     "MAX_COMMENT_LENGTH", "REFERENCE_PATTERN", "REFERENCE_PREFIX", "ActionItem", "ActionItemQuerySet", "AgendaItem",
     "Comment", "CommentQuerySet", "ContributingFactor",

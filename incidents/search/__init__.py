@@ -21,7 +21,7 @@ from django.utils.translation import get_language, override
 
 from .. import outages, roles
 from ..models import Incident, IndexChange, Service, Tag, current_glossary
-from . import backends, concepts, cursor, follower, generations, likeness, plan
+from . import backends, concepts, cursor, follower, generations, likeness, plan, usage
 from .changes import record_change
 from .documents import document_for, incidents_for_index
 from .query import ParsedQuery, parse
@@ -164,6 +164,8 @@ def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True, an
     The passes of the plan are tried in order until one matches: every word matched as a word; every word
     as characters (CJK bigrams: ポート inside サポート, ``partial_words``); any word as a word, then as
     characters (``fallback``). A bigram-only match therefore never outranks, nor crowds out, a word match.
+    The page's hits are then reordered by what people opened after the same or a similar search
+    (``usage.boost``: modest, and only among the hits ``user`` may see).
     """
     parsed = parse(text)
     # Tag names as stored (``Resource Exhaustion`` is ``resource-exhaustion``), as the list filter does.
@@ -215,10 +217,16 @@ def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True, an
     results = _read(run)
     results.facets = _named(results.facets)
     visible = _visible_ids(user, [int(document["id"]) for document, _score, _snippet in results.hits])
+    # Where the looser matches begin on this page, counted in the hits shown (the boost keeps to each side)
+    cut = None if results.more_from is None else max(0, results.more_from - (page - 1) * page_size)
+    if cut is not None:
+        cut = sum(1 for hit in results.hits[:cut] if int(hit[0]["id"]) in visible)
     shown = [hit for hit in results.hits if int(hit[0]["id"]) in visible]
     results.count -= len(results.hits) - len(shown)
-    results.hits = [Hit(int(document["id"]), document["reference"], document["title"], score, snippet,
-                        document["tags"]) for document, score, snippet in shown]
+    hits = [Hit(int(document["id"]), document["reference"], document["title"], score, snippet, document["tags"])
+            for document, score, snippet in shown]
+    # Incidents people opened after this search (or a similar one) rise a little: among these visible hits only
+    results.hits = usage.boost(hits, text, split=cut)
     return results
 
 

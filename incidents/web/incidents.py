@@ -4,6 +4,7 @@ and incidents.actions."""
 
 import datetime
 from collections import Counter
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,7 +17,7 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 
 from incidents import charts, facet_counts, patterns, recurrence, search
-from incidents.actions import workflow
+from incidents.actions import searchlog, workflow
 from incidents.actions.document import DocumentInvalid
 from incidents.actions.incidents import VersionConflict, save_incident
 from incidents.filters import IncidentFilter
@@ -43,7 +44,8 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
         filters_active = any(value for key, value in self.request.GET.items() if key not in ("q", "page"))
         parsed = search.parse(query)
         problems = parsed.problems  # shown like a field's errors; nothing is listed
-        context = {"filter": filterset, "query": query, "query_problems": problems, "filters_active": filters_active}
+        context = {"filter": filterset, "query": query, "query_problems": problems, "filters_active": filters_active,
+                   "query_param": quote(query, safe="")}  # results link through /search/open/…?q= (the log)
         if query and filterset.is_valid() and not problems:
             try:
                 results = search.search(query, self.request.user, page=page_number, page_size=self.page_size,
@@ -57,6 +59,8 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
             # Where, on this page, the incidents with only some of the words begin (below a line saying so).
             more_row = None if results.more_from is None else results.more_from - (page_number - 1) * self.page_size
             context.update(more_row=more_row, more_partial_words=results.more_partial_words)
+            if page_number == 1:  # the search, logged once the page is sent (paging on is the same search)
+                context["logged"] = (query, results.count, results.fallback or results.partial_words)
             context.update(rows=rows, fallback=results.fallback, partial_words=results.partial_words, count=results.count,
                            page=paginator.get_page(page_number), glossary=results.glossary,
                            facets=facets.panel(results.top_facets(facets.LIMIT), self.request.GET, parsed.filters))
@@ -80,7 +84,10 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
             response = super().render_to_response(context, **response_kwargs)
             response["Retry-After"] = str(search.SearchUnavailable.retry_after)
             return response
-        return super().render_to_response(context, **response_kwargs)
+        response = super().render_to_response(context, **response_kwargs)
+        if context.get("logged"):
+            searchlog.after(response, searchlog.record_search, *context["logged"], "page")
+        return response
 
     @staticmethod
     def search_filters(cleaned):

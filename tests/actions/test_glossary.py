@@ -4,7 +4,7 @@ process), and the seed loaded: missing keys created, edits kept unless replaced,
 import pytest
 from django.core.exceptions import ValidationError
 
-from incidents.actions.glossary import delete_entries, delete_entry, load_seed, save_entry
+from incidents.actions.glossary import add_terms, delete_entries, delete_entry, load_seed, save_entry
 from incidents.models import GlossaryEntry
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +66,11 @@ def test_the_seed_creates_the_missing_and_keeps_edits_unless_replaced(empty):
     assert GlossaryEntry.objects.get(key="restart").terms == ["再起動", "restart"]
     assert GlossaryEntry.objects.get(key="mine").terms == ["独自"]  # not in the seed: never touched
     assert GlossaryEntry.objects.count() == 4
+
+
+def test_add_terms_appends_what_the_entry_lacks(db):
+    entry = GlossaryEntry.objects.create(key="slow-response", category="symptom", terms=["応答が遅い", "サーバー遅延"])
+    assert add_terms(entry, ["サーバ遅延", "レスポンスが遅い", "slow response"]) == ["レスポンスが遅い", "slow response"]
+    entry.refresh_from_db()
+    assert entry.terms == ["応答が遅い", "サーバー遅延", "レスポンスが遅い", "slow response"]
+    assert add_terms(entry, ["SLOW RESPONSE"]) == []

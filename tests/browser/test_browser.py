@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from incidents.actions.retrospectives import add_to_agenda
-from incidents.models import Incident
+from incidents.models import Incident, SearchOpen, SearchRecord
 from tests.factories import IncidentFactory, UserFactory
 
 CHROMIUM = "/usr/bin/chromium"
@@ -74,6 +74,9 @@ def test_search_then_read_the_incident_with_its_factor_chain(page, live_server):
     assert page.locator("mark").first.inner_text().startswith("ゾンビ")
     page.click(f"text={eks.title}")
     page.wait_for_url(f"{live_server.url}/incidents/{eks.reference}/")
+    # the result's link went through /search/open/ (no script): the search and the opening are logged
+    assert list(SearchOpen.objects.values_list("query", "incident")) == [("ゾンビプロセス", eks.pk)]
+    assert list(SearchRecord.objects.values_list("query", "source")) == [("ゾンビプロセス", "page")]
     graph = page.locator("svg.factor-graph")
     assert graph.is_visible()
     assert graph.locator("line.edge").count() == sum(f.leads_to.count() for f in eks.factors.all())
