@@ -154,10 +154,10 @@ class RecurrenceRate:
 def recurrence_rates(incidents, quarters, window_days=None):
     """[RecurrenceRate] per quarter of ``quarters`` among ``incidents`` (a queryset already limited to what the
     viewer may see): the share with a similar earlier incident started within ``window_days``
-    (POSTMORTEM_RECURRING_DAYS). Reads every incident's similar incidents (kept: ``search.similar_ids``);
-    raises search.SearchUnavailable while there is no index."""
-    recurred = recurrence.recurred_within(incidents, window_days)
-    dated = incidents.filter(started_at__isnull=False).only("pk", "started_at")
+    (POSTMORTEM_RECURRING_DAYS), of those whose similar incidents are known (stored by the periodic sweep, or
+    computed for a few: ``recurrence.pairs``); raises search.SearchUnavailable while there is no index."""
+    recurred, known = recurrence.recurred_within(incidents, window_days)
+    dated = [i for i in incidents.filter(started_at__isnull=False).only("pk", "started_at") if i.pk in known]
     return [RecurrenceRate(quarter.label, quarter.count, sum(1 for i in quarter.incidents if i.pk in recurred))
             for quarter in _per_quarter(dated, quarters)]
 

@@ -24,8 +24,11 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from . import search
-from .models import ActionItem, Incident
+from .models import ActionItem, Incident, SimilarIds
 
+# Incidents without a stored row for their version whose similar incidents a page computes itself; the others
+# wait for the periodic sweep (actions.similarity), which keeps them all.
+INLINE = 40
 KINDS = (ActionItem.Kind.PREVENT, ActionItem.Kind.MITIGATE)  # action items meant to keep it from happening again
 
 
@@ -80,21 +83,36 @@ def recurrence(incident, user, similar=None):
 
 def pairs(incidents):
     """{pk: [pks of its earlier similar incidents]} among ``incidents`` (a queryset already limited to what its
-    reader may see): both ends visible. Raises SearchUnavailable while there is no index."""
+    reader may see): both ends visible. The similar incidents are the stored ones (models.SimilarIds, kept by
+    the periodic sweep); an incident without a row for its version is computed here, up to INLINE of them,
+    and one beyond that is left out until the sweep has reached it (a page never computes them all). Raises
+    SearchUnavailable while there is no index and something must be computed."""
     dated = list(incidents.filter(started_at__isnull=False).only("pk", "version", "started_at"))
     started = {incident.pk: incident.started_at for incident in dated}
-    return {incident.pk: [pk for pk in search.similar_ids(incident)
-                          if pk in started and started[pk] < incident.started_at]
-            for incident in dated}, started
+    stored = {row.incident_id: row for row in SimilarIds.objects.filter(incident__in=[i.pk for i in dated])}
+    found, computed = {}, 0
+    for incident in dated:
+        row = stored.get(incident.pk)
+        if row is not None and row.version == incident.version:
+            ids = row.ids
+        elif computed < INLINE:
+            ids, computed = search.similar_ids(incident), computed + 1
+        elif row is not None:  # of an older version: near enough until the sweep refreshes it
+            ids = row.ids
+        else:
+            continue
+        found[incident.pk] = [pk for pk in ids if pk in started and started[pk] < incident.started_at]
+    return found, started
 
 
 def recurred_within(incidents, days=None):
-    """The pks of ``incidents`` (visible to their reader) that have an earlier similar incident (also among
-    them) started at most ``days`` (POSTMORTEM_RECURRING_DAYS) before."""
+    """(the pks of ``incidents`` (visible to their reader) that have an earlier similar incident (also among
+    them) started at most ``days`` (POSTMORTEM_RECURRING_DAYS) before, the pks whose similar incidents are
+    known yet: see ``pairs``)."""
     window = datetime.timedelta(days=days or settings.POSTMORTEM_RECURRING_DAYS)
     found, started = pairs(incidents)
     return {pk for pk, earlier_ones in found.items()
-            if any(started[pk] - started[other] <= window for other in earlier_ones)}
+            if any(started[pk] - started[other] <= window for other in earlier_ones)}, set(found)
 
 
 def recurred(incidents):

@@ -261,8 +261,8 @@ POSTMORTEM_REVIEW_REQUIRED = env_bool("POSTMORTEM_REVIEW_REQUIRED", True)
 # Recurring patterns: a tag, service or factor category recurs when at least MIN_COUNT incidents
 # carrying it started within DAYS of each other.
 POSTMORTEM_RECURRING_DAYS = env_int("POSTMORTEM_RECURRING_DAYS", 180, minimum=1)
-# Every incident's similar incidents, for the recurrence rate (/patterns/) and the action items filter, are kept
-# this long per incident version (per web process unless CACHES says otherwise); 0 computes them on every view.
+# Every incident's similar incidents, for the recurrence rate (/patterns/) and the action items filter, are stored
+# by the periodic sweep and computed again after this long (or when the incident changes); docs/search.md.
 POSTMORTEM_RECURRENCE_CACHE_SECONDS = env_int("POSTMORTEM_RECURRENCE_CACHE_SECONDS", 3600)
 POSTMORTEM_RECURRING_MIN_COUNT = env_int("POSTMORTEM_RECURRING_MIN_COUNT", 2, minimum=2)
 

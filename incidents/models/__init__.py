@@ -18,6 +18,7 @@ imports         uploads the import page keeps between its preview and their owne
 notifications   who turned email off; due-date reminders already sent
 audit           who changed roles, deactivated or invited people (kept a year)
 people          who a user is at the company identity provider (single sign-on)
+similarity      every incident's similar incidents, kept for the recurrence rate and filter
 searchlog       what people searched for and opened from a search (the boost, the search gaps page)
 """
 
@@ -41,6 +42,7 @@ from .github_events import GitHubDelivery, GitHubIssueRequest, GitHubIssueReques
 from .glossary import GlossaryCategory, GlossaryEntry, GlossaryEntryQuerySet, current_glossary, forget_glossary
 from .history import IncidentRevision, IncidentRevisionQuerySet, Source, record_revision
 from .people import SignInIdentity
+from .similarity import SimilarIds
 from .idempotency import IdempotencyKey
 from .imports import PendingImport
 from .incidents import (
@@ -60,6 +62,7 @@ from .reviews import Review, ReviewQuerySet
 from .searchlog import SearchOpen, SearchRecord
 
 __all__ = [
+    "SimilarIds",
     "SignInIdentity", "SearchOpen", "SearchRecord",
     "AuditEntry",
     "MAX_COMMENT_LENGTH", "REFERENCE_PATTERN", "REFERENCE_PREFIX", "ActionItem", "ActionItemQuerySet", "AgendaItem",

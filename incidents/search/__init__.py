@@ -248,13 +248,13 @@ def similar(incident, user, limit=5):
     return [result for result in results if result["id"] in visible]
 
 
-def similar_ids(incident, limit=5):
+def similar_ids(incident, limit=5, fresh=False):
     """The ids of ``similar(incident, …)`` among every incident, whoever may see them: only for a reader that
     keeps those its user may see (``incidents.recurrence``: the recurrence rate and filter, which need every
     incident's). Kept POSTMORTEM_RECURRENCE_CACHE_SECONDS per incident version and index generation."""
     seconds = settings.POSTMORTEM_RECURRENCE_CACHE_SECONDS
     key = f"similar-ids:{incident.pk}:{incident.version}:{generations.current()}:{limit}"
-    ids = cache.get(key) if seconds else None
+    ids = cache.get(key) if seconds and not fresh else None
     if ids is None:
         with override("en"):  # the reasons are only read for whether there is one
             ids = [result["id"] for result in _similar(incident, None, limit)]
