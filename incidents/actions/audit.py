@@ -23,6 +23,7 @@ KEPT = datetime.timedelta(days=365)  # the audit log is kept at least a year
 INVITED, REINVITED, ROLE_CHANGED, DEACTIVATED, REACTIVATED, INVITE_ACCEPTED = (
     "user_invited", "user_reinvited", "role_changed", "user_deactivated", "user_reactivated", "invite_accepted")
 USER_CREATED, SUPERUSER_GRANTED, SUPERUSER_REVOKED = "user_created", "superuser_granted", "superuser_revoked"
+PERMISSIONS_CHANGED, USER_DELETED = "permissions_changed", "user_deleted"
 VISIBILITY_CHANGED, MEMBERS_CHANGED = "visibility_changed", "members_changed"
 EXPORTED, DOWNLOADED = "incident_exported", "incident_downloaded"
 NO_ACCESS_SET = (Visibility.INTERNAL.value, frozenset())  # a new incident's access, before its first save

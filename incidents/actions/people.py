@@ -203,6 +203,7 @@ def save_from_admin(form, formsets, *, by):
     user = form.instance
     stored = get_user_model().objects.select_for_update().filter(pk=user.pk).first() if user.pk else None
     before = (stored.is_active, stored.is_superuser, _role_group(stored)) if stored else None
+    grants_before = _grants(stored) if stored else (set(), set())
     user.save()
     form.save_m2m()
     for formset in formsets:
@@ -218,4 +219,23 @@ def save_from_admin(form, formsets, *, by):
         audit.record(by, audit.SUPERUSER_GRANTED if user.is_superuser else audit.SUPERUSER_REVOKED, target_user=user)
     if was_active != user.is_active:
         audit.record(by, audit.REACTIVATED if user.is_active else audit.DEACTIVATED, target_user=user)
+    (old_groups, old_perms), (groups, perms) = grants_before, _grants(user)
+    if (old_groups, old_perms) != (groups, perms):  # other groups or permissions can grant as much as a role
+        audit.record(by, audit.PERMISSIONS_CHANGED, target_user=user,
+                     groups_added=sorted(groups - old_groups), groups_removed=sorted(old_groups - groups),
+                     permissions_added=sorted(perms - old_perms), permissions_removed=sorted(old_perms - perms))
     return user
+
+
+def _grants(user):
+    """(names of the user's groups other than the role groups, "app.codename" of their own permissions)."""
+    groups = set(user.groups.exclude(name__in=roles.ROLES).values_list("name", flat=True))
+    perms = {f"{app}.{code}" for app, code in user.user_permissions.values_list("content_type__app_label", "codename")}
+    return groups, perms
+
+
+@transaction.atomic
+def delete_from_admin(user, *, by):
+    """Delete a user from the admin site's user pages, in the audit log (which keeps their name)."""
+    audit.record(by, audit.USER_DELETED, target_user=user, email=user.email, role=roles.role_of(user))
+    user.delete()

@@ -1,6 +1,6 @@
 """The admin site's user pages (/admin/auth/user/…): Django's own, saved through incidents.actions.people so
-that a change of role (role group), status (active) or superuser status is in the audit log, exactly as on
-/people/."""
+that a change of role (role group), status (active), superuser status, other groups or permissions, and a
+deletion are in the audit log, as on /people/."""
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -15,6 +15,13 @@ class AuditedUserAdmin(UserAdmin):
 
     def save_related(self, request, form, formsets, change):
         people.save_from_admin(form, formsets, by=request.user)
+
+    def delete_model(self, request, obj):
+        people.delete_from_admin(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            people.delete_from_admin(user, by=request.user)
 
 
 admin.site.unregister(get_user_model())

@@ -35,6 +35,8 @@ ACTIONS = {
     audit.MEMBERS_CHANGED: gettext_lazy("members changed"),
     audit.EXPORTED: gettext_lazy("restricted incident exported"),
     audit.DOWNLOADED: gettext_lazy("restricted incident downloaded"),
+    audit.PERMISSIONS_CHANGED: gettext_lazy("groups or permissions changed in the admin site"),
+    audit.USER_DELETED: gettext_lazy("user deleted in the admin site"),
     sign_in.CREATED: gettext_lazy("account made at the first single sign-on"),
     sign_in.LINKED: gettext_lazy("account linked to single sign-on"),
 }

@@ -91,3 +91,20 @@ def test_what_an_admin_reads(admin_client, api_as, viewer):
                     "<td>admin</td><td>role changed</td> <td>viewer</td> <td>—</td> <td>new: editor, old: viewer</td>"]
     page = admin_client.get("/people/audit/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "<td>スーパーユーザーに設定</td>" in page and "<td>ロール変更</td>" in page
+
+
+def test_other_groups_permissions_and_deletion_in_the_admin_are_audited(admin_client, viewer):
+    from django.contrib.auth.models import Permission
+
+    oncall = Group.objects.create(name="oncall")
+    change_user = Permission.objects.get(codename="change_user", content_type__app_label="auth")
+    save(admin_client, viewer, groups=[Group.objects.get(name="viewer").pk, oncall.pk],
+         user_permissions=[change_user.pk])
+    assert entries() == [("admin", "permissions_changed", "viewer", {
+        "groups_added": ["oncall"], "groups_removed": [], "permissions_added": ["auth.change_user"],
+        "permissions_removed": []})]
+    response = admin_client.post(reverse("admin:auth_user_delete", args=[viewer.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert entries()[-1] == ("admin", "user_deleted", "viewer", {"email": viewer.email, "role": "viewer"})
+    page = admin_client.get("/people/audit/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "groups or permissions changed in the admin site" in page and "user deleted in the admin site" in page
