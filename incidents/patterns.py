@@ -92,6 +92,7 @@ class Patterns:
     github: list  # [(GitHubReference, [incident, ...])] for references linked by more than one incident
     over_time: list  # [Quarter] aligned with the quarters: the incidents (with the chosen tag, if any) per quarter
     tag: str = ""  # the tag ``over_time`` is limited to; "" for all incidents
+    recurrence: list | None = None  # [RecurrenceRate] when asked for (``recurrence_rates``); None: not known
 
 
 def patterns(incidents, window_days=None, min_count=None, tag=""):

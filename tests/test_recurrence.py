@@ -124,6 +124,12 @@ def test_patterns_show_the_recurrence_rate_per_quarter(pid, client_as, editor):
     assert "再発率" in japanese
 
 
+def test_the_patterns_api_gives_the_same_rates(pid, api_as, editor):
+    body = api_as(editor).get("/api/v1/patterns/").json()
+    rates = {rate["quarter"]: (rate["total"], rate["recurred"], rate["percent"]) for rate in body["recurrence"]}
+    assert rates["2024-Q2"] == (2, 1, 50) and rates["2024-Q3"] == (0, 0, None) and rates["2025-Q1"] == (1, 0, 0)
+
+
 def test_action_items_of_incidents_that_recurred(pid, client_as, editor):
     first, second, third, _unrelated = pid
     page = client_as(editor).get("/action-items/", {"status": "all", "recurred": "on"})

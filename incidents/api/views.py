@@ -294,6 +294,13 @@ class PatternGitHubSerializer(serializers.Serializer):
                                            "state": reference.state, "incidents": incidents})
 
 
+class RecurrenceRateSerializer(serializers.Serializer):
+    quarter = serializers.CharField()
+    total = serializers.IntegerField()
+    recurred = serializers.IntegerField()
+    percent = serializers.IntegerField(allow_null=True)
+
+
 class PatternsSerializer(serializers.Serializer):
     quarters = serializers.ListField(child=serializers.CharField())
     window_days = serializers.IntegerField()
@@ -302,6 +309,10 @@ class PatternsSerializer(serializers.Serializer):
     services = PatternRowSerializer(many=True)
     categories = PatternRowSerializer(many=True)
     github = PatternGitHubSerializer(many=True)
+    recurrence = RecurrenceRateSerializer(
+        many=True, allow_null=True,
+        help_text="Per quarter, of the incidents started then, how many are similar to an earlier one started at most "
+                  "`window_days` before. Null while the search index is being rebuilt.")
 
 
 class PatternParams(serializers.Serializer):
@@ -316,7 +327,12 @@ class PatternsView(views.APIView):
     def get(self, request):
         params = PatternParams(data=request.query_params)
         params.is_valid(raise_exception=True)
-        found = patterns.patterns(Incident.objects.visible_to(request.user), **params.validated_data)
+        visible = Incident.objects.visible_to(request.user)
+        found = patterns.patterns(visible, **params.validated_data)
+        try:
+            found.recurrence = patterns.recurrence_rates(visible, found.quarters, found.window_days)
+        except search.SearchUnavailable:
+            found.recurrence = None
         return Response(PatternsSerializer(found).data)
 
 
