@@ -5,6 +5,7 @@ beside the editable glossary (incidents/glossary.py). No database.
   and the C library's message (``Resource temporarily unavailable``): EAGAIN = EWOULDBLOCK = errno=11.
 - HTTP statuses from 400 up: the code, ``HTTP 429`` and the standard phrase (``Too Many Requests``).
 - Signals: the name, ``signal 9``, and the shell's exit code of a process it killed (``exit code 137``).
+- VULNERABILITIES: named vulnerabilities and their CVE numbers (Shellshock = CVE-2014-6271).
 - CURATED: what people say beside those (429 is a rate limit, exit code 137 is usually the OOM killer).
 
 The tables come from Python's own (``errno``, ``os.strerror``, ``http.HTTPStatus``, ``signal``), which follow the
@@ -72,6 +73,22 @@ def _signal_families():
                 *CURATED.get(sig.name, [])]
 
 
+# Vulnerabilities better known by their name than by their CVE number (write-ups say one, people type the other).
+VULNERABILITIES = [
+    ["Heartbleed", "CVE-2014-0160"], ["Shellshock", "CVE-2014-6271", "CVE-2014-7169"], ["POODLE", "CVE-2014-3566"],
+    ["Log4Shell", "CVE-2021-44228", "CVE-2021-45046"], ["Spring4Shell", "CVE-2022-22965"],
+    ["Text4Shell", "CVE-2022-42889"], ["Spectre", "CVE-2017-5753", "CVE-2017-5715"], ["Meltdown", "CVE-2017-5754"],
+    ["Dirty COW", "CVE-2016-5195"], ["Dirty Pipe", "CVE-2022-0847"], ["BlueKeep", "CVE-2019-0708"],
+    ["EternalBlue", "CVE-2017-0144"], ["PwnKit", "CVE-2021-4034"], ["Baron Samedit", "CVE-2021-3156"],
+    ["regreSSHion", "CVE-2024-6387"], ["xz backdoor", "CVE-2024-3094"], ["ImageTragick", "CVE-2016-3714"],
+]
+
+
+def _vulnerability_families():
+    for terms in VULNERABILITIES:
+        yield "vulnerability-" + terms[0].lower().replace(" ", "-"), "error", terms
+
+
 def _unique(terms):
     seen, result = set(), []
     for term in terms:
@@ -85,7 +102,8 @@ def _unique(terms):
 def families():
     """Every family as (key, category, terms)."""
     return tuple((key, category, _unique(terms))
-                 for key, category, terms in (*_errno_families(), *_http_families(), *_signal_families()))
+                 for key, category, terms in (*_errno_families(), *_http_families(), *_signal_families(),
+                                              *_vulnerability_families()))
 
 
 def merged(rows, disabled=()):

@@ -34,3 +34,8 @@ def test_a_family_joins_the_glossary_entries_that_share_a_term():
 def test_a_disabled_entry_turns_off_the_families_it_shares_a_term_with():
     merged = {key for key, _c, _t in families.merged([], disabled=["ECONNREFUSED"])}
     assert "errno-econnrefused" not in merged and "errno-eagain" in merged
+
+
+def test_a_named_vulnerability_and_its_cve_numbers():
+    assert family("vulnerability-shellshock") == ("Shellshock", "CVE-2014-6271", "CVE-2014-7169")
+    assert {key for key, _term in Glossary(families.merged([])).lookup("cve-2021-44228")} == {"vulnerability-log4shell"}

@@ -47,19 +47,21 @@ TARGET_RECALL = 0.90
 # Measured when corpus_queries.yaml was written, before any work on these queries (SQLite), then raised: recall@5
 # as found / expected files, MRR as printed (3 decimals). Raise them as search improves; never lower them to make a
 # change pass. First measured (whoosh / tantivy): japanese 6/11 (MRR 0.341 / 0.403), overall 37/54 / 38/54 (MRR
-# 0.589 / 0.633); raised after JMdict glosses for Japanese words the glossary does not know: japanese 9/11.
+# 0.589 / 0.633); raised after JMdict glosses for Japanese words the glossary does not know (japanese 9/11), then
+# after named vulnerabilities (CVE numbers) and general SRE vocabulary in the glossary (typos, accidental
+# deletion, CPU pegged, downsizing, regex backtracking, dry run, browser extensions): 43/54 and 44/54.
 FLOORS = {
     "whoosh": {
-        "recall": {"symptom": 7 / 10, "paraphrase": 8 / 12, "identifier": 11 / 12, "cause": 5 / 9,
-                   "japanese": 9 / 11, None: 40 / 54},
-        "mrr": {"symptom": 0.583, "paraphrase": 0.586, "identifier": 0.850, "cause": 0.529, "japanese": 0.736,
-                None: 0.656},
+        "recall": {"symptom": 8 / 10, "paraphrase": 9 / 12, "identifier": 12 / 12, "cause": 5 / 9,
+                   "japanese": 9 / 11, None: 43 / 54},
+        "mrr": {"symptom": 0.626, "paraphrase": 0.621, "identifier": 0.950, "cause": 0.530, "japanese": 0.736,
+                None: 0.694},
     },
     "tantivy": {
-        "recall": {"symptom": 7 / 10, "paraphrase": 8 / 12, "identifier": 11 / 12, "cause": 6 / 9,
-                   "japanese": 9 / 11, None: 41 / 54},
-        "mrr": {"symptom": 0.645, "paraphrase": 0.588, "identifier": 0.850, "cause": 0.632, "japanese": 0.736,
-                None: 0.689},
+        "recall": {"symptom": 8 / 10, "paraphrase": 9 / 12, "identifier": 12 / 12, "cause": 6 / 9,
+                   "japanese": 9 / 11, None: 44 / 54},
+        "mrr": {"symptom": 0.690, "paraphrase": 0.624, "identifier": 0.950, "cause": 0.633, "japanese": 0.736,
+                None: 0.728},
     },
 }
 
