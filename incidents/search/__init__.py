@@ -21,7 +21,7 @@ from django.utils.translation import get_language, override
 
 from .. import outages, roles
 from ..models import Incident, IndexChange, Service, Tag, current_glossary
-from . import backends, concepts, cursor, follower, generations, likeness, plan, usage
+from . import backends, concepts, coverage, cursor, follower, generations, likeness, plan, usage
 from .changes import record_change
 from .documents import document_for, incidents_for_index
 from .query import ParsedQuery, parse
@@ -181,7 +181,10 @@ def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True, an
         passes = list(enumerate(the_plan.passes))
         for position, (number, (text_query, fallback, partial_words)) in enumerate(passes):
             node = the_plan.query(text_query)
-            total, hits = backends.current().run(node, mask, page, page_size)
+            if number == the_plan.any_pass:
+                total, hits = coverage.rerank(the_plan, node, mask, page, page_size)
+            else:
+                total, hits = backends.current().run(node, mask, page, page_size)
             if not total:
                 continue
             expansions = the_plan.expansions + the_plan.extra_expansions.get(number, [])

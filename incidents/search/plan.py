@@ -191,6 +191,8 @@ class Plan:
     expansions: list = field(default_factory=list)  # glossary.Expansion applied to the query
     # {index of a pass: the expansions only it applies} (the dictionary pass, the last-resort passes)
     extra_expansions: dict = field(default_factory=dict)
+    any_pass: int | None = None  # the any-word pass, re-ranked by how many of ``any_units`` a hit matches
+    any_units: tuple = ()
 
     def query(self, text_query):
         """The whole query of one pass: its text query, the conditions and the exclusions."""
@@ -382,6 +384,7 @@ def build(parsed, *, tags=(), match_all_tags=True, any_of=None, started=(None, N
         plan.extra_expansions[len(plan.passes)] = glossed
         plan.passes.append((bridged, False, False))
     if len(units) > 1:
+        plan.any_pass, plan.any_units = len(plan.passes), tuple(by_words)
         plan.passes.append((_any(by_words), True, False))
         if partial:
             plan.passes.append((_any(by_bigrams), True, True))

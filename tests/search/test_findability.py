@@ -6,7 +6,7 @@ import pytest
 
 from incidents import search
 from incidents.models import Incident
-from incidents.search import backends
+from incidents.search import backends, coverage
 from tests.factories import IncidentFactory
 
 NEWCOMER = {  # query -> texts that identify the incidents it must find in the top 3
@@ -84,3 +84,21 @@ def test_a_japanese_word_the_glossary_does_not_know_finds_english_write_ups_thro
     assert any(e.key == "jmdict" and e.others == ("inventory", "stock") for e in results.glossary)
     page = search.search("在庫がずれた", editor)
     assert english.reference in refs(page)
+
+
+def test_when_no_incident_has_every_word_those_covering_more_of_the_query_come_first(
+        editor, engine, django_capture_on_commit_callbacks, monkeypatch):
+    with django_capture_on_commit_callbacks(execute=True):
+        repeats = IncidentFactory(title="Restore restore restore: restore drills", summary="Restore, restore again.")
+        covers = IncidentFactory(title="Nightly job failed", summary="The backup upload was throttled by the quota; "
+                                                                     "a restore was needed.")
+        for n in range(6):  # backup, quota and throttled are common words here; restore is rarer
+            IncidentFactory(title=f"Backup quota throttled {n}", summary="Unrelated backup noise, quota, throttled.")
+    query = "restore backup quota throttled xyzzy"  # no incident has every word
+    results = search.search(query, editor)
+    assert results.fallback and refs(results).index(covers.reference) < refs(results).index(repeats.reference)
+    # Without the re-rank, the engine's sum of scores puts the one repeating a word first.
+    monkeypatch.setattr(coverage, "rerank", lambda plan_, node, mask, page, size: backends.current().run(
+        node, mask, page, size))
+    plain = refs(search.search(query, editor))
+    assert plain.index(repeats.reference) < plain.index(covers.reference)

@@ -277,6 +277,18 @@ def run(node, mask, page, page_size):
     return result.count, hits
 
 
+def count(node, mask):
+    """How many documents match ``node`` and not ``mask`` (no document is read)."""
+    return searcher().search(masked(translate(node), mask), 1, count=True).count
+
+
+def matching_ids(node, mask, limit):
+    """The ids (as stored: strings) of up to ``limit`` documents matching ``node`` and not ``mask``; no snippets."""
+    s = searcher()
+    addresses = [address for _score, address in s.search(masked(translate(node), mask), limit).hits]
+    return [str(int(pk)) for pk in s.fast_field_values("pk", addresses)] if addresses else []  # as stored: "12"
+
+
 def facets(mask, node=None):
     """Counts of the incidents matching the plan node ``node`` (None: every incident) and not ``mask``, per
     tag, service, severity, status, factor category and year (see whoosh.facets), by tantivy's terms

@@ -251,6 +251,17 @@ def _page(s, q, page, page_size, mask):
     return ResultsPage(collector.results(), page, page_size), top.docset  # masked documents never reach ``top``
 
 
+def count(node, mask):
+    """How many documents match ``node`` and not ``mask`` (no document is read)."""
+    return _page(searcher(), translate(node), 1, 1, translate(mask) if mask is not None else None)[0].total
+
+
+def matching_ids(node, mask, limit):
+    """The ids (as stored) of up to ``limit`` documents matching ``node`` and not ``mask``; no snippets."""
+    results, _matched = _page(searcher(), translate(node), 1, limit, translate(mask) if mask is not None else None)
+    return [hit["id"] for hit in results]
+
+
 def run(node, mask, page, page_size):
     """(number of documents matching the plan node ``node`` and not ``mask``, the hits of page ``page``
     as [(stored document, score, snippet)]). A page past the last has no hits."""
