@@ -66,9 +66,10 @@ def check_role(role):
             "role": role, "choices": ", ".join(roles.ROLES)}})
 
 
-def _username_for(email):
+def free_username(wanted):
+    """``wanted`` as a user name no one has yet: only what Django's validator allows, then 2, 3 … appended."""
     users = get_user_model().objects
-    base = re.sub(r"[^\w.+-]", "", email.split("@")[0])[:140] or "user"  # what Django's validator allows
+    base = re.sub(r"[^\w.+-]", "", str(wanted))[:140] or "user"
     name, n = base, 1
     while users.filter(username__iexact=name).exists():
         n += 1
@@ -85,8 +86,8 @@ def invite(actor, email, role, *, site_url=""):
     if get_user_model().objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": _("A user with the email address %(email)s already exists.") % {
             "email": email}})
-    user = get_user_model().objects.create_user(username=_username_for(email), email=email)  # unusable password
-    _assign(user, role)
+    user = get_user_model().objects.create_user(username=free_username(email.split("@")[0]), email=email)  # unusable password
+    assign_role(user, role)
     url = site_url.rstrip("/") + invite_path(user)
     audit.record(actor, audit.INVITED, target_user=user, email=email, role=role)
     transaction.on_commit(lambda: _send_invite(actor, user, url))
@@ -133,7 +134,7 @@ def _sign_in_url(invite_url):
     return invite_url.split("/accounts/invite/")[0] + reverse("oidc-login")
 
 
-def _assign(user, role):
+def assign_role(user, role):
     user.groups.remove(*Group.objects.filter(name__in=roles.ROLES))
     user.groups.add(Group.objects.get(name=role))
     if not user.is_superuser and user.is_staff != (role == roles.ADMIN):
@@ -153,7 +154,7 @@ def change_role(actor, user, role):
     if user.is_superuser:
         raise ValidationError({"role": _("%(name)s is a superuser: they have every permission whatever their role.") % {
             "name": user.get_username()}})
-    _assign(user, role)
+    assign_role(user, role)
     audit.record(actor, audit.ROLE_CHANGED, target_user=user, old=old, new=role)
     return True
 

@@ -10,8 +10,6 @@
 - A new account, a link by email and a role the provider's groups changed are written to the audit log.
 """
 
-import re
-
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -43,17 +41,6 @@ def _verified(claims):
     return claims.get("email_verified") in (True, "true", "True") and bool(claims.get("email"))
 
 
-def _username(claims):
-    users = get_user_model().objects
-    wanted = claims.get("preferred_username") or (claims.get("email") or "").split("@")[0] or "user"
-    base = re.sub(r"[^\w.+-]", "", str(wanted))[:140] or "user"  # what Django's username validator allows
-    name, n = base, 1
-    while users.filter(username__iexact=name).exists():
-        n += 1
-        name = f"{base}{n}"
-    return name
-
-
 def _find(issuer, claims):
     """(user, identity) for these claims, either possibly None."""
     identity = SignInIdentity.objects.select_related("user").filter(issuer=issuer, subject=claims["sub"]).first()
@@ -81,8 +68,9 @@ def account_for(config, claims):
         raise NoAccess("deactivated", name)
     created = user is None
     if created:
+        wanted = claims.get("preferred_username") or (claims.get("email") or "").split("@")[0]
         user = get_user_model().objects.create_user(
-            username=_username(claims), email=claims["email"] if _verified(claims) else "",
+            username=people.free_username(wanted), email=claims["email"] if _verified(claims) else "",
             first_name=str(claims.get("given_name") or "")[:150], last_name=str(claims.get("family_name") or "")[:150])
         if not (user.first_name or user.last_name) and claims.get("name"):
             user.first_name = str(claims["name"])[:150]
@@ -101,7 +89,7 @@ def account_for(config, claims):
     identity.save(update_fields=["last_sign_in"])
     old = roles.role_of(user)
     if old != role and not user.is_superuser:
-        people._assign(user, role)
+        people.assign_role(user, role)
         if not created:  # a new account's entry names its role already
             audit.record(None, audit.ROLE_CHANGED, target_user=user, old=old, new=role, source="sso")
     return user
