@@ -191,15 +191,17 @@ def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True, an
             results = Results(total, fallback, hits, partial_words, glossary=expansions)
             if total < FILL:  # a match as part of a longer word never joins matches as words (bigram traps)
                 later = [entry for entry in passes[position + 1:] if partial_words or not entry[1][2]]
-                node = _fill(results, later, node, mask, page, page_size) or node
+                every = hits if page == 1 and len(hits) == total else None  # this page held them all already
+                node = _fill(results, later, node, mask, page, page_size, every) or node
             if with_facets:
                 results.facets = backends.current().facets(mask, node)
             return results
         return Results(0, False, [], glossary=the_plan.expansions)
 
-    def _fill(results, later, node, mask, page, page_size):
-        """Fewer than FILL matches: below them, the matches of the next pass that finds more (its node)."""
-        strict_total, strict = backends.current().run(node, mask, 1, FILL)
+    def _fill(results, later, node, mask, page, page_size, strict=None):
+        """Fewer than FILL matches (``strict``, when the page read them all): below them, the matches of the next
+        pass that finds more (its node)."""
+        strict_total, strict = (len(strict), strict) if strict is not None else backends.current().run(node, mask, 1, FILL)
         seen = {document["id"] for document, _score, _snippet in strict}
         for number, (text_query, fallback, partial_words) in later:
             looser = the_plan.query(text_query)
