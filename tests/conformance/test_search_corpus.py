@@ -29,7 +29,7 @@ from django.test import override_settings
 from incidents import search
 from incidents.actions.imports import import_sources
 from incidents.imports.files import from_paths
-from incidents.models import Incident, IndexChange, IndexCursor, Service, Tag
+from incidents.models import GitHubReference, Incident, IndexChange, IndexCursor, Service, Tag
 from incidents.search import backends, follower
 from tests.factories import UserFactory, ensure_glossary_seed
 
@@ -162,6 +162,7 @@ def corpus(django_db_setup, django_db_blocker, tmp_path_factory):
             SEARCH_INDEX_DIR=tmp_path_factory.mktemp("import") / "index", GITHUB_SYNC=False):
         ensure_glossary_seed()  # a transactional test before this module may have emptied it
         before = set(Incident.objects.values_list("pk", flat=True))
+        references = set(GitHubReference.objects.values_list("pk", flat=True))  # the write-ups' GitHub links
         cursors = set(IndexCursor.objects.values_list("pk", flat=True))
         last_change = IndexChange.objects.aggregate(last=Max("pk"))["last"] or 0
         try:
@@ -185,6 +186,7 @@ def corpus(django_db_setup, django_db_blocker, tmp_path_factory):
             get_user_model().objects.filter(username=USERNAME).delete()
             Tag.objects.filter(incidents=None).delete()
             Service.objects.filter(incidents=None).delete()
+            GitHubReference.objects.exclude(pk__in=references).delete()  # else a later poll finds them due
             IndexChange.objects.filter(pk__gt=last_change).delete()
             IndexCursor.objects.exclude(pk__in=cursors).delete()
             backends.forget()
