@@ -13,6 +13,7 @@ import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 EARLIEST_DATE = datetime.date(1000, 1, 2)
@@ -58,3 +59,16 @@ def clamp(moment):
     (0001-01-01T00:00+14:00 becomes 0001-01-01T00:00Z). Every time the application stores lies more than a
     day inside that range, so as a query bound (inclusive or exclusive) it selects the same stored times."""
     return min(max(moment, FIRST_UTC), LAST_UTC)
+
+
+def as_naive_utc(moment):
+    """An aware datetime as the naive UTC the index stores (``clamp``ed: as a bound it matches the same
+    documents, and converting it cannot overflow)."""
+    return clamp(moment).astimezone(datetime.UTC).replace(tzinfo=None) if moment else None
+
+
+def day_start(date):
+    """Midnight of ``date`` in the display time zone, as the naive UTC the index stores."""
+    if date is None:
+        return None
+    return as_naive_utc(datetime.datetime.combine(date, datetime.time.min, tzinfo=timezone.get_current_timezone()))

@@ -14,14 +14,13 @@ other terms, with GLOSSARY_WEIGHT times the weight of the words typed.
 import datetime
 from dataclasses import dataclass, field, replace
 
-from django.utils import timezone
 
 from .. import dates, roles
 from ..glossary import Expansion
 from . import concepts, dictionary
 from .analysis import query_terms
 from .analysis import tokens as bigram_tokens
-from .words import query_words
+from .words import function_word, query_words
 
 # Text fields as CJK bigrams (and Latin words) and their boosts; ``text`` holds the summary and body.
 BIGRAM_FIELDS = {"title": 3.0, "labels": 2.0, "text": 1.0}
@@ -276,8 +275,9 @@ def _bridged(text, tokens, sentence, index, expansions):
 
 def _units(parsed, glossary):
     """The query's texts as (alternatives by words, alternatives by bigrams, has CJK, alternatives by words and
-    dictionary glosses), one unit per typed word or phrase, or per run of typed words that is a glossary term
-    (then also matching the entry's other terms). Returns (units, expansions, dictionary expansions)."""
+    dictionary glosses, is a function word), one unit per typed word or phrase, or per run of typed words that
+    is a glossary term (then also matching the entry's other terms). Returns (units, expansions, dictionary
+    expansions)."""
     units, expansions, covered, glossed = [], [], {}, []
     if glossary is not None and parsed.words:
         for expansion in glossary.expand(parsed.words):
@@ -292,7 +292,7 @@ def _units(parsed, glossary):
             with_glossary = _sentence_query(tokens, sentence, index, glossary, expansions)
             by_words = with_glossary or _word_query(text, tokens, sentence) or bigrams
             bridged = with_glossary or _bridged(text, tokens, sentence, index, glossed) or bigrams
-            units.append((by_words, bigrams, has_cjk(text), bridged))
+            units.append((by_words, bigrams, has_cjk(text), bridged, function_word(text)))
             index += 1
             continue
         end = found[0].end
@@ -306,11 +306,11 @@ def _units(parsed, glossary):
                 alternative = bigram_query(other)
                 by_bigrams.append(scaled(alternative, GLOSSARY_WEIGHT) if alternative else None)
         cjk = any(has_cjk(text) for text in [*typed, *(other for e in found for other in e.others)])
-        units.append((_any(by_words), _any(by_bigrams), cjk, _any(by_words)))
+        units.append((_any(by_words), _any(by_bigrams), cjk, _any(by_words), False))
         index = end
     for text in parsed.phrases:
         exact = word_query(text, exact=True) or bigram_query(text)
-        units.append((exact, bigram_query(text), has_cjk(text), exact))
+        units.append((exact, bigram_query(text), has_cjk(text), exact, False))
     return units, expansions, glossed
 
 
@@ -320,7 +320,10 @@ def _loose(parsed, glossary):
     whose words occurs somewhere never answers nothing. A word or compound typed stays whole (名前解決 is not
     名前 or 解決). Returns (by words, by bigrams, expansions)."""
     by_words, by_bigrams, expansions = [], [], []
+    asked = not all(function_word(text) for text in parsed.words)  # then "of" or "the" is not asked for
     for index, text in enumerate(parsed.words):  # an explicit "phrase" stays whole: no loose pass breaks it
+        if asked and function_word(text):
+            continue
         tokens, sentence = query_words(text)
         if not sentence:  # a word or a compound (名前解決) keeps its meaning only whole
             by_words.append(_word_query(text, tokens, sentence) or bigram_query(text))
@@ -337,19 +340,6 @@ def _loose(parsed, glossary):
     return by_words, by_bigrams, expansions
 
 
-def as_naive_utc(moment):
-    """An aware datetime as the naive UTC the index stores (``dates.clamp``ed: as a bound it matches the same
-    documents, and converting it cannot overflow)."""
-    return dates.clamp(moment).astimezone(datetime.UTC).replace(tzinfo=None) if moment else None
-
-
-def day_start(date):
-    """Midnight of ``date`` in the display time zone, as the naive UTC the index stores."""
-    if date is None:
-        return None
-    return as_naive_utc(datetime.datetime.combine(date, datetime.time.min, tzinfo=timezone.get_current_timezone()))
-
-
 def build(parsed, *, tags=(), match_all_tags=True, any_of=None, started=(None, None), glossary=None):
     """The plan of a search (see the module docstring). ``started`` holds aware datetimes (from inclusive,
     to exclusive); ``glossary`` is a glossary.Glossary (None: no expansion)."""
@@ -360,17 +350,19 @@ def build(parsed, *, tags=(), match_all_tags=True, any_of=None, started=(None, N
         if values:
             plan.conditions.append(_any(filter_query(name, value) for value in values))
     if any(started):
-        plan.conditions.append(DateRange("started", *(as_naive_utc(moment) for moment in started)))
+        plan.conditions.append(DateRange("started", *(dates.as_naive_utc(moment) for moment in started)))
     if tags:
         terms = [Term("tags", tag.lower()) for tag in tags]
         plan.conditions.append(_all(terms) if match_all_tags else _any(terms))
     if parsed.after or parsed.before:
-        plan.conditions.append(DateRange("started", day_start(parsed.after), day_start(parsed.before)))
+        plan.conditions.append(DateRange("started", dates.day_start(parsed.after), dates.day_start(parsed.before)))
     plan.excluded = [q for q in (word_query(text) or bigram_query(text) for text in parsed.excluded) if q]
     for name, values in parsed.excluded_filters.items():
         plan.excluded.extend(filter_query(name, value) for value in values)
 
     units, plan.expansions, glossed = _units(parsed, glossary)
+    if not all(unit[4] for unit in units):  # "of" and "the" between the words asked for are not asked for
+        units = [unit for unit in units if not unit[4]]
     by_words = [unit[0] for unit in units if unit[0] is not None]
     by_bigrams = [unit[1] for unit in units if unit[1] is not None]
     partial = any(unit[2] for unit in units)  # else the bigram passes are the word passes again

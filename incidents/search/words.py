@@ -118,3 +118,21 @@ def query_words(text):
     dropped = []
     tokens = [token for token, *_ in words(text, mode="query", dropped=dropped)]
     return tokens, bool(dropped)
+
+
+# English function words: in a query that also has other words, they are not things asked for (a
+# sentence typed as a question, "customers locked out of sign-in after a security policy rollout", asks
+# for customers, locked out, sign-in, security, policy and rollout). Words that carry meaning in incident
+# notes (out, down, up, off, no, not) are not in the list; a glossary phrase (out of memory) stays whole.
+FUNCTION_WORDS = frozenset("""
+a an the of to in on at for by with from into onto upon over under about as than then
+and or but nor so if because while when where which who whom whose what why how
+is are was were be been being am do does did done has have had having will would shall should can could
+may might must it its this that these those there here they them their we our us you your he she his her
+i me my after before during since until via per each every some any all both either also just only very
+""".split())
+
+
+def function_word(text):
+    """True for an English function word typed alone (``of``, ``The``)."""
+    return text.lower() in FUNCTION_WORDS

@@ -7,7 +7,7 @@ import pytest
 from incidents import search
 from incidents.models import Incident
 from incidents.search import backends, coverage
-from tests.factories import IncidentFactory
+from tests.factories import IncidentFactory, make_incident
 
 NEWCOMER = {  # query -> texts that identify the incidents it must find in the top 3
     "古いIP": ["削除済みコンテナの A レコード"],
@@ -102,3 +102,37 @@ def test_when_no_incident_has_every_word_those_covering_more_of_the_query_come_f
         node, mask, page, size))
     plain = refs(search.search(query, editor))
     assert plain.index(repeats.reference) < plain.index(covers.reference)
+
+
+def test_tags_the_first_fallback_hits_share_lift_the_hits_below_them(
+        editor, engine, django_capture_on_commit_callbacks, monkeypatch):
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(3):  # the best matches, all labelled as the same kind of failure
+            make_incident(title=f"Postgres refused writes {n}", summary="Transaction ids ran out.",
+                          tags=["xid-wraparound"])
+        plain = make_incident(title="Writes writes writes", summary="Writes were slow, writes again.")
+        labelled = make_incident(title="Vacuum fell behind", summary="Some writes waited.", tags=["xid-wraparound"])
+        for n in range(5):
+            make_incident(title=f"Unrelated {n}", summary="Nothing in common.")
+    query = "postgres refused writes transaction xyzzy"  # no incident has every word
+    top = refs(search.search(query, editor))
+    assert top.index(labelled.reference) < top.index(plain.reference)
+    monkeypatch.setattr(coverage, "TAG_WEIGHT", 0.0)  # without feedback: the same coverage, the engine's order
+    top = refs(search.search(query, editor))
+    assert top.index(plain.reference) < top.index(labelled.reference)
+
+
+def test_function_words_between_the_words_asked_for_are_not_asked_for():
+    from incidents.search import plan
+    from incidents.search.query import parse
+
+    def asked(text):
+        the_plan = plan.build(parse(text))
+        leaves = plan.leaves(the_plan.query(the_plan.passes[0][0]))
+        return {text for leaf in leaves for text in getattr(leaf, "tokens", [getattr(leaf, "text", None)])}
+
+    words = asked("customers locked out of sign-in after a security policy rollout")
+    assert {"custom", "lock", "out", "sign-in", "secur", "polici"} <= words
+    assert not words & {"of", "after", "a"}
+    assert "the" in asked("the")  # a query of function words only keeps them
+    assert "of" in asked('"out of memory"')  # and a phrase stays whole

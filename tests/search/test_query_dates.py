@@ -6,7 +6,6 @@ import datetime
 import pytest
 
 from incidents import dates, search
-from incidents.search import plan
 from incidents.search.query import parse
 from tests.factories import IncidentFactory
 
@@ -40,7 +39,7 @@ def test_dates_at_the_edges_and_malformed_dates_are_no_problem():
 def test_index_bounds_from_any_date_never_overflow(day, settings):
     for zone in ("Asia/Tokyo", "Pacific/Kiritimati", "Pacific/Pago_Pago", "UTC"):
         settings.TIME_ZONE = zone
-        bound = plan.day_start(day)
+        bound = dates.day_start(day)
         assert bound.tzinfo is None
         assert datetime.datetime.min <= bound <= datetime.datetime.max
 
@@ -49,7 +48,7 @@ def test_index_bounds_from_any_date_never_overflow(day, settings):
                                     datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=MINUS_14),
                                     datetime.datetime.min.replace(tzinfo=datetime.UTC)])
 def test_filter_bounds_beyond_utc_are_moved_to_its_ends(moment):
-    assert plan.as_naive_utc(moment) in (datetime.datetime.min, datetime.datetime.max)
+    assert dates.as_naive_utc(moment) in (datetime.datetime.min, datetime.datetime.max)
 
 
 def test_search_with_bounds_beyond_the_range_finds_everything_between(db, django_capture_on_commit_callbacks, editor):
