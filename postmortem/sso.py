@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 from django.core.exceptions import ImproperlyConfigured
 
 from incidents.roles import parse_role_map
+from postmortem.env import env_bool
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
@@ -45,9 +46,6 @@ def read():
     scopes = (os.environ.get("OIDC_SCOPES") or "openid email profile").split()
     if "openid" not in scopes:
         raise ImproperlyConfigured(f"OIDC_SCOPES={' '.join(scopes)!r} must include openid.")
-    only = (os.environ.get("OIDC_ONLY") or "0").strip().lower()
-    if only not in {"1", "0", "true", "false", "yes", "no", "on", "off", ""}:
-        raise ImproperlyConfigured(f"OIDC_ONLY={only!r} is not a boolean; use 1 or 0.")
     return {
         "issuer": issuer,
         "client_id": client_id,
@@ -56,7 +54,7 @@ def read():
         "scopes": " ".join(scopes),
         "groups_claim": (os.environ.get("OIDC_GROUPS_CLAIM") or "groups").strip(),
         "role_map": role_map,
-        "only": only in {"1", "true", "yes", "on"},
+        "only": env_bool("OIDC_ONLY", False),
     }
 
 
