@@ -1,11 +1,13 @@
 """Keep the search index true: any write to an incident, its children or its labels logs a change for
 the incidents concerned, in the same transaction (see incidents.search.changes)."""
 
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
 from .models import (
     ActionItem,
+    Attachment,
     Comment,
     ContributingFactor,
     ExternalLink,
@@ -17,7 +19,8 @@ from .models import (
 )
 from .search import record_change as record_change
 
-CHILDREN = (TimelineEvent, ContributingFactor, Lesson, ActionItem, ExternalLink, Comment)  # comments: in the body
+# Comments and attachments (alt text, a text file's content) are in the search document's body.
+CHILDREN = (TimelineEvent, ContributingFactor, Lesson, ActionItem, ExternalLink, Comment, Attachment)
 
 
 @receiver([post_save, post_delete], sender=Incident)
@@ -58,3 +61,11 @@ def label_renamed_or_deleted(sender, instance, created=False, **kwargs):
         return
     for pk in instance.incidents.values_list("pk", flat=True):
         record_change(pk)
+
+
+@receiver(post_delete, sender=Attachment)
+def attachment_deleted(sender, instance, **kwargs):
+    """The stored files go once the deletion commits (an attachment deleted, or its incident): a rollback keeps
+    them with their row. Files left by a failure are removed by housekeeping (actions.attachments.sweep)."""
+    names = instance.stored_names
+    transaction.on_commit(lambda: Attachment.forget_stored(names))

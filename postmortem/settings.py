@@ -12,7 +12,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from postmortem import api_schema, sso
+from postmortem import api_schema, sso, storage
 from postmortem.env import env_bool
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -197,11 +197,13 @@ STATIC_ROOT = DATA_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)  # empty until collectstatic; in DEBUG whitenoise serves from the app's static/
 # Served by whitenoise in every profile. With DEBUG off (`make serve` runs collectstatic first), files get
 # hashed names and compressed copies, and whitenoise serves them with far-future caching.
-if not DEBUG:
-    STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-    }
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if not DEBUG
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Incidents' screenshots and files (postmortem/storage.py): the data directory, or S3-compatible storage.
+    "attachments": storage.attachments(DATA_DIR),
+}
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
@@ -257,6 +259,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("POSTMORTEM_MAX_BODY_BYTES", 1024 * 1024, 
 # ... except uploads of Markdown write-ups (POST /api/v1/imports/, the page /incidents/import/): a zip of a
 # few hundred postmortems. Their files are streamed to disk by Django, not held in memory.
 POSTMORTEM_MAX_UPLOAD_BYTES = env_int("POSTMORTEM_MAX_UPLOAD_BYTES", 32 * 1024 * 1024, minimum=1024)
+# Attachments (issue #28): one file at most this large (413 beyond it); an image at most this many pixels.
+POSTMORTEM_MAX_ATTACHMENT_BYTES = env_int("POSTMORTEM_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024, minimum=1024)
+POSTMORTEM_MAX_IMAGE_PIXELS = env_int("POSTMORTEM_MAX_IMAGE_PIXELS", 40_000_000, minimum=10_000)
 
 # Celery: no broker configured means tasks run in-process, right after the commit that queued them.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

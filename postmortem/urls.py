@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from incidents.api import (
+    attachments as attachments_api,
     comments as comments_api,
     glossary,
     history as history_api,
@@ -18,6 +19,7 @@ from incidents.api import (
 from incidents.api.references import IncidentConverter
 from incidents.web import (
     action_items,
+    attachments,
     comments,
     exports,
     github,
@@ -64,6 +66,11 @@ api_v1 = [
     path("incidents/<incident:incident_id>/comments/<int:comment_id>/",
          comments_api.CommentViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
          name="api-comment-detail"),
+    path("incidents/<incident:incident_id>/attachments/",
+         attachments_api.AttachmentViewSet.as_view({"get": "list", "post": "create"}), name="api-attachment-list"),
+    path("incidents/<incident:incident_id>/attachments/<int:attachment_id>/",
+         attachments_api.AttachmentViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
+         name="api-attachment-detail"),
     path("search/", search_api.SearchView.as_view(), name="api-search"),
     path("incidents/<incident:pk>/reviews/", reviews_api.ReviewsView.as_view(), name="api-incident-reviews"),
     path("users/", users_api.UserListView.as_view(), name="api-user-list"),
@@ -123,6 +130,8 @@ urlpatterns = [
     path("search/gaps/", web_search.SearchGapsView.as_view(), name="search-gaps"),
     path("search/gaps/glossary/", web_search.SearchGlossaryView.as_view(), name="search-glossary"),
     path("action-items/", action_items.ActionItemListView.as_view(), name="action-item-list"),
+    path("incidents/<str:reference>/attachments/<int:attachment_id>/<str:name>", attachments.download,
+         name="incident-attachment"),
     path("incidents/<str:reference>/export.<str:fmt>", exports.IncidentExportView.as_view(), name="incident-export"),
     path("retrospectives/", retrospectives.RetrospectiveListView.as_view(), name="retrospective-list"),
     path("retrospectives/new/", retrospectives.RetrospectiveCreateView.as_view(), name="retrospective-create"),

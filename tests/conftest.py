@@ -284,6 +284,15 @@ def export_dir(settings, search_index):
     return settings.EXPORT_DIR
 
 
+@pytest.fixture(autouse=True)
+def attachment_dir(settings, search_index):
+    """Attachments go to the test's own directory (beside the search index, as under a data directory)."""
+    location = search_index.parent / "attachments"
+    settings.STORAGES = {**settings.STORAGES, "attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(location)}}}
+    return location
+
+
 def wait_for(predicate, seconds=60):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

@@ -20,8 +20,10 @@ audit           who changed roles, deactivated or invited people (kept a year)
 people          who a user is at the company identity provider (single sign-on)
 similarity      every incident's similar incidents, kept for the recurrence rate and filter
 searchlog       what people searched for and opened from a search (the boost, the search gaps page)
+attachments     screenshots and files added to an incident, kept in the attachments storage
 """
 
+from .attachments import MAX_ALT_LENGTH, Attachment, AttachmentQuerySet, attachment_storage, stored_name
 from .audit import AuditEntry
 from .changes import IndexChange, IndexCursor
 from .children import (
@@ -62,7 +64,7 @@ from .reviews import Review, ReviewQuerySet
 from .searchlog import SearchOpen, SearchRecord
 
 __all__ = [
-    "SimilarIds",
+    "SimilarIds", "MAX_ALT_LENGTH", "Attachment", "AttachmentQuerySet", "attachment_storage", "stored_name",
     "SignInIdentity", "SearchOpen", "SearchRecord",
     "AuditEntry",
     "MAX_COMMENT_LENGTH", "REFERENCE_PATTERN", "REFERENCE_PREFIX", "ActionItem", "ActionItemQuerySet", "AgendaItem",

@@ -4,7 +4,8 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
 
-from incidents.text import durations, markdown
+from incidents import embeds
+from incidents.text import attachments, durations, markdown
 
 register = template.Library()
 
@@ -14,9 +15,21 @@ QUARTER_START = {"1": "01-01", "2": "04-01", "3": "07-01", "4": "10-01"}
 @register.filter
 def render_markdown(text, where="export"):
     """Markdown source as sanitized HTML (see incidents.text.markdown). Pages say ``render_markdown:"page"``:
-    table alignment then needs no style attribute, which their Content-Security-Policy refuses."""
+    table alignment then needs no style attribute, which their Content-Security-Policy refuses. Text that is
+    not an incident's (a comment, a review) has no attachments: a reference to one shows as missing."""
+    html = attachments.with_attachments(markdown.render(text or "", align_attribute=where == "page"), lambda _id: None)
+    return mark_safe(html)  # noqa: S308 - sanitized by nh3 in markdown.render; attachments escapes what it adds
+
+
+RESOLVERS = {"page": embeds.for_page, "export": embeds.for_export, "bundle": embeds.for_bundle}
+
+
+@register.simple_tag
+def incident_markdown(text, incident, where="export"):
+    """An incident's Markdown text as sanitized HTML with its attachments shown (``embeds``): ``page`` links
+    the download URLs, ``export`` embeds the images."""
     html = markdown.render(text or "", align_attribute=where == "page")
-    return mark_safe(html)  # noqa: S308 - sanitized by nh3 in markdown.render
+    return mark_safe(attachments.with_attachments(html, RESOLVERS[where](incident)))  # noqa: S308 - as above
 
 
 @register.filter

@@ -17,12 +17,13 @@ from markdown.extensions.tables import TableExtension
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
-    "hr", "i", "kbd", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "sup",
+    "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "sup",
     "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "abbr": {"title"},
+    "img": {"src", "alt", "title"},
     "code": {"class"},
     "td": {"align", "style"},
     "th": {"align", "style"},
@@ -41,7 +42,8 @@ def _renderer(align_attribute):
 def render(text, align_attribute=False):
     """Sanitized HTML for a Markdown source (empty string for empty input). A table column's alignment is
     ``style="text-align:…"`` (the exports: WeasyPrint reads only that), or ``align="…"`` with
-    ``align_attribute`` (the pages: their Content-Security-Policy refuses style attributes)."""
+    ``align_attribute`` (the pages: their Content-Security-Policy refuses style attributes).
+    Images and links may point at ``attachment:<id>``: ``with_attachments`` resolves them."""
     if not text or not text.strip():
         return ""
     html = _renderer(align_attribute).convert(text)
@@ -49,7 +51,7 @@ def render(text, align_attribute=False):
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
+        url_schemes={"http", "https", "mailto", "attachment"},
         link_rel="noopener noreferrer nofollow",
         filter_style_properties={"text-align"},
     )

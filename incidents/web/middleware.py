@@ -5,7 +5,7 @@ from django.contrib import auth
 from django.db import DatabaseError
 from django.http import JsonResponse
 from django.middleware import locale
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
 from incidents.actions import preferences
 from incidents.web import health, unavailable
@@ -33,9 +33,21 @@ class HealthCheckMiddleware:
 
 class BodySizeLimitMiddleware:
     """Refuse request bodies over POSTMORTEM_MAX_BODY_BYTES with 413 before anything reads them; the upload
-    endpoints of the importer (UPLOAD_URL_NAMES) allow POSTMORTEM_MAX_UPLOAD_BYTES instead."""
+    endpoints of the importer (UPLOAD_URL_NAMES) allow POSTMORTEM_MAX_UPLOAD_BYTES instead, those adding an
+    attachment (ATTACHMENT_URL_NAMES) POSTMORTEM_MAX_ATTACHMENT_BYTES."""
 
     UPLOAD_URL_NAMES = ("api-imports", "incident-import")
+    # Attachments: one file of POSTMORTEM_MAX_ATTACHMENT_BYTES (the view answers 413 for a larger file), and
+    # the rest of the form around it.
+    ATTACHMENT_URL_NAMES = ("api-attachment-list", "incident-attachment-add")
+    MULTIPART_ALLOWANCE = 64 * 1024
+
+    @staticmethod
+    def _url_name(request):
+        try:
+            return resolve(request.path_info).url_name
+        except Resolver404:
+            return None
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -48,6 +60,8 @@ class BodySizeLimitMiddleware:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if length > limit and request.path in {reverse(name) for name in self.UPLOAD_URL_NAMES}:
             limit = settings.POSTMORTEM_MAX_UPLOAD_BYTES
+        elif length > limit and self._url_name(request) in self.ATTACHMENT_URL_NAMES:
+            limit = settings.POSTMORTEM_MAX_ATTACHMENT_BYTES + self.MULTIPART_ALLOWANCE
         if length > limit:
             return JsonResponse({"detail": f"Request body is {length} bytes; the limit is {limit}."}, status=413)
         return self.get_response(request)
