@@ -12,7 +12,8 @@ from rest_framework.permissions import SAFE_METHODS
 
 from incidents.actions.comments import delete_comment, edit_comment, post_comment
 from incidents.models import MAX_COMMENT_LENGTH, Comment, Incident
-from incidents.text import markdown
+from incidents import embeds
+from incidents.text import attachments, markdown
 
 from .serializers import ModelSerializer
 from .views import ERRORS
@@ -52,7 +53,9 @@ class CommentSerializer(ModelSerializer):  # times in UTC, as everywhere in the 
         read_only_fields = ["id", "created_at", "edited_at"]
 
     def get_body_html(self, comment) -> str:
-        return markdown.render(comment.body, align_attribute=True)
+        """The body as sanitized HTML; ``attachment:<id>`` of the incident's attachments as their URLs."""
+        return attachments.with_attachments(markdown.render(comment.body, align_attribute=True),
+                                            embeds.for_page(comment.incident))
 
 
 class CommentPermission(permissions.IsAuthenticated):

@@ -117,3 +117,15 @@ def test_alt_text_changes_and_deleting_removes_the_file(editor_api, published, a
     with TestCase.captureOnCommitCallbacks(execute=True):
         assert editor_api.delete(detail).status_code == 204
     assert not path.exists() and not Attachment.objects.exists()
+
+
+def test_a_comment_shows_the_incidents_attachment_and_not_another_incidents(editor_api, published):
+    body = upload(editor_api, published, png(), alt="graph").json()
+    other = IncidentFactory(status="published")
+    foreign = upload(editor_api, other, png()).json()
+    comment = editor_api.post(f"/api/v1/incidents/{published.pk}/comments/",
+                              {"body": f"Same as ![graph](attachment:{body['id']}) and ![x](attachment:{foreign['id']})"},
+                              format="json").json()
+    html = comment["body_html"]
+    assert f'href="/incidents/{published.reference}/attachments/{body["id"]}/graph.png"' in html
+    assert f"attachment {foreign['id']} is missing" in html and other.reference not in html
