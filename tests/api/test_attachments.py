@@ -129,3 +129,10 @@ def test_a_comment_shows_the_incidents_attachment_and_not_another_incidents(edit
     html = comment["body_html"]
     assert f'href="/incidents/{published.reference}/attachments/{body["id"]}/graph.png"' in html
     assert f"attachment {foreign['id']} is missing" in html and other.reference not in html
+
+
+def test_a_file_larger_than_other_requests_may_be_is_accepted_up_to_the_attachment_limit(editor_api, published, settings):
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE < 1_500_000 < settings.POSTMORTEM_MAX_ATTACHMENT_BYTES
+    log = b"2024-03-01T10:00:00Z fork: Resource temporarily unavailable\n" * 25_000  # 1.5 MB
+    answer = upload(editor_api, published, log, name="dmesg.log")
+    assert answer.status_code == 201 and answer.json()["size"] == len(log)
