@@ -40,9 +40,36 @@ function replace(box, from, to) {
   if (at < 0) {
     if (to) box.setRangeText(to, box.selectionStart, box.selectionEnd, "end");
   } else {
-    box.setRangeText(to, at, at + from.length, "preserve");
+    // the cursor stays where it was: after the Markdown when it was after (or in) the placeholder
+    const end = at + from.length;
+    const moved = (position) => (position <= at ? position : position >= end ? position + to.length - from.length
+      : at + to.length);
+    const [start, stop] = [moved(box.selectionStart), moved(box.selectionEnd)];
+    box.setRangeText(to, at, end);
+    box.setSelectionRange(start, stop);
   }
   changed(box);
+}
+
+function listed(attachment) {
+  // the Attachments section below the form lists it too (deleting it there needs the page reloaded)
+  const list = document.querySelector("#attachments .attachment-edit-list")
+    ?? document.querySelector("#attachments form.attachment-upload")?.insertAdjacentElement(
+      "beforebegin", Object.assign(document.createElement("ul"), { className: "attachment-edit-list" }));
+  if (!list) return;
+  const item = document.createElement("li");
+  const link = Object.assign(document.createElement("a"), { href: attachment.url });
+  if (attachment.content_type.startsWith("image/")) {
+    link.append(Object.assign(document.createElement("img"), {
+      src: attachment.thumbnail_url || attachment.url, alt: attachment.alt, className: "attachment-thumb" }));
+  } else {
+    Object.assign(link, { className: "attachment-thumb attachment-icon", textContent: attachment.name.split(".").pop().toUpperCase() });
+  }
+  const about = Object.assign(document.createElement("div"), { className: "attachment-about" });
+  about.append(Object.assign(document.createElement("strong"), { textContent: attachment.name }),
+    Object.assign(document.createElement("code"), { className: "attachment-markdown", textContent: attachment.markdown }));
+  item.append(link, about);
+  list.append(item);
 }
 
 async function problem(response) {
@@ -68,6 +95,7 @@ async function upload(box, file, placeholder) {
     if (response.status !== 201) throw new Error(await problem(response));
     const attachment = await response.json();
     replace(box, placeholder, attachment.markdown);
+    listed(attachment);
     show(box, say("textAdded", { name: file.name }), "done");
   } catch (error) {
     replace(box, placeholder, "");
