@@ -78,7 +78,7 @@ def test_a_text_file_shows_as_a_download_link_with_its_name_and_size(editor_clie
     assert (f'<a class="attachment-file" href="{href}" download="app.log">the log</a> '
             f'<span class="attachment-size">(app.log, 1.5 KB)</span>') in page
     section = re.search(r'<section id="attachments".*?</section>', page, re.S).group(0)
-    assert f'download="app.log" class="attachment-file">app.log</a> <span class="attachment-size">(1.5 KB)</span>' in section
+    assert 'download="app.log" class="attachment-file">app.log</a> <span class="attachment-size">(1.5 KB)</span>' in section
 
 
 def test_no_attachments_section_without_attachments(viewer_client, incident):
