@@ -171,3 +171,19 @@ def test_a_new_incident_says_to_save_first(editor_client):
     assert "Save the incident first to add files." in page and "data-attach-url" not in page
     japanese = editor_client.get("/incidents/new/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "ファイルを添付するには、まず障害を保存してください。" in japanese
+
+
+def test_the_api_takes_a_session_upload_only_with_the_csrf_token(editor, incident):
+    """What static/js/attachments.js relies on: the page's session signs the API request in, and DRF's
+    SessionAuthentication asks for the CSRF token (sent as X-CSRFToken)."""
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(editor)
+    edit = browser.get(f"/incidents/{incident.reference}/edit/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', edit).group(1)
+    url = f"/api/v1/incidents/{incident.pk}/attachments/"
+    refused = browser.post(url, {"file": upload("a.png", png())})
+    assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]
+    answer = browser.post(url, {"file": upload("a.png", png()), "alt": "a"}, HTTP_X_CSRFTOKEN=token)
+    assert answer.status_code == 201 and answer.json()["markdown"] == f"![a](attachment:{Attachment.objects.get().pk})"
