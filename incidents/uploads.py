@@ -17,6 +17,7 @@ import unicodedata
 import warnings
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 THUMBNAIL_WIDTH = 960  # pixels: the page shows images at most this wide, linking to the full size
@@ -100,9 +101,9 @@ def prepare(data, *, max_pixels):
     """The Prepared attachment for these bytes; raises Refused naming the problem."""
     kind = sniff(data)
     if kind == "MARKUP":
-        raise Refused("HTML and SVG files are not accepted (they could run script); attach a screenshot or a PDF.")
+        raise Refused(_("HTML and SVG files are not accepted (they could run script); attach a screenshot or a PDF."))
     if kind is None:
-        raise Refused("Unsupported file type: attach a PNG, JPEG, GIF or WebP image, a PDF or a plain-text file.")
+        raise Refused(_("Unsupported file type: attach a PNG, JPEG, GIF or WebP image, a PDF or a plain-text file."))
     if kind == "PDF":
         return Prepared(data, *PDF)
     if kind == "TEXT":
@@ -116,11 +117,13 @@ def _image(data, kind, max_pixels):
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.format != kind:
-                raise Refused("The file is damaged: its content does not match its type.")
+                raise Refused(_("The file is damaged: its content does not match its type."))
             width, height = image.size
             if width * height > max_pixels:
-                raise Refused(f"The image is {width}×{height} pixels ({width * height / 1e6:.0f} megapixels); the "
-                              f"limit is {max_pixels / 1e6:.0f} megapixels.")
+                raise Refused(_("The image is %(width)s×%(height)s pixels (%(megapixels).0f megapixels); the limit is "
+                                "%(limit).0f megapixels.") % {"width": width, "height": height,
+                                                              "megapixels": width * height / 1e6,
+                                                              "limit": max_pixels / 1e6})
             image.load()
             frames = getattr(image, "n_frames", 1)
             if frames > 1 and kind in ("GIF", "WEBP"):
@@ -132,9 +135,9 @@ def _image(data, kind, max_pixels):
     except Refused:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise Refused(f"The image could not be read: {error}") from None
+        raise Refused(_("The image could not be read: %(error)s") % {"error": error}) from None
     except (OSError, SyntaxError, ValueError, EOFError) as error:
-        raise Refused(f"The image is damaged and could not be read ({error}).") from None
+        raise Refused(_("The image is damaged and could not be read (%(error)s).") % {"error": error}) from None
     content_type, extension = IMAGES[kind]
     prepared = Prepared(stored, content_type, extension, still.width, still.height)
     if still.width > THUMBNAIL_WIDTH:

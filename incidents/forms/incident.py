@@ -65,6 +65,11 @@ def _names(text, model):
     return names
 
 
+# Markdown boxes that may show attachments: a file pasted, dropped or picked there is uploaded and its
+# Markdown inserted (static/js/attachments.js).
+MARKDOWN = {"data-markdown": "attachments"}
+
+
 class IncidentForm(forms.ModelForm):
     tags = forms.CharField(label=_("tags"), required=False, max_length=2000,
                            help_text=_("Comma-separated, e.g. dns, resource-exhaustion."))
@@ -82,7 +87,7 @@ class IncidentForm(forms.ModelForm):
                   "summary", "impact", "analysis", "resolution", "visibility"]
         widgets = {name: DateTimeInput for name in Incident.MILESTONES} | {
             "postmortem_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")} | {
-            name: forms.Textarea(attrs={"rows": 5}) for name in ("summary", "impact", "analysis", "resolution")
+            name: forms.Textarea(attrs={"rows": 5, **MARKDOWN}) for name in ("summary", "impact", "analysis", "resolution")
         }
 
     MARKDOWN_FIELDS = ("summary", "impact", "analysis", "resolution")
@@ -149,7 +154,7 @@ class TimelineEventForm(forms.ModelForm):
     class Meta:
         model = TimelineEvent
         fields = ["occurred_at", "kind", "source", "description"]
-        widgets = {"occurred_at": DateTimeInput, "description": forms.Textarea(attrs={"rows": 2})}
+        widgets = {"occurred_at": DateTimeInput, "description": forms.Textarea(attrs={"rows": 2, **MARKDOWN})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -180,7 +185,7 @@ class LessonForm(forms.ModelForm):
     class Meta:
         model = Lesson
         fields = ["kind", "text"]
-        widgets = {"kind": forms.RadioSelect, "text": forms.Textarea(attrs={"rows": 2})}
+        widgets = {"kind": forms.RadioSelect, "text": forms.Textarea(attrs={"rows": 2, **MARKDOWN})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -32,6 +32,24 @@ def incident_markdown(text, incident, where="export"):
     return mark_safe(attachments.with_attachments(html, RESOLVERS[where](incident)))  # noqa: S308 - as above
 
 
+@register.simple_tag
+def attachment_url(attachment, thumbnail=False):
+    """Where an attachment's bytes are (``thumbnail=True``: its smaller copy, when it has one)."""
+    return embeds.download_url(attachment, thumbnail)
+
+
+@register.filter
+def attachment_size(size):
+    """A file size as people read it: 930 bytes, 12.5 KB, 3.1 MB."""
+    return attachments.file_size(int(size or 0))
+
+
+@register.filter
+def file_extension(name):
+    """``graph.png`` → ``PNG`` (at most four letters), for a file's badge."""
+    return name.rpartition(".")[2].upper()[:4] if "." in name else ""
+
+
 @register.filter
 def render_inline_markdown(text):
     """A short Markdown source as sanitized inline HTML, for inside a sentence (see markdown.render_inline)."""

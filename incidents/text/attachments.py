@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 IMAGE = re.compile(r"<img\s([^>]*?)\s*/?>")
-LINK = re.compile(r'<a\s([^>]*?)href="attachment:(\d+)"([^>]*)>')
+LINK = re.compile(r'<a\s([^>]*?)href="attachment:(\d+)"([^>]*)>(.*?)</a>', re.DOTALL)
 ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
 
 
@@ -32,7 +32,7 @@ class Embed:
 def file_size(size):
     for unit in ("bytes", "KB", "MB"):
         if size < 1024 or unit == "MB":
-            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+            return _("%(size)s bytes") % {"size": size} if unit == "bytes" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} MB"
 
@@ -65,7 +65,11 @@ def _image(match, resolve):
 
 
 def _file_link(embed, text=""):
-    label = html.escape(text or embed.name)
+    return _download(embed, html.escape(text or embed.name))
+
+
+def _download(embed, label):
+    """A download link to a file (``label``: HTML) with its name and size."""
     return (f'<a class="attachment-file" href="{html.escape(embed.href)}" download="{html.escape(embed.name)}">'
             f'{label}</a> <span class="attachment-size">({html.escape(embed.name)}, {file_size(embed.size)})</span>')
 
@@ -77,9 +81,13 @@ def with_attachments(rendered, resolve):
     out = IMAGE.sub(lambda match: _image(match, resolve), rendered)
 
     def link(match):
-        embed = resolve(int(match.group(2)))
+        number, label = int(match.group(2)), match.group(4)  # the label: sanitized HTML, kept as it is
+        embed = resolve(number)
         if embed is None:
-            return f'<a {match.group(1)}href="#"{match.group(3)} class="attachment-missing-link">'
-        return f'<a {match.group(1)}href="{html.escape(embed.href)}"{match.group(3)}>'
+            note = _("attachment %(id)s is missing") % {"id": number}
+            return f'<span class="attachment-missing">{label} <em>({html.escape(note)})</em></span>'
+        if not embed.is_image:
+            return _download(embed, label)
+        return f'<a {match.group(1)}href="{html.escape(embed.href)}"{match.group(3)}>{label}</a>'
 
     return LINK.sub(link, out)

@@ -22,6 +22,7 @@ from incidents.actions.document import DocumentInvalid
 from incidents.actions.incidents import VersionConflict, save_incident
 from incidents.filters import IncidentFilter
 from incidents.forms import incident as forms
+from incidents.forms.attachments import AttachmentForm
 from incidents.forms.review import ReviewForm, ReviewRequestForm
 from incidents.models import Incident, Lesson, Source, Status, Tag
 
@@ -127,6 +128,7 @@ class IncidentDetailView(LoginRequiredMixin, DetailView):
         recurred = recurrence.recurrence(incident, self.request.user, similar)
         return super().get_context_data(
             graph=charts.factor_graph(incident.factors.all()),
+            attachments=list(incident.attachments.order_by("id")),
             lesson_groups=[(label, [lesson for lesson in lessons if lesson.kind == kind])
                            for kind, label in Lesson.Kind.choices],
             similar=similar,
@@ -275,8 +277,14 @@ class IncidentEditView(PermissionRequiredMixin, View):
         sections = [(key, title, formsets[key]) for key, _prefix, _formset, title in forms.SECTIONS]
         context = {"incident": incident, "form": form, "sections": sections, "log_form": log_form,
                    "show_errors": show_errors, "time_zone": timezone.get_current_timezone_name(),
-                   "common_time_zones": forms.COMMON_TIME_ZONES, **extra}
+                   "common_time_zones": forms.COMMON_TIME_ZONES, **attachments_context(incident), **extra}
         return render(self.request, self.template_name, context, status=status)
+
+
+def attachments_context(incident):
+    """The edit page's Attachments section: the files, the form adding more without JavaScript, the limit."""
+    return {"attachments": list(incident.attachments.order_by("id")) if incident.pk else [],
+            "attachment_form": AttachmentForm(), "max_attachment_bytes": settings.POSTMORTEM_MAX_ATTACHMENT_BYTES}
 
 
 def _shown(value):
