@@ -9,16 +9,18 @@ gigabytes), turned upright from their EXIF orientation and encoded again, which 
 other metadata chunk; each gets a thumbnail no wider than THUMBNAIL_WIDTH when it is wider.
 """
 
+import contextlib
 import hashlib
 import io
 import os
 import re
+import threading
 import unicodedata
 import warnings
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 THUMBNAIL_WIDTH = 960  # pixels: the page shows images at most this wide, linking to the full size
 TEXT_KEPT = 200_000  # characters of a text attachment kept for search
@@ -34,6 +36,9 @@ PDF = ("application/pdf", "pdf")
 TEXT = ("text/plain", "txt")
 MARKUP = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html|svg|head|body|script|iframe)\b",
                     re.IGNORECASE | re.DOTALL)
+
+
+_TRUNCATED_LOCK = threading.Lock()
 
 
 class Refused(ValueError):
@@ -111,9 +116,22 @@ def prepare(data, *, max_pixels):
     return _image(data, kind, max_pixels)
 
 
+@contextlib.contextmanager
+def _whole_images_only():
+    """Pillow refuses truncated image data while this runs. WeasyPrint, once imported, tells Pillow to accept
+    truncated images for the whole process (``ImageFile.LOAD_TRUNCATED_IMAGES``), which would let a damaged
+    upload through; the switch is process-wide, hence the lock."""
+    with _TRUNCATED_LOCK:
+        before, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
 def _image(data, kind, max_pixels):
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _whole_images_only():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.format != kind:

@@ -88,3 +88,13 @@ def test_text_and_pdf_are_kept_as_sent():
 ])
 def test_names_are_made_safe(name, expected):
     assert uploads.safe_name(name, "png") == expected
+
+
+def test_a_damaged_image_is_refused_even_after_weasyprint_was_loaded():
+    import weasyprint  # noqa: F401 - sets PIL.ImageFile.LOAD_TRUNCATED_IMAGES for the whole process
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES
+    with pytest.raises(uploads.Refused, match="damaged|could not be read"):
+        uploads.prepare(image_bytes(size=(400, 300))[:200], max_pixels=LIMIT)
+    assert ImageFile.LOAD_TRUNCATED_IMAGES  # left as WeasyPrint wants it
