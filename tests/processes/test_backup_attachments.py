@@ -14,7 +14,7 @@ from PIL import Image
 
 from incidents.actions.attachments import add_attachment
 from tests.factories import IncidentFactory
-from tests.processes.test_backup import environment, fresh_database, manage  # noqa: F401 - fresh_database: a fixture
+from tests.processes.test_backup import environment, manage
 
 # In the restored app: each attachment downloaded by an editor as a browser would, with its checksum.
 DOWNLOAD = """
