@@ -10,6 +10,7 @@ Files are never public: the bucket needs no public access, and every download go
 checks who may see the incident. Documented in docs/operations.md."""
 
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -28,7 +29,7 @@ def attachments(data_dir):
     if not bucket:
         raise ImproperlyConfigured("AWS_STORAGE_BUCKET_NAME must be set when ATTACHMENT_STORAGE=s3.")
     endpoint = (os.environ.get("AWS_S3_ENDPOINT_URL") or "").strip() or None
-    if endpoint and not endpoint.startswith(("http://", "https://")):
+    if endpoint and (urlsplit(endpoint).scheme not in ("http", "https") or not urlsplit(endpoint).hostname):
         raise ImproperlyConfigured(f"AWS_S3_ENDPOINT_URL={endpoint!r} is not a URL (e.g. https://s3.example.com).")
     options = {
         "bucket_name": bucket,
