@@ -40,7 +40,9 @@ def attachments(data_dir):
         "querystring_auth": True,
         "file_overwrite": False,
     }
-    for variable, option in (("AWS_ACCESS_KEY_ID", "access_key"), ("AWS_SECRET_ACCESS_KEY", "secret_key")):
-        if os.environ.get(variable):
-            options[option] = os.environ[variable]
+    access_key, secret_key = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
+    if access_key:
+        options["access_key"] = access_key
+    if secret_key:
+        options["secret_key"] = secret_key
     return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
