@@ -49,7 +49,7 @@ def render_export(self, job_id):
 @shared_task
 def housekeeping():
     """Periodic (beat): queue again what a broker outage dropped (GitHub references never synced, export
-    jobs still waiting), and remove expired export files and idempotency keys."""
+    jobs still waiting), and remove expired export files and idempotency keys, and orphan attachment files."""
     done = sweeps.sweep()
     log.info("housekeeping: %s", done)
     return done

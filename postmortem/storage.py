@@ -10,6 +10,7 @@ Files are never public: the bucket needs no public access, and every download go
 checks who may see the incident. Documented in docs/operations.md."""
 
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -28,7 +29,7 @@ def attachments(data_dir):
     if not bucket:
         raise ImproperlyConfigured("AWS_STORAGE_BUCKET_NAME must be set when ATTACHMENT_STORAGE=s3.")
     endpoint = (os.environ.get("AWS_S3_ENDPOINT_URL") or "").strip() or None
-    if endpoint and not endpoint.startswith(("http://", "https://")):
+    if endpoint and (urlsplit(endpoint).scheme not in ("http", "https") or not urlsplit(endpoint).hostname):
         raise ImproperlyConfigured(f"AWS_S3_ENDPOINT_URL={endpoint!r} is not a URL (e.g. https://s3.example.com).")
     options = {
         "bucket_name": bucket,
@@ -39,7 +40,9 @@ def attachments(data_dir):
         "querystring_auth": True,
         "file_overwrite": False,
     }
-    for variable, option in (("AWS_ACCESS_KEY_ID", "access_key"), ("AWS_SECRET_ACCESS_KEY", "secret_key")):
-        if os.environ.get(variable):
-            options[option] = os.environ[variable]
+    access_key, secret_key = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
+    if access_key:
+        options["access_key"] = access_key
+    if secret_key:
+        options["secret_key"] = secret_key
     return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}

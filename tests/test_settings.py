@@ -42,6 +42,13 @@ def test_production_profile_passes_check_deploy(tmp_path):
         ({"GITHUB_API_URL": "api.github.com"}, "GITHUB_API_URL"),
         ({"POSTMORTEM_LOGIN_FAILURE_LIMIT": "ten"}, "POSTMORTEM_LOGIN_FAILURE_LIMIT='ten' is not a whole number"),
         ({"POSTMORTEM_LOGIN_LOCKOUT_MINUTES": "0"}, "POSTMORTEM_LOGIN_LOCKOUT_MINUTES='0' must be at least 1"),
+        ({"ATTACHMENT_STORAGE": "ftp"}, "ATTACHMENT_STORAGE='ftp' is not a storage this app has; use one of: local, s3."),
+        ({"ATTACHMENT_STORAGE": "s3", "AWS_STORAGE_BUCKET_NAME": " "},
+         "AWS_STORAGE_BUCKET_NAME must be set when ATTACHMENT_STORAGE=s3."),
+        ({"ATTACHMENT_STORAGE": "S3", "AWS_STORAGE_BUCKET_NAME": "pm", "AWS_S3_ENDPOINT_URL": "minio.internal:9000"},
+         "AWS_S3_ENDPOINT_URL='minio.internal:9000' is not a URL (e.g. https://s3.example.com)."),
+        ({"ATTACHMENT_STORAGE": "s3", "AWS_STORAGE_BUCKET_NAME": "pm", "AWS_S3_ENDPOINT_URL": "https://"},
+         "AWS_S3_ENDPOINT_URL='https://' is not a URL (e.g. https://s3.example.com)."),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL='LOUD' is not one of DEBUG, INFO, WARNING, ERROR or CRITICAL."),
         ({"OIDC_ISSUER": "sso.example.com/realms/staff"}, "OIDC_ISSUER='sso.example.com/realms/staff' is not an issuer URL"),
         ({"OIDC_ISSUER": "https://sso.example.com", "OIDC_CLIENT_ID": "pm", "OIDC_CLIENT_SECRET": "s",
@@ -119,4 +126,12 @@ def test_hsts_preload_is_opt_in(tmp_path, preload, header, silenced):
 def test_check_deploy_passes_with_hsts_preload_turned_on(tmp_path):
     result = manage("check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path, DEBUG="0",
                     SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="postmortem.example.com", SECURE_HSTS_PRELOAD="1")
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_check_deploy_passes_with_attachments_in_s3_compatible_storage(tmp_path):
+    result = manage("check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path, DEBUG="0",
+                    SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="postmortem.example.com", ATTACHMENT_STORAGE="s3",
+                    AWS_STORAGE_BUCKET_NAME="postmortem-attachments", AWS_S3_ENDPOINT_URL="https://minio.internal:9000",
+                    AWS_S3_REGION_NAME="ap-northeast-1", AWS_ACCESS_KEY_ID="pm", AWS_SECRET_ACCESS_KEY="secret")
     assert result.returncode == 0, result.stderr + result.stdout

@@ -118,10 +118,13 @@ def sweep(now=None):
     removed = 0
     try:
         folders, _files = storage.listdir("")
-    except FileNotFoundError:
+    except FileNotFoundError:  # the data directory's attachments/ is made by the first upload
         return 0
     for folder in folders:
-        _dirs, files = storage.listdir(folder)
+        try:
+            _dirs, files = storage.listdir(folder)
+        except FileNotFoundError:  # emptied and removed meanwhile
+            continue
         for file in files:
             name = f"{folder}/{file}"
             if name in named:

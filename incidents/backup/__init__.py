@@ -2,7 +2,8 @@
 
 A backup is a directory: the database (``database.sqlite3`` through SQLite's online backup API, or
 ``database.pgdump`` from ``pg_dump --format=custom``), the uploaded files (``uploads/``, a copy of
-MEDIA_ROOT), and ``manifest.json``, written last, listing every file with its size and SHA-256, the
+MEDIA_ROOT), every attachment's bytes that database names (``attachments/``, read from the attachments
+storage, local or S3: backup.attachments), and ``manifest.json``, written last, listing every file with its size and SHA-256, the
 migrations and row counts of the database. It is written into a hidden directory beside the target and
 renamed into place at the end, so a directory named like the backup is always a whole one.
 
@@ -11,8 +12,9 @@ follower builds a new one when the app starts), prepared exports (kept a day, ma
 nothing from the broker (work that matters is recorded in the database and queued again by the sweep).
 
 A restore goes only into an empty database (never over data: there is no --force), checks the manifest and
-every checksum before touching anything, compares the restored row counts with the manifest, puts the
-files back, and applies the migrations this version has that the backup did not (``migrate``).
+every checksum before touching anything, puts the attachments back into the configured attachments storage
+(before the database: a failure there leaves the database empty, and a second restore skips the files already
+back), compares the restored row counts with the manifest, puts the uploaded files back, and applies the migrations this version has that the backup did not (``migrate``).
 """
 
 import os
@@ -28,8 +30,8 @@ from django.db import connections
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
-from . import postgres, sqlite
-from .manifest import UPLOADS, BackupError, count_rows, counted_tables, read, sha256, write
+from . import attachments, postgres, sqlite
+from .manifest import ATTACHMENTS, UPLOADS, BackupError, count_rows, counted_tables, read, sha256, write
 
 __all__ = ["BackupError", "backup", "restore"]
 
@@ -89,8 +91,9 @@ def backup(target):
         raise BackupError(f"{target.parent}: cannot write a backup here ({exc.strerror})") from None
     try:
         source = connection.settings_dict["NAME"] if engine is sqlite else connection.settings_dict
-        server, migrations, counts = engine.dump(source, partial, counted_tables())
+        server, migrations, counts, stored = engine.dump(source, partial, counted_tables())
         _copy_uploads(settings.MEDIA_ROOT, partial / UPLOADS)
+        attachments.copy_out(stored, partial / ATTACHMENTS)
         manifest = write(partial, vendor=connection.vendor, database_file=engine.FILE, server_version=server,
                          migrations=migrations, counts=counts)
         if target.exists():
@@ -153,7 +156,9 @@ def restore(source):
         raise BackupError(f"{where}: not empty ({holds}); restore into an empty database, e.g. one just made "
                           "with createdb, or a SQLite file that does not exist yet (nothing was changed)")
     uploads = _check_uploads(source, manifest)
+    attachment_files = attachments.check_restore(source, manifest)
 
+    attachments.put_back(attachment_files)
     connection.close()
     try:
         engine.load(source / manifest["database"]["file"], target)

@@ -13,6 +13,7 @@ from django.apps import apps
 FORMAT = 1
 NAME = "manifest.json"
 UPLOADS = "uploads"
+ATTACHMENTS = "attachments"  # every attachment's bytes, by stored name, from whatever storage holds them
 # Rows counted at backup time and compared after a restore: (name in the manifest, model label).
 COUNTED = (
     ("incidents", "incidents.Incident"),
@@ -22,6 +23,7 @@ COUNTED = (
     ("action_items", "incidents.ActionItem"),
     ("links", "incidents.ExternalLink"),
     ("comments", "incidents.Comment"),
+    ("attachments", "incidents.Attachment"),
     ("revisions", "reversion.Revision"),
     ("users", "auth.User"),
 )
@@ -47,10 +49,13 @@ def counted_tables():
     return found
 
 
-def count_rows(cursor, tables):
-    """{manifest name: rows} through a DB-API cursor (sqlite3 or psycopg); a missing table counts as absent."""
+def count_rows(cursor, tables, present=None):
+    """{manifest name: rows} through a DB-API cursor (sqlite3 or psycopg); a table not in ``present`` (the
+    tables the database has, when given: an older version's lacks newer ones) is left out."""
     counts = {}
     for name, table in tables:
+        if present is not None and table not in present:
+            continue
         cursor.execute(f'SELECT COUNT(*) FROM "{table}"')
         counts[name] = cursor.fetchone()[0]
     return counts

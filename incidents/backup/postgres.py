@@ -9,6 +9,7 @@ import subprocess
 
 import psycopg
 
+from . import attachments
 from .manifest import BackupError, applied_migrations, count_rows
 
 FILE = "database.pgdump"
@@ -60,7 +61,8 @@ def _run(program, arguments, settings_dict):
 
 
 def dump(settings_dict, target, tables):
-    """pg_dump the database into ``target``/FILE; returns (server version, migrations, counts)."""
+    """pg_dump the database into ``target``/FILE; returns (server version, migrations, counts, the attachments'
+    stored names), all read in the snapshot pg_dump dumps."""
     pg_dump = _client("pg_dump")
     client = subprocess.run([pg_dump, "--version"], capture_output=True, text=True).stdout.strip()
     with _connect(settings_dict) as connection:
@@ -71,14 +73,17 @@ def dump(settings_dict, target, tables):
         connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         snapshot = connection.execute("SELECT pg_export_snapshot()").fetchone()[0]
         cursor = connection.cursor()
-        migrations, counts = applied_migrations(cursor), count_rows(cursor, tables)
+        present = {row[0] for row in cursor.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")}
+        migrations, counts = applied_migrations(cursor), count_rows(cursor, tables, present)
+        names = attachments.stored_names(cursor, present)
         code, errors = _run(pg_dump, ["--format=custom", f"--snapshot={snapshot}", f"--file={target / FILE}",
                                       f"--dbname={settings_dict['NAME']}"], settings_dict)
         connection.execute("ROLLBACK")
     if code:
         raise BackupError(f"{pg_dump}: failed for {_where(settings_dict)} ({errors}); the client must not be older "
                           f"than the server (PostgreSQL {server}, {client})")
-    return server, migrations, counts
+    return server, migrations, counts, names
 
 
 def target_state(settings_dict):

@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
+from . import attachments
 from .manifest import BackupError, applied_migrations, count_rows
 
 FILE = "database.sqlite3"
@@ -18,8 +19,8 @@ def _read_only(path):
 
 
 def dump(name, target, tables):
-    """Copy the database file ``name`` into ``target``/FILE; returns (server version, migrations, counts)
-    read from the copy (so they describe exactly what was copied)."""
+    """Copy the database file ``name`` into ``target``/FILE; returns (server version, migrations, counts, the
+    attachments' stored names) read from the copy (so they describe exactly what was copied)."""
     if not Path(name).is_file():
         raise BackupError(f"{name}: the SQLite database file does not exist (DATABASE_URL / POSTMORTEM_DATA_DIR)")
     copy = Path(target) / FILE
@@ -32,7 +33,9 @@ def dump(name, target, tables):
         if verdict != "ok":
             raise BackupError(f"{name}: SQLite reports the copy damaged ({verdict})")
         cursor = destination.cursor()
-        return sqlite3.sqlite_version, applied_migrations(cursor), count_rows(cursor, tables)
+        present = {row[0] for row in cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        return (sqlite3.sqlite_version, applied_migrations(cursor), count_rows(cursor, tables, present),
+                attachments.stored_names(cursor, present))
     except sqlite3.Error as exc:
         raise BackupError(f"{name}: could not be copied ({exc})") from None
     finally:

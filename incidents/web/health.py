@@ -1,6 +1,7 @@
 """The health of this node, for the load balancer (GET /healthz): the database, the broker (when one is
 configured), this node's search index with its lag behind the change log and the drift its last
-reconcile found (reported, not failed: the reconcile has fixed it), and its storage (free space).
+reconcile found (reported, not failed: the reconcile has fixed it), and its storage (free space, including
+the attachments directory when attachments are stored on this node's disk).
 Healthy → 200; anything a node cannot serve correctly without → 503, with what failed."""
 
 import logging
@@ -64,11 +65,23 @@ def _free_bytes(path):
     return stat.f_bavail * stat.f_frsize
 
 
+def _attachments_directory():
+    """Where attachments are stored when that is a directory (ATTACHMENT_STORAGE=local); None for object
+    storage, which has no free space to measure (and is not asked: a probe must stay cheap)."""
+    config = settings.STORAGES.get("attachments") or {}
+    if config.get("BACKEND") == "django.core.files.storage.FileSystemStorage":
+        return (config.get("OPTIONS") or {}).get("location") or settings.MEDIA_ROOT
+    return None
+
+
 def _storage():
     """Free space (os.statvfs, cheap) where this node writes: the SQLite database file, the search index,
-    uploads and exports; each with less than POSTMORTEM_MIN_FREE_MB free is named in ``full``."""
+    uploads, exports and attachments (when stored in a directory); each with less than POSTMORTEM_MIN_FREE_MB
+    free is named in ``full``."""
     places = {"search_index": settings.SEARCH_INDEX_DIR, "uploads": settings.MEDIA_ROOT,
               "exports": settings.EXPORT_DIR}
+    if _attachments_directory() is not None:
+        places["attachments"] = _attachments_directory()
     if connection.vendor == "sqlite":
         places = {"database": os.path.dirname(os.path.abspath(connection.settings_dict["NAME"])), **places}
     minimum = settings.POSTMORTEM_MIN_FREE_MB * 1024 * 1024

@@ -1,16 +1,21 @@
 """incidents.actions.deletions: an incident deleted with what belongs to it (and only that), the search index
-told, the deletion logged with who did it; a meeting deleted with its agenda, its incidents kept."""
+told, the deletion logged with who did it, its stored attachment files deleted once the deletion commits; a
+meeting deleted with its agenda, its incidents kept."""
 
+import io
 import logging
 
 import pytest
+from PIL import Image
 
+from incidents.actions.attachments import add_attachment
 from incidents.actions.comments import post_comment
 from incidents.actions.deletions import delete_incident, delete_meeting
 from incidents.actions.incidents import save_incident
 from incidents.models import (
     ActionItem,
     AgendaItem,
+    Attachment,
     Comment,
     ContributingFactor,
     Incident,
@@ -52,6 +57,26 @@ def test_an_incident_goes_with_what_belongs_to_it(two, editor, caplog, django_ca
     assert Tag.objects.filter(name="dns").exists() and kept.tags.get().name == "dns"
     assert set(IndexChange.objects.values_list("incident_id", flat=True)) == {gone.pk}
     assert caplog.messages == [f"{gone.reference} (消える障害) deleted by editor"]
+
+
+def test_its_stored_files_go_once_the_deletion_commits(two, editor, attachment_dir,
+                                                      django_capture_on_commit_callbacks):
+    kept, gone = two
+    image = io.BytesIO()
+    Image.new("RGB", (1000, 20), (0, 90, 200)).save(image, format="PNG")  # wider: a thumbnail too
+    screenshot = add_attachment(gone, image.getvalue(), name="spike.png", by=editor)
+    log = add_attachment(gone, b"12:00 resolver timeout\n", name="resolver.log", by=editor)
+    survivor = add_attachment(kept, b"kept\n", name="kept.txt", by=editor)
+    files = [attachment_dir / name for name in screenshot.stored_names + log.stored_names]
+    assert len(files) == 3 and all(file.is_file() for file in files)  # the image, its thumbnail, the log
+    with django_capture_on_commit_callbacks() as after_commit:
+        assert delete_incident(gone, by=editor) is True
+        assert all(file.is_file() for file in files)  # not before the commit: a rollback keeps them
+    assert list(Attachment.objects.values_list("name", flat=True)) == ["kept.txt"]
+    for callback in after_commit:
+        callback()
+    assert not any(file.exists() for file in files)
+    assert (attachment_dir / survivor.file.name).read_bytes() == b"kept\n"
 
 
 def test_deleting_it_again_changes_nothing(two, editor):

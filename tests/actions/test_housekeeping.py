@@ -27,14 +27,14 @@ def queued(monkeypatch):
 
 
 def test_nothing_to_do(queued):
-    assert housekeeping.sweep() == {"github": 0, "exports": 0, "keys": 0, "deliveries": 0, "audit": 0, "search_log": 0, "similar": 0}
+    assert housekeeping.sweep() == {"github": 0, "exports": 0, "keys": 0, "deliveries": 0, "audit": 0, "search_log": 0, "similar": 0, "attachments": 0}
     assert queued == []
 
 
 def test_one_drain_for_all_the_references_that_are_due(queued):
     for number, due_at in enumerate([NOW - MINUTE, NOW, NOW + MINUTE, None], start=1):
         GitHubReference.objects.create(owner="acme", repo="api", number=number, kind="issue", due_at=due_at)
-    assert housekeeping.sweep(NOW) == {"github": 2, "exports": 0, "keys": 0, "deliveries": 0, "audit": 0, "search_log": 0, "similar": 0}
+    assert housekeeping.sweep(NOW) == {"github": 2, "exports": 0, "keys": 0, "deliveries": 0, "audit": 0, "search_log": 0, "similar": 0, "attachments": 0}
     assert queued == [(jobs.DRAIN_GITHUB,)]
 
 
@@ -50,7 +50,7 @@ def test_export_jobs_waiting_more_than_two_minutes_are_queued_again(queued):
     export_job(ExportJob.Status.PENDING, 2 * MINUTE)  # just asked for: its own task may still come
     export_job(ExportJob.Status.RUNNING, 3 * MINUTE)
     export_job(ExportJob.Status.FAILED, 3 * MINUTE)
-    assert housekeeping.sweep(NOW) == {"github": 0, "exports": 2, "keys": 0, "deliveries": 0, "audit": 0, "search_log": 0, "similar": 0}
+    assert housekeeping.sweep(NOW) == {"github": 0, "exports": 2, "keys": 0, "deliveries": 0, "audit": 0, "search_log": 0, "similar": 0, "attachments": 0}
     assert sorted(queued) == sorted([(jobs.RENDER_EXPORT, stuck.pk), (jobs.RENDER_EXPORT, also_stuck.pk)])
 
 
@@ -62,7 +62,7 @@ def test_expired_idempotency_keys_and_old_deliveries_are_removed(queued):
     for delivery, days in [("old", 31), ("thirty", 30), ("recent", 29)]:
         GitHubDelivery.objects.create(delivery_id=delivery, event="ping",
                                       received_at=NOW - datetime.timedelta(days=days))
-    assert housekeeping.sweep(NOW) == {"github": 0, "exports": 0, "keys": 1, "deliveries": 1, "audit": 0, "search_log": 0, "similar": 0}
+    assert housekeeping.sweep(NOW) == {"github": 0, "exports": 0, "keys": 1, "deliveries": 1, "audit": 0, "search_log": 0, "similar": 0, "attachments": 0}
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["live"]
     assert sorted(GitHubDelivery.objects.values_list("delivery_id", flat=True)) == ["recent", "thirty"]
     assert queued == []

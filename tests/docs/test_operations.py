@@ -59,11 +59,16 @@ def _helpers(tree):
 def environment_reads():
     """{variable: [where it is read]} over the sources, and the reads whose name is not a literal."""
     reads, unknown = {}, []
-    for path in sorted(p for root in SOURCES for p in root.rglob("*.py") if "migrations" not in p.parts):
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        helpers = _helpers(tree)
+    paths = sorted(p for root in SOURCES for p in root.rglob("*.py") if "migrations" not in p.parts)
+    trees = {path: ast.parse(path.read_text(encoding="utf-8"), filename=str(path)) for path in paths}
+    shared = {}  # helpers are also called from other modules (postmortem/env.py's env_bool from settings.py)
+    for tree in trees.values():
+        shared.update(_helpers(tree))
+    for path, tree in trees.items():
+        own = _helpers(tree)
+        helpers = {**shared, **own}
         helper_bodies = {id(node) for function in ast.walk(tree)
-                         if isinstance(function, ast.FunctionDef) and function.name in helpers
+                         if isinstance(function, ast.FunctionDef) and function.name in own
                          for node in ast.walk(function)}
         for node in ast.walk(tree):
             named = _direct_read(node)

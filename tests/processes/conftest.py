@@ -1,13 +1,17 @@
-"""Fixtures of the real-process tests: a redis-server of the test's own, and the static files of the production
-profile collected once per session."""
+"""Fixtures of the real-process tests: a redis-server of the test's own, the static files of the production
+profile collected once per session, and a fresh empty database to restore a backup into."""
 
 import os
+import secrets
 import shutil
 import socket
 import subprocess
 import sys
+from urllib.parse import quote
 
+import psycopg
 import pytest
+from django.db import connection
 
 from tests.conftest import ROOT, _redis_available, wait_for
 
@@ -59,3 +63,24 @@ def private_redis():
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def fresh_database(tmp_path):
+    """The URL of a new, empty database: a SQLite file in a new data directory, or a PostgreSQL database
+    created on the test server under a name of its own (dropped afterwards)."""
+    if connection.vendor == "sqlite":
+        yield f"sqlite:///{tmp_path / 'restored' / 'postmortem.sqlite3'}"
+        return
+    db = connection.settings_dict
+    name = f"{db['NAME']}_restore_{secrets.token_hex(4)}"
+    params = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"], "dbname": "postgres",
+              "password": db["PASSWORD"] or None, "autocommit": True}
+    with psycopg.connect(**params) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    credentials = quote(db["USER"] or "") + (":" + quote(db["PASSWORD"]) if db["PASSWORD"] else "")
+    try:
+        yield f"postgres://{credentials}@{params['host']}:{params['port']}/{name}"
+    finally:
+        with psycopg.connect(**params) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -7,13 +7,10 @@ made by an older version is migrated after its restore."""
 
 import json
 import os
-import secrets
 import subprocess
 import sys
 import threading
-from urllib.parse import quote
 
-import psycopg
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -67,27 +64,6 @@ def environment(**settings):
 def manage(*arguments, env, timeout=120):
     return subprocess.run([sys.executable, "manage.py", *arguments], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=timeout)
-
-
-@pytest.fixture
-def fresh_database(tmp_path):
-    """The URL of a new, empty database: a SQLite file in a new data directory, or a PostgreSQL database
-    created on the test server under a name of its own (dropped afterwards)."""
-    if connection.vendor == "sqlite":
-        yield f"sqlite:///{tmp_path / 'restored' / 'postmortem.sqlite3'}"
-        return
-    db = connection.settings_dict
-    name = f"{db['NAME']}_restore_{secrets.token_hex(4)}"
-    params = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"], "dbname": "postgres",
-              "password": db["PASSWORD"] or None, "autocommit": True}
-    with psycopg.connect(**params) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    credentials = quote(db["USER"] or "") + (":" + quote(db["PASSWORD"]) if db["PASSWORD"] else "")
-    try:
-        yield f"postgres://{credentials}@{params['host']}:{params['port']}/{name}"
-    finally:
-        with psycopg.connect(**params) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.mark.django_db(transaction=True)

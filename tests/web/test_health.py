@@ -53,5 +53,16 @@ def test_a_broker_that_does_not_answer_is_503(client, settings):
     assert broker["ok"] is False and "Error" in broker["error"]
 
 
+def test_the_attachments_directory_counts_as_storage_object_storage_does_not(client, settings):
+    settings.POSTMORTEM_MIN_FREE_MB = 1 << 40  # more than any disk: every place measured is full
+    storage = client.get("/healthz").json()["storage"]
+    assert set(storage["free_mb"]) - {"database"} == {"search_index", "uploads", "exports", "attachments"}
+    assert "attachments" in storage["full"] and storage["error"].endswith(", exports, attachments")
+    settings.STORAGES = {**settings.STORAGES, "attachments": {"BACKEND": "storages.backends.s3.S3Storage",
+                                                              "OPTIONS": {"bucket_name": "postmortem"}}}
+    storage = client.get("/healthz").json()["storage"]
+    assert set(storage["free_mb"]) - {"database"} == {"search_index", "uploads", "exports"}
+
+
 def test_only_get(client):
     assert client.post("/healthz").status_code == 405

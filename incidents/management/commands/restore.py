@@ -18,7 +18,8 @@ class Command(BaseCommand):
         except backup.BackupError as exc:
             raise CommandError(f"restore: {exc}") from None
         self.stdout.write(f"Restored {directory} (made {manifest['created_at']}): "
-                          f"{restored.get('incidents', 0)} incident(s), {restored.get('users', 0)} user(s); "
+                          f"{restored.get('incidents', 0)} incident(s), {restored.get('users', 0)} user(s), "
+                          f"{restored.get('attachments', 0)} attachment(s); "
                           "every file and row count matches the manifest.")
         if applied:
             self.stdout.write(f"Applied {len(applied)} migration(s) newer than the backup: {', '.join(applied)}.")
