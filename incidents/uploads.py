@@ -104,6 +104,8 @@ def safe_name(name, extension):
 
 def prepare(data, *, max_pixels):
     """The Prepared attachment for these bytes; raises Refused naming the problem."""
+    if not data.strip():
+        raise Refused(_("The file is empty."))
     kind = sniff(data)
     if kind == "MARKUP":
         raise Refused(_("HTML and SVG files are not accepted (they could run script); attach a screenshot or a PDF."))

@@ -98,3 +98,9 @@ def test_a_damaged_image_is_refused_even_after_weasyprint_was_loaded():
     with pytest.raises(uploads.Refused, match="damaged|could not be read"):
         uploads.prepare(image_bytes(size=(400, 300))[:200], max_pixels=LIMIT)
     assert ImageFile.LOAD_TRUNCATED_IMAGES  # left as WeasyPrint wants it
+
+
+@pytest.mark.parametrize("data", [b"", b"  \n\n"])
+def test_an_empty_file_is_refused(data):
+    with pytest.raises(uploads.Refused, match="^The file is empty.$"):
+        uploads.prepare(data, max_pixels=LIMIT)
