@@ -4,10 +4,11 @@ from .html import incident_html, pack_html
 
 
 def html_to_pdf(html):
-    """PDF from self-contained HTML. Nothing is fetched: every URL (there should be none) is refused."""
+    """PDF from self-contained HTML. Nothing is fetched: every URL but a data: URI (an attached image,
+    incidents.embeds.for_export) is refused."""
     import weasyprint  # imported on first use: it loads pango and fonts
 
-    fetcher = weasyprint.URLFetcher(allowed_protocols=())
+    fetcher = weasyprint.URLFetcher(allowed_protocols=("data",))
     return weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
 
 
