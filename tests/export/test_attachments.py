@@ -128,3 +128,11 @@ def test_the_incident_page_links_the_bundle(illustrated, editor_client):
     incident = illustrated[0]
     html = editor_client.get(incident.get_absolute_url()).content.decode()
     assert f'href="/incidents/{incident.reference}/export.zip">Markdown with attachments (zip)</a>' in html
+
+
+def test_making_a_pdf_does_not_make_uploads_accept_truncated_images(illustrated, editor):
+    from incidents import uploads
+
+    export.export_incident(illustrated[0], editor, "pdf")  # imports WeasyPrint, which relaxes Pillow globally
+    with pytest.raises(uploads.Refused, match="damaged|could not be read"):
+        uploads.prepare(png()[:60], max_pixels=50_000_000)
