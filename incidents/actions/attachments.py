@@ -49,10 +49,12 @@ def read_upload(upload):
     return data
 
 
-def add_attachment(incident, data, *, name, by, alt="", source=Source.WEB):
+def add_attachment(incident, data, *, name, by, alt="", source=Source.WEB, revision=True):
     """A new attachment of ``incident`` from ``data`` (bytes) named ``name``; raises uploads.Refused (the file's
-    problem, for the person), AttachmentRefused."""
-    if not may_attach(by, incident):
+    problem, for the person), AttachmentRefused. ``by`` None is an administrator's tool (the import command,
+    not checked); ``revision=False`` leaves the revision to the caller (an import saves the write-up after its
+    files, as one revision)."""
+    if by is not None and not may_attach(by, incident):
         raise AttachmentRefused(_("You may not add files to this incident."))
     if len(data) > settings.POSTMORTEM_MAX_ATTACHMENT_BYTES:
         raise TooLarge(_("The file is over the limit of %(limit)s bytes.") % {
@@ -61,7 +63,7 @@ def add_attachment(incident, data, *, name, by, alt="", source=Source.WEB):
     attachment = Attachment(
         incident_id=incident.pk, name=uploads.safe_name(name, prepared.extension), content_type=prepared.content_type,
         size=len(prepared.data), width=prepared.width, height=prepared.height, alt=(alt or "").strip(),
-        sha256=prepared.sha256, text=prepared.text, uploaded_by=by if by.is_authenticated else None)
+        sha256=prepared.sha256, text=prepared.text, uploaded_by=by if by is not None and by.is_authenticated else None)
     attachment.file.save(stored_name(incident.pk, prepared.extension), ContentFile(prepared.data), save=False)
     if prepared.thumbnail:
         attachment.thumbnail.save(stored_name(incident.pk, prepared.extension, thumbnail=True),
@@ -70,7 +72,8 @@ def add_attachment(incident, data, *, name, by, alt="", source=Source.WEB):
         with transaction.atomic():
             Incident.objects.select_for_update().only("pk").get(pk=incident.pk)
             attachment.save()
-            record_revision(incident, user=by, source=source)
+            if revision:
+                record_revision(incident, user=by, source=source)
     except BaseException:
         Attachment.forget_stored(attachment.stored_names)
         raise

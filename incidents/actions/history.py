@@ -1,5 +1,8 @@
 """Restoring an earlier revision of an incident: its document is saved again through save_incident (so the
-version check, the GitHub references and the search index work as for any write), as a new revision."""
+version check, the GitHub references and the search index work as for any write), as a new revision.
+Attachments are outside restore: a revision records what they were, but restoring one neither brings back an
+attachment deleted since (its file is gone) nor deletes one added since; the text keeps its references, and
+one to a deleted attachment shows as missing."""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction

@@ -23,10 +23,12 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from incidents.imports import bundles as bundle_text
 from incidents.imports.formats import ImportProblem, no_severity, parse_document
-from incidents.models import ActionItem, Incident, Source as RevisionSource, Status
+from incidents.models import ActionItem, Attachment, Incident, Source as RevisionSource, Status
 from incidents.models.history import CHILDREN, SCALARS
 
+from . import bundles
 from . import document as rules
 from . import workflow
 from .incidents import save_incident
@@ -105,7 +107,14 @@ def _import_one(source, *, user, status, dry_run, zone, review_gate):
         return FileReport(name, FAILED, problems=[f"{name}: {problem}"])
     report = FileReport(name, FAILED, format=parsed.format,
                         warnings=[_located(name, line, message) for line, message in parsed.warnings])
+    files = getattr(source, "files", [])
+    refused = bundles.problems(files)
+    if refused:  # nothing of this write-up is stored
+        report.problems = [f"{name}: {line}" for line in refused]
+        return report
     uid = identity(parsed, text)
+    stored = []  # the files of attachments added, deleted again unless the write-up commits
+    committed = False
     try:
         with transaction.atomic():
             existing = Incident.objects.select_for_update().filter(uid=uid).first()
@@ -117,23 +126,23 @@ def _import_one(source, *, user, status, dry_run, zone, review_gate):
             before = None
             if existing is not None:
                 before = comparable(existing)
+                data = bundle_text.rewrite(data, _attached(existing, files, user, stored))
                 match_rows(existing, data)
-            try:
-                incident = save_incident(existing or Incident(uid=uid), data, user=user, source=RevisionSource.IMPORT,
-                                         review_gate=review_gate)
-            except rules.DocumentInvalid as invalid:
-                raise _Invalid(rules.lines(invalid.errors)) from None
-            except workflow.Refused as refused:  # the gate changed its mind since _document asked it
-                raise _Invalid([f"status: {refused}"]) from None
+            incident = _save(existing or Incident(uid=uid), data, user, review_gate)
+            if existing is None and files:  # its files need its id; their references are then rewritten
+                data = bundle_text.rewrite(data, _attached(incident, files, user, stored))
+                match_rows(incident, data)
+                incident = _save(incident, data, user, review_gate)
             report.reference = incident.reference
             report.outcome = IMPORTED if existing is None else UPDATED
-            if before is not None and comparable(Incident.objects.get(pk=incident.pk)) == before:
+            if before is not None and not stored and comparable(Incident.objects.get(pk=incident.pk)) == before:
                 report.outcome = UNCHANGED
                 raise _RollBack
             if dry_run:
                 if existing is None:
                     report.reference = ""  # the id a rolled-back insert took is not the one a real import gets
                 raise _RollBack
+        committed = True
     except _RollBack:
         pass
     except _Invalid as invalid:
@@ -142,9 +151,28 @@ def _import_one(source, *, user, status, dry_run, zone, review_gate):
         report.problems = [f"{name}: {_('imported by another writer at the same time; run the import again')}"]
     except DatabaseError as exc:
         report.problems = [f"{name}: {_('could not be stored')}: {exc}".strip()]
+    if not committed:
+        Attachment.forget_stored(stored)
     if report.problems:
         report.outcome, report.reference = FAILED, report.reference if report.outcome == UPDATED else ""
     return report
+
+
+def _save(incident, data, user, review_gate):
+    try:
+        return save_incident(incident, data, user=user, source=RevisionSource.IMPORT, review_gate=review_gate)
+    except rules.DocumentInvalid as invalid:
+        raise _Invalid(rules.lines(invalid.errors)) from None
+    except workflow.Refused as refused:  # the gate changed its mind since _document asked it
+        raise _Invalid([f"status: {refused}"]) from None
+
+
+def _attached(incident, files, user, stored):
+    """{path: attachment id} for the bundle's files (incidents.actions.bundles); a refused one fails the file."""
+    try:
+        return bundles.attach(incident, files, user=user, stored=stored)
+    except bundles.BundleRefused as refused:
+        raise _Invalid(refused.lines) from None
 
 
 class _Invalid(Exception):

@@ -9,7 +9,7 @@ from incidents.models import PendingImport
 
 @transaction.atomic
 def keep_upload(user, files, *, status="", time_zone=""):
-    """Keep ``files`` ((name, bytes) pairs) for ``user`` to confirm, with the status and time zone chosen
+    """Keep ``files`` ((name, bytes) pairs, or (name, bytes, bundle files)) for ``user`` to confirm, with the status and time zone chosen
     for them; pending imports older than PendingImport.KEEP (anyone's) are removed."""
     PendingImport.objects.filter(created_at__lt=timezone.now() - PendingImport.KEEP).delete()
     return PendingImport.objects.create(user=user, files=PendingImport.pack(files), status=status or "",

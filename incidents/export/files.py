@@ -9,14 +9,15 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from incidents.models import Incident, Visibility
+from incidents.models import Attachment, Incident, Visibility
 
-from . import html, markdown, pdf
+from . import bundle, html, markdown, pdf
 from .pack import incident_section, meeting_pack, selection_pack, shown
 
-FORMATS = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8", "pdf": "application/pdf"}
+FORMATS = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8", "pdf": "application/pdf",
+           "zip": "application/zip"}
 PACK_FORMATS = ("md", "html", "pdf")
-INCIDENT_FORMATS = ("md", "pdf")
+INCIDENT_FORMATS = ("md", "pdf", "zip")  # zip: the Markdown with its attachments (export.bundle)
 
 
 class UnknownFormat(ValueError):
@@ -94,5 +95,10 @@ def export_incident(incident, user, fmt, today=None, time_zone=None):
     incident = Incident.objects.for_document().get(pk=incident.pk)
     section = incident_section(incident, user, Incident.objects.visible_to(user), today, for_meeting=False)
     with timezone.override(time_zone or timezone.get_default_timezone()):
-        body = markdown.incident_markdown(section, today).encode() if fmt == "md" else pdf.incident_pdf(section, today)
+        if fmt == "zip":
+            attachments = list(Attachment.objects.filter(incident_id=incident.pk))
+            text = markdown.incident_markdown(section, today, bundle.listed(attachments))
+            body = bundle.bundle(f"{incident.reference}.md", text, attachments)
+        else:
+            body = markdown.incident_markdown(section, today).encode() if fmt == "md" else pdf.incident_pdf(section, today)
     return ExportFile(body, FORMATS[fmt], f"{incident.reference}.{fmt}", incidents=(incident,))

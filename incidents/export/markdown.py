@@ -24,13 +24,14 @@ def pack_markdown(pack):
     return render_to_string("export/pack.md", {"pack": pack}).rstrip() + "\n"
 
 
-def incident_markdown(section, today):
-    """One write-up in the order of the SRE postmortem template, times in the current time zone."""
+def incident_markdown(section, today, attachments=None):
+    """One write-up in the order of the SRE postmortem template, times in the current time zone. A zip bundle
+    lists its ``attachments`` in the front matter (export.bundle.listed); the Markdown alone does not."""
     incident = section.incident
     context = {"section": section, "incident": incident, "today": today,
                "time_zone": timezone.get_current_timezone_name()}
     body = render_to_string("export/incident.md", context).rstrip() + "\n"
-    return f"---\n{FRONT_MATTER_NOTE}{front_matter(incident)}---\n\n{body}"
+    return f"---\n{FRONT_MATTER_NOTE}{front_matter(incident, attachments)}---\n\n{body}"
 
 
 class _Dumper(yaml.SafeDumper):
@@ -45,8 +46,9 @@ def _when(value):
     return timezone.localtime(value).isoformat() if value else None
 
 
-def front_matter(incident):
-    """The structured fields as YAML (times with their offset in the current time zone)."""
+def front_matter(incident, attachments=None):
+    """The structured fields as YAML (times with their offset in the current time zone); a bundle's
+    ``attachments`` (``[{"file", "name", "alt"}]``) last."""
     factor_refs = {factor.pk: f"F{number}" for number, factor in enumerate(incident.factors.all(), start=1)}
     fields = {
         "postmortem": FRONT_MATTER_VERSION,
@@ -74,4 +76,6 @@ def front_matter(incident):
                           "tracker": item.tracker} for item in incident.action_items.all()],
         "links": [{"url": link.url, "relation": link.relation, "title": link.title} for link in incident.links.all()],
     }
+    if attachments:
+        fields["attachments"] = attachments
     return yaml.dump(fields, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000)

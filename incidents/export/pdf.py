@@ -4,10 +4,16 @@ from .html import incident_html, pack_html
 
 
 def html_to_pdf(html):
-    """PDF from self-contained HTML. Nothing is fetched: every URL (there should be none) is refused."""
+    """PDF from self-contained HTML. Nothing is fetched: every URL but a data: URI (an attached image,
+    incidents.embeds.for_export) is refused."""
     import weasyprint  # imported on first use: it loads pango and fonts
+    from PIL import ImageFile
 
-    fetcher = weasyprint.URLFetcher(allowed_protocols=())
+    # weasyprint.images turns this on for every Pillow user in the process; incidents.uploads must still refuse
+    # a truncated image uploaded after a PDF was made. The images here are ones it already read whole.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+    fetcher = weasyprint.URLFetcher(allowed_protocols=("data",))
     return weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
 
 

@@ -21,7 +21,8 @@ from incidents.imports.values import RECORDS, Values, structured
 VERSION = 1
 PROSE = ("summary", "impact", "analysis", "resolution")
 EMPTY = "—"
-INFORMATIONAL = {"postmortem", "uuid", "reference", "time_zone", "members"}  # members: by name, not re-linked
+# members: by name, not re-linked; attachments: a bundle's files, read by incidents.imports.bundles
+INFORMATIONAL = {"postmortem", "uuid", "reference", "time_zone", "members", "attachments"}
 SCALAR_FIELDS = {
     "title": Values.text, "postmortem_date": Values.date, "authors": Values.texts, "services": Values.texts,
     "tags": Values.texts, "started_at": Values.moment, "detected_at": Values.moment,

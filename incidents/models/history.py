@@ -2,7 +2,10 @@
 
 django-reversion stores each revision of the whole document: the incident (with its tags, services and
 authors, many-to-many fields serialized with it) and, followed, its timeline, factors (with their
-``leads_to``), lessons, action items and links. IncidentRevision numbers the revisions per incident (1 =
+``leads_to``), lessons, action items and links, and what its attachments were (name, alt text, type and size:
+never the bytes, which only the current attachment keeps). Attachments are recorded, not restored: restoring a
+revision (incidents.actions.history) neither brings back a deleted attachment (its file is gone) nor removes
+one added since. IncidentRevision numbers the revisions per incident (1 =
 creation) and says what wrote them (``source``) and which fields changed. ``record`` is the one way to
 add a revision: every writer calls it inside its own transaction."""
 
@@ -16,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from reversion.models import Revision
 
 from ..text.diff import diff as text_diff
+from .attachments import Attachment
 from .children import ActionItem, ContributingFactor, ExternalLink, Lesson, TimelineEvent
 from .github import GitHubReference
 from .incidents import Incident
@@ -31,13 +35,15 @@ CHILDREN = {
 SCALARS = ("title", "summary", "impact", "analysis", "resolution", "severity", "status", "postmortem_date",
            "author_names", "started_at", "detected_at", "mitigated_at", "resolved_at")
 MARKDOWN = ("summary", "impact", "analysis", "resolution")
-LISTS = ("services", "tags", "authors", "reviewers", "members", *CHILDREN)
+ATTACHMENT_FIELDS = ("name", "alt", "content_type", "size")  # what a revision records of each attachment
+LISTS = ("services", "tags", "authors", "reviewers", "members", *CHILDREN, "attachments")
 COMPARED = (*SCALARS, "visibility", *LISTS)  # what ``changed`` lists, in the document's order
 GITHUB_FIELDS = ("owner", "repo", "number", "kind", "title", "state", "state_reason", "synced_at", "sync_error")
 
-reversion.register(Incident, follow=tuple(CHILDREN))
+reversion.register(Incident, follow=(*CHILDREN, "attachments"))
 for _model, _fields in CHILDREN.values():
     reversion.register(_model)
+reversion.register(Attachment, fields=("incident", *ATTACHMENT_FIELDS))
 
 
 class Source(models.TextChoices):
@@ -175,6 +181,8 @@ def build_document(versions):
         {item["github_id"] for key in ("action_items", "links") for item in children[key] if item["github_id"]})
     for key, (_model, names) in CHILDREN.items():
         document[key] = [_child(key, item, names, github) for item in children[key]]
+    document["attachments"] = [{"id": item["pk"], **{name: item.get(name) for name in ATTACHMENT_FIELDS}}
+                               for item in _children(by_model[Attachment], ATTACHMENT_FIELDS)]
     document["authors"] = sorted(users[pk].get_username() for pk in fields.get("authors", []) if pk in users)
     document["reviewers"] = sorted(users[pk].get_username() for pk in fields.get("reviewers", []) if pk in users)
     document["visibility"] = fields.get("visibility") or "internal"  # revisions older than #27 have none

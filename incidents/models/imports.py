@@ -25,9 +25,27 @@ class PendingImport(models.Model):
 
     @staticmethod
     def pack(files):
-        """``files`` ((name, bytes) pairs) as stored in ``files`` (incidents.actions.pending_imports keeps them)."""
-        return [{"name": name, "data": base64.b64encode(data).decode("ascii")} for name, data in files]
+        """``files`` ((name, bytes) pairs, or (name, bytes, bundle files): a write-up of a zip bundle with the files
+        it names, incidents.imports.bundles.BundleFile) as stored in ``files`` (incidents.actions.pending_imports
+        keeps them)."""
+        packed = []
+        for name, data, *bundle in files:
+            entry = {"name": name, "data": _encoded(data)}
+            if bundle and bundle[0]:
+                entry["files"] = [{"path": file.path, "name": file.name, "alt": file.alt, "data": _encoded(file.data)}
+                                  for file in bundle[0]]
+            packed.append(entry)
+        return packed
 
     def contents(self):
         """The files kept, as (name, bytes) pairs."""
         return [(file["name"], base64.b64decode(file["data"])) for file in self.files]
+
+    def bundle_files(self):
+        """Per file kept (as ``contents``), the files of its bundle: [{"path", "name", "alt", "data": bytes}]."""
+        return [[{**item, "data": base64.b64decode(item["data"])} for item in file.get("files", [])]
+                for file in self.files]
+
+
+def _encoded(data):
+    return base64.b64encode(data).decode("ascii")

@@ -3,7 +3,9 @@
 The Markdown fields (summary, impact, analysis, resolution, timeline and factor descriptions, lessons,
 comments) are stored and analysed as plain text (``text.markdown.plain_text``), so search snippets show no
 ``**``, ``#`` or ``[…](…)``. Code keeps its text, so identifiers in it stay searchable; the URLs of inline links, which
-plain text leaves out, are added at the end of the body, as the incident's own links are.
+plain text leaves out, are added at the end of the body, as the incident's own links are. Attachments add their
+names, alt texts and, for a text file (a log), its content (``Attachment.text``), so a word only in a screenshot's
+alt text or a log file finds the incident.
 """
 
 import datetime
@@ -17,7 +19,8 @@ from ..models import Incident
 # follower's repair check, as a damaged one is. 2: plain-text Markdown, identifier forms (#14). 3: comments
 # in the body (#16). 4: each document's ``stamp`` (its incident's version and last save), for the reconcile.
 # 5: ``visibility`` and ``readers`` (members, authors, reviewers of a restricted incident), for the mask (#27).
-FORMAT = 5
+# 6: attachments' names, alt texts and text in the body (#28).
+FORMAT = 6
 from ..text.markdown import link_urls, plain_text
 
 
@@ -41,7 +44,8 @@ def document_for(incident):
                 *(lesson.text for lesson in lessons),
                 *(comment.body for comment in comments)]
     link_targets = {link.url for link in incident.links.all()}
-    inline_urls = [url for source in markdown for url in link_urls(source) if url not in link_targets]
+    inline_urls = [url for source in markdown for url in link_urls(source)  # attachment:N is no text to find
+                   if url not in link_targets and not url.startswith("attachment:")]
     body = _join(
         plain_text(incident.impact),
         plain_text(incident.analysis),
@@ -53,6 +57,7 @@ def document_for(incident):
         *(_join(link.title, link.url) for link in incident.links.all()),
         *(ref.title for ref in references if ref.title),
         *(plain_text(comment.body) for comment in comments),
+        *(_join(attachment.name, attachment.alt, attachment.text) for attachment in incident.attachments.all()),
         "\n".join(dict.fromkeys(inline_urls)),
     )
     document = {
@@ -92,5 +97,5 @@ def digest(document):
 
 
 def incidents_for_index():
-    return Incident.objects.for_document().prefetch_related("authors", "comments", "members").order_by("pk")
+    return Incident.objects.for_document().prefetch_related("authors", "comments", "members", "attachments").order_by("pk")
 

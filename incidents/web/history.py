@@ -19,7 +19,7 @@ SHOWN = 50  # the newest revisions on the page; the API lists them all
 LIST_LABELS = {"services": _("Services"), "tags": _("Tags"), "authors": _("Authors"), "reviewers": _("Reviewers"),
                "members": _("Members"), "timeline": _("Timeline"),
                "factors": _("Contributing factors"), "lessons": _("Lessons learned"), "action_items": _("Action items"),
-               "links": _("Links")}
+               "links": _("Links"), "attachments": _("Attachments")}
 
 
 class HistoryView(LoginRequiredMixin, TemplateView):
@@ -43,8 +43,14 @@ def _changes(revision, previous):
     for name, change in revision.diff(previous).items():
         kind = "text" if name in MARKDOWN else "list" if name in LISTS else "value"
         label = LIST_LABELS.get(name, name) if name in LISTS else Incident._meta.get_field(name).verbose_name
+        if name == "attachments":  # by name (and alt text), as the tags are
+            change = {side: [_attachment(item) for item in change[side]] for side in ("from", "to")}
         changes.append({"name": name, "label": label, "kind": kind, "change": change})
     return changes
+
+
+def _attachment(item):
+    return f"{item['name']} ({item['alt']})" if item.get("alt") else item["name"]
 
 
 class RestoreView(PermissionRequiredMixin, View):

@@ -10,6 +10,7 @@ from django.views import View
 
 from incidents.actions.pending_imports import keep_upload, take_upload
 from incidents.forms.imports import ImportForm
+from incidents.imports.bundles import BundleFile
 from incidents.imports.files import Source
 from incidents.actions.imports import IMPORTED, UPDATED, import_sources
 from incidents.models import PendingImport
@@ -36,7 +37,7 @@ class ImportView(PermissionRequiredMixin, View):
                                 time_zone=time_zone or None, review_gate=True)
         pending = None
         if report.counts[IMPORTED] or report.counts[UPDATED]:
-            pending = keep_upload(request.user, [(source.name, source.data) for source in sources],
+            pending = keep_upload(request.user, [(source.name, source.data, source.files) for source in sources],
                                   status=status, time_zone=time_zone)
         return render(request, TEMPLATE, {"form": form, "report": report, "pending": pending})
 
@@ -52,7 +53,8 @@ class ConfirmImportView(PermissionRequiredMixin, View):
         pending = get_object_or_404(PendingImport, pk=pk, user=request.user)
         if not take_upload(pending):  # confirmed by a request just before
             raise Http404(_("This upload was imported already."))
-        sources = [Source(name, data) for name, data in pending.contents()]
+        sources = [Source(name, data, [BundleFile(**file) for file in files])
+                   for (name, data), files in zip(pending.contents(), pending.bundle_files())]
         report = import_sources(sources, user=request.user, status=pending.status or None,
                                 time_zone=pending.time_zone or None, review_gate=True)
         return render(request, TEMPLATE, {"form": ImportForm(), "report": report})

@@ -99,3 +99,23 @@ def test_too_many_files_or_a_body_over_the_upload_limit_is_refused_not_a_500(set
     assert editor_client.post(URL, {"files": [SimpleUploadedFile("small.md", b"x" * 2000)]}).status_code == 200
     assert editor_client.post(URL, {"files": [SimpleUploadedFile("big.md", b"x" * 5000)]}).status_code == 413
     assert not PendingImport.objects.exists()
+
+
+def test_a_bundle_keeps_its_files_from_the_preview_to_the_import(editor, editor_client, editor_api):
+    from incidents.actions.attachments import add_attachment
+    from tests.factories import IncidentFactory
+
+    incident = IncidentFactory(title="Worker fork storm")
+    log = add_attachment(incident, b"worker 7 exited\n", name="worker.log", by=editor, alt="the log")
+    incident.summary = f"See [the log](attachment:{log.pk})."
+    incident.save()
+    bundle = editor_api.get(f"/api/v1/incidents/{incident.pk}/export/?format=zip").content
+    incident.delete()
+    page = editor_client.post(URL, {"files": [SimpleUploadedFile("b.zip", bundle)]}).content.decode()
+    assert "Dry run: 1 imported" in page
+    page = editor_client.post(reverse("incident-import-confirm", args=[PendingImport.objects.get().pk])).content.decode()
+    assert "1 imported, 0 updated, 0 unchanged, 0 failed." in page
+    imported = Incident.objects.get()
+    [attachment] = imported.attachments.all()
+    assert (attachment.name, attachment.alt, attachment.file.read()) == ("worker.log", "the log", b"worker 7 exited\n")
+    assert imported.summary == f"See [the log](attachment:{attachment.pk})."
