@@ -59,3 +59,13 @@ def test_a_drafts_attachments_stay_hidden(engine, committed, editor_api, viewer,
         upload(editor_api, draft, b"fluentbit buffer overflow\n", "fluent.log")
     assert refs(search.search("fluentbit", editor)) == [draft.reference]
     assert search.search("fluentbit", viewer).count == 0
+
+
+def test_a_reference_to_an_attachment_is_not_indexed_as_text(editor_api):
+    incident = IncidentFactory(status="published")
+    body = upload(editor_api, incident, png(), "graph.png", alt="p99 latency")
+    incident.analysis = f"See ![p99 latency]({body['markdown'].split('(')[1]}"
+    incident.save()
+    from incidents.models import Incident
+    document = documents.document_for(Incident.objects.for_document().prefetch_related("attachments").get(pk=incident.pk))
+    assert "attachment:" not in document["body"] and "p99 latency" in document["body"]
