@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from incidents import search
+from incidents.models import Incident
 from incidents.search import documents
 from tests.factories import IncidentFactory
 
@@ -66,6 +67,5 @@ def test_a_reference_to_an_attachment_is_not_indexed_as_text(editor_api):
     body = upload(editor_api, incident, png(), "graph.png", alt="p99 latency")
     incident.analysis = f"See ![p99 latency]({body['markdown'].split('(')[1]}"
     incident.save()
-    from incidents.models import Incident
     document = documents.document_for(Incident.objects.for_document().prefetch_related("attachments").get(pk=incident.pk))
     assert "attachment:" not in document["body"] and "p99 latency" in document["body"]
