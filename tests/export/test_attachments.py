@@ -57,7 +57,8 @@ def test_the_html_export_embeds_images_as_data_uris_and_fetches_nothing(illustra
     assert embedded.size == (960, 240)  # the smaller copy, linking to the full size
     assert 'alt="p99 の急上昇"' in html and 'title="p99"' in html
     assert [url for url in resource_urls(html) if not url.startswith(("#", "data:"))] == []
-    assert re.search(rf'<a href="https?://[^"]*/incidents/{incident.reference}/attachments/{log.pk}/worker.log"[^>]*>log</a>', html)
+    assert re.search(rf'<a [^>]*href="https?://[^"]*/incidents/{incident.reference}/attachments/{log.pk}/worker.log"'
+                     rf'[^>]*>log</a> <span class="attachment-size">\(worker.log, 55 bytes\)</span>', html)
     assert "attachment 999999 is missing" in html  # another incident's (or no) attachment: never shown
     assert "max-width: 100%" in html
 
@@ -84,7 +85,7 @@ def test_the_pdf_holds_the_image_sized_to_the_page(illustrated, editor, tmp_path
     for row in images:  # x-ppi: pixels per inch as placed; 960 px at that density fits the page width
         assert 960 / int(row[12]) * 72 <= page_width_points + 1
     text = pdf_text(file.content, tmp_path)
-    assert "Worker fork storm" in text and "The graph:" in text and "The log." in text
+    assert "Worker fork storm" in text and "The graph:" in text and "The log (worker.log, 55 bytes)." in text
 
 
 def test_the_markdown_export_keeps_the_references_as_written(illustrated, editor):
