@@ -10,7 +10,7 @@ not hand a restricted incident's screenshot to someone else), revalidated by ETa
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseNotModified
@@ -20,6 +20,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_safe
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
 
 from incidents import uploads
 from incidents.actions.attachments import add_attachment, delete_attachment, may_attach, read_upload
@@ -31,9 +33,25 @@ from .shortcuts import incident_or_404
 INLINE = ("image/", "application/pdf")
 
 
-@login_required
+def _token_user(request):
+    """The user of an API token sent with the request (``Authorization: Token …``, as the API takes it), so that a
+    script can fetch the ``url`` the API gave it; None without one. A bad token is no user (the usual 404/redirect)."""
+    if not request.headers.get("Authorization", "").startswith("Token "):
+        return None
+    try:
+        found = TokenAuthentication().authenticate(request)
+    except AuthenticationFailed:
+        return None
+    return found[0] if found else None
+
+
 @require_safe
 def download(request, reference, attachment_id, name=None):
+    if not request.user.is_authenticated:
+        user = _token_user(request)
+        if user is None:
+            return redirect_to_login(request.get_full_path())
+        request.user = user
     match = REFERENCE_PATTERN.match(reference)
     number = int(match.group(1)) if match else None
     attachment = Attachment.objects.visible_to(request.user).filter(incident_id=number, pk=attachment_id).first()

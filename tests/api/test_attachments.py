@@ -136,3 +136,13 @@ def test_a_file_larger_than_other_requests_may_be_is_accepted_up_to_the_attachme
     log = b"2024-03-01T10:00:00Z fork: Resource temporarily unavailable\n" * 25_000  # 1.5 MB
     answer = upload(editor_api, published, log, name="dmesg.log")
     assert answer.status_code == 201 and answer.json()["size"] == len(log)
+
+
+def test_a_script_fetches_the_url_with_its_api_token(editor_api, viewer_api, published, client):
+    body = upload(editor_api, published, png()).json()
+    response = viewer_api.get(body["url"])
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"\x89PNG")
+    signed_out = client.get(body["url"])
+    assert signed_out.status_code == 302 and signed_out["Location"].startswith("/accounts/login/")
+    bad = client.get(body["url"], HTTP_AUTHORIZATION="Token nope")
+    assert bad.status_code == 302
