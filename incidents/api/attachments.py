@@ -6,7 +6,6 @@ it is; a viewer writing is a 403. A file over POSTMORTEM_MAX_ATTACHMENT_BYTES is
 type, a damaged one or an image over the pixel limit is a 400 naming the problem. The bytes are at ``url``
 (incidents.web.attachments: the same visibility, private caching)."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -23,8 +22,9 @@ from incidents.actions.attachments import (
     read_upload,
     update_attachment,
 )
-from incidents.models import MAX_ALT_LENGTH, Attachment, Incident, Source
+from incidents.models import MAX_ALT_LENGTH, Attachment, Source
 
+from .nested import UnderIncident
 from .views import ERRORS
 
 NOT_FOUND = OpenApiResponse(description="No such incident or attachment, or the incident is not visible to this user.")
@@ -77,21 +77,13 @@ class UploadSerializer(serializers.Serializer):
                                  responses={200: AttachmentSerializer, **errors(400, 401, 403, 404)}),
     destroy=extend_schema(summary="Delete an attachment and its file (editors)", responses={204: None, **errors(401, 403, 404)}),
 )
-class AttachmentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
+class AttachmentViewSet(UnderIncident, mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
                         mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     serializer_class = AttachmentSerializer
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
-    pagination_class = None
-    filter_backends = []
     lookup_url_kwarg = "attachment_id"
     queryset = Attachment.objects.none()  # for the schema; requests use get_queryset
-
-    def incident(self):
-        if not hasattr(self, "_incident"):
-            visible = Incident.objects.visible_to(self.request.user)
-            self._incident = get_object_or_404(visible, pk=self.kwargs["incident_id"])
-        return self._incident
 
     def get_queryset(self):
         return self.incident().attachments.select_related("uploaded_by").order_by("id")

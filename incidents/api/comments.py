@@ -4,18 +4,18 @@ Whoever may see the incident reads and writes comments on it (viewers on publish
 incident they may not see is a 404, as reading it is. Only the author changes a comment; the author or
 an admin deletes it (403 otherwise)."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS
 
 from incidents.actions.comments import delete_comment, edit_comment, post_comment
-from incidents.models import MAX_COMMENT_LENGTH, Comment, Incident
+from incidents.models import MAX_COMMENT_LENGTH, Comment
 from incidents import embeds
 from incidents.text import attachments, markdown
 
 from .serializers import ModelSerializer
+from .nested import UnderIncident
 from .views import ERRORS
 
 NOT_FOUND = OpenApiResponse(description="No such incident or comment, or the incident is not visible to this user.")
@@ -83,20 +83,12 @@ class CommentPermission(permissions.IsAuthenticated):
                                  responses={200: CommentSerializer, **errors(400, 401, 403, 404, 413)}),
     destroy=extend_schema(summary="Delete your comment (admins: any comment)", responses={204: None, **errors(401, 403, 404)}),
 )
-class CommentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
+class CommentViewSet(UnderIncident, mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin,
                      mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     serializer_class = CommentSerializer
     permission_classes = [CommentPermission]
-    pagination_class = None
-    filter_backends = []
     lookup_url_kwarg = "comment_id"
     queryset = Comment.objects.none()  # for the schema; requests use get_queryset
-
-    def incident(self):
-        if not hasattr(self, "_incident"):
-            visible = Incident.objects.visible_to(self.request.user)
-            self._incident = get_object_or_404(visible, pk=self.kwargs["incident_id"])
-        return self._incident
 
     def get_queryset(self):
         return self.incident().comments.select_related("author").oldest_first()
