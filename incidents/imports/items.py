@@ -19,9 +19,9 @@ from incidents.imports.tables import Table, checkbox, list_items, segments
 TITLE_LIMIT, OWNER_LIMIT, TRACKER_LIMIT, LINK_TITLE_LIMIT, URL_LIMIT = 200, 100, 100, 300, 500
 TITLE_HEADERS = {"action item", "action items", "action", "actions", "item", "項目", "内容", "対応", "対応内容",
                  "task", "タスク", "title", "アクション", "アクションアイテム"}
-KIND_HEADERS = {"type", "kind", "種別", "分類", "category"}
+KIND_HEADERS = {"type", "kind", "種別", "種類", "分類", "タイプ", "category", "カテゴリ", "カテゴリー"}
 OWNER_HEADERS = {"owner", "担当", "担当者", "assignee", "who"}
-TRACKER_HEADERS = {"bug", "ticket", "tracker", "issue", "チケット", "link", "url", "課題"}
+TRACKER_HEADERS = {"bug", "ticket", "tracker", "issue", "チケット", "link", "url", "課題", "バグ", "リンク"}
 STATUS_HEADERS = {"status", "状態", "ステータス", "state"}
 DUE_HEADERS = {"due", "due date", "期限", "deadline", "期日"}
 MARKDOWN_LINK = re.compile(r"\[(?P<text>[^\]]*)\]\((?P<url>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
@@ -31,6 +31,8 @@ GITHUB_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}#\
 DATE_TEXT = re.compile(r"^(\d{4})\s*[-/年]\s*(\d{1,2})\s*[-/月]\s*(\d{1,2})\s*日?$")
 TRAILING = ".,;:!?'\""
 TITLE_TRIM = " ,.;:-–—()<>"
+KIND_PREFIX = re.compile(r"^(?:\[(?P<a>[^\]]{1,20})\]|【(?P<b>[^】]{1,20})】|\((?P<c>[^)]{1,20})\)|（(?P<d>[^）]{1,20})）"
+                         r"|(?P<e>[^\s:：]{1,20})\s*[:：])\s*")
 
 
 def is_http_url(url):
@@ -85,11 +87,25 @@ def action_items(section, warnings):
                 leftover.extend((item.line, raw) for raw in item.raw)
                 continue
             checked, text = checkbox(item.text)
-            found.append(_item(text, kind, "done" if checked else "open", item.line, warnings))
+            own_kind, text = _kind_prefix(text)
+            found.append(_item(text, own_kind or kind, "done" if checked else "open", item.line, warnings))
     return found, leftover
 
 
+def _kind_prefix(text):
+    """(kind, text without it) for an item that starts with its kind: ``予防: …``, ``[Detect] …``, ``【緩和】…``;
+    (None, text) otherwise."""
+    match = KIND_PREFIX.match(text)
+    word = next((group for group in match.groups() if group), "") if match else ""
+    if not word or not text[match.end():].strip() or vocabulary.action_kind(word) == "other":
+        return None, text
+    return vocabulary.action_kind(word), text[match.end():]
+
+
 def _item(text, kind, status, number, warnings):
+    if vocabulary.stored_kind(kind) != kind:
+        warnings.append((number, _("An investigation is not an action item kind here: the item is stored as “Other”.")))
+        kind = vocabulary.stored_kind(kind)
     title = " ".join(text.split())
     url = next((match["url"] for match in MARKDOWN_LINK.finditer(text) if is_http_url(match["url"])), "")
     url = url or next((trim_url(match["url"]) for match in ANY_URL.finditer(text)

@@ -18,14 +18,14 @@ SECTION_NAMES = {
     "summary": ["summary", "executive summary", "概要", "サマリー", "サマリ"],
     "impact": ["impact", "影響", "影響範囲"],
     "root_causes": ["root causes", "root cause", "contributing factors", "根本原因", "原因", "寄与要因"],
-    "trigger": ["trigger", "トリガー", "きっかけ", "発端"],
-    "resolution": ["resolution", "対応", "解決", "復旧"],
+    "trigger": ["trigger", "トリガー", "きっかけ", "発端", "発生の契機", "契機"],
+    "resolution": ["resolution", "response", "対応", "解決", "復旧"],
     "detection": ["detection", "検知", "検出"],
     "analysis": ["analysis", "分析"],
     "action_items": ["action items", "action item", "再発防止策", "対応項目", "アクションアイテム"],
     "lessons": ["lessons learned", "lessons", "教訓", "学び"],
     "timeline": ["timeline", "タイムライン", "経緯", "時系列"],
-    "links": ["supporting information", "関連情報", "参考", "参考資料", "links", "リンク"],
+    "links": ["supporting information", "supporting info", "補足情報", "関連情報", "参考", "参考資料", "links", "リンク"],
 }
 LESSON_NAMES = {
     "went_well": ["what went well", "went well", "うまくいったこと", "良かった点"],

@@ -18,7 +18,7 @@ from incidents.imports.sections import (
     METADATA, SECTIONS, atx_heading, clean_heading, fenced_flags, heading_key, label_line, split_sections, text_of,
 )
 from incidents.imports.tables import LIST_ITEM
-from incidents.imports.timeline import Clock, milestones, parse_timeline, stated_zone
+from incidents.imports.timeline import Clock, add_milestone, first_time, milestones, parse_timeline, stated_zone
 
 TITLE_PREFIX = re.compile(r"^(?:post[\s-]?mortem|ポストモーテム|incident report)\s*[:：\-–—]\s*", re.IGNORECASE)
 TITLE_SUFFIX = re.compile(r"\s*[:：\-–—]?\s*(?:post[\s-]?mortem|ポストモーテム)$", re.IGNORECASE)
@@ -27,6 +27,7 @@ DATE_IN_TEXT = re.compile(r"\d{4}\s*[-/年]\s*\d{1,2}\s*[-/月]\s*\d{1,2}\s*日?
 TITLE_LIMIT = 200
 PROSE = ("summary", "impact", "resolution")
 UNDER_HEADING = ("trigger", "detection")
+SECTION_MILESTONES = {"trigger": "started_at", "detection": "detected_at"}  # when the timeline does not mark them
 
 
 def read_sre(body, first_line, default_zone, known_date=None):
@@ -43,8 +44,11 @@ def read_sre(body, first_line, default_zone, known_date=None):
     clock = Clock(zone[0] if zone else default_zone, zone is not None,
                   document.get("postmortem_date") or known_date, warnings)
     analysis, events, found = [], [], {"lessons": [], "action_items": [], "factors": [], "links": []}
+    times = {}
     for section in sections:
         _read_section(section, document, analysis, events, found, clock, warnings)
+        if section.key in SECTION_MILESTONES and section.key not in times:
+            times[section.key] = first_time(section.lines, clock)
     opening = text_of(preamble)
     if opening and "summary" not in document:
         document["summary"] = opening
@@ -55,6 +59,8 @@ def read_sre(body, first_line, default_zone, known_date=None):
     if events:
         document["timeline"] = [event.as_dict() for event in events]
         document.update(milestones(events, warnings))
+    for key, time in times.items():
+        add_milestone(document, SECTION_MILESTONES[key], time, warnings)
     found["links"] = items.unique_links(found["links"])
     document.update({key: value for key, value in found.items() if value})
     return document, warnings

@@ -253,6 +253,39 @@ def _table_events(table, clock):
     return events
 
 
+TIME_IN_TEXT = re.compile(r"(?<![\d.:/-])(?:\d{4}\s*[-/年]|\d{1,2}\s*月|\d{1,2}(?::\d{2}|\s*時(?!間)))")
+
+
+def first_time(lines, clock):
+    """The first time written anywhere in the (number, text) lines of a prose section ("2023年6月22日 11時40分、
+    問い合わせで検知した", "Paged at 14:55 UTC"), read like a timeline's times; None when there is none."""
+    for number, text in lines:
+        for match in TIME_IN_TEXT.finditer(text):
+            found = read_time(text[match.start():], clock, number)
+            if found:
+                return number, found[0]
+    return None
+
+
+MILESTONES = ("started_at", "detected_at", "mitigated_at", "resolved_at")
+
+
+def add_milestone(document, name, found, warnings):
+    """Set milestone ``name`` from ``found`` (line, time) unless the document has it, or it would come before
+    an earlier milestone or after a later one (then a warning)."""
+    if found is None or document.get(name):
+        return
+    line, moment = found
+    index = MILESTONES.index(name)
+    before = [document[other] for other in MILESTONES[:index] if document.get(other)]
+    after = [document[other] for other in MILESTONES[index + 1:] if document.get(other)]
+    if any(moment < other for other in before) or any(moment > other for other in after):
+        warnings.append((line, _("%(milestone)s (%(time)s) is out of order with the other milestones: not used.")
+                         % {"milestone": name, "time": moment.isoformat()}))
+        return
+    document[name] = moment
+
+
 def milestones(events, warnings):
     """The milestone times the events mark, in order, each only if found. OUTAGE BEGINS / MITIGATED / ENDS
     lines win; otherwise the earliest trigger, detection, mitigation and resolution event. A milestone

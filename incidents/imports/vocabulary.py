@@ -27,12 +27,14 @@ FACTOR_CATEGORIES = (  # ties go to the first; each alternative that occurs coun
     ("third-party", r"\bvendor|third[\s-]party|\bupstream provider|外部"),
     ("process", r"\bprocess|\brunbook|\bplaybook|手順"),
 )
-ACTION_KINDS = (
+ACTION_KINDS = (  # one table for both languages: the SRE template's kinds and their Japanese names
     ("prevent", r"\bprevent|予防|防止"),
     ("mitigate", r"\bmitigat|緩和"),
-    ("detect", r"\bdetect|検知"),
-    ("process", r"\bprocess|手順"),
+    ("detect", r"\bdetect|検知|検出"),
+    ("process", r"\bprocess|プロセス|手順"),
+    ("investigate", r"\binvestigat|調査"),  # no kind of its own in the application: stored as other (KIND_STORED)
 )
+KIND_STORED = {"investigate": "other"}
 ACTION_STATUS = {
     "open": "open", "todo": "open", "to do": "open", "not started": "open", "未着手": "open", "未対応": "open",
     "in progress": "in_progress", "in_progress": "in_progress", "doing": "in_progress", "wip": "in_progress",
@@ -88,8 +90,14 @@ def factor_category(text):
 
 
 def action_kind(text):
-    """The action item kind the words suggest (prevent, mitigate, detect, process); ``other`` if none."""
+    """The action item kind the words suggest (prevent, mitigate, detect, process, investigate); ``other`` if
+    none. ``investigate`` (調査) is not a kind the application stores: ``stored_kind`` turns it into ``other``."""
     return next((value for value, pattern in ACTION_KIND_PATTERNS if pattern.search(text)), "other")
+
+
+def stored_kind(kind):
+    """The ActionItem kind for a kind ``action_kind`` named."""
+    return KIND_STORED.get(kind, kind)
 
 
 def action_status(text):
