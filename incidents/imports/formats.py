@@ -34,6 +34,7 @@ LIST_FIELDS = ("authors", "services")
 TAG_FIELDS = ("tags", "keywords", "categories")
 SOURCE_LINKS = (("url", "Original postmortem", "Source"), ("archive_url", "Archived copy", "Archived copy"))
 SENTENCE_END = ("。", ". ", "! ", "? ")
+COMPANY_TAG = "company:"  # the corpus's ``company: Amazon`` is kept as the tag company:amazon (tag:company:amazon)
 
 
 @dataclass
@@ -148,17 +149,18 @@ def _fields(values, data):
         elif name not in ICCO_IGNORED and name not in ("company", "product", "url", "archive_url"):
             values.warnings.append((values.split.line(key), _("Unknown key '%(key)s' in the front matter: ignored.") % {"key": key}))
     fields["tags"] = [tag for name in TAG_FIELDS for tag in tags.get(name, [])]  # keywords before categories
-    product, company = (values.text(key, data.get(key)).strip() for key in ("product", "company"))
-    if (product or company) and "services" not in fields:
-        fields["services"] = [product or company]
+    products = values.names("product", data.get("product"))
+    company = " ".join(values.text("company", data.get("company")).split())
+    if (products or company) and "services" not in fields:
+        fields["services"] = products or [company]  # each product one service; else the company's own
+    if company:
+        fields["tags"].append(COMPANY_TAG + company)
     return {name: value for name, value in fields.items() if value not in (None, "", [])}
 
 
 def _list(values, key, value):
     """A list, or one comma-separated text (``tags: a, b``), as a list of text."""
-    if isinstance(value, str):
-        return [part.strip() for part in value.replace("、", ",").split(",") if part.strip()]
-    return [item for item in values.texts(key, value) if item.strip()]
+    return values.names(key, value)
 
 
 def _choice(values, key, value, fields):

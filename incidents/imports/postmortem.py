@@ -24,8 +24,8 @@ EMPTY = "—"
 # members: by name, not re-linked; attachments: a bundle's files, read by incidents.imports.bundles
 INFORMATIONAL = {"postmortem", "uuid", "reference", "time_zone", "members", "attachments"}
 SCALAR_FIELDS = {
-    "title": Values.text, "postmortem_date": Values.date, "authors": Values.texts, "services": Values.texts,
-    "tags": Values.texts, "started_at": Values.moment, "detected_at": Values.moment,
+    "title": Values.text, "postmortem_date": Values.date, "authors": Values.names, "services": Values.names,
+    "tags": Values.names, "started_at": Values.moment, "detected_at": Values.moment,
     "mitigated_at": Values.moment, "resolved_at": Values.moment,
 }
 CHOICES = {"severity": ("sev1", "sev2", "sev3", "sev4"), "status": ("draft", "in_review", "published"),

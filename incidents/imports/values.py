@@ -52,6 +52,13 @@ class Values:
             raise self.problem(key, _("expected a list, found %(kind)s") % {"kind": _kind(value)}, index)
         return [self.text(key, item, index) for item in value if item is not None]
 
+    def names(self, key, value):
+        """Labels (services, tags, authors): a YAML list, or one text of comma-separated names (``EC2, EBS``,
+        ``dns、network``); a comma inside parentheses does not split (``Amazon EBS (io1, io2)``)."""
+        if isinstance(value, str):
+            return split_names(value)
+        return [name for item in self.texts(key, value) for name in split_names(item)]
+
     def date(self, key, value, index=None):
         """A date (or None) from a YAML date or a ``YYYY-MM-DD`` string."""
         if value is None or value == "":
@@ -109,6 +116,20 @@ class Values:
             result.append({name: reader(self, key, record.get(name, default), index)
                            for name, (reader, default) in fields.items()})
         return result
+
+
+def split_names(text):
+    """``"EC2, EBS"`` as ``["EC2", "EBS"]``: split at commas (ASCII, full-width, 、) outside parentheses."""
+    names, depth, current = [], 0, []
+    for character in text:
+        depth += {"(": 1, "（": 1, ")": -1, "）": -1}.get(character, 0)
+        if character in ",，、" and depth <= 0:
+            names.append("".join(current))
+            current, depth = [], 0
+        else:
+            current.append(character)
+    names.append("".join(current))
+    return [" ".join(name.split()) for name in names if name.strip()]
 
 
 def _kind(value):

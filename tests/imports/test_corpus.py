@@ -35,3 +35,14 @@ def test_the_whole_corpus_imports_and_a_second_import_is_all_unchanged(corpus):
     second = import_sources(corpus)
     assert second.counts == {"imported": 0, "updated": 0, "unchanged": SIZE, "failed": 0}
     assert Incident.objects.count() == SIZE
+
+
+@pytest.mark.django_db
+def test_a_file_listing_several_products_gives_one_service_each_and_keeps_the_company(corpus):
+    [source] = [source for source in corpus if source.name.endswith("99d5650b-6c18-4c33-b5e5-683b10054a7d.md")]
+    report = import_sources([source])
+    assert report.counts["imported"] == 1, report.files[0].problems
+    incident = Incident.objects.get()
+    assert sorted(service.name for service in incident.services.all()) == ["EBS", "EC2"]
+    assert "company:amazon" in [tag.name for tag in incident.tags.all()]
+    assert Incident.objects.filter(services__name="EC2").exists()

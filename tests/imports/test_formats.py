@@ -31,7 +31,7 @@ def test_icco_entry():
     assert document["title"] == "Cache outage"
     assert document["summary"] == "A short summary."
     assert document["analysis"] == "Something broke.\n\nIt was fixed."
-    assert document["tags"] == ["cache", "2147483647", "cloud"]
+    assert document["tags"] == ["cache", "2147483647", "cloud", "company:Acme"]
     assert document["services"] == ["Cache"]
     assert document["started_at"] == datetime.datetime(2020, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
     assert document["resolved_at"] == datetime.datetime(2020, 1, 2, 5, tzinfo=datetime.UTC)
@@ -44,8 +44,30 @@ def test_icco_entry():
 def test_icco_without_title_or_product():
     parsed = parse_document(icco('categories: []\ncompany: Joyent\nproduct: ""\nstart_time: ""'))
     assert parsed.document["title"] == "Joyent postmortem"
-    assert parsed.document["services"] == ["Joyent"]
-    assert "started_at" not in parsed.document and "tags" not in parsed.document
+    assert parsed.document["services"] == ["Joyent"] and parsed.document["tags"] == ["company:Joyent"]
+    assert "started_at" not in parsed.document
+
+
+@pytest.mark.parametrize("front", [
+    "product: EC2, EBS", "product: [EC2, EBS]", "product:\n- EC2\n- EBS", "product: EC2、EBS"])
+def test_each_product_is_one_service_and_the_company_a_tag(front):
+    document = parse_document(icco(f"title: T\ncompany: Amazon\n{front}")).document
+    assert document["services"] == ["EC2", "EBS"] and document["tags"] == ["company:Amazon"]
+
+
+def test_list_values_as_comma_separated_text_or_yaml_lists():
+    document = parse_document(icco("title: T\nservices: nginx, app\ntags: [dns, network]\nkeywords: cache, redis\n"
+                                   "product: Amazon EBS (io1, io2), EC2\ncompany: Amazon")).document
+    assert document["services"] == ["nginx", "app"]  # stated services win over the product
+    assert document["tags"] == ["dns", "network", "cache", "redis", "company:Amazon"]
+    products = parse_document(icco("title: T\nproduct: Amazon EBS (io1, io2), EC2")).document["services"]
+    assert products == ["Amazon EBS (io1, io2)", "EC2"]
+
+
+def test_the_own_export_reads_comma_separated_labels_too():
+    text = "---\npostmortem: 1\ntitle: T\nservices: EC2, EBS\ntags: dns\n---\n"
+    document = parse_document(text).document
+    assert (document["services"], document["tags"]) == (["EC2", "EBS"], ["dns"])
 
 
 def test_title_from_the_body_when_nothing_else_names_it():

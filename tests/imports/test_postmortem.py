@@ -104,7 +104,7 @@ def test_naive_times_are_read_in_the_file_zone():
 
 
 @pytest.mark.parametrize("front, line, words", [
-    ("authors: alice\n", 5, "'authors': expected a list"),
+    ("authors: {alice: 1}\n", 5, "'authors': expected a list"),
     ("severity2: x\nstatus: done\n", 6, "'status': 'done' is not one of"),
     ("started_at: yesterday\n", 5, "'started_at': expected a date and time"),
     ("postmortem_date: 03/11/2026\n", 5, "'postmortem_date': expected a date"),
