@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from incidents.imports import bundles as bundle_text
 from incidents.imports.formats import ImportProblem, no_severity, parse_document
+from incidents.imports.outline import outline
 from incidents.models import ActionItem, Attachment, Incident, Source as RevisionSource, Status
 from incidents.models.history import CHILDREN, SCALARS
 
@@ -46,6 +47,7 @@ class FileReport:
     format: str = ""
     problems: list = field(default_factory=list)  # why it failed, "name: line N: problem" each
     warnings: list = field(default_factory=list)  # what was guessed or kept elsewhere, "name: line N: note" each
+    outline: dict | None = None  # where each part of the file lands (incidents.imports.outline), for the preview
 
     def as_dict(self):
         return {"name": self.name, "outcome": self.outcome, "reference": self.reference or None,
@@ -105,7 +107,7 @@ def _import_one(source, *, user, status, dry_run, zone, review_gate):
         parsed = parse_document(text, name=name, default_zone=zone)
     except ImportProblem as problem:
         return FileReport(name, FAILED, problems=[f"{name}: {problem}"])
-    report = FileReport(name, FAILED, format=parsed.format,
+    report = FileReport(name, FAILED, format=parsed.format, outline=outline(parsed),
                         warnings=[_located(name, line, message) for line, message in parsed.warnings])
     files = getattr(source, "files", [])
     refused = bundles.problems(files)

@@ -45,6 +45,7 @@ class Parsed:
     source_url: str | None = None  # the front matter's url (icco corpus)
     warnings: list = field(default_factory=list)  # (line number or None, message)
     name: str | None = None  # the file name given, for reports
+    placed: list = field(default_factory=list)  # sre.Placement of each section of a structured body
 
 
 def parse_document(text, name=None, default_zone=datetime.UTC):
@@ -53,8 +54,9 @@ def parse_document(text, name=None, default_zone=datetime.UTC):
     zone = ZoneInfo(default_zone) if isinstance(default_zone, str) else default_zone
     split = frontmatter.split(frontmatter.normalize(text))
     if split.data is None:
-        document, warnings = read_sre(split.body, split.body_line, zone)
-        parsed = Parsed(document, "sre", warnings=warnings)
+        placed = []
+        document, warnings = read_sre(split.body, split.body_line, zone, placed=placed)
+        parsed = Parsed(document, "sre", warnings=warnings, placed=placed)
     elif "postmortem" in split.data:
         document, key, warnings = read_postmortem(split, zone)
         parsed = Parsed(document, "postmortem", key, warnings=warnings)
@@ -90,9 +92,10 @@ def _read_front_matter(split, zone):
     data, warnings = split.data, []
     values = Values(split, zone, warnings)
     key = _uuid(split, warnings)
-    body = split.body
+    body, placed = split.body, []
     if key is None and has_sections(body):
-        document, body_warnings = read_sre(body, split.body_line, zone, known_date=_known_date(values, data))
+        document, body_warnings = read_sre(body, split.body_line, zone, known_date=_known_date(values, data),
+                                           placed=placed)
         warnings += body_warnings
     else:
         analysis = text_of(list(enumerate(body.split("\n"))))
@@ -106,7 +109,7 @@ def _read_front_matter(split, zone):
     if not document.get("title"):
         document["title"] = _fallback_title(data, body)
     source_url = data.get("url") if isinstance(data.get("url"), str) and data.get("url") else None
-    return Parsed(document, "front-matter", key, source_url, warnings)
+    return Parsed(document, "front-matter", key, source_url, warnings, placed=placed)
 
 
 def _uuid(split, warnings):

@@ -9,13 +9,15 @@ is appended to the analysis under its heading as written, in the order of the do
 """
 
 import re
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
 from incidents.imports import items
 from incidents.imports import vocabulary
 from incidents.imports.sections import (
-    METADATA, SECTIONS, atx_heading, clean_heading, fenced_flags, heading_key, label_line, split_sections, text_of,
+    METADATA, SECTIONS, atx_heading, clean_heading, fenced_flags, heading_key, label_line, split_sections, strip_blank,
+    text_of,
 )
 from incidents.imports.tables import LIST_ITEM
 from incidents.imports.timeline import Clock, add_milestone, first_time, milestones, parse_timeline, stated_zone
@@ -30,9 +32,22 @@ UNDER_HEADING = ("trigger", "detection")
 SECTION_MILESTONES = {"trigger": "started_at", "detection": "detected_at"}  # when the timeline does not mark them
 
 
-def read_sre(body, first_line, default_zone, known_date=None):
+@dataclass
+class Placement:
+    """Where one section of a write-up lands: ``key`` is its SECTION_NAMES key (None: unknown heading; "" heading
+    for the text before the first section); ``to_analysis`` when some or all of its text goes to the analysis."""
+
+    line: int
+    heading: str
+    key: str | None
+    to_analysis: bool
+
+
+def read_sre(body, first_line, default_zone, known_date=None, placed=None):
     """(document, warnings) for a body whose first line is line ``first_line`` of the file. ``known_date``
-    (e.g. from front matter) dates clock-only timeline times when the body gives no Date line."""
+    (e.g. from front matter) dates clock-only timeline times when the body gives no Date line. ``placed``, a
+    list, receives a Placement for each section (where it lands: the preview shows them)."""
+    placed = [] if placed is None else placed
     lines = [(first_line + index, text) for index, text in enumerate(body.split("\n"))]
     document, warnings = {}, []
     title, lines = find_title(lines)
@@ -46,14 +61,18 @@ def read_sre(body, first_line, default_zone, known_date=None):
     analysis, events, found = [], [], {"lessons": [], "action_items": [], "factors": [], "links": []}
     times = {}
     for section in sections:
+        before = len(analysis)
         _read_section(section, document, analysis, events, found, clock, warnings)
+        placed.append(Placement(section.line, section.heading, section.key, len(analysis) > before))
         if section.key in SECTION_MILESTONES and section.key not in times:
             times[section.key] = first_time(section.lines, clock)
     opening = text_of(preamble)
     if opening and "summary" not in document:
         document["summary"] = opening
+        placed.insert(0, Placement(strip_blank(preamble)[0][0], "", "summary", False))
     elif opening:
         analysis.insert(0, opening)
+        placed.insert(0, Placement(strip_blank(preamble)[0][0], "", "analysis", True))
     if analysis:
         document["analysis"] = "\n\n".join(analysis)
     if events:
@@ -97,6 +116,9 @@ def _read_section(section, document, analysis, events, found, clock, warnings):
         events += timeline
         analysis.extend(under_heading(leftover))
     else:  # trigger, detection, or a section the tables do not know
+        if key is None:
+            warnings.append((section.line, _("The section “%(heading)s” has no field of its own: it is appended to "
+                                             "the analysis under its heading.") % {"heading": section.heading}))
         analysis.extend(_under(section.heading, section.lines, keep_empty=key not in UNDER_HEADING))
 
 

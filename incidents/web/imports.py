@@ -17,6 +17,7 @@ from incidents.models import PendingImport
 
 TEMPLATE = "incidents/import.html"
 EDITOR = ("incidents.add_incident", "incidents.change_incident")
+OPEN_OUTLINES = 5  # a preview of at most this many files shows every file's outline unfolded
 
 
 class ImportView(PermissionRequiredMixin, View):
@@ -39,7 +40,8 @@ class ImportView(PermissionRequiredMixin, View):
         if report.counts[IMPORTED] or report.counts[UPDATED]:
             pending = keep_upload(request.user, [(source.name, source.data, source.files) for source in sources],
                                   status=status, time_zone=time_zone)
-        return render(request, TEMPLATE, {"form": form, "report": report, "pending": pending})
+        return render(request, TEMPLATE, {"form": form, "report": report, "pending": pending,
+                                          "outline_open": len(report.files) <= OPEN_OUTLINES})
 
 
 class ConfirmImportView(PermissionRequiredMixin, View):

@@ -89,7 +89,9 @@ def test_japanese_example():
     assert "### きっかけ\n\n10時15分の定期リリースで ConfigMap が更新された。" in analysis
     assert "### 参考資料\n\n- 社内 wiki (javascript:alert(1))" in analysis
     assert analysis.endswith("### 補足\n\nステージング環境では再現しなかった。")
-    assert parsed.warnings == [(80, "A link that is not an http(s) URL is kept as text.")]
+    assert parsed.warnings == [(80, "A link that is not an http(s) URL is kept as text."),
+                               (82, "The section “補足” has no field of its own: it is appended to the analysis under "
+                                    "its heading.")]
 
 
 def test_japanese_action_items():

@@ -1,6 +1,8 @@
 """The import page: editors upload, see a dry run, then import the files kept server-side; only the uploader
 can confirm; every bad upload is a form error."""
 
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -119,3 +121,51 @@ def test_a_bundle_keeps_its_files_from_the_preview_to_the_import(editor, editor_
     [attachment] = imported.attachments.all()
     assert (attachment.name, attachment.alt, attachment.file.read()) == ("worker.log", "the log", b"worker 7 exited\n")
     assert imported.summary == f"See [the log](attachment:{attachment.pk})."
+
+
+JA_TEMPLATE = (Path(__file__).parents[1] / "imports" / "fixtures" / "ja_sre_template.md").read_bytes()
+
+
+def _preview(client, name, data, language="ja"):
+    client.cookies["django_language"] = language
+    response = client.post(URL, {"files": [SimpleUploadedFile(name, data)], "time_zone": "UTC"},
+                           HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    return " ".join(response.content.decode().split())
+
+
+def test_the_preview_shows_where_each_part_lands_in_japanese(editor_client):
+    page = _preview(editor_client, "ja.md", JA_TEMPLATE)
+    assert "各部分の行き先" in page
+    assert "<strong>補足情報</strong> → リンク" in page and "<strong>再発防止策</strong> → アクションアイテム" in page
+    assert "<strong>影響</strong> → 影響" in page and "<strong>時系列</strong> → タイムライン" in page
+    assert "<strong>発生の契機</strong> → 分析 <span class=\"outline-note\">(見出しを付けて)</span>" in page
+    for kind, title in (("予防", "DNS 実装を修正版に更新する"), ("検知", "プロキシのレイテンシにアラートを設定する"),
+                        ("緩和", "upstream のタイムアウトを短くする"), ("プロセス・手順", "コンテナ再作成の手順書に DNS 確認を入れる"),
+                        ("その他", "古いレコードが返る条件を調べる")):
+        assert f'<span class="outline-kind">{kind}</span> {title}' in page
+    assert "上流の不具合報告: <span class=\"outline-url\">https://github.com/containers/aardvark-dns/issues/389</span>" in page
+    assert "発生: <time datetime=\"2023-06-22T10:07:00+09:00\">" in page
+    assert "検知: <time datetime=\"2023-06-22T11:40:00+09:00\">" in page
+    assert '<span class="outline-kind">寄与要因</span>' not in page and "F1 <span class=\"outline-kind\">ネットワーク</span>" in page
+    assert page.count('<li><time datetime="2023-06-22T') == 5  # the timeline rows
+    assert "調査は再発防止策の種類にはありません" in page  # the warning for 調査
+    assert Incident.objects.count() == 0
+
+
+def test_the_preview_warns_about_an_unknown_heading_in_english(editor_client):
+    data = b"# Disk full\n\n## Summary\n\nThe disk filled up.\n\n## Musings\n\nWhy us?\n"
+    page = _preview(editor_client, "disk.md", data, language="en")
+    assert "Where each part will land" in page
+    assert "<strong>Summary</strong> → Summary" in page
+    assert "<strong>Musings</strong> → Analysis <span class=\"outline-note\">(unknown heading: appended under its heading)</span>" in page
+    assert ("disk.md: line 7: The section “Musings” has no field of its own: it is appended to the analysis under "
+            "its heading.") in page
+
+
+def test_a_corpus_style_file_previews_one_service_per_product_and_the_company_tag(editor_client):
+    data = (b"---\nurl: https://example.com/aws\ntitle: Power loss\ncompany: Amazon\nproduct: EC2, EBS\n---\n\nText.\n")
+    page = _preview(editor_client, "aws.md", data, language="en")
+    assert ('Services: <span class="outline-label">EC2</span>, <span class="outline-label">EBS</span>' in page)
+    assert 'Tags: <span class="outline-label">company:Amazon</span>' in page
+    assert "<strong>The text after the front matter</strong> → Analysis" in page
