@@ -103,9 +103,6 @@ def _kind_prefix(text):
 
 
 def _item(text, kind, status, number, warnings):
-    if vocabulary.stored_kind(kind) != kind:
-        warnings.append((number, _("An investigation is not an action item kind here: the item is stored as “Other”.")))
-        kind = vocabulary.stored_kind(kind)
     title = " ".join(text.split())
     url = next((match["url"] for match in MARKDOWN_LINK.finditer(text) if is_http_url(match["url"])), "")
     url = url or next((trim_url(match["url"]) for match in ANY_URL.finditer(text)

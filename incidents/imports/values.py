@@ -19,7 +19,7 @@ EVENT_KINDS = ("trigger", "detection", "investigation", "action", "communication
 CATEGORIES = ("defect", "dependency", "change", "configuration", "resource-exhaustion", "capacity", "network",
               "environment", "monitoring-gap", "process", "third-party", "other")
 LESSON_KINDS = ("went_well", "went_wrong", "lucky")
-ACTION_KINDS = ("prevent", "mitigate", "detect", "process", "other")
+ACTION_KINDS = ("prevent", "mitigate", "detect", "investigate", "process", "other")
 ACTION_STATUSES = ("open", "in_progress", "done", "wont_do")
 RELATIONS = ("cause", "fix", "related", "follow_up")
 

@@ -32,9 +32,8 @@ ACTION_KINDS = (  # one table for both languages: the SRE template's kinds and t
     ("mitigate", r"\bmitigat|緩和"),
     ("detect", r"\bdetect|検知|検出"),
     ("process", r"\bprocess|プロセス|手順"),
-    ("investigate", r"\binvestigat|調査"),  # no kind of its own in the application: stored as other (KIND_STORED)
+    ("investigate", r"\binvestigat|調査"),
 )
-KIND_STORED = {"investigate": "other"}
 ACTION_STATUS = {
     "open": "open", "todo": "open", "to do": "open", "not started": "open", "未着手": "open", "未対応": "open",
     "in progress": "in_progress", "in_progress": "in_progress", "doing": "in_progress", "wip": "in_progress",
@@ -91,13 +90,8 @@ def factor_category(text):
 
 def action_kind(text):
     """The action item kind the words suggest (prevent, mitigate, detect, process, investigate); ``other`` if
-    none. ``investigate`` (調査) is not a kind the application stores: ``stored_kind`` turns it into ``other``."""
+    none."""
     return next((value for value, pattern in ACTION_KIND_PATTERNS if pattern.search(text)), "other")
-
-
-def stored_kind(kind):
-    """The ActionItem kind for a kind ``action_kind`` named."""
-    return KIND_STORED.get(kind, kind)
 
 
 def action_status(text):

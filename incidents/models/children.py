@@ -181,6 +181,7 @@ class ActionItem(GitHubLinked):
         PREVENT = "prevent", _("Prevent")
         MITIGATE = "mitigate", _("Mitigate")
         DETECT = "detect", _("Detect")
+        INVESTIGATE = "investigate", _("Investigate")
         PROCESS = "process", _("Process")
         OTHER = "other", _("Other")
 
@@ -192,7 +193,7 @@ class ActionItem(GitHubLinked):
 
     incident = models.ForeignKey(INCIDENT, on_delete=models.CASCADE, related_name="action_items")
     title = models.CharField(_("title"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PREVENT)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.PREVENT)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
     owner = models.CharField(_("owner"), max_length=100, blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True)
