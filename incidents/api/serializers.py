@@ -139,7 +139,7 @@ class GitHubReferenceSerializer(ModelSerializer):
 
 class LinkFollowSerializer(serializers.Serializer):
     event = serializers.CharField(help_text="merged, closed, not_planned, reopened or closed_unmerged (status kept).")
-    at = serializers.DateTimeField(allow_null=True)
+    at = UTCDateTimeField(allow_null=True)
     closed_by_link = serializers.BooleanField(help_text="The link closed the item; a reopen will open it again.")
     note = serializers.CharField(help_text='For people: "acme/api#42 merged 2026-11-01".')
 
@@ -288,7 +288,7 @@ class IncidentSerializer(ModelSerializer):
     def get_reviews(self, incident) -> list[dict]:
         return [{"reviewer": review.reviewer.get_username(), "decision": review.decision, "comment": review.comment,
                  "version": review.version, "current": review.version == incident.version,
-                 "created_at": serializers.DateTimeField().to_representation(review.created_at)}
+                 "created_at": UTCDateTimeField().to_representation(review.created_at)}
                 for review in incident.reviews.all()]
 
     def _save(self, incident, data):
