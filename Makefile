@@ -82,7 +82,9 @@ ifeq ($(strip $(USER)),)
 $(error make token: USER is empty; name the user, e.g. `make token USER=demo`)
 endif
 endif
-token: migrate
+# Quietly (-v 0: errors only), so that `make -s token USER=demo` prints the token's line and nothing else.
+token: install
+	@$(BIN)/python manage.py migrate --noinput -v 0
 	@$(BIN)/python manage.py api_token $(if $(filter 1,$(REGENERATE)),--regenerate )-- "$(USER)"
 
 # Backups (docs/operations.md, "Backups and restore"): `make backup DIR=/backups/postmortem-2026-01-31` writes a consistent

@@ -84,6 +84,9 @@ SEARCH_FOLLOWER = env_bool("SEARCH_FOLLOWER", True)
 # Similar incidents are cached this long per incident version (per web process unless CACHES says otherwise).
 SEARCH_SIMILAR_CACHE_SECONDS = env_int("SEARCH_SIMILAR_CACHE_SECONDS", 60)
 SEARCH_POLL_SECONDS = env_int("SEARCH_POLL_SECONDS", 2, minimum=1)
+# A search by someone who just created or edited an incident waits at most this long for this node's index to
+# apply it (read-your-writes, docs/search.md); 0: never waits.
+SEARCH_READ_YOUR_WRITES_SECONDS = env_int("SEARCH_READ_YOUR_WRITES_SECONDS", 2)
 SEARCH_REPAIR_SECONDS = env_int("SEARCH_REPAIR_SECONDS", 60, minimum=1)
 SEARCH_RECONCILE_SECONDS = env_int("SEARCH_RECONCILE_SECONDS", 300, minimum=1)
 SEARCH_CHANGE_RETENTION_DAYS = env_int("SEARCH_CHANGE_RETENTION_DAYS", 7, minimum=1)

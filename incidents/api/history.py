@@ -11,7 +11,7 @@ from incidents.actions.history import restore_revision
 from incidents.actions.incidents import VersionConflict
 from incidents.models import Incident, IncidentRevision, Source
 
-from .serializers import IncidentSerializer
+from .serializers import IncidentSerializer, UTCDateTimeField
 from .views import CONFLICT, errors
 
 
@@ -19,7 +19,7 @@ class RevisionSerializer(serializers.Serializer):
     number = serializers.IntegerField(help_text="1 is the creation.")
     author = serializers.SerializerMethodField(help_text="The user name; null for automatic changes (see source).")
     source = serializers.ChoiceField(choices=Source.choices)
-    created_at = serializers.DateTimeField()
+    created_at = UTCDateTimeField(help_text="In UTC (…Z), like every time the API answers.")
     changed = serializers.ListField(child=serializers.CharField(), help_text="The document's fields that changed.")
 
     def get_author(self, revision) -> str | None:

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from incidents.actions import reviews, workflow
 from incidents.models import Incident, Review
 
+from .serializers import UTCDateTimeField
 from .views import errors
 
 NOT_IN_REVIEW = OpenApiResponse(description="The incident is not in review.")
@@ -26,7 +27,7 @@ class ReviewOutSerializer(serializers.Serializer):
     comment = serializers.CharField()
     version = serializers.IntegerField(help_text="The incident version reviewed.")
     current = serializers.BooleanField(help_text="False once the incident changed after the review.")
-    created_at = serializers.DateTimeField()
+    created_at = UTCDateTimeField()
     status = serializers.CharField(help_text="The incident's status after the review.")
 
 

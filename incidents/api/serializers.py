@@ -80,25 +80,44 @@ class TimelineEventSerializer(ModelSerializer):
         fields = ["id", "occurred_at", "kind", "description", "source"]
 
 
+class FactorList(serializers.ListSerializer):
+    """An incident's factors, each ``ref`` its number in the incident (see ``factor_refs``)."""
+
+    def to_representation(self, data):
+        factors = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
+        refs = factor_refs(factors)
+        return [self.child.represent(factor, refs) for factor in factors]
+
+
 class FactorSerializer(serializers.Serializer):
     id = child_id()
-    ref = serializers.CharField(max_length=50, required=False, help_text="Key local to the document; the server returns its own.")
+    ref = serializers.CharField(
+        max_length=50, required=False,
+        help_text="Key local to the document (any text when writing). Read back as the factor's number in the "
+                  "incident, F1…Fn in id order, as the edit page, the graph and the exports number them.")
     category = serializers.ChoiceField(choices=FactorCategory.choices)
     description = serializers.CharField(allow_blank=False)
     leads_to = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list)
 
+    class Meta:
+        list_serializer_class = FactorList
+
     def to_representation(self, factor):
+        return self.represent(factor, factor_refs(factor.incident.factors.all()))
+
+    def represent(self, factor, refs):
         return {
             "id": factor.pk,
-            "ref": factor_ref(factor),
+            "ref": refs[factor.pk],
             "category": factor.category,
             "description": factor.description,
-            "leads_to": [factor_ref(effect) for effect in factor.leads_to.all()],
+            "leads_to": [refs.get(effect.pk, f"#{effect.pk}") for effect in factor.leads_to.all()],
         }
 
 
-def factor_ref(factor):
-    return f"F{factor.pk}"
+def factor_refs(factors):
+    """{factor id: "F1"…}: an incident's factors (all of them, in id order) numbered as the pages show them."""
+    return {factor.pk: f"F{number}" for number, factor in enumerate(sorted(factors, key=lambda f: f.pk), start=1)}
 
 
 class LessonSerializer(ModelSerializer):
@@ -120,7 +139,7 @@ class GitHubReferenceSerializer(ModelSerializer):
 
 class LinkFollowSerializer(serializers.Serializer):
     event = serializers.CharField(help_text="merged, closed, not_planned, reopened or closed_unmerged (status kept).")
-    at = serializers.DateTimeField(allow_null=True)
+    at = UTCDateTimeField(allow_null=True)
     closed_by_link = serializers.BooleanField(help_text="The link closed the item; a reopen will open it again.")
     note = serializers.CharField(help_text='For people: "acme/api#42 merged 2026-11-01".')
 
@@ -269,7 +288,7 @@ class IncidentSerializer(ModelSerializer):
     def get_reviews(self, incident) -> list[dict]:
         return [{"reviewer": review.reviewer.get_username(), "decision": review.decision, "comment": review.comment,
                  "version": review.version, "current": review.version == incident.version,
-                 "created_at": serializers.DateTimeField().to_representation(review.created_at)}
+                 "created_at": UTCDateTimeField().to_representation(review.created_at)}
                 for review in incident.reviews.all()]
 
     def _save(self, incident, data):

@@ -17,6 +17,7 @@ from incidents import roles
 from incidents.actions import people
 from incidents.models import AuditEntry
 
+from .serializers import UTCDateTimeField
 from .views import Pagination, errors
 
 
@@ -37,7 +38,7 @@ class UserSerializer(serializers.Serializer):
     email = serializers.EmailField(read_only=True)
     role = serializers.SerializerMethodField()
     is_active = serializers.BooleanField(read_only=True)
-    last_login = serializers.DateTimeField(read_only=True, allow_null=True)
+    last_login = UTCDateTimeField(read_only=True, allow_null=True)
 
     def get_role(self, user) -> str:
         return roles.role_of(user)

@@ -21,7 +21,7 @@ from django.utils.translation import get_language, override
 
 from .. import outages, roles
 from ..models import Incident, IndexChange, Service, Tag, current_glossary
-from . import backends, concepts, coverage, cursor, follower, generations, likeness, plan, usage
+from . import backends, concepts, coverage, cursor, follower, freshness, generations, likeness, plan, usage
 from .changes import record_change
 from .documents import document_for, incidents_for_index
 from .query import ParsedQuery, parse
@@ -165,8 +165,10 @@ def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True, an
     as characters (CJK bigrams: ポート inside サポート, ``partial_words``); any word as a word, then as
     characters (``fallback``). A bigram-only match therefore never outranks, nor crowds out, a word match.
     The page's hits are then reordered by what people opened after the same or a similar search
-    (``usage.boost``: modest, and only among the hits ``user`` may see).
+    (``usage.boost``: modest, and only among the hits ``user`` may see). What ``user`` created or edited in
+    the last minute is applied to this node's index first (``freshness``: read-your-writes, bounded).
     """
+    freshness.wait_for(user)
     parsed = parse(text)
     # Tag names as stored (``Resource Exhaustion`` is ``resource-exhaustion``), as the list filter does.
     for filters in (parsed.filters, parsed.excluded_filters):

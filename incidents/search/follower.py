@@ -237,13 +237,22 @@ class Follower(threading.Thread):
         self.lock = generations.FollowerLock()
         self.next_repair = 0.0
         self.next_reconcile = time.monotonic() + settings.SEARCH_RECONCILE_SECONDS  # the repair checks first
+        self.passes = threading.Condition()  # passes begun and ended, for ``pass_from_now``
+        self.begun = self.ended = 0
 
     def run(self):
         listener = _Listener(self.woken)
         while not self.stopped.is_set():
             try:
                 if self.lock.held or self.lock.acquire():
-                    self.step()
+                    with self.passes:
+                        self.begun += 1
+                    try:
+                        self.step()
+                    finally:
+                        with self.passes:
+                            self.ended += 1
+                            self.passes.notify_all()
             except Exception:  # keep following: the next pass (or the repair) tries again
                 log.exception("search index follower pass failed")
                 connection.close()
@@ -263,6 +272,23 @@ class Follower(threading.Thread):
         if time.monotonic() >= self.next_reconcile:
             self.next_reconcile = time.monotonic() + settings.SEARCH_RECONCILE_SECONDS
             reconcile_now()
+
+    def pass_from_now(self, seconds):
+        """Wake the follower and wait (at most ``seconds``) for a pass that begins after this call to end:
+        it has applied every change committed before. False when it does not write (another process holds
+        the lock) or took longer."""
+        deadline = time.monotonic() + seconds
+        with self.passes:
+            if not self.lock.held:
+                return False
+            target = self.begun + 1
+            while self.ended < target:
+                left = deadline - time.monotonic()
+                if left <= 0 or not self.is_alive():
+                    return False
+                self.woken.set()  # again each time: a wake-up set just before the thread cleared it is lost
+                self.passes.wait(min(left, 0.1))
+            return True
 
     def stop(self):
         self.stopped.set()
@@ -311,6 +337,25 @@ def start():
     _thread = Follower()
     _thread.start()
     return _thread
+
+
+def apply_now(seconds):
+    """Bring this machine's index up to the change log now, if this process can: through its follower thread
+    (a pass that begins now, waited for at most ``seconds``), or here when no process holds the follower lock.
+    False when a follower in another process holds it (that follower applies the changes)."""
+    if _thread is not None and _thread.is_alive():
+        return _thread.pass_from_now(seconds)
+    with _inline_lock:
+        lock = generations.FollowerLock()
+        if not lock.acquire():
+            return False
+        try:
+            if generations.current() is None or generations.damaged():
+                return False
+            catch_up()
+            return True
+        finally:
+            lock.release()
 
 
 def wake():

@@ -241,10 +241,32 @@ def test_every_child_has_its_id_and_a_patch_of_the_summary_keeps_them_all(editor
     created = post(editor_api, FULL).json()
     before = ids(created)
     assert all(len(before[key]) == len(FULL[key]) and all(isinstance(pk, int) for pk in before[key]) for key in CHILDREN)
-    assert [factor["ref"] for factor in created["factors"]] == [f"F{pk}" for pk in before["factors"]]
+    assert [factor["ref"] for factor in created["factors"]] == ["F1", "F2", "F3", "F4"]  # as the page numbers them
     response = editor_api.patch(f"{URL}{created['id']}/", {"summary": "書き直した要約"}, format="json")
     assert response.status_code == 200, response.json()
     assert ids(response.json()) == before and ids(editor_api.get(f"{URL}{created['id']}/").json()) == before
+
+
+def test_factor_refs_come_back_as_the_pages_number_them(editor_api, editor_client):
+    """Refs sent as a/b come back as the incident's F1/F2 (not F<id>), in the response, a GET and the edit page
+    alike; a document read back and sent again keeps the graph."""
+    from incidents.models import ContributingFactor
+
+    post(editor_api, {"title": "other", "factors": [{"category": "defect", "description": "elsewhere"}]})
+    created = post(editor_api, {"title": "Refs", "factors": [
+        {"ref": "a", "category": "configuration", "description": "ndots:5", "leads_to": ["b"]},
+        {"ref": "b", "category": "dependency", "description": "外部ドメインの問い合わせが5倍"}]}).json()
+    expected = [{"ref": "F1", "leads_to": ["F2"]}, {"ref": "F2", "leads_to": []}]
+    assert [{"ref": f["ref"], "leads_to": f["leads_to"]} for f in created["factors"]] == expected
+    fetched = editor_api.get(f"{URL}{created['id']}/").json()
+    assert [{"ref": f["ref"], "leads_to": f["leads_to"]} for f in fetched["factors"]] == expected
+    page = editor_client.get(f"/incidents/{created['reference']}/edit/").content.decode()
+    assert "F1 ndots:5" in page and "F2 外部ドメインの問い合わせが5倍" in page
+    again = editor_api.put(f"{URL}{created['id']}/", {"title": "Refs", "factors": fetched["factors"]}, format="json")
+    assert again.status_code == 200, again.json()
+    assert [{"ref": f["ref"], "leads_to": f["leads_to"]} for f in again.json()["factors"]] == expected
+    cause = ContributingFactor.objects.get(incident_id=created["id"], description="ndots:5")
+    assert [effect.description for effect in cause.leads_to.all()] == ["外部ドメインの問い合わせが5倍"]
 
 
 def test_a_patch_that_edits_one_timeline_entry_keeps_every_id(editor_api):

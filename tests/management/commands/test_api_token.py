@@ -44,3 +44,22 @@ def test_an_unknown_user_is_an_error_and_nothing_is_made(user):
     with pytest.raises(CommandError, match="^Cannot create the token: user ghost does not exist.$"):
         run("ghost")
     assert not Token.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_make_s_token_prints_only_the_token_line(user, settings):
+    """`make -s token USER=…` (the README's KEY=$(…) line): the migration it runs first says nothing."""
+    import os
+    import pathlib
+    import subprocess
+
+    from django.db import connection
+
+    user("editor", username="maker")
+    root = pathlib.Path(__file__).resolve().parents[3]
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+           "POSTMORTEM_DATA_DIR": str(settings.SEARCH_INDEX_DIR.parent)}
+    done = subprocess.run(["make", "-s", "-C", str(root), "token", "USER=maker"], env=env, capture_output=True,
+                          text=True, timeout=120)
+    key = Token.objects.get(user__username="maker").key
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"Generated token {key} for user maker\n", "")
