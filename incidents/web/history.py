@@ -126,8 +126,9 @@ class RestoreView(PermissionRequiredMixin, View):
             messages.error(request, _("That revision cannot be restored."))
             return redirect("incident-history", reference=incident.reference)
         current = IncidentRevision.objects.of(incident).first()
-        changing = [label_of(name) for name in changed_fields(current.document(), revision.document())
-                    if name not in UNCHANGED]
+        changing = pgettext("list separator", ", ").join(
+            str(label_of(name)) for name in changed_fields(current.document(), revision.document())
+            if name not in UNCHANGED)
         return render(request, "incidents/history_restore.html", {
             "incident": incident, "revision": revision, "version": version, "changing": changing,
             "time_format": TIME_FORMAT})

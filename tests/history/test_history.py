@@ -284,13 +284,16 @@ def test_restore_asks_first_and_a_second_tab_of_ones_own_is_named_as_such(client
     assert Incident.objects.get(pk=incident["id"]).summary == "二番目"  # showing it changed nothing
     japanese = client.get(f"/incidents/{reference}/history/1/restore/?version=2", HTTP_ACCEPT_LANGUAGE="ja")
     assert "変わるもの: 概要" in japanese.content.decode()
+    editor_api.patch(f"{URL}{incident['id']}/", {"severity": "sev1"}, format="json")
+    both = client.get(f"/incidents/{reference}/history/1/restore/?version=3", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "変わるもの: 概要、深刻度" in both
 
-    client.post(f"/incidents/{reference}/history/1/restore/", {"version": 2})  # the first tab
+    client.post(f"/incidents/{reference}/history/1/restore/", {"version": 3})  # the first tab
     assert Incident.objects.get(pk=incident["id"]).summary == "最初"
-    second_tab = client.post(f"/incidents/{reference}/history/2/restore/", {"version": 2}, follow=True).content.decode()
+    second_tab = client.post(f"/incidents/{reference}/history/2/restore/", {"version": 3}, follow=True).content.decode()
     assert "You saved this incident at" in second_tab and "(in another tab or window)" in second_tab
     assert "nothing was restored" in second_tab and "Someone" not in second_tab
 
     editor_api.patch(f"{URL}{incident['id']}/", {"summary": "三番目"}, format="json")
-    other = client.post(f"/incidents/{reference}/history/2/restore/", {"version": 3}, follow=True).content.decode()
+    other = client.post(f"/incidents/{reference}/history/2/restore/", {"version": 4}, follow=True).content.decode()
     assert "editor saved this incident at" in other and "nothing was restored" in other
