@@ -56,9 +56,26 @@ def validate(data, current=None):
     stored = current if current is not None and current.pk is not None else None
     milestones = {name: getattr(stored, name) for name in Incident.MILESTONES} if stored else {}
     cleaned, errors = check(data, milestones=milestones, child_ids=_child_ids(stored, data))
+    _check_reviewers(data, stored, errors)
     if errors:
         raise DocumentInvalid(errors)
     return cleaned
+
+
+def _check_reviewers(data, stored, errors):
+    """Nobody reviews their own write-up (Incident.reviewer_conflict): the reviewers and authors the write sets,
+    the stored ones for the side it leaves alone. The error is on ``reviewers`` (on ``authors`` when the
+    write names only authors)."""
+    if "reviewers" not in data and "authors" not in data:
+        return
+    def side(name):
+        value = data.get(name)
+        if isinstance(value, (list, tuple, set)):
+            return list(value)
+        return list(getattr(stored, name).all()) if stored is not None and name not in data else []
+    message = Incident.reviewer_conflict(side("reviewers"), side("authors"))
+    if message:
+        _add(errors, "reviewers" if "reviewers" in data else "authors", [message])
 
 
 def _child_ids(incident, data):

@@ -99,6 +99,10 @@ class IncidentAdminForm(forms.ModelForm):
                 admin_site.check_status(self.instance, cleaned["status"], by=self.user, authors=cleaned.get("authors"))
             except workflow.Refused as exc:
                 self.add_error("status", str(exc))
+        if cleaned.get("authors") is not None and self.instance.pk:
+            conflict = Incident.reviewer_conflict(self.instance.reviewers.all(), cleaned["authors"])
+            if conflict:
+                self.add_error("authors", conflict)
         return cleaned
 
 

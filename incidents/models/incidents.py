@@ -15,6 +15,7 @@ from .. import dates, roles
 from .children import ActionItem, ContributingFactor, ExternalLink
 from .github import GitHubReference
 from .labels import Service, Tag
+from .reviews import Review
 
 REFERENCE_PREFIX = "INC-"
 REFERENCE_PATTERN = re.compile(rf"^{REFERENCE_PREFIX}(\d+)$", re.IGNORECASE)
@@ -60,6 +61,13 @@ class IncidentQuerySet(models.QuerySet):
             own = Incident.objects.filter(authors=user).values("pk")
             allowed &= models.Q(status=Status.PUBLISHED) | models.Q(pk__in=own)
         return self.filter(allowed)
+
+    def waiting_for_review_by(self, user):
+        """Incidents in review that name ``user`` as a reviewer and that they have not reviewed as they are now
+        (no review of the current version), oldest request first."""
+        reviewed = Review.objects.filter(incident=models.OuterRef("pk"), reviewer=user, version=models.OuterRef("version"))
+        return (self.filter(status=Status.IN_REVIEW, reviewers=user).exclude(models.Exists(reviewed))
+                .exclude(authors=user).order_by("updated_at", "id"))
 
     def newest_first(self):
         return self.order_by(models.F("started_at").desc(nulls_last=True), "-created_at", "-id")
@@ -261,6 +269,17 @@ class Incident(models.Model):
         if self.APPROVAL in conditions and not direct and not self.reviews.approvals_of(self).exists():
             return str(_("Publishing needs an approval of this version by someone who is not an author."))
         return ""
+
+    @staticmethod
+    def reviewer_conflict(reviewers, authors):
+        """The rule that nobody reviews their own write-up: a message naming who would be both an author and a
+        reviewer, or "". Every writer that names reviewers or authors checks it (the document's validation,
+        the admin's form), so a reviewer can always approve."""
+        author_ids = {user.pk for user in authors}
+        both = sorted(user.get_username() for user in reviewers if user.pk in author_ids)
+        if not both:
+            return ""
+        return str(_("An author cannot review their own write-up: %(names)s.") % {"names": ", ".join(both)})
 
     def transitions_for(self, user):
         """(status, label) of the steps ``user`` may take now."""

@@ -1,25 +1,38 @@
 """An incident's history page: its revisions, newest first, with who or what wrote each, what changed (the
-Markdown fields as a character-run diff), and a restore button for editors."""
+Markdown fields as a character-run diff, other fields as the pages show them: choices by their labels, times
+as on the incident page, people by name, rows as how many were added, changed or removed), and for editors a
+restore, confirmed on a page of its own before it is saved."""
+
+import datetime
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import date as format_date
+from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext
 from django.views import View
 from django.views.generic import TemplateView
 
+from incidents.actions.document import DocumentInvalid
 from incidents.actions.history import restore_revision
 from incidents.actions.incidents import VersionConflict
 from incidents.models import Incident, IncidentRevision
-from incidents.models.history import LISTS, MARKDOWN
+from incidents.models.history import CHILDREN, LISTS, MARKDOWN, changed_fields
 
 from .shortcuts import incident_or_404
 
 SHOWN = 50  # the newest revisions on the page; the API lists them all
+TIME_FORMAT = "Y-m-d H:i T"  # as the incident page shows its times
 LIST_LABELS = {"services": _("Services"), "tags": _("Tags"), "authors": _("Authors"), "reviewers": _("Reviewers"),
                "members": _("Members"), "timeline": _("Timeline"),
                "factors": _("Contributing factors"), "lessons": _("Lessons learned"), "action_items": _("Action items"),
                "links": _("Links"), "attachments": _("Attachments")}
+PEOPLE = ("authors", "reviewers", "members")
+UNCHANGED = ("status", "reviewers", "attachments")  # what a restore leaves as it is (actions.history.writable)
 
 
 class HistoryView(LoginRequiredMixin, TemplateView):
@@ -28,38 +41,100 @@ class HistoryView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         incident = incident_or_404(Incident.objects.visible_to(self.request.user), self.kwargs["reference"])
         revisions = list(IncidentRevision.objects.of(incident)[:SHOWN + 1])
-        rows = [{"revision": revision, "changes": _changes(revision, previous)}
+        names = _names(revisions)
+        rows = [{"revision": revision, "changes": _changes(revision, previous, names)}
                 for revision, previous in zip(revisions[:SHOWN], [*revisions[1:], None])]
         return super().get_context_data(incident=incident, rows=rows, more=len(revisions) > SHOWN,
                                         can_restore=self.request.user.has_perm("incidents.change_incident"),
-                                        **kwargs)
+                                        time_format=TIME_FORMAT, **kwargs)
 
 
-def _changes(revision, previous):
-    """(field, kind, value) per changed field: "text" segments, a "list" change, or a "value" change."""
+def label_of(name):
+    """A field's label as the edit page shows it."""
+    return LIST_LABELS[name] if name in LISTS else capfirst(Incident._meta.get_field(name).verbose_name)
+
+
+def _names(revisions):
+    """{user name: the name the pages show} for the people these revisions name."""
+    usernames = {name for revision in revisions for key in PEOPLE for name in revision.document().get(key, [])}
+    users = get_user_model().objects.filter(username__in=usernames)
+    return {user.get_username(): user.get_full_name() or user.get_username() for user in users}
+
+
+def _changes(revision, previous, names):
+    """(name, label, kind, change) per changed field: "text" segments; for the others "from" and "to" as shown
+    (kind "value"), or for child rows a "summary" of how many were added, changed and removed (kind "rows")."""
     if previous is None and revision.number > 1:
         previous = revision.previous()
     changes = []
     for name, change in revision.diff(previous).items():
-        kind = "text" if name in MARKDOWN else "list" if name in LISTS else "value"
-        label = LIST_LABELS.get(name, name) if name in LISTS else Incident._meta.get_field(name).verbose_name
-        if name == "attachments":  # by name (and alt text), as the tags are
-            change = {side: [_attachment(item) for item in change[side]] for side in ("from", "to")}
-        changes.append({"name": name, "label": label, "kind": kind, "change": change})
+        if name in MARKDOWN:
+            kind = "text"
+        elif name in CHILDREN:
+            kind, change = "rows", {"summary": _rows_summary(change["from"], change["to"])}
+        else:
+            kind, change = "value", {side: _shown(name, change[side], names) for side in ("from", "to")}
+        changes.append({"name": name, "label": label_of(name), "kind": kind, "change": change})
     return changes
 
 
-def _attachment(item):
-    return f"{item['name']} ({item['alt']})" if item.get("alt") else item["name"]
+def _shown(name, value, names):
+    """A stored value as the pages show it: a choice by its label, a time in the display zone, a list joined."""
+    if value in (None, "", []):
+        return "—"
+    if name in PEOPLE:
+        return ", ".join(names.get(username, username) for username in value)
+    if name == "attachments":  # by name (and alt text)
+        return ", ".join(f"{item['name']} ({item['alt']})" if item.get("alt") else item["name"] for item in value)
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, datetime.datetime):
+        return format_date(timezone.localtime(value), TIME_FORMAT)
+    if isinstance(value, datetime.date):
+        return format_date(value, "Y-m-d")
+    choices = dict(Incident._meta.get_field(name).flatchoices) if name in ("severity", "status", "visibility") else {}
+    return str(choices.get(value, value))
+
+
+def _rows_summary(before, after):
+    """"1 row added, 2 rows changed" (rows are compared by id), in the page's language."""
+    before_by_id, after_by_id = {row["id"]: row for row in before}, {row["id"]: row for row in after}
+    added = sum(1 for pk in after_by_id if pk not in before_by_id)
+    removed = sum(1 for pk in before_by_id if pk not in after_by_id)
+    changed = sum(1 for pk, row in after_by_id.items() if pk in before_by_id and before_by_id[pk] != row)
+    parts = [ngettext("%(n)d row added", "%(n)d rows added", added) % {"n": added} if added else "",
+             ngettext("%(n)d row changed", "%(n)d rows changed", changed) % {"n": changed} if changed else "",
+             ngettext("%(n)d row removed", "%(n)d rows removed", removed) % {"n": removed} if removed else ""]
+    return pgettext("list separator", ", ").join(part for part in parts if part) or str(_("Rows reordered"))
 
 
 class RestoreView(PermissionRequiredMixin, View):
+    """GET: what restoring a revision will do, and the button that does it (POST). The version the history
+    page was showing travels along, so a save made meanwhile is noticed and nothing is overwritten."""
+
     permission_required = "incidents.change_incident"
-    http_method_names = ["post"]
+    http_method_names = ["get", "post"]
+
+    def revision(self, request, reference, number):
+        incident = incident_or_404(Incident.objects.visible_to(request.user), reference)
+        return incident, IncidentRevision.objects.of(incident).filter(number=number).first()
+
+    def get(self, request, reference, number):
+        incident, revision = self.revision(request, reference, number)
+        version = request.GET.get("version", "")
+        if revision is None or not (version.isascii() and version.isdigit()):
+            messages.error(request, _("That revision cannot be restored."))
+            return redirect("incident-history", reference=incident.reference)
+        current = IncidentRevision.objects.of(incident).first()
+        changing = pgettext("list separator", ", ").join(
+            str(label_of(name)) for name in changed_fields(current.document(), revision.document())
+            if name not in UNCHANGED)
+        return render(request, "incidents/history_restore.html", {
+            "incident": incident, "revision": revision, "version": version, "changing": changing,
+            "time_format": TIME_FORMAT})
 
     def post(self, request, reference, number):
-        incident = incident_or_404(Incident.objects.visible_to(request.user), reference)
-        revision = IncidentRevision.objects.of(incident).filter(number=number).first()
+        incident, revision = self.revision(request, reference, number)
         version = request.POST.get("version", "")
         if revision is None or not (version.isascii() and version.isdigit()):
             messages.error(request, _("That revision cannot be restored."))
@@ -67,7 +142,28 @@ class RestoreView(PermissionRequiredMixin, View):
         try:
             restore_revision(incident, revision, user=request.user, expected_version=int(version))
         except VersionConflict:
-            messages.error(request, _("Someone saved this incident since you opened its history; nothing was restored."))
+            messages.error(request, saved_meanwhile(incident, request.user))
+            return redirect("incident-history", reference=incident.reference)
+        except DocumentInvalid as invalid:  # e.g. it would make a reviewer an author again
+            messages.error(request, _("That revision cannot be restored: %(reason)s") % {
+                "reason": " ".join(message for messages_ in invalid.errors.values() for message in messages_)})
             return redirect("incident-history", reference=incident.reference)
         messages.success(request, _("Restored revision %(number)s as a new revision.") % {"number": number})
         return redirect(incident.get_absolute_url())
+
+
+def saved_meanwhile(incident, user):
+    """Why a restore was refused, naming who saved last: the user themself (another tab), someone else, or an
+    automatic change."""
+    latest = IncidentRevision.objects.of(incident).first()
+    at = format_date(timezone.localtime(latest.created_at), TIME_FORMAT)
+    if latest.author is not None and latest.author.pk == user.pk:
+        return _("You saved this incident at %(at)s (in another tab or window) after this history was shown; "
+                 "nothing was restored. The history below is current: restore again if you still want to.") % {"at": at}
+    if latest.author is not None:
+        return _("%(name)s saved this incident at %(at)s after you opened its history; nothing was restored. "
+                 "The history below is current: restore again if you still want to.") % {
+            "name": latest.author.get_full_name() or latest.author.get_username(), "at": at}
+    return _("An automatic change (%(source)s) saved this incident at %(at)s after you opened its history; nothing "
+             "was restored. The history below is current: restore again if you still want to.") % {
+        "source": latest.get_source_display(), "at": at}

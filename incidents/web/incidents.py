@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
-from incidents import charts, facet_counts, patterns, recurrence, search
+from incidents import charts, facet_counts, patterns, recurrence, roles, search
 from incidents.actions import searchlog, workflow
 from incidents.actions.document import DocumentInvalid
 from incidents.actions.incidents import VersionConflict, save_incident
@@ -72,6 +72,8 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
             context.update(rows=[(incident, None) for incident in page], count=page.paginator.count, page=page,
                            facets=facets.panel(facet_counts.top_facets(queryset, facets.LIMIT), self.request.GET)
                            if listed else [])
+        if not query and not filters_active and page_number == 1 and self.request.user.has_perm("incidents.change_incident"):
+            context["waiting"] = list(visible.waiting_for_review_by(self.request.user))
         params = self.request.GET.copy()
         params.pop("page", None)
         context["params"] = params.urlencode()
@@ -148,11 +150,18 @@ class IncidentDetailView(LoginRequiredMixin, DetailView):
         user = self.request.user
         is_editor = user.has_perm("incidents.change_incident")
         is_author = incident.authors.filter(pk=user.pk).exists()
+        # asking again changes the reviewers of one in review; a published one goes back to review this way
+        request_form = ReviewRequestForm(incident=incident) if is_editor and (
+            incident.status == Status.IN_REVIEW or Status.IN_REVIEW in incident.allowed_transitions()) else None
         return {
             "reviews": incident.reviews.select_related("reviewer"),
-            # asking again changes the reviewers of one in review; a published one goes back to review this way
-            "review_request_form": ReviewRequestForm(incident=incident) if is_editor and (
-                incident.status == Status.IN_REVIEW or Status.IN_REVIEW in incident.allowed_transitions()) else None,
+            "review_request_form": request_form,
+            # nobody to ask: every editor is an author (a team of one); the page says how to get a reviewer
+            "no_reviewer": request_form is not None and not request_form.fields["reviewers"].queryset.exists(),
+            "approvals": [review.reviewer for review in incident.reviews.approvals_of(incident).select_related("reviewer")]
+            if incident.status == Status.IN_REVIEW else [],
+            "may_publish_directly": user.has_perm(Incident.PUBLISH_DIRECTLY),
+            "is_admin": roles.is_admin(user),
             "review_form": ReviewForm() if is_editor and not is_author and incident.status == Status.IN_REVIEW else None,
             "review_required": settings.POSTMORTEM_REVIEW_REQUIRED,
         }

@@ -144,10 +144,22 @@ class AgendaNotesView(PermissionRequiredMixin, RetrospectiveDetailView):
         if any(form.errors for form in forms.values()):
             messages.error(request, _("Some boxes were not saved: see the boxes marked below."))
             return self.render_to_response(self.get_context_data(notes_forms=forms), status=409)
+        if self.move(meeting, data.get("move", "")):
+            return redirect(f"{meeting.get_absolute_url()}#agenda")
         if not saved:
             messages.info(request, _("No changes to save."))
         focus = data.get("focus", "")
         return redirect(f"{meeting.get_absolute_url()}#{f'item-{focus}' if focus.isdigit() else 'notes'}")
+
+    def move(self, meeting, move):
+        """The agenda's ↑/↓ buttons submit this form (so typed notes are saved first): ``up:12`` / ``down:12``
+        moves that item. True when the request was a move."""
+        direction, _sep, item_id = move.partition(":")
+        if direction not in ("up", "down"):
+            return False
+        item = get_object_or_404(visible_agenda(meeting, self.request.user), pk=int(item_id) if item_id.isdigit() else 0)
+        retrospectives.move_item(meeting, item, -1 if direction == "up" else 1)
+        return True
 
     def report_removed(self, data, forms):
         """Text typed for items taken off the agenda meanwhile cannot be stored: show it, so it is not lost."""

@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.functional import Promise
@@ -162,6 +163,10 @@ def test_admin_shows_a_status_step_the_workflow_refuses_as_a_form_error(staff):
     draft.reviewers.clear()
     response = _change(staff, draft, status="in_review")
     assert response.context["adminform"].form.errors == {"status": ["Name at least one reviewer who is not an author."]}
+
+    draft.reviewers.set([get_user_model().objects.get(username="staff")])
+    response = _change(staff, draft, authors=[*draft.authors.values_list("pk", flat=True), draft.reviewers.get().pk])
+    assert response.context["adminform"].form.errors == {"authors": ["An author cannot review their own write-up: staff."]}
 
 
 def test_admin_publishes_through_the_workflow(staff, django_capture_on_commit_callbacks, mailoutbox):

@@ -228,3 +228,72 @@ def test_a_review_round_shows_in_the_history_page(client, user, editor_api):
     assert page.status_code == 200
     sources = [(r.source, r.author.username if r.author else None) for r in revisions(incident.pk)]
     assert sources[1:] == [("status", "writer"), ("status", "checker")]  # in review, then back to draft
+
+
+def test_the_page_shows_values_as_the_pages_do_in_both_languages(client, user, api_as, editor_api):
+    """Choices by their labels, lists joined, people by name, times in 24 hours as on the incident page, rows as
+    how many were added or changed, labels as on the edit page."""
+    import re
+
+    yamada = user("editor", username="yamada", first_name="太郎", last_name="山田")
+    incident = created(api_as(user("admin")), {"title": "t", "status": "published", "severity": "sev2"})
+    editor_api.patch(f"{URL}{incident['id']}/", {
+        "severity": "sev3", "author_names": ["山田", "Sato"], "reviewers": ["yamada"], "tags": ["dns", "k8s"],
+        "started_at": "2026-03-01T15:04:00+09:00", "timeline": [{"occurred_at": "2026-03-01T15:04:00+09:00",
+                                                                 "description": "x"}]}, format="json")
+    client.force_login(yamada)
+    page = client.get(reverse("incident-history", args=[f"INC-{incident['id']}"])).content.decode()
+    newest = page[page.index('id="revision-2"'):page.index('id="revision-1"')]
+    changes = re.sub(r"\s+", " ", newest[newest.index('<dl class="changes">'):newest.index("</dl>")])
+    assert "<dt>Severity</dt> <dd><del>SEV2 – major</del> → <ins>SEV3 – minor</ins>" in changes
+    assert "<dt>Other authors</dt> <dd><del>—</del> → <ins>山田, Sato</ins>" in changes
+    assert "<dt>Reviewers</dt> <dd><del>—</del> → <ins>太郎 山田</ins>" in changes
+    assert "<dt>Tags</dt> <dd><del>—</del> → <ins>dns, k8s</ins>" in changes
+    assert "<dt>Started at</dt> <dd><del>—</del> → <ins>2026-03-01 15:04 JST</ins>" in changes
+    assert "<dt>Timeline</dt> <dd>1 row added </dd>" in changes
+    assert "['" not in changes and "sev3" not in changes
+    assert re.search(r'<p class="meta">\s*\d{4}-\d\d-\d\d \d\d:\d\d [A-Z]+ ·', newest)
+    assert "a.m." not in page and "p.m." not in page
+
+    page = client.get(reverse("incident-history", args=[f"INC-{incident['id']}"]), HTTP_ACCEPT_LANGUAGE="ja")
+    changes = re.sub(r"\s+", " ", page.content.decode())
+    assert "<del>SEV2 – 重大</del> → <ins>SEV3 – 軽微</ins>" in changes
+    assert "<dd>1 行を追加 </dd>" in changes
+
+    published = created(api_as(user("admin", username="boss2")), {"title": "p", "status": "published"})
+    editor_api.patch(f"{URL}{published['id']}/", {"status": "in_review", "reviewers": ["yamada"]}, format="json")
+    page = re.sub(r"\s+", " ", client.get(reverse("incident-history", args=[f"INC-{published['id']}"]),
+                                          HTTP_ACCEPT_LANGUAGE="ja").content.decode())
+    assert "<del>公開済み</del> → <ins>レビュー中</ins>" in page and "in_review" not in page
+
+
+def test_restore_asks_first_and_a_second_tab_of_ones_own_is_named_as_such(client, user, api_as, editor_api):
+    incident = created(api_as(user("admin")), {"title": "t", "status": "published", "summary": "最初"})
+    editor_api.patch(f"{URL}{incident['id']}/", {"summary": "二番目"}, format="json")
+    reference = f"INC-{incident['id']}"
+    me = user("editor", username="ed2")
+    client.force_login(me)
+    history = client.get(reverse("incident-history", args=[reference])).content.decode()
+    link = f'href="/incidents/{reference}/history/1/restore/?version=2"'
+    assert link in history and "<form method=\"post\" action=\"/incidents/" not in history  # a link, not a button
+
+    confirm = client.get(f"/incidents/{reference}/history/1/restore/?version=2").content.decode()
+    assert "Restore revision 1 of " + reference in confirm and "What changes: Summary" in confirm
+    assert "The status, the reviewers and the attachments stay as they are." in confirm
+    assert '<input type="hidden" name="version" value="2">' in confirm
+    assert Incident.objects.get(pk=incident["id"]).summary == "二番目"  # showing it changed nothing
+    japanese = client.get(f"/incidents/{reference}/history/1/restore/?version=2", HTTP_ACCEPT_LANGUAGE="ja")
+    assert "変わるもの: 概要" in japanese.content.decode()
+    editor_api.patch(f"{URL}{incident['id']}/", {"severity": "sev1"}, format="json")
+    both = client.get(f"/incidents/{reference}/history/1/restore/?version=3", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "変わるもの: 概要、深刻度" in both
+
+    client.post(f"/incidents/{reference}/history/1/restore/", {"version": 3})  # the first tab
+    assert Incident.objects.get(pk=incident["id"]).summary == "最初"
+    second_tab = client.post(f"/incidents/{reference}/history/2/restore/", {"version": 3}, follow=True).content.decode()
+    assert "You saved this incident at" in second_tab and "(in another tab or window)" in second_tab
+    assert "nothing was restored" in second_tab and "Someone" not in second_tab
+
+    editor_api.patch(f"{URL}{incident['id']}/", {"summary": "三番目"}, format="json")
+    other = client.post(f"/incidents/{reference}/history/2/restore/", {"version": 4}, follow=True).content.decode()
+    assert "editor saved this incident at" in other and "nothing was restored" in other

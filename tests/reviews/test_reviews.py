@@ -173,3 +173,100 @@ def test_a_published_incident_without_reviews_can_be_sent_back_to_review_from_it
     incident.refresh_from_db()
     assert incident.status == "in_review" and list(incident.reviewers.all()) == [people["reviewer"]]
     assert "Ask for a review" not in client_as(people["reader"]).get(f"/incidents/{incident.reference}/").content.decode()
+
+
+def test_an_author_is_never_their_own_reviewer(people, api_as):
+    """One rule (Incident.reviewer_conflict, checked by the document's validation): the API answers 400 with
+    the error on ``reviewers``, whether the write names the reviewers or makes a reviewer an author."""
+    incident = draft(people)
+    as_author = api_as(people["author"])
+    response = as_author.patch(url(incident), {"reviewers": ["author"]}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"reviewers": ["An author cannot review their own write-up: author."]}
+    assert not incident.reviewers.exists()
+    assert as_author.patch(url(incident), {"reviewers": ["reviewer"]}, format="json").status_code == 200
+    made_author = as_author.patch(url(incident), {"authors": ["author", "reviewer"]}, format="json")
+    assert made_author.status_code == 400
+    assert made_author.json() == {"authors": ["An author cannot review their own write-up: reviewer."]}
+    both = as_author.patch(url(incident), {"authors": ["author"], "reviewers": ["author", "other"]}, format="json",
+                           HTTP_ACCEPT_LANGUAGE="ja")
+    assert both.status_code == 400
+    assert both.json() == {"reviewers": ["執筆者は自分の報告をレビューできません: author。"]}
+
+
+
+def review_section(body):
+    start = body.index('<section id="review"')
+    return body[start:body.index("</section>", start)]
+
+
+def test_alone_the_page_says_how_to_get_a_reviewer(user, client_as, settings):
+    """A team of one: no one to ask, so the page says why and the three ways out, in both languages; an admin
+    who is the only other person is named as a candidate; POSTMORTEM_REVIEW_REQUIRED=0 hides it all."""
+    alone = user("editor", username="solo")
+    incident = draft({"author": alone})
+    page = client_as(alone)
+    section = review_section(page.get(f"/incidents/{incident.reference}/").content.decode())
+    assert "No one can review this yet." in section
+    assert "every editor here is one of its authors" in section
+    assert "Ask an admin to invite a colleague as an editor (People page)" in section
+    assert "An admin may publish it without a review." in section and "POSTMORTEM_REVIEW_REQUIRED=0" in section
+    japanese = review_section(page.get(f"/incidents/{incident.reference}/", HTTP_ACCEPT_LANGUAGE="ja").content.decode())
+    assert "まだレビューできる人がいません。" in japanese and "POSTMORTEM_REVIEW_REQUIRED=0" in japanese
+
+    boss = user("admin", username="boss")
+    incident.authors.add(boss)
+    section = review_section(client_as(boss).get(f"/incidents/{incident.reference}/").content.decode())
+    assert 'href="/people/"' in section and "you may publish it without a review" in section
+
+    incident.authors.remove(boss)
+    section = review_section(page.get(f"/incidents/{incident.reference}/").content.decode())
+    assert "No one can review this yet." not in section
+    assert "Who can review: editors who are not authors of this write-up" in section and "boss" in section
+    settings.POSTMORTEM_REVIEW_REQUIRED = False
+    assert 'id="review"' not in page.get(f"/incidents/{incident.reference}/").content.decode()
+
+
+def test_after_an_approval_the_page_says_it_can_be_published(people, api_as, client_as):
+    incident = draft(people)
+    api_as(people["author"]).patch(url(incident), {"status": "in_review", "reviewers": ["reviewer"]}, format="json")
+    page = client_as(people["author"])
+    before = review_section(page.get(f"/incidents/{incident.reference}/").content.decode())
+    assert "Published only after someone who is not an author approves this version." in before
+    api_as(people["reviewer"]).post(url(incident, "reviews/"), {"decision": "approved"}, format="json")
+    after = review_section(page.get(f"/incidents/{incident.reference}/").content.decode())
+    assert "Approved by reviewer: this version can be published now." in after
+    assert "Published only after" not in after
+    japanese = review_section(page.get(f"/incidents/{incident.reference}/", HTTP_ACCEPT_LANGUAGE="ja").content.decode())
+    assert "reviewer が承認しました。この版は公開できます。" in japanese
+
+
+def test_a_reviewer_sees_what_waits_for_them_on_the_incident_list(people, api_as, client_as):
+    incident = draft(people)
+    other = IncidentFactory(status="draft", title="別の件")
+    other.authors.set([people["author"]])
+    api_as(people["author"]).patch(url(incident), {"status": "in_review", "reviewers": ["reviewer"]}, format="json")
+    api_as(people["author"]).patch(url(other), {"status": "in_review", "reviewers": ["other"]}, format="json")
+    as_reviewer = client_as(people["reviewer"])
+    body = as_reviewer.get("/incidents/").content.decode()
+    assert "Waiting for your review" in body
+    waiting = body[body.index("waiting-review-title"):body.index("</section>", body.index("waiting-review-title"))]
+    assert f'href="/incidents/{incident.reference}/#review">{incident.reference}</a> DNS が引けない' in waiting
+    assert other.reference not in waiting
+    assert "レビュー待ち" in as_reviewer.get("/incidents/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "Waiting for your review" not in client_as(people["author"]).get("/incidents/").content.decode()
+    api_as(people["reviewer"]).post(url(incident, "reviews/"), {"decision": "approved"}, format="json")
+    assert "Waiting for your review" not in as_reviewer.get("/incidents/").content.decode()
+
+
+def test_edits_to_a_published_incident_keep_it_published_and_are_in_its_history(people, api_as, client_as):
+    """The rule (docs/features.md, Review): a published write-up stays published when edited, by the page or
+    the API alike; each edit is a revision naming who made it, and "Ask for a review" is the way back."""
+    incident = draft(people)
+    api_as(people["boss"]).patch(url(incident), {"status": "published"}, format="json")
+    edited = api_as(people["author"]).patch(url(incident), {"summary": "追記した"}, format="json")
+    assert edited.status_code == 200 and edited.json()["status"] == "published"
+    history = client_as(people["author"]).get(f"/incidents/{incident.reference}/history/").content.decode()
+    newest = history[history.index('class="revision"'):]
+    newest = newest[:newest.index("</section>")]
+    assert "author" in newest and "API" in newest and "追記した" in newest

@@ -156,6 +156,26 @@ def test_one_save_stores_every_box_on_the_agenda(meeting, editor_client):
     assert stored[third.pk] == ("", "決定済み")
 
 
+def test_moving_an_agenda_item_keeps_the_notes_being_typed(meeting, editor_client):
+    """The ↑/↓ buttons belong to the notes form (form="notes-form"): a move submits what was typed, which is
+    saved before the item moves, so nothing is lost (and the leave-page warning is not raised)."""
+    first, second = meeting.agenda.all()[:2]
+    page = editor_client.get(f"/retrospectives/{meeting.pk}/").content.decode()
+    down = re.search(rf'<button type="submit" form="notes-form" formaction="([^"]+)" name="move" value="down:{first.pk}"', page)
+    assert down, "the ↓ button submits the notes form"
+    data = notes_form_data(page) | {f"item-{first.pk}-notes": "書きかけのメモ", "move": f"down:{first.pk}"}
+    response = editor_client.post(down[1], data)
+    assert response.status_code == 302 and response["Location"] == f"/retrospectives/{meeting.pk}/#agenda"
+    assert list(meeting.agenda.values_list("pk", flat=True)[:2]) == [second.pk, first.pk]
+    first.refresh_from_db()
+    assert first.notes == "書きかけのメモ"
+    shown = editor_client.get(f"/retrospectives/{meeting.pk}/").content.decode()
+    assert "書きかけのメモ" in shown and "Notes saved for" in shown
+    data = notes_form_data(shown) | {"move": f"up:{first.pk}"}
+    editor_client.post(down[1], data)
+    assert list(meeting.agenda.values_list("pk", flat=True)[:2]) == [first.pk, second.pk]
+    assert editor_client.post(down[1], {"move": "up:999999"}).status_code == 404
+
 def test_a_save_never_overwrites_a_box_someone_else_changed_meanwhile(meeting, editor_client):
     first, second = meeting.agenda.all()[:2]
     data = notes_form_data(editor_client.get(f"/retrospectives/{meeting.pk}/").content.decode())
