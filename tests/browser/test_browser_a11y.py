@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.test_browser import browser, signed_in  # noqa: F401 (fixture)
+from tests.browser.test_browser import browser
 from tests.browser.test_browser_layout import demo_pages
 from tests.factories import UserFactory
+
+__all__ = ["browser"]  # the module's Chromium: test_browser's fixture, shared by import
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,7 +28,7 @@ def violations(page):
     return page.evaluate(RUN_AXE)
 
 
-def test_main_pages_have_no_serious_accessibility_violation(browser, live_server):  # noqa: F811
+def test_main_pages_have_no_serious_accessibility_violation(browser, live_server):
     pages = demo_pages()
     pages.update({"people": "/people/", "import": "/incidents/import/", "notifications": "/accounts/notifications/",
                   "token": "/accounts/token/"})

@@ -9,8 +9,10 @@ from django.core.management import call_command
 
 from incidents.actions.retrospectives import add_to_agenda
 from incidents.models import Incident, Retrospective
-from tests.browser.test_browser import SHORT_CELL, SPLIT_WORDS, browser, signed_in  # noqa: F401 (fixture)
+from tests.browser.test_browser import SHORT_CELL, SPLIT_WORDS, browser, signed_in
 from tests.factories import ActionItemFactory
+
+__all__ = ["browser"]  # the module's Chromium: test_browser's fixture, shared by import
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,10 +40,10 @@ def demo_pages():
     return {"list": "/incidents/", "search": "/incidents/?q=%E3%82%BE%E3%83%B3%E3%83%93",
             "incident": f"/incidents/{eks.reference}/", "edit": f"/incidents/{eks.reference}/edit/",
             "action-items": "/action-items/", "patterns": "/patterns/", "retrospectives": "/retrospectives/",
-            "agenda": f"/retrospectives/{meeting.pk}/"}
+            "agenda": f"/retrospectives/{meeting.pk}/", "not-found": "/incidents/INC-99999/"}
 
 
-def test_main_pages_fit_the_window_and_words_stay_whole(browser, live_server):  # noqa: F811
+def test_main_pages_fit_the_window_and_words_stay_whole(browser, live_server):
     pages = demo_pages()
     page = signed_in(browser, live_server, "demo", "demo")
     shots = os.environ.get("SCREENSHOT_DIR")
@@ -67,7 +69,7 @@ def test_main_pages_fit_the_window_and_words_stay_whole(browser, live_server):  
     assert not problems, "\n".join(problems)
 
 
-def test_the_tracker_column_of_action_items_is_on_screen(browser, live_server):  # noqa: F811
+def test_the_tracker_column_of_action_items_is_on_screen(browser, live_server):
     demo_pages()
     page = signed_in(browser, live_server, "demo", "demo")
     for width in [1366, 390]:
