@@ -47,7 +47,7 @@ def render(text, align_attribute=False):
     if not text or not text.strip():
         return ""
     html = _renderer(align_attribute).convert(text)
-    return nh3.clean(
+    clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
@@ -55,6 +55,8 @@ def render(text, align_attribute=False):
         link_rel="noopener noreferrer nofollow",
         filter_style_properties={"text-align"},
     )
+    # A code block scrolls sideways (pre { overflow-x: auto }): reachable by keyboard to scroll it (WCAG 2.1.1).
+    return clean.replace("<pre>", '<pre tabindex="0">')
 
 
 # --- inline Markdown: one line of a list, a diagram box ------------------------------------------------------

@@ -8,7 +8,7 @@ they were raised outside a view (another middleware), anything else with the pla
 import logging
 import sys
 
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -56,5 +56,17 @@ def bad_request(request, exception, template_name=defaults.ERROR_400_TEMPLATE_NA
 
 
 def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME):
-    """handler500: an outage raised outside a view still answers 503; any other error the plain 500 page."""
-    return answer(request, sys.exc_info()[1]) or defaults.server_error(request, template_name)
+    """handler500: an outage raised outside a view still answers 503; any other error the page 500.html in
+    the request's language, rendered like the 503 (no database, no context processors); should even that
+    fail, Django's bare 500."""
+    return answer(request, sys.exc_info()[1]) or error_page(request, template_name)
+
+
+def error_page(request, template_name):
+    try:
+        with translation.override(translation.get_language_from_request(request)):
+            page = render_to_string(template_name, {"request": request, "csrf_token": get_token(request)})
+    except Exception:  # the page must not fail in its turn: the error is already logged by django.request
+        log.warning("the 500 page could not be rendered; answering the bare one", exc_info=True)
+        return HttpResponseServerError("<h1>Server Error (500)</h1>", content_type="text/html")
+    return HttpResponseServerError(page)
