@@ -1,0 +1,168 @@
+"""The contributing factors' graph (``leads_to``: causes point to their effects), laid out by Graphviz.
+
+``dot`` (Debian's ``graphviz`` package) places the boxes and routes the arrows around them; the text is ours:
+each description is wrapped into lines beforehand (``text.linebreak``: kinsoku for Japanese, identifiers kept
+whole, no line limit) and each box is sized to hold all of its lines, so ``dot`` gets fixed box sizes and
+never measures a font. ``dot`` answers in its ``plain`` format (numbers only), from which the templates
+draw the SVG with a fixed set of elements (``g``, ``rect``, ``text``, ``tspan``, ``path``, ``title``):
+nothing of ``dot``'s own SVG reaches a page, so there is nothing to sanitise.
+
+Without ``dot`` (or when it fails or takes too long) a graph has no layout: the pages show their list of
+factors with their effects only, and the first failure is logged.
+"""
+
+import functools
+import logging
+import subprocess
+from dataclasses import dataclass
+
+from .text.linebreak import wrap_runs
+from .text.markdown import code_runs
+
+log = logging.getLogger(__name__)
+
+DOT = "dot"
+TIMEOUT = 5  # seconds for one layout; a factor graph takes milliseconds
+WRAP = 26  # columns per line in a box (a Japanese character counts two)
+NODE_W, PAD, TITLE_H, LINE_H = 190, 8, 18, 15  # px: box width, inner margin, title line, text line
+MARGIN = 4  # px around the drawing (the boxes' strokes)
+# Box colours per category (fill, stroke): SVG attributes, so the PDF export draws them too.
+COLOURS = {
+    "resource-exhaustion": ("#fff1ec", "#d97757"), "capacity": ("#fff1ec", "#d97757"),
+    "defect": ("#fff8e1", "#c79a1e"), "change": ("#fff8e1", "#c79a1e"),
+    "monitoring-gap": ("#eef7ee", "#5c9e5c"), "process": ("#eef7ee", "#5c9e5c"),
+}
+DEFAULT_COLOURS = ("#f0f4ff", "#7a9be0")
+PRINT_WIDTH = 680  # px: an A4 page's text column; wider layouts are scaled down in the PDF
+SCREEN_WIDTH = 1100  # px: the incident page's column at its widest
+NARROWER = 0.8  # a second layout for small screens only when it is this much narrower than the first
+_warned = []  # the first failure is logged, the next ones are not
+
+
+@dataclass
+class Box:
+    """One factor: its wrapped lines (each a list of (text, is_code) runs) and its box size in px."""
+    key: str
+    lines: list
+    width: int = NODE_W
+
+    @property
+    def height(self):
+        return 2 * PAD + TITLE_H + len(self.lines) * LINE_H
+
+
+def boxes(descriptions):
+    """A box per description (Markdown: code spans become monospace runs, the rest plain text), every line kept."""
+    return [Box(f"n{index}", wrap_runs(code_runs(text), width=WRAP, max_lines=None))
+            for index, text in enumerate(descriptions)]
+
+
+def _escaped(text):
+    """Text inside a DOT string: backslashes and double quotes escaped (so ``\\N`` or ``\\l`` stays text)."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def dot_source(nodes, edges, rankdir="LR"):
+    """The DOT text of a graph of ``Box``es and (cause index, effect index) edges. Sizes are in inches
+    (72 pt, which we draw as px); the label (the wrapped lines, left-aligned) is for a reader of the DOT:
+    ``fixedsize=true`` keeps each box as we sized it."""
+    out = [
+        "digraph factors {",
+        f'  graph [rankdir={rankdir}, nodesep=0.25, ranksep=0.45, splines=true, charset="UTF-8"];',
+        '  node [shape=box, fixedsize=true, fontsize=12, fontname="Noto Sans CJK JP"];',
+        "  edge [arrowsize=0.8];",
+    ]
+    for box in nodes:
+        label = "".join(_escaped("".join(text for text, _code in line)) + "\\l" for line in box.lines)
+        out.append(f'  {box.key} [width={box.width / 72:.4f}, height={box.height / 72:.4f}, label="{label}"];')
+    out += [f"  {nodes[cause].key} -> {nodes[effect].key};" for cause, effect in edges]
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+@functools.lru_cache(maxsize=256)
+def _run_dot(source):
+    return subprocess.run([DOT, "-Tplain"], input=source.encode(), capture_output=True, timeout=TIMEOUT,
+                          check=True).stdout.decode()
+
+
+def parse_plain(plain):
+    """``dot -Tplain``'s answer in px with y downwards: (width, height, {node: (x, y, w, h)}, [(tail, head,
+    [spline points])]). Node and edge lines start with names we chose (``n0`` …) and numbers, so splitting on
+    spaces is safe for the fields read here."""
+    width = height = 0
+    nodes, edges = {}, []
+    for line in plain.splitlines():
+        fields = line.split()
+        if fields[:1] == ["graph"]:
+            width, height = float(fields[2]) * 72, float(fields[3]) * 72
+        elif fields[:1] == ["node"]:
+            x, y, w, h = (float(value) * 72 for value in fields[2:6])
+            nodes[fields[1]] = (x - w / 2, height - y - h / 2, w, h)
+        elif fields[:1] == ["edge"]:
+            count = int(fields[3])
+            numbers = [float(value) * 72 for value in fields[4:4 + 2 * count]]
+            edges.append((fields[1], fields[2], [(x, height - y) for x, y in zip(numbers[::2], numbers[1::2])]))
+    return width, height, nodes, edges
+
+
+def layout(nodes, edges, rankdir="LR"):
+    """Where ``dot`` puts the boxes and arrows, ready to draw (px, ``MARGIN`` around): {"width", "height",
+    "rankdir", "boxes": [{"x", "y", "w", "h", "title_y", "lines": [{"runs", "y"}]}] in the order of ``nodes``,
+    "edges": [{"cause", "effect", "d"}]}; None without a working ``dot``."""
+    try:
+        width, height, placed, routes = parse_plain(_run_dot(dot_source(nodes, edges, rankdir)))
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError) as error:
+        if not _warned:
+            _warned.append(error)
+            log.warning("The factor graph is shown as a list only: Graphviz's dot failed (%s)", error)
+        return None
+    drawn = []
+    for box in nodes:
+        x, y, _w, _h = placed[box.key]
+        x, y = round(x + MARGIN, 1), round(y + MARGIN, 1)
+        drawn.append({"x": x, "y": y, "w": box.width, "h": box.height, "text_x": x + PAD, "title_y": y + PAD + 12,
+                      "lines": [{"runs": runs, "y": y + PAD + TITLE_H + 11 + i * LINE_H}
+                                for i, runs in enumerate(box.lines)]})
+    index = {box.key: i for i, box in enumerate(nodes)}
+    drawn_edges = []
+    for tail, head, points in routes:
+        points = [(round(x + MARGIN, 1), round(y + MARGIN, 1)) for x, y in points]
+        path = f"M{points[0][0]},{points[0][1]} C" + " ".join(f"{x},{y}" for x, y in points[1:])
+        drawn_edges.append({"cause": index[tail], "effect": index[head], "d": path, "points": points})
+    return {"width": round(width) + 2 * MARGIN, "height": round(height) + 2 * MARGIN, "rankdir": rankdir,
+            "boxes": drawn, "edges": drawn_edges}
+
+
+def factor_graph(factors, name="factor-graph"):
+    """The graph of ``factors`` (objects with ``pk``, ``category``, ``description`` and ``leads_to``), for the
+    templates: "nodes" (per factor, in order: the factor, its number from 1, its colours), and its layouts
+    (None without ``dot``): "screens", [(layout, class)] to draw on a page (causes left of their effects, and
+    if that is wider, a second one for small screens: whichever of left-to-right and top-to-bottom is
+    narrower), and "print", the one that suits a printed page. ``name`` starts the ids in a layout's SVG
+    (``name``-lr, ``name``-tb)."""
+    factors = list(factors)
+    position = {factor.pk: index for index, factor in enumerate(factors)}
+    edges = [(position[factor.pk], position[effect.pk])
+             for factor in factors for effect in factor.leads_to.all() if effect.pk in position]
+    graph = {"nodes": [], "screens": [], "print": None}
+    for index, factor in enumerate(factors):
+        fill, stroke = COLOURS.get(factor.category, DEFAULT_COLOURS)
+        graph["nodes"].append({"factor": factor, "number": index + 1, "fill": fill, "stroke": stroke})
+    shapes = boxes(factor.description for factor in factors)
+    across = layout(shapes, edges, "LR") if factors else None
+    down = layout(shapes, edges, "TB") if across else None
+    if not (across and down):
+        return graph
+    for drawn in (across, down):
+        drawn["id"] = f"{name}-{drawn['rankdir'].lower()}"
+        for node, box in zip(graph["nodes"], drawn["boxes"]):
+            box["node"] = node
+    narrowest = down if down["width"] < across["width"] else across
+    wide = across if across["width"] <= SCREEN_WIDTH else narrowest
+    if narrowest["width"] < NARROWER * wide["width"]:
+        graph["screens"] = [(wide, "factor-graph-wide"), (narrowest, "factor-graph-narrow")]
+    else:
+        graph["screens"] = [(wide, "")]
+    graph["print"] = across if across["width"] <= PRINT_WIDTH else narrowest
+    return graph
