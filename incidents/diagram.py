@@ -23,8 +23,9 @@ log = logging.getLogger(__name__)
 
 DOT = "dot"
 TIMEOUT = 5  # seconds for one layout; a factor graph takes milliseconds
-WRAP = 26  # columns per line in a box (a Japanese character counts two)
-NODE_W, PAD, TITLE_H, LINE_H = 190, 8, 18, 15  # px: box width, inner margin, title line, text line
+WRAP, NODE_W = 26, 190  # columns per line in a box (a Japanese character counts two), the box's width in px
+NARROW_WRAP, NARROW_W = 20, 150  # the same for small screens
+PAD, TITLE_H, LINE_H = 8, 18, 15  # px: inner margin, title line, text line
 MARGIN = 4  # px around the drawing (the boxes' strokes)
 # Box colours per category (fill, stroke): SVG attributes, so the PDF export draws them too.
 COLOURS = {
@@ -35,7 +36,7 @@ COLOURS = {
 DEFAULT_COLOURS = ("#f0f4ff", "#7a9be0")
 PRINT_WIDTH = 680  # px: an A4 page's text column; wider layouts are scaled down in the PDF
 SCREEN_WIDTH = 1100  # px: the incident page's column at its widest
-NARROWER = 0.8  # a second layout for small screens only when it is this much narrower than the first
+SMALL_SCREEN = 340  # px: a phone's column; a wider layout gets a second, narrower one for small screens
 _warned = []  # the first failure is logged, the next ones are not
 
 
@@ -51,10 +52,32 @@ class Box:
         return 2 * PAD + TITLE_H + len(self.lines) * LINE_H
 
 
-def boxes(descriptions):
+def boxes(descriptions, columns=WRAP, width=NODE_W):
     """A box per description (Markdown: code spans become monospace runs, the rest plain text), every line kept."""
-    return [Box(f"n{index}", wrap_runs(code_runs(text), width=WRAP, max_lines=None))
+    return [Box(f"n{index}", wrap_runs(code_runs(text), width=columns, max_lines=None), width)
             for index, text in enumerate(descriptions)]
+
+
+def stacking(count, edges):
+    """Invisible edges that put the graph's separate parts (factors not linked to one another) one below
+    the other in a top-to-bottom layout, instead of side by side: from a last factor of each part to a
+    first one of the next."""
+    part = list(range(count))
+
+    def find(index):
+        while part[index] != index:
+            index = part[index]
+        return index
+
+    for cause, effect in edges:
+        part[find(cause)] = find(effect)
+    parts = {}
+    for index in range(count):
+        parts.setdefault(find(index), []).append(index)
+    causes, effects = {cause for cause, _e in edges}, {effect for _c, effect in edges}
+    ordered = list(parts.values())
+    return [([i for i in before if i not in causes] or before)[-1:] + ([i for i in after if i not in effects] or after)[:1]
+            for before, after in zip(ordered, ordered[1:])]
 
 
 def _escaped(text):
@@ -62,10 +85,10 @@ def _escaped(text):
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def dot_source(nodes, edges, rankdir="LR"):
+def dot_source(nodes, edges, rankdir="LR", invisible=()):
     """The DOT text of a graph of ``Box``es and (cause index, effect index) edges. Sizes are in inches
     (72 pt, which we draw as px); the label (the wrapped lines, left-aligned) is for a reader of the DOT:
-    ``fixedsize=true`` keeps each box as we sized it."""
+    ``fixedsize=true`` keeps each box as we sized it. ``invisible`` edges only place boxes (``stacking``)."""
     out = [
         "digraph factors {",
         f'  graph [rankdir={rankdir}, nodesep=0.25, ranksep=0.45, splines=true, charset="UTF-8"];',
@@ -76,6 +99,7 @@ def dot_source(nodes, edges, rankdir="LR"):
         label = "".join(_escaped("".join(text for text, _code in line)) + "\\l" for line in box.lines)
         out.append(f'  {box.key} [width={box.width / 72:.4f}, height={box.height / 72:.4f}, label="{label}"];')
     out += [f"  {nodes[cause].key} -> {nodes[effect].key};" for cause, effect in edges]
+    out += [f"  {nodes[cause].key} -> {nodes[effect].key} [style=invis];" for cause, effect in invisible]
     out.append("}")
     return "\n".join(out) + "\n"
 
@@ -99,19 +123,21 @@ def parse_plain(plain):
         elif fields[:1] == ["node"]:
             x, y, w, h = (float(value) * 72 for value in fields[2:6])
             nodes[fields[1]] = (x - w / 2, height - y - h / 2, w, h)
-        elif fields[:1] == ["edge"]:
+        elif fields[:1] == ["edge"] and fields[-2] != "invis":
             count = int(fields[3])
             numbers = [float(value) * 72 for value in fields[4:4 + 2 * count]]
             edges.append((fields[1], fields[2], [(x, height - y) for x, y in zip(numbers[::2], numbers[1::2])]))
     return width, height, nodes, edges
 
 
-def layout(nodes, edges, rankdir="LR"):
+def layout(nodes, edges, rankdir="LR", stacked=False):
     """Where ``dot`` puts the boxes and arrows, ready to draw (px, ``MARGIN`` around): {"width", "height",
     "rankdir", "boxes": [{"x", "y", "w", "h", "title_y", "lines": [{"runs", "y"}]}] in the order of ``nodes``,
-    "edges": [{"cause", "effect", "d"}]}; None without a working ``dot``."""
+    "edges": [{"cause", "effect", "d"}]}; None without a working ``dot``. ``stacked``: separate parts one
+    below the other."""
+    invisible = stacking(len(nodes), edges) if stacked else ()
     try:
-        width, height, placed, routes = parse_plain(_run_dot(dot_source(nodes, edges, rankdir)))
+        width, height, placed, routes = parse_plain(_run_dot(dot_source(nodes, edges, rankdir, invisible)))
     except (OSError, subprocess.SubprocessError, ValueError, IndexError) as error:
         if not _warned:
             _warned.append(error)
@@ -137,10 +163,10 @@ def layout(nodes, edges, rankdir="LR"):
 def factor_graph(factors, name="factor-graph"):
     """The graph of ``factors`` (objects with ``pk``, ``category``, ``description`` and ``leads_to``), for the
     templates: "nodes" (per factor, in order: the factor, its number from 1, its colours), and its layouts
-    (None without ``dot``): "screens", [(layout, class)] to draw on a page (causes left of their effects, and
-    if that is wider, a second one for small screens: whichever of left-to-right and top-to-bottom is
-    narrower), and "print", the one that suits a printed page. ``name`` starts the ids in a layout's SVG
-    (``name``-lr, ``name``-tb)."""
+    (None without ``dot``): "screens", [(layout, class)] to draw on a page (causes left of their effects, or
+    above them when that is too wide; and if that is wider than a phone, a second one for small screens:
+    causes above, smaller boxes, separate parts one below the other), and "print", the one that suits a printed
+    page. ``name`` starts the ids in a layout's SVG (``name``-lr, ``name``-tb, ``name``-narrow)."""
     factors = list(factors)
     position = {factor.pk: index for index, factor in enumerate(factors)}
     edges = [(position[factor.pk], position[effect.pk])
@@ -149,20 +175,25 @@ def factor_graph(factors, name="factor-graph"):
     for index, factor in enumerate(factors):
         fill, stroke = COLOURS.get(factor.category, DEFAULT_COLOURS)
         graph["nodes"].append({"factor": factor, "number": index + 1, "fill": fill, "stroke": stroke})
-    shapes = boxes(factor.description for factor in factors)
-    across = layout(shapes, edges, "LR") if factors else None
-    down = layout(shapes, edges, "TB") if across else None
-    if not (across and down):
+    descriptions = [factor.description for factor in factors]
+    across = layout(boxes(descriptions), edges, "LR") if factors else None
+    narrow = across and layout(boxes(descriptions, NARROW_WRAP, NARROW_W), edges, "TB", stacked=True)
+    if not (across and narrow):
         return graph
-    for drawn in (across, down):
-        drawn["id"] = f"{name}-{drawn['rankdir'].lower()}"
-        for node, box in zip(graph["nodes"], drawn["boxes"]):
-            box["node"] = node
-    narrowest = down if down["width"] < across["width"] else across
-    wide = across if across["width"] <= SCREEN_WIDTH else narrowest
-    if narrowest["width"] < NARROWER * wide["width"]:
-        graph["screens"] = [(wide, "factor-graph-wide"), (narrowest, "factor-graph-narrow")]
+    down = None
+    if across["width"] > min(SCREEN_WIDTH, PRINT_WIDTH):
+        down = layout(boxes(descriptions), edges, "TB", stacked=True)
+        if not down:
+            return graph
+    for key, drawn in (("lr", across), ("tb", down), ("narrow", narrow)):
+        if drawn:
+            drawn["id"] = f"{name}-{key}"
+            for node, box in zip(graph["nodes"], drawn["boxes"]):
+                box["node"] = node
+    wide = across if across["width"] <= SCREEN_WIDTH or down["width"] >= across["width"] else down
+    graph["print"] = across if across["width"] <= PRINT_WIDTH or down["width"] >= across["width"] else down
+    if wide["width"] > SMALL_SCREEN and narrow["width"] < wide["width"]:
+        graph["screens"] = [(wide, "factor-graph-wide"), (narrow, "factor-graph-narrow")]
     else:
         graph["screens"] = [(wide, "")]
-    graph["print"] = across if across["width"] <= PRINT_WIDTH else narrowest
     return graph

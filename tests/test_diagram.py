@@ -60,7 +60,7 @@ def test_every_box_holds_all_its_lines_and_no_arrow_crosses_another_box():
             assert box["lines"][-1]["y"] + 4 <= box["y"] + box["h"]
             assert 0 <= box["x"] and box["x"] + box["w"] <= drawn["width"]
             assert 0 <= box["y"] and box["y"] + box["h"] <= drawn["height"]
-        assert len(boxes[0]["lines"]) == 7 and "…" not in str(boxes[0]["lines"])
+        assert len(boxes[0]["lines"]) == (7 if boxes[0]["w"] == diagram.NODE_W else 8) and "…" not in str(boxes[0]["lines"])
         assert sorted((edge["cause"], edge["effect"]) for edge in drawn["edges"]) == [(0, 1), (0, 2), (1, 2)]
         for edge in drawn["edges"]:
             others = [box for index, box in enumerate(boxes) if index not in (edge["cause"], edge["effect"])]
@@ -85,11 +85,25 @@ def bezier(points, steps=20):
 def test_a_long_chain_gets_a_narrower_layout_for_small_screens_and_print():
     graph = diagram.factor_graph(chain("one", "two", "three", "four", "five"))
     (wide, wide_class), (narrow, narrow_class) = graph["screens"]
-    assert (wide["rankdir"], wide_class, narrow["rankdir"], narrow_class) == (
-        "LR", "factor-graph-wide", "TB", "factor-graph-narrow")
-    assert narrow["width"] < 400 and graph["print"] is narrow and wide["id"] == "factor-graph-lr"
+    assert (wide["id"], wide_class, narrow["id"], narrow_class) == (
+        "factor-graph-lr", "factor-graph-wide", "factor-graph-narrow", "factor-graph-narrow")
+    assert narrow["rankdir"] == "TB" and narrow["width"] < 200 and narrow["boxes"][0]["w"] == diagram.NARROW_W
+    assert graph["print"]["id"] == "factor-graph-tb" and graph["print"]["width"] < 250  # the A4 column is 680 px
     single = diagram.factor_graph([factor(1, "alone")], name="g-7")
     assert [(drawn["id"], variant) for drawn, variant in single["screens"]] == [("g-7-lr", "")]
+
+
+@needs_dot
+def test_on_small_screens_separate_parts_stack_one_below_the_other():
+    parts = [*chain("a1", "a2"), *chain("b1", "b2"), factor(9, "alone")]
+    for index, made in enumerate(parts):
+        made.pk = index + 1
+    assert diagram.stacking(5, [(0, 1), (2, 3)]) == [[1, 2], [3, 4]]
+    graph = diagram.factor_graph(parts)
+    narrow = graph["screens"][-1][0]
+    tops = [box["y"] for box in narrow["boxes"]]
+    assert tops == sorted(tops) and len(set(tops)) == 5  # one column
+    assert [(edge["cause"], edge["effect"]) for edge in narrow["edges"]] == [(0, 1), (2, 3)]  # no invisible one
 
 
 def test_without_dot_there_is_no_layout_and_it_is_logged_once(monkeypatch, caplog):
