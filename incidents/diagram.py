@@ -116,7 +116,7 @@ def parse_plain(plain):
     spaces is safe for the fields read here."""
     width = height = 0
     nodes, edges = {}, []
-    for line in plain.splitlines():
+    for line in plain.replace("\\\n", "").splitlines():  # dot continues a long line after a backslash
         fields = line.split()
         if fields[:1] == ["graph"]:
             width, height = float(fields[2]) * 72, float(fields[3]) * 72

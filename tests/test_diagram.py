@@ -72,6 +72,13 @@ def test_every_box_holds_all_its_lines_and_no_arrow_crosses_another_box():
             assert 0 < gap <= 12
 
 
+def test_dot_s_long_lines_are_read_whole():
+    plain = ('graph 1 2 1\nnode n0 1 0.5 2 1 "node n9 9 9 9 9 \\\nnode n9 9 9 9 9\\l" solid box black lightgrey\n'
+             "edge n0 n0 4 0 0 1 1 \\\n2 2 3 3 solid black\nedge n0 n0 4 0 0 1 1 2 2 3 3 invis black\nstop\n")
+    assert diagram.parse_plain(plain) == (144, 72, {"n0": (0, 0, 144, 72)},
+                                          [("n0", "n0", [(0, 72), (72, 0), (144, -72), (216, -144)])])
+
+
 def bezier(points, steps=20):
     for start in range(0, len(points) - 3, 3):
         p0, p1, p2, p3 = points[start:start + 4]
