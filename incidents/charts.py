@@ -1,10 +1,9 @@
-"""Server-side chart geometry (the templates draw it as SVG): no JavaScript, prints well."""
+"""Server-side chart geometry (the templates draw it as SVG): no JavaScript, prints well. The factor graph is
+laid out by Graphviz instead (``incidents.diagram``)."""
 
 from dataclasses import dataclass
 
 from .text.durations import seconds_duration, whole_duration
-from .text.linebreak import wrap_runs
-from .text.markdown import code_runs
 
 CELL_W, CELL_H, LABEL_W, HEADER_H = 56, 24, 200, 28
 
@@ -39,48 +38,6 @@ def heatmap(rows, quarters):
         "cell_w": CELL_W - 4,
         "cell_h": CELL_H - 4,
     }
-
-
-NODE_W, NODE_H, GAP_X, GAP_Y, LINE_H = 178, 78, 36, 18, 15
-
-
-def factor_graph(factors):
-    """Layout of the contributing factors' ``leads_to`` graph: causes left, effects right.
-
-    Each factor sits in the column of its longest chain of causes, so "zombie processes → pid_max
-    → aws-node → NotReady" reads left to right. Returns nodes, edges and the canvas size for SVG.
-    """
-    factors = list(factors)
-    effects = {f.pk: [e.pk for e in f.leads_to.all()] for f in factors}
-    depth = {f.pk: 0 for f in factors}
-    for _ in factors:  # longest-path layering; the graph is acyclic, so len(factors) rounds suffice
-        for cause, targets in effects.items():
-            for target in targets:
-                if target in depth:
-                    depth[target] = max(depth[target], depth[cause] + 1)
-    columns = {}
-    for factor in factors:
-        columns.setdefault(depth[factor.pk], []).append(factor)
-    position, nodes = {}, []
-    for column, members in sorted(columns.items()):
-        for row, factor in enumerate(members):
-            x, y = 8 + column * (NODE_W + GAP_X), 8 + row * (NODE_H + GAP_Y)
-            position[factor.pk] = (x, y)
-            nodes.append({
-                "factor": factor, "x": x, "y": y, "w": NODE_W, "h": NODE_H,
-                # The description's Markdown drawn as text: code spans become monospace runs, the rest plain.
-                "title_y": y + 18, "lines": [{"runs": runs, "y": y + 36 + i * LINE_H}
-                                             for i, runs in enumerate(wrap_runs(code_runs(factor.description)))],
-            })
-    edges = []
-    for cause, targets in effects.items():
-        for target in targets:
-            if cause in position and target in position:
-                (x1, y1), (x2, y2) = position[cause], position[target]
-                edges.append({"x1": x1 + NODE_W, "y1": y1 + NODE_H // 2, "x2": x2 - 6, "y2": y2 + NODE_H // 2})
-    width = 16 + (max(columns, default=0) + 1) * (NODE_W + GAP_X) - GAP_X
-    height = 16 + max((len(m) for m in columns.values()), default=1) * (NODE_H + GAP_Y) - GAP_Y
-    return {"nodes": nodes, "edges": edges, "width": width, "height": height}
 
 
 # --- quarterly plots ------------------------------------------------------------------------------

@@ -10,19 +10,12 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _, ngettext
 
-from incidents import charts, recurrence, search
+from incidents import diagram, recurrence, search
 from incidents.models import Incident, Lesson, Status, TimelineEvent
 
 KEY_EVENT_KINDS = (TimelineEvent.Kind.DETECTION, TimelineEvent.Kind.MITIGATION, TimelineEvent.Kind.RESOLUTION)
 EARLIER_LIMIT = 3  # similar earlier incidents shown per incident
 RECURRENCE_PROMPTS = 3  # "third … incident in 180 days" prompts per incident, most frequent first
-# Factor graph colours per category (fill, stroke), as on the incident page; drawn as SVG attributes.
-NODE_COLOURS = {
-    "resource-exhaustion": ("#fff1ec", "#d97757"), "capacity": ("#fff1ec", "#d97757"),
-    "defect": ("#fff8e1", "#c79a1e"), "change": ("#fff8e1", "#c79a1e"),
-    "monitoring-gap": ("#eef7ee", "#5c9e5c"), "process": ("#eef7ee", "#5c9e5c"),
-}
-DEFAULT_COLOURS = ("#f0f4ff", "#7a9be0")
 
 
 @dataclass
@@ -105,11 +98,8 @@ def shown(pack):
 
 def incident_section(incident, user, visible, today, *, number=1, exclude_tags=(), for_meeting=True):
     """One incident as a pack shows it; ``for_meeting`` adds similar earlier incidents and discussion prompts."""
-    graph = charts.factor_graph(incident.factors.all())
-    numbers = {node["factor"].pk: index for index, node in enumerate(graph["nodes"], start=1)}
-    for node in graph["nodes"]:
-        node["number"] = numbers[node["factor"].pk]
-        node["fill"], node["stroke"] = NODE_COLOURS.get(node["factor"].category, DEFAULT_COLOURS)
+    graph = diagram.factor_graph(incident.factors.all(), name=f"factor-graph-{incident.pk}")
+    numbers = {node["factor"].pk: node["number"] for node in graph["nodes"]}
     lessons = list(incident.lessons.all())
     section = Section(
         number=number,

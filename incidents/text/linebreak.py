@@ -74,7 +74,7 @@ def _runs(line):
 def wrap_runs(runs, width=26, max_lines=3):
     """Lines of at most ``width`` columns for ``runs`` of (text, is_code), each line a list of (text, is_code)
     runs; whitespace collapses to single spaces. Text beyond ``max_lines`` is cut and the last line ends
-    with "…"."""
+    with "…"; ``max_lines=None`` keeps every line."""
     chars, last = [], " "
     for text, code in runs:
         for char in text:
@@ -96,7 +96,7 @@ def wrap_runs(runs, width=26, max_lines=3):
     if current:
         lines.append(current)
     lines = [line[:-1] if line[-1][0] == " " else line for line in lines]
-    if len(lines) > max_lines:
+    if max_lines is not None and len(lines) > max_lines:
         lines = lines[:max_lines]
         last_line = lines[-1]
         while last_line and _width(last_line) + 1 > width:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
-from incidents import charts, facet_counts, patterns, recurrence, roles, search
+from incidents import charts, diagram, facet_counts, patterns, recurrence, roles, search
 from incidents.actions import searchlog, workflow
 from incidents.actions.document import DocumentInvalid
 from incidents.actions.incidents import VersionConflict, save_incident
@@ -129,7 +129,7 @@ class IncidentDetailView(LoginRequiredMixin, DetailView):
             similar, similar_unavailable = [], True
         recurred = recurrence.recurrence(incident, self.request.user, similar)
         return super().get_context_data(
-            graph=charts.factor_graph(incident.factors.all()),
+            graph=diagram.factor_graph(incident.factors.all()),
             attachments=list(incident.attachments.order_by("id")),
             lesson_groups=[(label, [lesson for lesson in lessons if lesson.kind == kind])
                            for kind, label in Lesson.Kind.choices],

@@ -77,9 +77,9 @@ def test_search_then_read_the_incident_with_its_factor_chain(page, live_server):
     # the result's link went through /search/open/ (no script): the search and the opening are logged
     assert list(SearchOpen.objects.values_list("query", "incident")) == [("ゾンビプロセス", eks.pk)]
     assert list(SearchRecord.objects.values_list("query", "source")) == [("ゾンビプロセス", "page")]
-    graph = page.locator("svg.factor-graph")
+    graph = page.locator("svg.factor-graph >> visible=true")
     assert graph.is_visible()
-    assert graph.locator("line.edge").count() == sum(f.leads_to.count() for f in eks.factors.all())
+    assert graph.locator("path.edge").count() == sum(f.leads_to.count() for f in eks.factors.all())
     assert page.locator("#similar li").count() >= 1
 
 
@@ -133,8 +133,8 @@ def test_write_an_incident_from_a_pasted_log_with_a_factor_chain(editor_page, li
     page.wait_for_url(f"{live_server.url}/incidents/{incident.reference}/")
     assert [e.occurred_at.isoformat() for e in incident.timeline.all()] == [
         "2023-06-22T02:46:26+00:00", "2023-06-22T02:52:10+00:00"]
-    graph = page.locator("svg.factor-graph")
-    assert graph.is_visible() and graph.locator("g.node").count() == 2 and graph.locator("line.edge").count() == 1
+    graph = page.locator("svg.factor-graph >> visible=true")
+    assert graph.is_visible() and graph.locator("g.node").count() == 2 and graph.locator("path.edge").count() == 1
     assert "コネクションプールが枯渇" in graph.text_content()
     assert page.locator("#summary strong").inner_text() == "upstream"
 
