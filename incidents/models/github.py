@@ -144,14 +144,24 @@ class LinkURLValidator(URLValidator):
     )
 
 
+def broken_reference(value):
+    """The error for text that looks like a GitHub issue or PR but is not one (``/issues/abc``, ``#0``), in the
+    reader's language, saying what to write instead."""
+    return ValidationError(
+        _("“%(value)s” is not a valid GitHub issue or pull request: write OWNER/REPO#N or "
+          "https://github.com/OWNER/REPO/issues/N (a URL outside GitHub's issues and pull requests is fine as it is)."),
+        code="github_reference", params={"value": value})
+
+
 def validate_link(value):
-    """A link is an http(s) URL (the host may be an intranet name without a dot) or ``OWNER/REPO#N``."""
+    """A link is an http(s) URL (the host may be an intranet name without a dot) or ``OWNER/REPO#N``. A GitHub
+    issue or PR becomes a followed reference; any other URL, a GitHub repository's included, is a plain link."""
     if not refs.looks_like_short_form(value):
         LinkURLValidator(schemes=["http", "https"], message=_("Enter an http(s) URL or OWNER/REPO#N."))(value)
     try:
         refs.parse(value)
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from None
+    except ValueError:
+        raise broken_reference(value) from None
 
 
 class GitHubLinked(models.Model):
