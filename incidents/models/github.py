@@ -68,6 +68,16 @@ class GitHubReferenceQuerySet(models.QuerySet):
         return self.filter(owner__iexact=ref.owner, repo__iexact=ref.repo, number=ref.number)
 
 
+# How incidents.actions.github.poll's sync_error texts begin (the rest is GitHub's technical answer) → what
+# a reader is told; the first prefix that matches wins.
+SYNC_PROBLEMS = (
+    ("GitHub rate limit", _("GitHub's rate limit is reached; it will be synced later.")),
+    ("refused by GitHub", _("GitHub refused access: an administrator should check the GitHub token.")),
+    ("GitHub unavailable, gave up", _("GitHub could not be reached several times; the next regular sync tries again.")),
+    ("GitHub unavailable", _("GitHub could not be reached; it will be tried again shortly.")),
+)
+
+
 class GitHubReference(models.Model):
     class Kind(models.TextChoices):
         ISSUE = refs.ISSUE, _("Issue")
@@ -110,6 +120,19 @@ class GitHubReference(models.Model):
     @property
     def is_closed(self):
         return self.state in (self.State.CLOSED, self.State.MERGED)
+
+    @property
+    def sync_problem(self):
+        """Why the last sync failed, in the reader's language ("" when it worked); ``sync_error`` keeps GitHub's
+        technical answer (the API, the admin, a tooltip; the log has it too)."""
+        if not self.sync_error:
+            return ""
+        if self.gone:
+            return _("GitHub says it was deleted or cannot be found.")
+        for prefix, message in SYNC_PROBLEMS:
+            if self.sync_error.startswith(prefix):
+                return message
+        return _("GitHub did not answer as expected; it will be tried again.")
 
     @property
     def state_label(self):
