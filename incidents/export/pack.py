@@ -23,6 +23,10 @@ NODE_COLOURS = {
     "monitoring-gap": ("#eef7ee", "#5c9e5c"), "process": ("#eef7ee", "#5c9e5c"),
 }
 DEFAULT_COLOURS = ("#f0f4ff", "#7a9be0")
+# The width, in CSS px, of an A4 portrait page between export.css's margins (210 mm - 2 × 14 mm): a factor graph
+# wider than this gets a landscape page of its own, where it is printed at (nearly) its size instead of being
+# shrunk to a few points.
+PORTRAIT_WIDTH_PX = 688
 
 
 @dataclass
@@ -106,6 +110,7 @@ def shown(pack):
 def incident_section(incident, user, visible, today, *, number=1, exclude_tags=(), for_meeting=True):
     """One incident as a pack shows it; ``for_meeting`` adds similar earlier incidents and discussion prompts."""
     graph = charts.factor_graph(incident.factors.all())
+    graph["wide"] = graph.get("width", 0) > PORTRAIT_WIDTH_PX
     numbers = {node["factor"].pk: index for index, node in enumerate(graph["nodes"], start=1)}
     for node in graph["nodes"]:
         node["number"] = numbers[node["factor"].pk]
