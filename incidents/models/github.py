@@ -171,8 +171,8 @@ def broken_reference(value):
     """The error for text that looks like a GitHub issue or PR but is not one (``/issues/abc``, ``#0``), in the
     reader's language, saying what to write instead."""
     return ValidationError(
-        _("“%(value)s” is not a valid GitHub issue or pull request: write OWNER/REPO#N or "
-          "https://github.com/OWNER/REPO/issues/N (a URL outside GitHub's issues and pull requests is fine as it is)."),
+        _("“%(value)s” is not a valid GitHub issue or pull request (OWNER/REPO#N or "
+          "https://github.com/OWNER/REPO/issues/N)."),
         code="github_reference", params={"value": value})
 
 

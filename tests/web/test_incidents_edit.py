@@ -420,8 +420,8 @@ def test_a_broken_github_link_is_explained_in_the_page_language_like_the_help_te
                                   HTTP_ACCEPT_LANGUAGE="ja")
     page = response.content.decode().replace("&#x27;", "'").replace("&quot;", '"')
     assert Incident.objects.count() == 0
-    assert (f"「{url}」は GitHub の issue / pull request として正しくありません。OWNER/REPO#N か "
-            "https://github.com/OWNER/REPO/issues/N の形で書いてください (GitHub の issue / pull request 以外の URL はそのまま使えます)。") in page
+    assert (f"「{url}」は GitHub の issue / pull request として正しくありません (OWNER/REPO#N か "
+            "https://github.com/OWNER/REPO/issues/N)。") in page
     assert "not a valid GitHub" not in page and "is not an issue or pull request number" not in page
     assert "GitHub の issue / pull request (OWNER/REPO#N かその URL。状態を追跡します)、または任意の URL。" in page
 
