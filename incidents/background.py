@@ -1,7 +1,7 @@
 """The embedded worker: without a broker (the development default), the app process runs what a Celery
 worker and beat would — the GitHub drain when woken after a commit or every DRAIN_SECONDS, the GitHub poll
 and the housekeeping sweep on their schedules, the due-date reminders once a day, and the notifications
-handed to it (incidents.jobs.send_notification) — in one daemon thread, so no web request waits for GitHub
+and export files handed to it (incidents.jobs.send_notification, render_export) — in one daemon thread, so no web request waits for GitHub
 or for a mail server.
 Started by postmortem/wsgi.py (``make run``); with a broker, `make worker` does this instead.
 

@@ -3,7 +3,7 @@
 
 - ``for_page``: the download URLs (the smaller copy of a wide image, linking to the full size);
 - ``for_export``: the images themselves as data URIs (an HTML export or a meeting pack is one file that must show
-  them anywhere; WeasyPrint reads data URIs too), other files as links to this app (POSTMORTEM_BASE_URL);
+  them anywhere; WeasyPrint reads data URIs too), other files as links to this app (incidents.sites);
 - ``for_bundle``: paths relative to the Markdown file of a zip bundle (``attachments/<id>-<name>``).
 
 Each resolves only the incident's own attachments: ``attachment:7`` written in another incident's text is
@@ -11,9 +11,9 @@ shown as missing, never as someone else's file."""
 
 import base64
 
-from django.conf import settings
 from django.urls import reverse
 
+from . import sites
 from .models import REFERENCE_PREFIX, Attachment
 from .text.attachments import Embed
 
@@ -64,7 +64,7 @@ def data_uri(attachment, thumbnail=True):
 
 def for_export(incident):
     attachments = _attachments(incident)
-    base = settings.POSTMORTEM_BASE_URL.rstrip("/")
+    base = sites.base()
 
     def resolve(number):
         attachment = attachments.get(number)

@@ -38,8 +38,8 @@ class GitHubReferenceField(forms.CharField):
             return None
         try:
             ref = refs.parse(value)
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from None
+        except ValueError:  # its English message is for logs; the reader gets the translated one below
+            ref = None
         if ref is None:
             raise forms.ValidationError(_("Use OWNER/REPO#N or a GitHub issue or pull request URL."))
         return ref

@@ -69,8 +69,17 @@ def drain_github():
 
 
 def render_export(job_pk):
-    """Prepare this export job's file once the current transaction commits."""
-    after_commit(RENDER_EXPORT, job_pk)
+    """Prepare this export job's file once the current transaction commits: in a worker; without a broker in
+    this process's background thread (a pack's PDF takes seconds: the request that asked answers at once with
+    the waiting page), or here where none runs (a command, a test)."""
+
+    def start():
+        if current_app.conf.task_always_eager and _background is not None:
+            _background.submit(RENDER_EXPORT, job_pk)
+        else:
+            queue(RENDER_EXPORT, job_pk)
+
+    transaction.on_commit(start)
 
 
 def send_notification(kind, payload_ids):

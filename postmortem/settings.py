@@ -128,6 +128,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "incidents.web.middleware.LocaleMiddleware",  # Django's, and remembers a signed-in user's language (emails)
     "django.middleware.common.CommonMiddleware",
+    "incidents.web.middleware.SiteMiddleware",  # the request's address, for links in emails when not configured
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -332,8 +333,10 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or "postmortem@localhost"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Links in emails and in the outgoing webhook start with this (the address people reach the app at).
-POSTMORTEM_BASE_URL = env_url("POSTMORTEM_BASE_URL", "http://127.0.0.1:8000")
+# Links in emails, the outgoing webhook and exported files start with this (the address people reach the app
+# at; SITE_URL is the same setting's other name). Unset: the address of the request that caused them
+# (incidents.sites).
+POSTMORTEM_BASE_URL = env_url("POSTMORTEM_BASE_URL", "") or env_url("SITE_URL", "")
 # The outgoing webhook (a Slack-compatible incoming-webhook URL) told when an incident is published; unset:
 # off. With a secret, the body is signed: X-Postmortem-Signature-256: sha256=<hex HMAC-SHA256 of the body>.
 POSTMORTEM_WEBHOOK_URL = env_url("POSTMORTEM_WEBHOOK_URL", "")

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, IntegrityError, transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, pgettext
 
 from incidents.imports import bundles as bundle_text
 from incidents.imports.formats import ImportProblem, no_severity, parse_document
@@ -72,7 +72,7 @@ class ImportReport:
         text = _("%(imported)d imported, %(updated)d updated, %(unchanged)d unchanged, %(failed)d failed") % counts
         if self.dry_run:
             return _("Dry run: %(counts)s; nothing was written.") % {"counts": text}
-        return text + "."
+        return pgettext("import result", "%(counts)s.") % {"counts": text}  # 。 in Japanese
 
     def as_dict(self):
         return {"dry_run": self.dry_run, "summary": self.summary(), "counts": self.counts,

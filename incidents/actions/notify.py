@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from incidents import jobs, outgoing
+from incidents import jobs, outgoing, sites
 from incidents.models import ActionItem, Incident, NotificationPreference
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def published(incident, *, by):
     """Tell the incident's authors it was published, and the outgoing webhook if one is configured."""
     _queue_emails("published", incident, incident.authors.all(), by=by)
     if settings.POSTMORTEM_WEBHOOK_URL and incident.visibility == "internal":
-        jobs.send_notification(WEBHOOK, {"incident": incident.pk, "event": "published"})
+        jobs.send_notification(WEBHOOK, _with_site({"incident": incident.pk, "event": "published"}))
 
 
 def action_item_moved(item, reference):
@@ -94,9 +94,9 @@ def action_item_moved(item, reference):
     if not Incident.objects.filter(pk=item.incident_id).visible_to(user).exists():
         log.debug("no notification for %s: may not see incident %s", user, item.incident_id)
         return
-    jobs.send_notification(GITHUB_MOVED, {"incident": item.incident_id, "to": user.pk, "item": item.pk,
-                                          "title": item.title, "reference": reference.short,
-                                          "event": item.link_event, "status": item.status})
+    jobs.send_notification(GITHUB_MOVED, _with_site({"incident": item.incident_id, "to": user.pk, "item": item.pk,
+                                                     "title": item.title, "reference": reference.short,
+                                                     "event": item.link_event, "status": item.status}))
 
 
 def owners(texts):
@@ -129,7 +129,15 @@ def recipients(users, *, exclude=None):
 
 def _queue_emails(kind, incident, users, *, by, **texts):
     for user in recipients(users, exclude=by):
-        jobs.send_notification(kind, {"incident": incident.pk, "to": user.pk, "by": getattr(by, "pk", None), **texts})
+        jobs.send_notification(kind, _with_site({"incident": incident.pk, "to": user.pk, "by": getattr(by, "pk", None),
+                                                 **texts}))
+
+
+def _with_site(payload):
+    """The payload with the address its links start with when it is the writer's request's (``site``), so a
+    worker sending it later links there too (incidents.sites)."""
+    site = sites.of_request()
+    return {**payload, "site": site} if site and not settings.POSTMORTEM_BASE_URL else payload
 
 
 def _excerpt(text):
@@ -182,8 +190,9 @@ def _incident_email(kind, payload):
     actor = get_user_model().objects.filter(pk=payload.get("by")).first()
     topic = payload.get("decision") if kind == "reviewed" else kind
     context = {
-        "incident": incident, "url": incident_url(incident), "actor": _name(actor), "decision": payload.get("decision"),
-        **_texts(payload, "comment", "body"), "preferences_url": preferences_url(),
+        "incident": incident, "url": incident_url(incident, payload.get("site", "")), "actor": _name(actor),
+        "decision": payload.get("decision"), **_texts(payload, "comment", "body"),
+        "preferences_url": preferences_url(payload.get("site", "")),
     }
     body = render_to_string(f"notifications/{kind}.txt", context)
     return _subject(f"{SUBJECTS[topic]}: {incident.reference} {incident.title}"), body
@@ -195,10 +204,10 @@ def _due_reminder(kind, payload):
     if not items:
         return None
     today = timezone.localdate()
-    rows = [{"item": item, "incident": item.incident, "url": incident_url(item.incident),
+    rows = [{"item": item, "incident": item.incident, "url": incident_url(item.incident, payload.get("site", "")),
              "overdue": item.due_date is not None and item.due_date < today} for item in items]
     body = render_to_string("notifications/due_reminder.txt",
-                            {"rows": rows, "preferences_url": preferences_url()})
+                            {"rows": rows, "preferences_url": preferences_url(payload.get("site", ""))})
     if len(items) == 1:
         subject = _("Due soon: %(title)s (%(reference)s)") % {"title": items[0].title,
                                                               "reference": items[0].incident.reference}
@@ -212,8 +221,9 @@ def _github_moved(kind, payload):
     event = payload.get("event")
     if incident is None or event not in GITHUB_SUBJECTS:
         return None
-    context = {"incident": incident, "url": incident_url(incident), "event": event,
-               "preferences_url": preferences_url(), **_texts(payload, "reference", "title", "status")}
+    site = payload.get("site", "")
+    context = {"incident": incident, "url": incident_url(incident, site), "event": event,
+               "preferences_url": preferences_url(site), **_texts(payload, "reference", "title", "status")}
     if context["status"] in ActionItem.Status.values:
         context["status"] = ActionItem.Status(context["status"]).label
     body = render_to_string(f"notifications/{GITHUB_MOVED}.txt", context)
@@ -235,16 +245,16 @@ def _post_webhook(payload):
     if not url or incident is None:
         return "skipped" if not url else "gone"
     try:
-        outgoing.post(url, webhook_body(incident), secret=settings.POSTMORTEM_WEBHOOK_SECRET,
+        outgoing.post(url, webhook_body(incident, payload.get("site", "")), secret=settings.POSTMORTEM_WEBHOOK_SECRET,
                       event=payload.get("event", "published"), timeout=settings.POSTMORTEM_WEBHOOK_TIMEOUT_SECONDS)
     except outgoing.WebhookFailed as exc:
         raise DeliveryFailed(f"webhook for {incident.reference} failed: {exc}", retry=exc.retry) from exc
     return "sent"
 
 
-def webhook_body(incident):
+def webhook_body(incident, site=""):
     """The outgoing webhook's JSON for a published incident (``text`` is what Slack shows)."""
-    url = incident_url(incident)
+    url = incident_url(incident, site)
     return {
         "text": f"Published: {incident.reference} {incident.title} {url}",
         "incident": {"id": incident.pk, "reference": incident.reference, "title": incident.title, "url": url,
@@ -252,12 +262,13 @@ def webhook_body(incident):
     }
 
 
-def incident_url(incident):
-    return settings.POSTMORTEM_BASE_URL + incident.get_absolute_url()
+def incident_url(incident, site=""):
+    """The incident's address; ``site``: the writer's request's (a payload's ``site``), used when none is set."""
+    return sites.base(site) + incident.get_absolute_url()
 
 
-def preferences_url():
-    return settings.POSTMORTEM_BASE_URL + reverse("notification-preferences")
+def preferences_url(site=""):
+    return sites.base(site) + reverse("notification-preferences")
 
 
 def _name(user):

@@ -11,11 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _, ngettext
 
 from incidents import diagram, recurrence, search
-from incidents.models import Incident, Lesson, Status, TimelineEvent
+from incidents.models import FactorCategory, Incident, Lesson, Status, TimelineEvent
 
 KEY_EVENT_KINDS = (TimelineEvent.Kind.DETECTION, TimelineEvent.Kind.MITIGATION, TimelineEvent.Kind.RESOLUTION)
 EARLIER_LIMIT = 3  # similar earlier incidents shown per incident
 RECURRENCE_PROMPTS = 3  # "third … incident in 180 days" prompts per incident, most frequent first
+# The width, in CSS px, of an A4 portrait page between export.css's margins (210 mm - 2 × 14 mm): a factor graph
+# wider than this gets a landscape page of its own, where it is printed at (nearly) its size instead of being
+# shrunk to a few points.
+PORTRAIT_WIDTH_PX = 688
 
 
 @dataclass
@@ -99,6 +103,7 @@ def shown(pack):
 def incident_section(incident, user, visible, today, *, number=1, exclude_tags=(), for_meeting=True):
     """One incident as a pack shows it; ``for_meeting`` adds similar earlier incidents and discussion prompts."""
     graph = diagram.factor_graph(incident.factors.all(), name=f"factor-graph-{incident.pk}")
+    graph["wide"] = bool(graph["print"]) and graph["print"]["width"] > PORTRAIT_WIDTH_PX
     numbers = {node["factor"].pk: node["number"] for node in graph["nodes"]}
     lessons = list(incident.lessons.all())
     section = Section(
@@ -150,8 +155,9 @@ def ordinal(n):
 
 
 def recurrences(incident, visible, exclude_tags=()):
-    """[(name, earlier incidents)] for this incident's factor categories and tags that earlier incidents
-    (within POSTMORTEM_RECURRING_DAYS) share, most shared first."""
+    """[(kind, name, earlier incidents)] for this incident's factor categories (kind "factor", name the
+    category's key) and tags (kind "tag") that earlier incidents (within POSTMORTEM_RECURRING_DAYS) share, most
+    shared first."""
     if incident.started_at is None:
         return []
     categories = {f.category for f in incident.factors.all()} - {"other"}
@@ -160,11 +166,26 @@ def recurrences(incident, visible, exclude_tags=()):
     earlier = visible.filter(started_at__lt=incident.started_at,
                              started_at__gte=incident.started_at - datetime.timedelta(days=settings.POSTMORTEM_RECURRING_DAYS))
     shared = {}
-    rows = [*earlier.filter(factors__category__in=categories).values_list("factors__category", "pk"),
-            *earlier.filter(tags__name__in=tags).values_list("tags__name", "pk")]
-    for name, pk in rows:
-        shared.setdefault(name, set()).add(pk)
-    return sorted(((name, sorted(pks)) for name, pks in shared.items()), key=lambda row: (-len(row[1]), row[0]))
+    rows = [*(("factor", name, pk) for name, pk in earlier.filter(factors__category__in=categories)
+              .values_list("factors__category", "pk")),
+            *(("tag", name, pk) for name, pk in earlier.filter(tags__name__in=tags).values_list("tags__name", "pk"))]
+    for kind, name, pk in rows:
+        shared.setdefault((kind, name), set()).add(pk)
+    return sorted(((kind, name, sorted(pks)) for (kind, name), pks in shared.items()),
+                  key=lambda row: (-len(row[2]), row[1], row[0]))
+
+
+def recurrence_prompt(kind, name, earlier):
+    """"Third incident with a “Capacity” factor …": a category by its label (in the reader's language), a tag
+    by its name (the team's own word)."""
+    values = {"ordinal": ordinal(len(earlier) + 1), "days": settings.POSTMORTEM_RECURRING_DAYS,
+              "references": ", ".join(Incident(pk=pk).reference for pk in earlier)}
+    if kind == "factor":
+        label = FactorCategory(name).label if name in FactorCategory.values else name
+        return _("%(ordinal)s incident with a “%(name)s” factor in %(days)d days (earlier: %(references)s).") % {
+            **values, "name": label}
+    return _("%(ordinal)s incident tagged “%(name)s” in %(days)d days (earlier: %(references)s).") % {
+        **values, "name": name}
 
 
 def prompts(section, visible, today, exclude_tags=()):
@@ -190,11 +211,9 @@ def prompts(section, visible, today, exclude_tags=()):
         found.append(ngettext("%(n)d action item is overdue.", "%(n)d action items are overdue.",
                               len(overdue)) % {"n": len(overdue)})
     minimum = settings.POSTMORTEM_RECURRING_MIN_COUNT
-    for name, earlier in recurrences(incident, visible, exclude_tags)[:RECURRENCE_PROMPTS]:
+    for kind, name, earlier in recurrences(incident, visible, exclude_tags)[:RECURRENCE_PROMPTS]:
         if len(earlier) + 1 >= minimum:
-            found.append(_("%(ordinal)s %(name)s incident in %(days)d days (earlier: %(references)s).") % {
-                "ordinal": ordinal(len(earlier) + 1), "name": name, "days": settings.POSTMORTEM_RECURRING_DAYS,
-                "references": ", ".join(Incident(pk=pk).reference for pk in earlier)})
+            found.append(recurrence_prompt(kind, name, earlier))
     for other in section.earlier:  # "we said we would add a pid alert in July; it is still open"
         for item in other.action_items:
             if item.is_unfinished and (item.due_date is None or item.due_date < today):

@@ -199,7 +199,8 @@ class ActionItemForm(forms.ModelForm):
         model = ActionItem
         fields = ["title", "kind", "status", "owner", "due_date", "url", "tracker"]
         widgets = {"due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
-        help_texts = {"url": _("A GitHub issue (OWNER/REPO#N) or any URL.")}
+        help_texts = {"url": _("A GitHub issue or pull request (OWNER/REPO#N or its URL; its state is followed), "
+                                "or any other URL.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

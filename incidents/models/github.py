@@ -68,6 +68,16 @@ class GitHubReferenceQuerySet(models.QuerySet):
         return self.filter(owner__iexact=ref.owner, repo__iexact=ref.repo, number=ref.number)
 
 
+# How incidents.actions.github.poll's sync_error texts begin (the rest is GitHub's technical answer) → what
+# a reader is told; the first prefix that matches wins.
+SYNC_PROBLEMS = (
+    ("GitHub rate limit", _("GitHub's rate limit is reached; it will be synced later.")),
+    ("refused by GitHub", _("GitHub refused access: an administrator should check the GitHub token.")),
+    ("GitHub unavailable, gave up", _("GitHub could not be reached several times; the next regular sync tries again.")),
+    ("GitHub unavailable", _("GitHub could not be reached; it will be tried again shortly.")),
+)
+
+
 class GitHubReference(models.Model):
     class Kind(models.TextChoices):
         ISSUE = refs.ISSUE, _("Issue")
@@ -112,6 +122,19 @@ class GitHubReference(models.Model):
         return self.state in (self.State.CLOSED, self.State.MERGED)
 
     @property
+    def sync_problem(self):
+        """Why the last sync failed, in the reader's language ("" when it worked); ``sync_error`` keeps GitHub's
+        technical answer (the API, the admin, a tooltip; the log has it too)."""
+        if not self.sync_error:
+            return ""
+        if self.gone:
+            return _("GitHub says it was deleted or cannot be found.")
+        for prefix, message in SYNC_PROBLEMS:
+            if self.sync_error.startswith(prefix):
+                return message
+        return _("GitHub did not answer as expected; it will be tried again.")
+
+    @property
     def state_label(self):
         """What people read: "Merged", "Closed (not planned)", "Open", "" when never synced."""
         label = str(self.get_state_display()) if self.state else ""
@@ -144,14 +167,24 @@ class LinkURLValidator(URLValidator):
     )
 
 
+def broken_reference(value):
+    """The error for text that looks like a GitHub issue or PR but is not one (``/issues/abc``, ``#0``), in the
+    reader's language, saying what to write instead."""
+    return ValidationError(
+        _("“%(value)s” is not a valid GitHub issue or pull request (OWNER/REPO#N or "
+          "https://github.com/OWNER/REPO/issues/N)."),
+        code="github_reference", params={"value": value})
+
+
 def validate_link(value):
-    """A link is an http(s) URL (the host may be an intranet name without a dot) or ``OWNER/REPO#N``."""
+    """A link is an http(s) URL (the host may be an intranet name without a dot) or ``OWNER/REPO#N``. A GitHub
+    issue or PR becomes a followed reference; any other URL, a GitHub repository's included, is a plain link."""
     if not refs.looks_like_short_form(value):
         LinkURLValidator(schemes=["http", "https"], message=_("Enter an http(s) URL or OWNER/REPO#N."))(value)
     try:
         refs.parse(value)
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from None
+    except ValueError:
+        raise broken_reference(value) from None
 
 
 class GitHubLinked(models.Model):

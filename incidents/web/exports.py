@@ -49,7 +49,7 @@ class ExportRequestView(LoginRequiredMixin, View):
     def post(self, request, pk):
         meeting = get_object_or_404(Retrospective, pk=pk)
         try:
-            with transaction.atomic():  # in-process (no broker) the file is made when this commits
+            with transaction.atomic():  # the file is made after the commit, by a worker or the background thread
                 job = exports.request_export(meeting, request.user, request.POST.get("format", "pdf"),
                                              language=get_language())
         except export.UnknownFormat:

@@ -2,11 +2,13 @@ import logging
 
 from django.conf import settings
 from django.contrib import auth
+from django.core.exceptions import DisallowedHost
 from django.db import DatabaseError
 from django.http import JsonResponse
 from django.middleware import locale
 from django.urls import Resolver404, resolve, reverse
 
+from incidents import sites
 from incidents.actions import preferences
 from incidents.web import health, unavailable
 
@@ -80,6 +82,23 @@ class OutageMiddleware:
 
     def process_exception(self, request, exception):
         return unavailable.answer(request, exception)
+
+
+class SiteMiddleware:
+    """While a request is served, its scheme, host and port are the app's address for links that leave the
+    page (emails, exports) unless POSTMORTEM_BASE_URL says otherwise (incidents.sites). After CommonMiddleware,
+    so the host has passed ALLOWED_HOSTS."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            url = request.build_absolute_uri("/")
+        except DisallowedHost:
+            url = ""
+        with sites.serving(url):
+            return self.get_response(request)
 
 
 class LocaleMiddleware(locale.LocaleMiddleware):

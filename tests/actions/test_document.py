@@ -49,7 +49,8 @@ def test_a_good_document_is_cleaned_text_stripped_times_read_in_time_zone_and_re
     ({"lessons": [{"kind": "meh", "text": "x"}]}, "lessons[0].kind", "Value 'meh' is not a valid choice."),
     ({"links": [{"url": "javascript:alert(1)"}]}, "links[0].url", "Enter an http(s) URL or OWNER/REPO#N."),
     ({"action_items": [{"title": "x", "url": "owner/repo#0"}]}, "action_items[0].url",
-     "'owner/repo#0': '0' is not an issue or pull request number."),
+     "“owner/repo#0” is not a valid GitHub issue or pull request (OWNER/REPO#N or "
+     "https://github.com/OWNER/REPO/issues/N)."),
     ({"links": [{"id": "3", "url": "https://a.example"}]}, "links[0].id", "A valid integer is required."),
     ({"lessons": [{"kind": "lucky", "text": "x"}] * (MAX_ROWS + 1)}, "lessons", f"At most {MAX_ROWS} rows."),
 ])

@@ -74,3 +74,11 @@ def test_a_file_linking_the_same_issue_twice_fails_naming_the_file_and_the_link(
     assert report.counts["failed"] == 1
     assert report.files[0].problems == ["twice.md: links[1].url: The link https://github.com/ACME/api/issues/7 is listed twice."]
     assert not Incident.objects.exists()
+
+
+def test_the_result_line_ends_with_the_languages_own_full_stop(closed_item, editor):
+    from django.utils import translation
+    report = reimport(closed_item, editor)
+    assert report.summary() == "0 imported, 0 updated, 1 unchanged, 0 failed."
+    with translation.override("ja"):
+        assert report.summary() == "取り込み 0 件、更新 0 件、変更なし 1 件、失敗 0 件。"

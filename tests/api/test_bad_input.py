@@ -200,7 +200,7 @@ def test_nul_in_an_author_name_is_a_400(editor_api, stored):
     (f"{URL}?service=a%00", {"service": ["A name is at most 100 characters, without NUL characters."]}),
     (f"{URL}?github=a%00/b%231", {"github": ["Use OWNER/REPO#N or a GitHub issue or pull request URL."]}),
     (f"{URL}?github=https://github.com/a%00/b/issues/1",
-     {"github": ["'https://github.com/a\\x00/b/issues/1' is not a valid GitHub issue or pull request URL."]}),
+     {"github": ["Use OWNER/REPO#N or a GitHub issue or pull request URL."]}),
     (f"{URL}?started_after=2023-01-01%00", {"started_after": ["Enter a valid date/time."]}),
     (f"{URL}?status=%00", {"status": ["Select a valid choice. \x00 is not one of the available choices."]}),
 ])

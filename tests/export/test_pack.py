@@ -30,11 +30,26 @@ def test_pack_gathers_durations_similar_earlier_incidents_and_prompts(editor, dj
     assert f"{first.reference} planned “Add a disk usage alert” by 2023-02-01; it is still “Open”." in b.prompts
     assert "No detection time recorded: when and how did we find out?" in c.prompts
     assert "No lessons recorded." in c.prompts and "No action items recorded: is nothing to be done?" in c.prompts
-    assert f"Third resource-exhaustion incident in 180 days (earlier: {first.reference}, {second.reference})." in c.prompts
+    assert (f"Third incident with a “Resource exhaustion” factor in 180 days (earlier: {first.reference}, "
+            f"{second.reference}).") in c.prompts
+    assert f"Third incident tagged “storage” in 180 days (earlier: {first.reference}, {second.reference})." in c.prompts
     assert not any("postmortem incident" in prompt for prompt in c.prompts)  # the tag that selected the agenda
     # The closing section: open items on the agenda by owner, "No owner" last.
     assert [(owner, [item.title for _i, item in rows]) for owner, rows in gathered.open_items] == [
         ("No owner", ["Review config changes in pairs"])]
+
+
+@pytest.mark.django_db
+def test_japanese_prompts_name_factor_categories_by_their_label_not_their_key(editor, django_capture_on_commit_callbacks):
+    from django.utils import translation
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting, first, second, _third = fixture_meeting()
+    with translation.override("ja"):
+        _b, c = pack.meeting_pack(meeting, editor, today=TODAY).sections
+    earlier = f"{first.reference}, {second.reference}"
+    assert f"要因「リソース枯渇」を含む障害は 180 日以内で 3 件目です (以前: {earlier})。" in c.prompts
+    assert f"タグ「storage」の障害は 180 日以内で 3 件目です (以前: {earlier})。" in c.prompts
+    assert not any("resource-exhaustion" in prompt for prompt in c.prompts)
 
 
 @pytest.mark.django_db

@@ -18,6 +18,28 @@ def published(**kwargs):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("error, gone, shown", [
+    ("GitHub unavailable, try 2 of 8 (<urlopen error [Errno 111] Connection refused>)", False,
+     "GitHub との同期に失敗: GitHub に接続できませんでした。しばらくしてから再試行します。"),
+    ("GitHub unavailable, gave up after 8 tries (HTTP 502)", False,
+     "GitHub との同期に失敗: GitHub に何度も接続できませんでした。次の定期同期で再試行します。"),
+    ("refused by GitHub (HTTP 403: Resource protected by organization SAML enforcement)", False,
+     "GitHub との同期に失敗: GitHub にアクセスを拒否されました。管理者が GitHub トークンを確認してください。"),
+    ("GitHub rate limit: waiting until 2026-11-01 10:00:00 UTC", False,
+     "GitHub との同期に失敗: GitHub のレート制限のため待機中です。後で同期します。"),
+    ("not found on GitHub (HTTP 404)", True, "GitHub から消えています: 削除されたか、見つかりません。"),
+])
+def test_a_sync_problem_is_told_in_the_readers_language_with_the_detail_in_a_title(viewer_client, error, gone, shown):
+    incident = published()
+    item = ActionItemFactory(incident=incident, title="Reap zombies", url="acme/api#42")
+    GitHubReference.objects.filter(pk=item.github_id).update(sync_error=error, gone=gone, synced_at=timezone.now())
+    page = viewer_client.get(f"/incidents/{incident.reference}/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    page = page.replace("&#x27;", "'").replace("&lt;", "<").replace("&gt;", ">")
+    assert f'title="{error}">⚠ {shown}' in page
+    assert page.count(error) == 1 and "Errno" not in page.split(f'title="{error}">')[1]
+
+
+@pytest.mark.django_db
 def test_page_and_api_show_what_the_link_did_and_sync_problems(fake_github, viewer_client, viewer_api):
     incident = published()
     item = ActionItemFactory(incident=incident, title="Reap zombies", url="DataDog/datadog-agent#13019")
@@ -26,7 +48,7 @@ def test_page_and_api_show_what_the_link_did_and_sync_problems(fake_github, view
     poll.drain()
     page = viewer_client.get(f"/incidents/{incident.reference}/").content.decode()
     assert "Done" in page and "— DataDog/datadog-agent#13019 merged 2026-11-01" in page
-    assert "gone from GitHub: not found on GitHub" in page
+    assert "gone from GitHub: GitHub says it was deleted or cannot be found." in page
 
     document = viewer_api.get(f"/api/v1/incidents/{incident.pk}/").json()
     (action_item,) = document["action_items"]

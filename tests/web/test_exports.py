@@ -202,3 +202,31 @@ def test_a_real_worker_prepares_the_pdf_over_redis(celery_worker, editor_client)
     assert 'http-equiv="refresh"' not in page and f'href="/exports/{job.pk}/download/"' in page
     response, body = download(editor_client, job)
     assert body.startswith(b"%PDF-") and response["Content-Disposition"] == f'attachment; filename="{job.filename}"'
+
+
+@pytest.mark.django_db
+def test_in_process_the_pdf_is_made_by_the_background_thread_not_the_request(short_meeting, editor_client,
+                                                                             django_capture_on_commit_callbacks,
+                                                                             export_dir):
+    """Without a broker, "Prepare PDF" answers at once with the waiting page; the app's background thread
+    (incidents.background) renders the file, as it sends notifications."""
+    from incidents import jobs
+
+    class Runner:
+        submitted = []
+
+        def submit(self, name, *args):
+            self.submitted.append((name, args))
+
+    runner = Runner()
+    jobs.set_background(runner)
+    try:
+        job = prepare(editor_client, short_meeting, django_capture_on_commit_callbacks)
+    finally:
+        jobs.set_background(None)
+    job.refresh_from_db()
+    assert job.status == "pending" and runner.submitted == [(jobs.RENDER_EXPORT, (job.pk,))]
+    assert '<meta http-equiv="refresh" content="2">' in editor_client.get(f"/exports/{job.pk}/").content.decode()
+    jobs.queue(*runner.submitted[0][:1], *runner.submitted[0][1])  # what the thread does
+    job.refresh_from_db()
+    assert job.status == "done" and job.path.is_file()

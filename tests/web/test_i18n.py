@@ -39,3 +39,13 @@ def test_favicon_is_linked_and_served_at_the_root(demo, viewer_client):
     response = viewer_client.get("/favicon.ico")
     assert response.status_code == 302 and response["Location"].endswith("favicon.svg")
     assert finders.find("favicon.svg")
+
+
+def test_japanese_says_障害_for_an_incident_everywhere():
+    """One word for one thing: 障害 (as the menu's 障害一覧), never インシデント, in every translated string."""
+    import gettext
+
+    from django.conf import settings
+    with open(settings.BASE_DIR / "incidents/locale/ja/LC_MESSAGES/django.mo", "rb") as compiled:
+        texts = gettext.GNUTranslations(compiled)._catalog.values()
+    assert [text for text in texts if "インシデント" in text.replace("セキュリティインシデント", "")] == []

@@ -412,3 +412,22 @@ def test_times_are_typed_and_shown_in_the_24_hour_clock(editor_client, typed):
     assert incident.timeline.first().occurred_at == incident.started_at
     page = editor_client.get(f"/incidents/{incident.reference}/edit/").content.decode()
     assert 'value="2023-06-22 23:05"' in page and 'value="2023-06-22 23:05:00"' not in page
+
+
+@pytest.mark.parametrize("url", ["https://github.com/containers/podman/issues/abc", "containers/podman#0"])
+def test_a_broken_github_link_is_explained_in_the_page_language_like_the_help_text(editor_client, url):
+    response = editor_client.post("/incidents/new/", new_incident(**{"actions-0-url": url}),
+                                  HTTP_ACCEPT_LANGUAGE="ja")
+    page = response.content.decode().replace("&#x27;", "'").replace("&quot;", '"')
+    assert Incident.objects.count() == 0
+    assert (f"「{url}」は GitHub の issue / pull request として正しくありません (OWNER/REPO#N か "
+            "https://github.com/OWNER/REPO/issues/N)。") in page
+    assert "not a valid GitHub" not in page and "is not an issue or pull request number" not in page
+    assert "GitHub の issue / pull request (OWNER/REPO#N かその URL。状態を追跡します)、または任意の URL。" in page
+
+
+def test_a_github_repository_url_is_kept_as_a_plain_link_not_followed(editor_client):
+    response = editor_client.post("/incidents/new/", new_incident(**{"actions-0-url": "https://github.com/containers/podman"}))
+    assert response.status_code == 302
+    item = Incident.objects.get().action_items.get()
+    assert item.url == "https://github.com/containers/podman" and item.github is None
