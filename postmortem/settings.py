@@ -12,7 +12,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from postmortem import api_schema, sso, storage
+from postmortem import api_schema, logs, sso, storage
 from postmortem.env import env_bool
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -366,28 +366,7 @@ if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise ImproperlyConfigured(f"LOG_LEVEL={LOG_LEVEL!r} is not one of DEBUG, INFO, WARNING, ERROR or CRITICAL.")
 
 
-def client_error_in_one_line(record):
-    """A 4xx that Django logs with the exception's traceback (a PermissionDenied → 403, an Http404, a
-    DisallowedHost → 400): the one warning line is enough; a 5xx keeps its traceback."""
-    if getattr(record, "status_code", 500) < 500:
-        record.exc_info = record.exc_text = None
-    return True
-
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "filters": {"client_errors": {"()": "django.utils.log.CallbackFilter", "callback": client_error_in_one_line}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_errors"]}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    # axes.apps announces itself at INFO on every start-up (each manage.py command); its lockouts stay logged.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes.apps": {"level": "WARNING"},
-                "chirptext": {"level": "WARNING"},  # jamdict's helper announces its config file at each start
-                # Django's own console handler (DEBUG on) printed each of its records a second time, unformatted,
-                # besides the root's: its records go to the root only (mail_admins is not configured here).
-                "django": {"handlers": [], "level": "INFO", "propagate": True}},
-}
+LOGGING = logs.config(LOG_LEVEL)
 
 # Production hardening: on whenever DEBUG is off, each switch can be turned off behind a TLS proxy.
 if not DEBUG:
