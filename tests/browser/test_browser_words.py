@@ -4,15 +4,14 @@ GitHub's technical answer only in the tooltip. Skipped only when Chromium is mis
 not set."""
 
 import os
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from incidents.models import GitHubReference
 from tests.factories import ActionItemFactory, IncidentFactory, UserFactory
+from tests.browser.test_browser import browser  # noqa: F401 - the module's Chromium
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.django_db(transaction=True)
 ERRNO = "GitHub unavailable, try 2 of 8 (<urlopen error [Errno 111] Connection refused>)"
 WORDS = {
@@ -21,21 +20,6 @@ WORDS = {
     "ja": ("は GitHub の issue / pull request として正しくありません (OWNER/REPO#N か",
            "GitHub との同期に失敗: GitHub に接続できませんでした。しばらくしてから再試行します。"),
 }
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} is missing and REQUIRE_BROWSER=1")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize("language", ["en", "ja"])
