@@ -130,7 +130,7 @@ def changed_fields(before, after):
 def _comparable(name, value):
     if name in LISTS and not value:
         return []
-    if name == "factors":  # rows are compared by id (a factor's ref is its id); causes in any order
+    if name == "factors":  # rows are compared by id (a factor's ref is its number); causes in any order
         return [{**factor, "leads_to": sorted(factor["leads_to"])} for factor in value]
     if name in ("action_items", "links"):  # the GitHub reference's live state is not part of a revision
         return [{key: item[key] for key in item if key != "github"} for item in value]
@@ -177,10 +177,12 @@ def build_document(versions):
         "time_to_resolve": _seconds(fields.get("time_to_resolve")),
     }
     children = {key: _children(by_model[model], names) for key, (model, names) in CHILDREN.items()}
+    # A factor's ref is its number in the incident (F1…Fn, by id), as the API and the pages number them.
+    refs = {item["pk"]: f"F{number}" for number, item in enumerate(children["factors"], start=1)}
     github = GitHubReference.objects.in_bulk(
         {item["github_id"] for key in ("action_items", "links") for item in children[key] if item["github_id"]})
     for key, (_model, names) in CHILDREN.items():
-        document[key] = [_child(key, item, names, github) for item in children[key]]
+        document[key] = [_child(key, item, names, github, refs) for item in children[key]]
     document["attachments"] = [{"id": item["pk"], **{name: item.get(name) for name in ATTACHMENT_FIELDS}}
                                for item in _children(by_model[Attachment], ATTACHMENT_FIELDS)]
     document["authors"] = sorted(users[pk].get_username() for pk in fields.get("authors", []) if pk in users)
@@ -205,10 +207,11 @@ def _children(versions, names):
     return sorted(items, key=lambda item: item["pk"])
 
 
-def _child(key, item, names, github):
+def _child(key, item, names, github, refs):
     out = {"id": item["pk"], **{name: _utc(item.get(name)) for name in names}}
     if key == "factors":
-        out = {"id": item["pk"], "ref": f"F{item['pk']}", **out, "leads_to": [f"F{pk}" for pk in sorted(item.get("leads_to", []))]}
+        causes = sorted(item.get("leads_to", []))
+        out = {"id": item["pk"], "ref": refs[item["pk"]], **out, "leads_to": [refs.get(pk, f"F?{pk}") for pk in causes]}
     if key in ("action_items", "links"):
         reference = github.get(item["github_id"])
         out["github"] = ({name: _utc(getattr(reference, name)) for name in GITHUB_FIELDS} if reference else None)

@@ -110,7 +110,7 @@ def test_what_an_admin_reads(world, client_as, api_as, export_dir, django_captur
     ]
     meeting.delete()
     page = admin.get("/people/audit/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
-    assert "<td>限定公開のインシデントをダウンロード</td>" in page and "<td>限定公開のインシデントをエクスポート</td>" in page
+    assert "<td>限定公開の障害をダウンロード</td>" in page and "<td>限定公開の障害をエクスポート</td>" in page
     assert f"<td>バックグラウンドで作成した Markdown ファイル（エクスポートジョブ {job.pk}）; 削除済みの会議の資料</td>" in page
     assert "<td>export_retrospective コマンドで出力した Markdown ファイル</td>" in page
     assert "<td>API で取得した HTML ファイル; 削除済みの会議の資料</td>" in page

@@ -67,7 +67,7 @@ def test_the_page_and_the_api_say_where_the_looser_matches_begin(demo, editor, c
     assert html.index(strict.hits[0].title) < html.index("Below: incidents with only some of the words.") \
         < html.index(strict.hits[strict.more_from].title)
     japanese = client_as(editor).get("/incidents/", {"q": "pid_max datadog-agent"}, HTTP_ACCEPT_LANGUAGE="ja")
-    assert "以下は、一部の語だけを含むインシデントです。" in japanese.content.decode()
+    assert "以下は、一部の語だけを含む障害です。" in japanese.content.decode()
     body = api_as(editor).get("/api/v1/search/", {"q": "pid_max datadog-agent"}).json()
     assert body["more_from"] == strict.more_from and body["fallback"] is False
     assert api_as(editor).get("/api/v1/search/", {"q": "aardvark-dns"}).json()["more_from"] is None

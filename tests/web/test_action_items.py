@@ -80,3 +80,12 @@ def test_pages_keep_the_filters(viewer_client, items):
 
 def test_signed_out_is_sent_to_sign_in(client):
     assert client.get("/action-items/").status_code == 302
+
+
+def test_an_items_title_is_inline_markdown_on_the_list_and_the_incident_page(viewer_client):
+    incident = IncidentFactory(status="published")
+    ActionItemFactory(incident=incident, title="`zmq4` を修正コミットに固定する <script>x</script>")
+    for url in ("/action-items/", f"/incidents/{incident.reference}/"):
+        page = viewer_client.get(url).content.decode()
+        assert "<code>zmq4</code> を修正コミットに固定する &lt;script&gt;x&lt;/script&gt;" in page, url
+        assert "`zmq4`" not in page

@@ -53,11 +53,11 @@ def test_make_s_token_prints_only_the_token_line(user, settings):
     import pathlib
     import subprocess
 
-    from django.db import connection
+    from tests.conftest import _database_url_for_worker
 
     user("editor", username="maker")
     root = pathlib.Path(__file__).resolve().parents[3]
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+    env = {**os.environ, "DATABASE_URL": _database_url_for_worker(),  # the test database, SQLite or PostgreSQL
            "POSTMORTEM_DATA_DIR": str(settings.SEARCH_INDEX_DIR.parent)}
     done = subprocess.run(["make", "-s", "-C", str(root), "token", "USER=maker"], env=env, capture_output=True,
                           text=True, timeout=120)
