@@ -12,7 +12,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from postmortem import api_schema, logs, sso, storage
+from postmortem import api_schema, logs, slack, sso, storage
 from postmortem.env import env_bool
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -313,6 +313,8 @@ GITHUB_POLL_MINUTES = env_int("GITHUB_POLL_MINUTES", 60, minimum=1)
 # Webhook deliveries (POST /github/webhook/) are accepted only when signed with this secret; without it
 # the endpoint answers 503 and logs why.
 GITHUB_WEBHOOK_SECRET = os.environ.get("GITHUB_WEBHOOK_SECRET", "")
+# The Slack app (postmortem/slack.py): None, or its bot token, signing secret, Web API URL and default channel.
+SLACK = slack.read()
 # Without a broker, the app process runs GitHub sync, its poll and the housekeeping sweep in a background
 # thread (incidents.background); 0 turns that off (then run `manage.py sync_github` from cron).
 BACKGROUND_THREAD = env_bool("BACKGROUND_THREAD", True)
