@@ -31,6 +31,7 @@ from incidents.web import (
     retrospectives,
     reviews,
     search as web_search,
+    slack,
     sso,
     tokens,
 )
@@ -125,6 +126,8 @@ urlpatterns = [
     path("incidents/<str:reference>/comments/<int:pk>/delete/", comments.CommentDeleteView.as_view(),
          name="comment-delete"),
     path("github/webhook/", github.WebhookView.as_view(), name="github-webhook"),
+    path("slack/commands/", slack.CommandView.as_view(), name="slack-commands"),
+    path("slack/events/", slack.EventView.as_view(), name="slack-events"),
     path("patterns/", views.PatternsView.as_view(), name="patterns"),
     path("search/open/<str:reference>/", web_search.SearchOpenView.as_view(), name="search-open"),
     path("search/gaps/", web_search.SearchGapsView.as_view(), name="search-gaps"),

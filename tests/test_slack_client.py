@@ -1,0 +1,62 @@
+"""Slack's Web API client (incidents/slack_client.py) against a local fake Slack (tests/slack_fake.py)."""
+
+import pytest
+
+from incidents import slack_client
+from tests.slack_fake import FakeSlack
+
+
+@pytest.fixture
+def slack(settings):
+    with FakeSlack() as fake:
+        settings.SLACK = {"bot_token": fake.token, "signing_secret": "secret", "api_url": fake.api_url,
+                          "default_channel": ""}
+        yield fake
+
+
+def test_the_email_of_a_slack_user(slack):
+    slack.users = {"U1": {"email": "ann@example.com"}, "U2": {"email": "bot@example.com", "is_bot": True},
+                   "U3": {"email": "gone@example.com", "deleted": True}, "U4": {}}
+    assert slack_client.email_of("U1") == "ann@example.com"
+    assert [slack_client.email_of(user) for user in ("U2", "U3", "U4", "U404")] == [None] * 4
+    assert slack.calls_of("users.info")[0]["user"] == "U1"
+
+
+def test_the_account_is_the_one_active_user_with_that_email(slack, user):
+    slack.users = {"U1": {"email": "Ann@Example.com"}, "U2": {"email": "old@example.com"},
+                   "U3": {"email": "twice@example.com"}, "U4": {"email": "nobody@example.com"}}
+    ann = user("viewer", username="ann", email="ann@example.com")
+    user("viewer", username="old", email="old@example.com", is_active=False)
+    user("viewer", username="twice1", email="twice@example.com")
+    user("viewer", username="twice2", email="twice@example.com")
+    assert slack_client.account_for("U1") == ann
+    assert [slack_client.account_for(user_id) for user_id in ("U2", "U3", "U4")] == [None, None, None]
+
+
+def test_a_rate_limit_is_waited_out(slack):
+    slack.users = {"U1": {"email": "ann@example.com"}}
+    slack.failures = [429]
+    assert slack_client.email_of("U1") == "ann@example.com"
+    assert slack.requests == [("POST", "users.info"), ("POST", "users.info")]
+
+
+def test_slack_errors_are_named(slack, settings):
+    slack.failures = [500]
+    with pytest.raises(slack_client.SlackError, match="users.info: internal_error"):
+        slack_client.email_of("U1")
+    settings.SLACK = {**settings.SLACK, "bot_token": "xoxb-revoked"}
+    with pytest.raises(slack_client.SlackError, match="chat.unfurl: invalid_auth"):
+        slack_client.unfurl("C1", "1.2", {"https://x/": {"blocks": []}})
+
+
+def test_slack_unreachable(settings):
+    settings.SLACK = {"bot_token": "xoxb-1", "signing_secret": "s", "api_url": "http://127.0.0.1:9/api/",
+                      "default_channel": ""}
+    with pytest.raises(slack_client.SlackError, match="users.info: "):
+        slack_client.email_of("U1")
+
+
+def test_an_unfurl(slack):
+    unfurls = {"https://postmortem.example.com/incidents/INC-1/": {"blocks": [{"type": "section"}]}}
+    slack_client.unfurl("C1", "1800000000.000100", unfurls)
+    assert slack.calls_of("chat.unfurl") == [{"channel": "C1", "ts": "1800000000.000100", "unfurls": unfurls}]
