@@ -16,15 +16,33 @@ log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 2  # users.info runs inside the slash command, which Slack wants answered within 3 s
 
 
+class RateLimitWait(RateLimitErrorRetryHandler):
+    """Wait out a 429 (its ``Retry-After``, and up to a second more) only when that is at most ``max_wait``
+    seconds: inside the slash command, Slack wants the answer within 3 s."""
+
+    def __init__(self, max_wait, max_retry_count=2):
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+
+    def _can_retry(self, *, state, request, response=None, error=None):
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        values = next((values for name, values in response.headers.items() if name.lower() == "retry-after"), ["1"])
+        try:
+            return int(values[0]) <= self.max_wait
+        except (ValueError, IndexError):
+            return False
+
+
 class SlackError(Exception):
     """Slack could not be asked, or refused (the message names Slack's error, e.g. ``invalid_auth``)."""
 
 
-def client(timeout=TIMEOUT_SECONDS):
+def client(timeout=TIMEOUT_SECONDS, max_wait=1):
+    """A WebClient for the configured Slack; a 429 is waited out when its Retry-After is at most ``max_wait``."""
     config = settings.SLACK
     return WebClient(token=config["bot_token"], base_url=config["api_url"], timeout=timeout,
-                     retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2),
-                                     ConnectionErrorRetryHandler(max_retry_count=1)])
+                     retry_handlers=[RateLimitWait(max_wait), ConnectionErrorRetryHandler(max_retry_count=1)])
 
 
 def email_of(slack_user_id):
@@ -55,7 +73,7 @@ def account_for(slack_user_id):
 def unfurl(channel, ts, unfurls):
     """Show these previews ({url: {"blocks": […]}}) under the message ``ts`` of ``channel``."""
     try:
-        return client(timeout=10).chat_unfurl(channel=channel, ts=ts, unfurls=unfurls).data
+        return client(timeout=10, max_wait=60).chat_unfurl(channel=channel, ts=ts, unfurls=unfurls).data
     except SlackApiError as error:
         raise SlackError(f"chat.unfurl: {error.response.get('error', error.response.status_code)}") from None
     except (SlackClientError, OSError) as error:

@@ -40,6 +40,21 @@ def test_a_rate_limit_is_waited_out(slack):
     assert slack.requests == [("POST", "users.info"), ("POST", "users.info")]
 
 
+def test_a_long_rate_limit_is_not_waited_for_inside_the_command(slack):
+    slack.users = {"U1": {"email": "ann@example.com"}}
+    slack.failures = [{"status": 429, "headers": {"Retry-After": "30"}}]
+    with pytest.raises(slack_client.SlackError, match="users.info: ratelimited"):
+        slack_client.email_of("U1")
+    assert slack.requests == [("POST", "users.info")]
+
+
+def test_an_unfurl_waits_out_a_rate_limit(slack):
+    slack.failures = [{"status": 429, "headers": {"Retry-After": "1"}}]
+    slack_client.unfurl("C1", "1.2", {"https://x/": {"blocks": []}})
+    assert slack.requests == [("POST", "chat.unfurl"), ("POST", "chat.unfurl")]
+    assert len(slack.calls_of("chat.unfurl")) == 1
+
+
 def test_slack_errors_are_named(slack, settings):
     slack.failures = [500]
     with pytest.raises(slack_client.SlackError, match="users.info: internal_error"):

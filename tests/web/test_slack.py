@@ -1,6 +1,7 @@
 """The Slack app's endpoints (incidents/web/slack.py), driven with requests signed as Slack signs them, against
 a local fake Slack Web API (tests/slack_fake.py)."""
 
+import itertools
 import json
 import time
 from urllib.parse import urlencode
@@ -14,6 +15,7 @@ from tests.slack_fake import FakeSlack
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 SITE = "https://postmortem.example.com"
+TRIGGERS = itertools.count(1)  # Slack's trigger_id: every command's body differs
 
 
 @pytest.fixture
@@ -38,7 +40,8 @@ def signed(client, path, body, content_type, timestamp=None, secret=SECRET, sign
 
 def command(client, text, user_id="U1", **kwargs):
     body = urlencode({"token": "legacy", "team_id": "T1", "command": "/postmortem", "text": text,
-                      "user_id": user_id, "user_name": "ann", "response_url": "https://hooks.slack.com/x"}).encode()
+                      "user_id": user_id, "user_name": "ann", "response_url": "https://hooks.slack.com/x",
+                      "trigger_id": f"13345224609.738474920.{next(TRIGGERS)}"}).encode()
     return signed(client, "/slack/commands/", body, "application/x-www-form-urlencoded", **kwargs)
 
 
@@ -89,11 +92,30 @@ def test_english_query_english_labels_and_visibility(client, slack, user, make_i
     assert answer["text"] == "No postmortem matches “zzzzqqq”."
 
 
+def test_the_search_keeps_to_what_the_linked_account_may_see(client, slack, user, demo):
+    from incidents.models import Incident
+
+    ann = user("viewer", username="ann", email="ann@example.com")
+    slack.users = {"U1": {"email": "ann@example.com"}}
+    hits = command(client, "名前解決").json()["blocks"][1:]
+    assert hits
+    references = [block["text"]["text"].split("|")[1].split()[0] for block in hits]
+    Incident.objects.filter(pk__in=[int(r.removeprefix("INC-")) for r in references]).update(visibility="restricted")
+    answer = command(client, "名前解決").json()
+    assert answer["text"] == "「名前解決」に一致するポストモーテムはありません。"
+    Incident.objects.get(pk=int(references[0].removeprefix("INC-"))).members.add(ann)
+    assert references[0] in texts(command(client, "名前解決").json())
+
+
 @pytest.mark.parametrize("text", ["", "help", "  HELP "])
 def test_help(client, slack, text):
     answer = command(client, text).json()
     assert answer["text"].startswith("Search the postmortems from Slack: /postmortem <words>")
     assert slack.calls == []  # nobody was looked up
+
+
+def test_help_in_japanese(client, slack):
+    assert command(client, "ヘルプ").json()["text"].startswith("Slack からポストモーテムを検索します: /postmortem <語>")
 
 
 def test_slack_down_is_an_answer_not_a_500(client, slack):
