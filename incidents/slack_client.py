@@ -1,7 +1,10 @@
 """Slack's Web API, the one place that calls it (slack_sdk's WebClient at settings.SLACK["api_url"], with the bot
 token): who a Slack user is here (``users.info`` → their email, which Slack has verified → the one active account
-with that email) and link unfurls (``chat.unfurl``). A 429 is retried after its ``Retry-After`` (slack_sdk's
-RateLimitErrorRetryHandler), a connection error once; other errors raise SlackError."""
+with that email), link unfurls (``chat.unfurl``), and for notifications messages to a channel or a person
+(``chat.postMessage``, ``users.lookupByEmail``, ``conversations.open``). A 429 is retried after its ``Retry-After``
+when that is short (slack_sdk's RateLimitErrorRetryHandler), a connection error once; other errors raise
+SlackError, PermanentSlackError for those trying again will not mend (``channel_not_found``, ``not_in_channel``,
+``invalid_auth``, …)."""
 
 import logging
 
@@ -35,7 +38,34 @@ class RateLimitWait(RateLimitErrorRetryHandler):
 
 
 class SlackError(Exception):
-    """Slack could not be asked, or refused (the message names Slack's error, e.g. ``invalid_auth``)."""
+    """Slack could not be asked, or refused (the message names Slack's error, e.g. ``invalid_auth``): worth
+    trying again later, unless it is a PermanentSlackError."""
+
+    def __init__(self, message, code=""):
+        super().__init__(message)
+        self.code = code  # Slack's error ("ratelimited", "channel_not_found", …) or the HTTP status; "" unreachable
+
+
+class PermanentSlackError(SlackError):
+    """An error that trying again will not mend (the channel is gone, the bot not in it, the token revoked):
+    to be shown to an admin, not retried."""
+
+
+PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "not_authed", "account_inactive",
+             "token_revoked", "token_expired", "missing_scope", "user_not_found", "users_not_found",
+             "cannot_dm_bot", "msg_too_long", "invalid_blocks", "no_text"}
+
+
+def _call(method, request):
+    """Slack's answer (a dict) to ``request()``, a call of ``method``; its failures as SlackError."""
+    try:
+        return request().data
+    except SlackApiError as error:
+        code = str(error.response.get("error") or error.response.status_code)
+        kind = PermanentSlackError if code in PERMANENT else SlackError
+        raise kind(f"{method}: {code}", code) from None
+    except (SlackClientError, OSError) as error:
+        raise SlackError(f"{method}: {error.__class__.__name__}: {error}") from None
 
 
 def client(timeout=TIMEOUT_SECONDS, max_wait=1):
@@ -48,13 +78,11 @@ def client(timeout=TIMEOUT_SECONDS, max_wait=1):
 def email_of(slack_user_id):
     """The Slack user's email (verified by Slack), or None for a bot, a deleted user or one without an email."""
     try:
-        answer = client().users_info(user=slack_user_id).data
-    except SlackApiError as error:
-        if error.response.get("error") == "user_not_found":
+        answer = _call("users.info", lambda: client().users_info(user=slack_user_id))
+    except PermanentSlackError as error:
+        if error.code == "user_not_found":
             return None
-        raise SlackError(f"users.info: {error.response.get('error', error.response.status_code)}") from None
-    except (SlackClientError, OSError) as error:
-        raise SlackError(f"users.info: {error.__class__.__name__}: {error}") from None
+        raise
     user = answer.get("user") or {}
     if user.get("deleted") or user.get("is_bot"):
         return None
@@ -72,9 +100,33 @@ def account_for(slack_user_id):
 
 def unfurl(channel, ts, unfurls):
     """Show these previews ({url: {"blocks": […]}}) under the message ``ts`` of ``channel``."""
+    return _call("chat.unfurl", lambda: client(timeout=10, max_wait=60).chat_unfurl(
+        channel=channel, ts=ts, unfurls=unfurls))
+
+
+# For notifications (sent by a worker or the background thread, never inside a request): a 429 is waited out
+# when Slack asks for at most a minute; other failures raise, for the caller's retry policy.
+
+def post_message(channel, text, blocks=None):
+    """Post to ``channel`` (#name or id); the message's ts."""
+    answer = _call("chat.postMessage", lambda: client(timeout=10, max_wait=60).chat_postMessage(
+        channel=channel, text=text, blocks=blocks, unfurl_links=False))
+    return answer.get("ts")
+
+
+def user_id_for(email):
+    """The Slack user with this email (users.lookupByEmail), or None."""
     try:
-        return client(timeout=10, max_wait=60).chat_unfurl(channel=channel, ts=ts, unfurls=unfurls).data
-    except SlackApiError as error:
-        raise SlackError(f"chat.unfurl: {error.response.get('error', error.response.status_code)}") from None
-    except (SlackClientError, OSError) as error:
-        raise SlackError(f"chat.unfurl: {error.__class__.__name__}: {error}") from None
+        answer = _call("users.lookupByEmail", lambda: client(timeout=10, max_wait=60).users_lookupByEmail(email=email))
+    except PermanentSlackError as error:
+        if error.code == "users_not_found":
+            return None
+        raise
+    return (answer.get("user") or {}).get("id")
+
+
+def direct_message(slack_user_id, text, blocks=None):
+    """A direct message from the app to this Slack user (conversations.open, then chat.postMessage); its ts."""
+    answer = _call("conversations.open", lambda: client(timeout=10, max_wait=60).conversations_open(
+        users=slack_user_id))
+    return post_message(answer["channel"]["id"], text, blocks)

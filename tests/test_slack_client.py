@@ -75,3 +75,43 @@ def test_an_unfurl(slack):
     unfurls = {"https://postmortem.example.com/incidents/INC-1/": {"blocks": [{"type": "section"}]}}
     slack_client.unfurl("C1", "1800000000.000100", unfurls)
     assert slack.calls_of("chat.unfurl") == [{"channel": "C1", "ts": "1800000000.000100", "unfurls": unfurls}]
+
+
+# For notifications
+
+def test_a_message_to_a_channel(slack):
+    assert slack_client.post_message("#incidents", "INC-1 published", [{"type": "section"}]) == "1800000001.000100"
+    [call] = slack.calls_of("chat.postMessage")
+    assert (call["channel"], call["text"], call["blocks"]) == ("#incidents", "INC-1 published", [{"type": "section"}])
+
+
+def test_a_direct_message_to_the_person_with_an_email(slack):
+    slack.users = {"U7": {"email": "ann@example.com"}}
+    assert slack_client.user_id_for("ann@example.com") == "U7"
+    assert slack_client.user_id_for("nobody@example.com") is None
+    slack_client.direct_message("U7", "Review requested")
+    assert slack.calls_of("conversations.open")[0]["users"] == "U7"
+    assert slack.calls_of("chat.postMessage")[0]["channel"] == "DU7"
+
+
+@pytest.mark.parametrize("failure, kind, message", [
+    ({"status": 200, "body": {"ok": False, "error": "channel_not_found"}}, slack_client.PermanentSlackError,
+     "chat.postMessage: channel_not_found"),
+    ({"status": 200, "body": {"ok": False, "error": "not_in_channel"}}, slack_client.PermanentSlackError,
+     "chat.postMessage: not_in_channel"),
+    ({"status": 503, "body": {"ok": False, "error": "service_unavailable"}}, slack_client.SlackError,
+     "chat.postMessage: service_unavailable"),
+    ({"status": 429, "headers": {"Retry-After": "120"}}, slack_client.SlackError, "chat.postMessage: ratelimited"),
+])
+def test_permanent_and_passing_failures(slack, failure, kind, message):
+    slack.failures = [failure]
+    with pytest.raises(kind, match=message) as raised:
+        slack_client.post_message("#incidents", "hello")
+    assert type(raised.value) is kind
+    assert slack.calls_of("chat.postMessage") == []
+
+
+def test_a_revoked_token_is_permanent(slack, settings):
+    settings.SLACK = {**settings.SLACK, "bot_token": "xoxb-revoked"}
+    with pytest.raises(slack_client.PermanentSlackError, match="invalid_auth"):
+        slack_client.post_message("#incidents", "hello")
