@@ -1,8 +1,10 @@
 """The discussion under an incident: a comment posted (the incident's authors told once it commits), edited
 by its author, deleted by its author or an admin. Each is one transaction; the search index follows through
 the change log (incidents.signals). Comments are not part of the incident's document, so they add no
-revision to its history. Who may do what is the model's rule (Comment.can_edit, Comment.can_delete);
-callers check it first to answer in their own way, and these refuse too."""
+revision to its history. The people a comment newly @mentions are told (incidents.actions.mentions: those
+who may see the incident; the others reported back), the outcome is the comment's ``mentions``. Who may do
+what is the model's rule (Comment.can_edit, Comment.can_delete); callers check it first to answer in their
+own way, and these refuse too."""
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -11,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from incidents.models import Comment
 
-from . import notify
+from . import mentions, notify
 
 
 class CommentRefused(PermissionDenied):
@@ -22,7 +24,9 @@ class CommentRefused(PermissionDenied):
 def post_comment(incident, author, body):
     """A new comment by ``author`` (who may see ``incident``: the caller checked)."""
     comment = Comment.objects.create(incident=incident, author=author, body=body)
-    notify.comment_added(incident, author=author, body=body)
+    comment.mentions = mentions.resolve(incident, body, by=author)
+    notify.mentioned(incident, comment.mentions.notified, by=author, body=body)
+    notify.comment_added(incident, author=author, body=body, mentioned=comment.mentions.notified)
     return comment
 
 
@@ -31,6 +35,9 @@ def edit_comment(comment, body, *, by):
     """Replace the text of ``comment``, marking it edited now; only its author may."""
     if not comment.can_edit(by):
         raise CommentRefused(_("Only the author may change a comment."))
+    stored = Comment.objects.filter(pk=comment.pk).values_list("body", flat=True).first() or ""  # a form may have set .body
+    comment.mentions = mentions.resolve(comment.incident, body, by=by, previous=stored)
+    notify.mentioned(comment.incident, comment.mentions.notified, by=by, body=body)
     comment.body = body
     comment.edited_at = timezone.now()
     comment.save(update_fields=["body", "edited_at"])

@@ -2,9 +2,10 @@
 
 Whoever may see the incident reads and writes comments on it (viewers on published incidents); an
 incident they may not see is a 404, as reading it is. Only the author changes a comment; the author or
-an admin deletes it (403 otherwise)."""
+an admin deletes it (403 otherwise). The answer to a post or an edit says who its new @mentions notified
+and who they did not, and why (``mentions``; null when reading)."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS
@@ -12,7 +13,7 @@ from rest_framework.permissions import SAFE_METHODS
 from incidents.actions.comments import delete_comment, edit_comment, post_comment
 from incidents.models import MAX_COMMENT_LENGTH, Comment
 from incidents import embeds
-from incidents.text import attachments, markdown
+from incidents.text import attachments, markdown, mentions
 
 from .serializers import ModelSerializer
 from .nested import UnderIncident
@@ -41,21 +42,39 @@ class CommentBodyField(serializers.CharField):
         return value
 
 
+class NotNotifiedSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    reason = serializers.CharField(help_text="Why not, in the request's language.")
+
+
+class MentionsSerializer(serializers.Serializer):
+    notified = serializers.ListField(child=serializers.CharField(), help_text="User names told by email.")
+    not_notified = NotNotifiedSerializer(many=True, help_text="No such active user, or one who may not see the incident.")
+
+
 class CommentSerializer(ModelSerializer):  # times in UTC, as everywhere in the API
     author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
                                           help_text="The author's user name (null once the user is deleted).")
     body = CommentBodyField(help_text=f"Markdown, at most {MAX_COMMENT_LENGTH} characters.")
     body_html = serializers.SerializerMethodField(help_text="The body rendered as sanitized HTML.")
+    mentions = serializers.SerializerMethodField(help_text="On the answer to a post or an edit: what its new @mentions "
+                                                           "did. Null when reading.")
 
     class Meta:
         model = Comment
-        fields = ["id", "author", "body", "body_html", "created_at", "edited_at"]
+        fields = ["id", "author", "body", "body_html", "created_at", "edited_at", "mentions"]
         read_only_fields = ["id", "created_at", "edited_at"]
 
     def get_body_html(self, comment) -> str:
         """The body as sanitized HTML; ``attachment:<id>`` of the incident's attachments as their URLs."""
-        return attachments.with_attachments(markdown.render(comment.body, align_attribute=True),
+        html = attachments.with_attachments(markdown.render(comment.body, align_attribute=True),
                                             embeds.for_page(comment.incident))
+        return mentions.highlight(html)
+
+    @extend_schema_field(MentionsSerializer(allow_null=True))
+    def get_mentions(self, comment):
+        outcome = getattr(comment, "mentions", None)
+        return outcome.as_json() if outcome is not None else None
 
 
 class CommentPermission(permissions.IsAuthenticated):

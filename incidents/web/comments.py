@@ -1,16 +1,20 @@
 """The discussion under an incident: its comments on the incident page (templates/incidents/_comments.html),
 posting one, and the small page that edits or deletes your own. Whoever may see the incident comments on
-it; an incident you may not see is a 404 here too."""
+it; an incident you may not see is a 404 here too. After a post or an edit, messages say who the @mentions
+notified and who they did not, and why; ``MentionableView`` is the comment box's autocomplete
+(static/js/mentions.js)."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
 from incidents.actions.comments import delete_comment, edit_comment, post_comment
+from incidents.actions.mentions import REASONS, mentionable
 from incidents.forms.comment import CommentForm
 from incidents.models import Comment, Incident
 
@@ -33,6 +37,15 @@ def _back(incident):
     return f"{reverse('incident-detail', args=[incident.reference])}#comments"
 
 
+def _tell_mentions(request, outcome):
+    if outcome.notified:
+        names = ", ".join(f"@{user.get_username()}" for user in outcome.notified)
+        messages.info(request, _("Notified: %(names)s.") % {"names": names})
+    for name, reason in outcome.not_notified:
+        messages.warning(request, _("@%(username)s was not notified: %(reason)s") % {"username": name,
+                                                                                   "reason": REASONS[reason]})
+
+
 class CommentMixin(LoginRequiredMixin):
     def incident(self):
         return incident_or_404(Incident.objects.visible_to(self.request.user), self.kwargs["reference"])
@@ -53,8 +66,9 @@ class CommentCreateView(CommentMixin, View):
         form = CommentForm(request.POST)
         if not form.is_valid():
             return render(request, FORM_TEMPLATE, {"incident": incident, "form": form, "comment": None})
-        post_comment(incident, request.user, form.cleaned_data["body"])
+        comment = post_comment(incident, request.user, form.cleaned_data["body"])
         messages.success(request, _("Comment posted."))
+        _tell_mentions(request, comment.mentions)
         return redirect(_back(incident))
 
 
@@ -76,8 +90,9 @@ class CommentEditView(CommentMixin, View):
         form = CommentForm(request.POST, instance=self.object)
         if not form.is_valid():
             return self.show(form)
-        edit_comment(self.object, form.cleaned_data["body"], by=request.user)
+        comment = edit_comment(self.object, form.cleaned_data["body"], by=request.user)
         messages.success(request, _("Comment saved."))
+        _tell_mentions(request, comment.mentions)
         return redirect(_back(self.object.incident))
 
     def show(self, form):
@@ -94,3 +109,15 @@ class CommentDeleteView(CommentMixin, View):
         delete_comment(self.comment(incident), by=request.user)  # refused (403) unless the author's or an admin
         messages.success(request, _("Comment deleted."))
         return redirect(_back(incident))
+
+
+class MentionableView(CommentMixin, View):
+    """GET ?q=ya: the active users who may see the incident whose user name starts with (or whose name
+    contains) the text, at most ten, as ``{"users": [{"username", "name"}]}``."""
+
+    http_method_names = ["get"]
+
+    def get(self, request, reference):
+        users = mentionable(self.incident(), request.GET.get("q", "")[:150])
+        return JsonResponse({"users": [{"username": user.get_username(), "name": user.get_full_name()}
+                                       for user in users]})
