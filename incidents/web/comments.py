@@ -37,7 +37,7 @@ def _back(incident):
     return f"{reverse('incident-detail', args=[incident.reference])}#comments"
 
 
-def _tell_mentions(request, outcome):
+def tell_mentions(request, outcome):
     if outcome.notified:
         names = ", ".join(f"@{user.get_username()}" for user in outcome.notified)
         messages.info(request, _("Notified: %(names)s.") % {"names": names})
@@ -68,7 +68,7 @@ class CommentCreateView(CommentMixin, View):
             return render(request, FORM_TEMPLATE, {"incident": incident, "form": form, "comment": None})
         comment = post_comment(incident, request.user, form.cleaned_data["body"])
         messages.success(request, _("Comment posted."))
-        _tell_mentions(request, comment.mentions)
+        tell_mentions(request, comment.mentions)
         return redirect(_back(incident))
 
 
@@ -92,7 +92,7 @@ class CommentEditView(CommentMixin, View):
             return self.show(form)
         comment = edit_comment(self.object, form.cleaned_data["body"], by=request.user)
         messages.success(request, _("Comment saved."))
-        _tell_mentions(request, comment.mentions)
+        tell_mentions(request, comment.mentions)
         return redirect(_back(self.object.incident))
 
     def show(self, form):

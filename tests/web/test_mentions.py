@@ -137,3 +137,15 @@ def test_the_comment_box_loads_the_autocomplete(editor_client, restricted):
     html = editor_client.get(f"/incidents/{restricted.reference}/").content.decode()
     assert f'data-mentionable="/incidents/{restricted.reference}/mentionable/"' in html
     assert 'data-mention-label="People to mention"' in html and "/static/js/mentions.js" in html
+
+
+def test_the_email_is_in_the_recipients_language(editor_client, people, django_capture_on_commit_callbacks):
+    from incidents.actions.preferences import save_notification_preferences
+
+    save_notification_preferences(people["yamada"], email=True, language="ja")
+    incident = IncidentFactory(status="published", title="DNS 障害")
+    with django_capture_on_commit_callbacks(execute=True):
+        post(editor_client, incident, "@yamada 確認お願いします")
+    (message,) = mail.outbox
+    assert message.subject == f"メンションされました: {incident.reference} DNS 障害"
+    assert f"editor さんが {incident.reference}「DNS 障害」のコメントであなたをメンションしました:" in message.body
