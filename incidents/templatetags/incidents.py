@@ -28,6 +28,12 @@ def highlight_mentions(html):
     return mark_safe(mentions.highlight(str(conditional_escape(html))))  # noqa: S308 - adds only a span around name characters
 
 
+@register.simple_tag
+def row_thread(threads, kind, row_id):
+    """The comments on one row of the write-up (incidents.web.comments.discussion's ``threads``), or []."""
+    return (threads or {}).get(f"{kind}-{row_id}", [])
+
+
 RESOLVERS = {"page": embeds.for_page, "export": embeds.for_export, "bundle": embeds.for_bundle}
 
 

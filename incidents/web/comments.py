@@ -13,28 +13,66 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
-from incidents.actions.comments import delete_comment, edit_comment, post_comment
+from incidents.actions.comments import BadAnchor, delete_comment, edit_comment, post_comment, resolve_thread
 from incidents.actions.mentions import REASONS, mentionable
 from incidents.forms.comment import CommentForm
 from incidents.models import Comment, Incident
+from incidents.models.comments import ANCHOR_FIELDS
 
 from .shortcuts import incident_or_404
 
 FORM_TEMPLATE = "incidents/comment_form.html"
 
 
+class Thread(list):
+    """The comments on one row of the write-up, oldest first; ``resolved`` when all are."""
+
+    def __init__(self, kind, row_id):
+        super().__init__()
+        self.kind, self.row_id = kind, row_id
+
+    @property
+    def resolved(self):
+        return bool(self) and all(comment.resolved for comment in self)
+
+    @property
+    def anchor_id(self):
+        return f"{self.kind}-{self.row_id}"
+
+
 def discussion(incident, user):
-    """What the incident page's Discussion section needs: the comments, oldest first, each knowing whether
-    this user may edit or delete it, and an empty form to post another."""
+    """What the incident page needs: the general discussion's comments, oldest first, each knowing whether this
+    user may edit or delete it, an empty form to post another, and the threads beside the rows (``threads``:
+    "timeline-12" → Thread; ``thread_counts``: comments on each section's rows)."""
     comments = list(incident.comments.select_related("author").oldest_first())
+    is_author = incident.authors.filter(pk=user.pk).exists() if user.is_authenticated else False
+    general, threads, counts = [], {}, {kind: 0 for kind in ANCHOR_FIELDS}
     for comment in comments:
+        comment.incident = incident
         comment.editable = comment.can_edit(user)
         comment.deletable = comment.can_delete(user)
-    return {"comments": comments, "comment_form": CommentForm()}
+        anchor = comment.anchor
+        if anchor is None:
+            general.append(comment)
+            continue
+        comment.resolvable = comment.editable or is_author or user.has_perm("incidents.change_incident")
+        key = f"{anchor['type']}-{anchor['id']}"
+        threads.setdefault(key, Thread(anchor["type"], anchor["id"])).append(comment)
+        counts[anchor["type"]] += 1
+    return {"comments": general, "threads": threads, "thread_counts": counts, "comment_form": CommentForm()}
 
 
-def _back(incident):
-    return f"{reverse('incident-detail', args=[incident.reference])}#comments"
+def _back(incident, anchor=None):
+    place = f"thread-{anchor['type']}-{anchor['id']}" if anchor else "comments"
+    return f"{reverse('incident-detail', args=[incident.reference])}#{place}"
+
+
+def _anchor(data):
+    """The anchor a posted form names (``anchor_type``, ``anchor_id``), or None."""
+    kind, row_id = data.get("anchor_type", ""), data.get("anchor_id", "")
+    if not kind and not row_id:
+        return None
+    return {"type": kind, "id": int(row_id) if row_id.isdigit() else None}
 
 
 def tell_mentions(request, outcome):
@@ -66,10 +104,15 @@ class CommentCreateView(CommentMixin, View):
         form = CommentForm(request.POST)
         if not form.is_valid():
             return render(request, FORM_TEMPLATE, {"incident": incident, "form": form, "comment": None})
-        comment = post_comment(incident, request.user, form.cleaned_data["body"])
+        anchor = _anchor(request.POST)
+        try:
+            comment = post_comment(incident, request.user, form.cleaned_data["body"], anchor)
+        except BadAnchor as exc:
+            form.add_error(None, str(exc))
+            return render(request, FORM_TEMPLATE, {"incident": incident, "form": form, "comment": None}, status=400)
         messages.success(request, _("Comment posted."))
         tell_mentions(request, comment.mentions)
-        return redirect(_back(incident))
+        return redirect(_back(incident, anchor))
 
 
 class CommentEditView(CommentMixin, View):
@@ -109,6 +152,24 @@ class CommentDeleteView(CommentMixin, View):
         delete_comment(self.comment(incident), by=request.user)  # refused (403) unless the author's or an admin
         messages.success(request, _("Comment deleted."))
         return redirect(_back(incident))
+
+
+class ResolveView(CommentMixin, View):
+    """Resolve (``resolved=1``) or reopen (``resolved=0``) the thread a comment is in."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, reference, pk):
+        incident = self.incident()
+        comment = self.comment(incident)
+        resolved = request.POST.get("resolved") == "1"
+        try:
+            resolve_thread(comment, by=request.user, resolved=resolved)  # refused (403) unless one who may
+        except BadAnchor as exc:
+            messages.error(request, str(exc))
+            return redirect(_back(incident))
+        messages.success(request, _("Thread resolved.") if resolved else _("Thread reopened."))
+        return redirect(_back(incident, comment.anchor))
 
 
 class MentionableView(CommentMixin, View):
