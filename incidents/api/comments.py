@@ -58,7 +58,7 @@ class MentionsSerializer(serializers.Serializer):
 
 class AnchorSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=list(ANCHOR_FIELDS))
-    id = serializers.IntegerField(min_value=1, help_text="The row's id (as in the incident document).")
+    id = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="The row's id (as in the incident document).")
 
 
 class CommentSerializer(ModelSerializer):  # times in UTC, as everywhere in the API

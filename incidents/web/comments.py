@@ -72,7 +72,7 @@ def _anchor(data):
     kind, row_id = data.get("anchor_type", ""), data.get("anchor_id", "")
     if not kind and not row_id:
         return None
-    return {"type": kind, "id": int(row_id) if row_id.isdigit() else None}
+    return {"type": kind, "id": int(row_id) if row_id.isdigit() and len(row_id) <= 18 else None}  # a bigint at most
 
 
 def tell_mentions(request, outcome):
@@ -136,7 +136,7 @@ class CommentEditView(CommentMixin, View):
         comment = edit_comment(self.object, form.cleaned_data["body"], by=request.user)
         messages.success(request, _("Comment saved."))
         tell_mentions(request, comment.mentions)
-        return redirect(_back(self.object.incident))
+        return redirect(_back(self.object.incident, self.object.anchor))
 
     def show(self, form):
         return render(self.request, FORM_TEMPLATE, {"incident": self.object.incident, "form": form, "comment": self.object})
@@ -149,9 +149,11 @@ class CommentDeleteView(CommentMixin, View):
 
     def post(self, request, reference, pk):
         incident = self.incident()
-        delete_comment(self.comment(incident), by=request.user)  # refused (403) unless the author's or an admin
+        comment = self.comment(incident)
+        anchor = comment.anchor
+        delete_comment(comment, by=request.user)  # refused (403) unless the author's or an admin
         messages.success(request, _("Comment deleted."))
-        return redirect(_back(incident))
+        return redirect(_back(incident, anchor))
 
 
 class ResolveView(CommentMixin, View):

@@ -80,3 +80,8 @@ def test_a_deleted_row_leaves_its_comment_in_the_discussion(viewer_api, incident
     comment = viewer_api.post(url(incident), {"body": "x", "anchor": {"type": "factor", "id": row.pk}}, format="json").json()
     row.delete()
     assert viewer_api.get(url(incident, comment["id"])).json()["anchor"] is None
+
+
+def test_an_id_too_large_for_the_database_is_a_400(viewer_api, incident):
+    response = viewer_api.post(url(incident), {"body": "x", "anchor": {"type": "factor", "id": 2**70}}, format="json")
+    assert response.status_code == 400 and "id" in response.json()["anchor"]

@@ -74,9 +74,9 @@ def test_another_incidents_row_is_refused(editor_client, incident, language):
     response = editor_client.post(f"/incidents/{incident.reference}/comments/",
                                   {"body": "x", "anchor_type": "timeline", "anchor_id": str(elsewhere.pk)})
     assert response.status_code == 400 and WORDS[language]["no_row"] in response.content.decode()
-    for anchor_id in ("abc", ""):
+    for kind, anchor_id in [("lesson", "1"), ("timeline", "abc"), ("timeline", ""), ("timeline", "9" * 30), ("", "1")]:
         response = editor_client.post(f"/incidents/{incident.reference}/comments/",
-                                      {"body": "x", "anchor_type": "lesson", "anchor_id": anchor_id})
+                                      {"body": "x", "anchor_type": kind, "anchor_id": anchor_id})
         assert response.status_code == 400
     assert not Comment.objects.exists()
 
@@ -92,3 +92,16 @@ def test_only_some_may_resolve(viewer_client, client_as, user, incident):
     assert viewer_client.post(f"/incidents/{incident.reference}/comments/{comment.pk}/resolve/",
                               {"resolved": "1"}).status_code == 302  # its author may
     assert Comment.objects.get().resolved_at is not None
+
+
+def test_editing_or_deleting_a_comment_on_a_row_returns_to_its_thread(editor_client, incident):
+    item = incident.action_items.get()
+    editor_client.post(f"/incidents/{incident.reference}/comments/",
+                       {"body": "owner?", "anchor_type": "action_item", "anchor_id": str(item.pk)})
+    comment = Comment.objects.get()
+    page = editor_client.get(f"/incidents/{incident.reference}/").content.decode()
+    assert f"/incidents/{incident.reference}/comments/{comment.pk}/delete/" in section(page, "action-items", "links")
+    edited = editor_client.post(f"/incidents/{incident.reference}/comments/{comment.pk}/edit/", {"body": "owner!"})
+    assert edited["Location"].endswith(f"#thread-action_item-{item.pk}")
+    deleted = editor_client.post(f"/incidents/{incident.reference}/comments/{comment.pk}/delete/")
+    assert deleted["Location"].endswith(f"#thread-action_item-{item.pk}") and not Comment.objects.exists()
