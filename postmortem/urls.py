@@ -122,6 +122,8 @@ urlpatterns = [
     path("incidents/<str:reference>/action-items/<int:item>/github-issue/", github.FileIssueView.as_view(),
          name="action-item-file-issue"),
     path("incidents/<str:reference>/comments/", comments.CommentCreateView.as_view(), name="comment-create"),
+    path("incidents/<str:reference>/comments/<int:pk>/resolve/", comments.ResolveView.as_view(), name="comment-resolve"),
+    path("incidents/<str:reference>/mentionable/", comments.MentionableView.as_view(), name="comment-mentionable"),
     path("incidents/<str:reference>/comments/<int:pk>/edit/", comments.CommentEditView.as_view(), name="comment-edit"),
     path("incidents/<str:reference>/comments/<int:pk>/delete/", comments.CommentDeleteView.as_view(),
          name="comment-delete"),

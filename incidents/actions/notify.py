@@ -34,6 +34,7 @@ SUBJECTS = {
     "approved": pgettext_lazy("email subject", "Approved"),
     "changes_requested": pgettext_lazy("email subject", "Changes requested"),
     "comment_added": pgettext_lazy("email subject", "New comment"),
+    "mentioned": pgettext_lazy("email subject", "You were mentioned"),
     "published": pgettext_lazy("email subject", "Published"),
 }
 # what GitHub did to an action item (ActionItem.link_event) → its email's subject, then the item is named.
@@ -44,7 +45,7 @@ GITHUB_SUBJECTS = {
     "reopened": pgettext_lazy("email subject", "Action item reopened"),
 }
 GITHUB_MOVED = "action_item_github"
-EMAIL_KINDS = ("review_requested", "reviewed", "comment_added", "published", "due_reminder", GITHUB_MOVED)
+EMAIL_KINDS = ("review_requested", "reviewed", "comment_added", "mentioned", "published", "due_reminder", GITHUB_MOVED)
 WEBHOOK = "webhook"
 
 
@@ -71,9 +72,18 @@ def reviewed(incident, *, reviewer, decision, comment):
                   decision=decision, comment=_excerpt(comment))
 
 
-def comment_added(incident, *, author, body):
-    """Tell the incident's authors (not the commenter) about a new comment."""
-    _queue_emails("comment_added", incident, incident.authors.all(), by=author, body=_excerpt(body))
+def comment_added(incident, *, author, body, mentioned=()):
+    """Tell the incident's authors (not the commenter) about a new comment; those ``mentioned`` in it are
+    told that instead (``mentioned``), once."""
+    told = {user.pk for user in mentioned}
+    _queue_emails("comment_added", incident, [user for user in incident.authors.all() if user.pk not in told],
+                  by=author, body=_excerpt(body))
+
+
+def mentioned(incident, users, *, by, body):
+    """Tell ``users`` (who may see ``incident``: incidents.actions.mentions checked) that ``by`` mentioned them
+    in a comment."""
+    _queue_emails("mentioned", incident, users, by=by, body=_excerpt(body))
 
 
 def published(incident, *, by):

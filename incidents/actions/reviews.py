@@ -1,12 +1,14 @@
 """Reviews of a write-up: ask for one, approve or request changes. The status changes they make go through
-the workflow (actions.workflow), with the incident locked, so two people cannot race past the review gate."""
+the workflow (actions.workflow), with the incident locked, so two people cannot race past the review gate.
+A review's comment may @mention people, as a comment does (incidents.actions.mentions): the review's
+``mentions`` says who was told."""
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from incidents.models import Incident, Review, Status
 
-from . import notify, workflow
+from . import mentions, notify, workflow
 
 
 class ReviewRefused(workflow.Refused):
@@ -35,4 +37,8 @@ def review(incident, reviewer, decision, comment=""):
     if decision == Review.Decision.CHANGES_REQUESTED:
         workflow.move(incident, Status.DRAFT, by=reviewer)
     notify.reviewed(incident, reviewer=reviewer, decision=decision, comment=comment)
+    made.mentions = mentions.resolve(incident, comment, by=reviewer)  # after the move: who may see it now
+    authors = set(incident.authors.values_list("pk", flat=True))  # told of the review already, with its comment
+    notify.mentioned(incident, [user for user in made.mentions.notified if user.pk not in authors], by=reviewer,
+                     body=comment)
     return made

@@ -288,7 +288,7 @@ class ExternalLinkAdmin(ChildAdmin):
 @admin.register(Comment)
 class CommentAdmin(ChildAdmin):
     exclude = []
-    raw_id_fields = ["incident", "author"]
+    raw_id_fields = ["incident", "author", "timeline_event", "factor", "action_item", "resolved_by"]
     list_select_related = ["incident", "author"]
     list_display = ["__str__", "author", "created_at", "edited_at"]
     list_filter = ["created_at"]

@@ -2,17 +2,22 @@
 
 Whoever may see the incident reads and writes comments on it (viewers on published incidents); an
 incident they may not see is a 404, as reading it is. Only the author changes a comment; the author or
-an admin deletes it (403 otherwise)."""
+an admin deletes it (403 otherwise). The answer to a post or an edit says who its new @mentions notified
+and who they did not, and why (``mentions``; null when reading). A comment may be posted on a row of the
+write-up (``anchor``: a timeline event, a factor or an action item of this incident, else a 400); its
+thread is resolved or reopened with ``PATCH {"resolved": true|false}`` (its author, the incident's authors,
+editors)."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import SAFE_METHODS
 
-from incidents.actions.comments import delete_comment, edit_comment, post_comment
+from incidents.actions.comments import BadAnchor, delete_comment, edit_comment, post_comment, resolve_thread
 from incidents.models import MAX_COMMENT_LENGTH, Comment
+from incidents.models.comments import ANCHOR_FIELDS
 from incidents import embeds
-from incidents.text import attachments, markdown
+from incidents.text import attachments, markdown, mentions
 
 from .serializers import ModelSerializer
 from .nested import UnderIncident
@@ -41,21 +46,48 @@ class CommentBodyField(serializers.CharField):
         return value
 
 
+class NotNotifiedSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    reason = serializers.CharField(help_text="Why not, in the request's language.")
+
+
+class MentionsSerializer(serializers.Serializer):
+    notified = serializers.ListField(child=serializers.CharField(), help_text="User names told by email.")
+    not_notified = NotNotifiedSerializer(many=True, help_text="No such active user, or one who may not see the incident.")
+
+
+class AnchorSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=list(ANCHOR_FIELDS))
+    id = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="The row's id (as in the incident document).")
+
+
 class CommentSerializer(ModelSerializer):  # times in UTC, as everywhere in the API
     author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
                                           help_text="The author's user name (null once the user is deleted).")
     body = CommentBodyField(help_text=f"Markdown, at most {MAX_COMMENT_LENGTH} characters.")
     body_html = serializers.SerializerMethodField(help_text="The body rendered as sanitized HTML.")
+    anchor = AnchorSerializer(required=False, allow_null=True,
+                              help_text="The row of the write-up the comment is on (set when posting); null: the "
+                                        "general discussion, or a row since deleted.")
+    resolved = serializers.BooleanField(required=False, help_text="Its thread is resolved (a comment on a row).")
+    mentions = serializers.SerializerMethodField(help_text="On the answer to a post or an edit: what its new @mentions "
+                                                           "did. Null when reading.")
 
     class Meta:
         model = Comment
-        fields = ["id", "author", "body", "body_html", "created_at", "edited_at"]
+        fields = ["id", "author", "body", "body_html", "created_at", "edited_at", "anchor", "resolved", "mentions"]
         read_only_fields = ["id", "created_at", "edited_at"]
 
     def get_body_html(self, comment) -> str:
         """The body as sanitized HTML; ``attachment:<id>`` of the incident's attachments as their URLs."""
-        return attachments.with_attachments(markdown.render(comment.body, align_attribute=True),
+        html = attachments.with_attachments(markdown.render(comment.body, align_attribute=True),
                                             embeds.for_page(comment.incident))
+        return mentions.highlight(html)
+
+    @extend_schema_field(MentionsSerializer(allow_null=True))
+    def get_mentions(self, comment):
+        outcome = getattr(comment, "mentions", None)
+        return outcome.as_json() if outcome is not None else None
 
 
 class CommentPermission(permissions.IsAuthenticated):
@@ -68,6 +100,9 @@ class CommentPermission(permissions.IsAuthenticated):
         if request.method == "DELETE":
             if not comment.can_delete(request.user):
                 raise PermissionDenied("Only the author or an admin may delete a comment.")
+        elif isinstance(request.data, dict) and request.data and set(request.data) <= {"resolved"}:
+            if not comment.can_resolve(request.user):
+                raise PermissionDenied("Only the comment's author, the incident's authors and editors may resolve a thread.")
         elif not comment.can_edit(request.user):
             raise PermissionDenied("Only the author may change a comment.")
         return True
@@ -91,14 +126,25 @@ class CommentViewSet(UnderIncident, mixins.ListModelMixin, mixins.CreateModelMix
     queryset = Comment.objects.none()  # for the schema; requests use get_queryset
 
     def get_queryset(self):
-        return self.incident().comments.select_related("author").oldest_first()
+        return self.incident().comments.select_related("author", "incident").oldest_first()
 
     def perform_create(self, serializer):
-        serializer.instance = post_comment(self.incident(), self.request.user, serializer.validated_data["body"])
+        data = serializer.validated_data
+        try:
+            serializer.instance = post_comment(self.incident(), self.request.user, data["body"], data.get("anchor"))
+        except BadAnchor as exc:
+            raise ValidationError({"anchor": [str(exc)]}) from exc
 
-    def perform_update(self, serializer):  # the permission checked the author
-        if "body" in serializer.validated_data:
-            edit_comment(serializer.instance, serializer.validated_data["body"], by=self.request.user)
+    def perform_update(self, serializer):  # the permission checked the author (or, for "resolved" alone, more)
+        data, comment = serializer.validated_data, serializer.instance
+        if "anchor" in data and data["anchor"] != comment.anchor:
+            raise ValidationError({"anchor": ["A comment stays on the row it was posted on."]})
+        if "resolved" in data and comment.anchor is None:
+            raise ValidationError({"resolved": ["Only a comment on a row of the write-up can be resolved."]})
+        if "body" in data:
+            edit_comment(comment, data["body"], by=self.request.user)
+        if "resolved" in data and data["resolved"] != comment.resolved:
+            resolve_thread(comment, by=self.request.user, resolved=data["resolved"])
 
     def perform_destroy(self, instance):
         delete_comment(instance, by=self.request.user)

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from incidents.actions import reviews, workflow
 from incidents.models import Incident, Review
 
+from .comments import MentionsSerializer
 from .serializers import UTCDateTimeField
 from .views import errors
 
@@ -29,6 +30,10 @@ class ReviewOutSerializer(serializers.Serializer):
     current = serializers.BooleanField(help_text="False once the incident changed after the review.")
     created_at = UTCDateTimeField()
     status = serializers.CharField(help_text="The incident's status after the review.")
+
+
+class ReviewMadeSerializer(ReviewOutSerializer):
+    mentions = MentionsSerializer(help_text="Who the comment's @mentions notified, and who not and why.")
 
 
 class CanReview(permissions.BasePermission):
@@ -58,7 +63,7 @@ class ReviewsView(APIView):
     @extend_schema(
         summary="Approve an incident in review, or request changes (which sends it back to draft)",
         request=ReviewSerializer,
-        responses={201: ReviewOutSerializer, 409: NOT_IN_REVIEW, **errors(400, 401, 403, 404, 413)},
+        responses={201: ReviewMadeSerializer, 409: NOT_IN_REVIEW, **errors(400, 401, 403, 404, 413)},
     )
     def post(self, request, pk):
         incident = self.incident(request, pk)
@@ -71,4 +76,4 @@ class ReviewsView(APIView):
             code = status.HTTP_403_FORBIDDEN if incident.authors.filter(pk=request.user.pk).exists() else status.HTTP_409_CONFLICT
             return Response({"detail": str(exc)}, status=code)
         incident.refresh_from_db()
-        return Response(_out(made, incident), status=status.HTTP_201_CREATED)
+        return Response({**_out(made, incident), "mentions": made.mentions.as_json()}, status=status.HTTP_201_CREATED)

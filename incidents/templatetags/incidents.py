@@ -2,10 +2,11 @@ from urllib.parse import urlencode
 
 from django import template
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from incidents import embeds
-from incidents.text import attachments, durations, markdown
+from incidents.text import attachments, durations, markdown, mentions
 
 register = template.Library()
 
@@ -19,6 +20,18 @@ def render_markdown(text, where="export"):
     not an incident's (a comment, a review) has no attachments: a reference to one shows as missing."""
     html = attachments.with_attachments(markdown.render(text or "", align_attribute=where == "page"), lambda _id: None)
     return mark_safe(html)  # noqa: S308 - sanitized by nh3 in markdown.render; attachments escapes what it adds
+
+
+@register.filter
+def highlight_mentions(html):
+    """Rendered Markdown with its @mentions marked (incidents.text.mentions)."""
+    return mark_safe(mentions.highlight(str(conditional_escape(html))))  # noqa: S308 - adds only a span around name characters
+
+
+@register.simple_tag
+def row_thread(threads, kind, row_id):
+    """The comments on one row of the write-up (incidents.web.comments.discussion's ``threads``), or []."""
+    return (threads or {}).get(f"{kind}-{row_id}", [])
 
 
 RESOLVERS = {"page": embeds.for_page, "export": embeds.for_export, "bundle": embeds.for_bundle}

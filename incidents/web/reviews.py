@@ -10,6 +10,7 @@ from incidents.actions import reviews, workflow
 from incidents.forms.review import ReviewForm, ReviewRequestForm
 from incidents.models import Incident
 
+from .comments import tell_mentions
 from .shortcuts import incident_or_404
 
 
@@ -53,4 +54,5 @@ class ReviewView(PermissionRequiredMixin, View):
             else:
                 messages.success(request, _("Approved: it can be published now.") if made.decision == "approved"
                                  else _("Changes requested: the incident is a draft again."))
+                tell_mentions(request, made.mentions)
         return redirect(f"{incident.get_absolute_url()}#review")

@@ -40,12 +40,14 @@ def test_a_viewer_comments_on_a_published_incident(viewer_api, published):
     response = viewer_api.post(url(published), {"body": "Seen this **before**: INC-3."}, format="json")
     assert response.status_code == 201
     answer = response.json()
-    assert set(answer) == {"id", "author", "body", "body_html", "created_at", "edited_at"}
+    assert set(answer) == {"id", "author", "body", "body_html", "created_at", "edited_at", "anchor", "resolved", "mentions"}
+    assert answer["anchor"] is None and answer["resolved"] is False  # the general discussion
+    assert answer.pop("mentions") == {"notified": [], "not_notified": []}  # only on a write's answer
     assert answer["author"] == "viewer" and answer["body"] == "Seen this **before**: INC-3."
     assert answer["body_html"] == "<p>Seen this <strong>before</strong>: INC-3.</p>"
     assert answer["edited_at"] is None and answer["created_at"].endswith("Z")
-    assert viewer_api.get(url(published)).json() == [answer]
-    assert viewer_api.get(url(published, answer)).json() == answer
+    assert viewer_api.get(url(published)).json() == [{**answer, "mentions": None}]
+    assert viewer_api.get(url(published, answer)).json() == {**answer, "mentions": None}
 
 
 def test_comments_are_listed_oldest_first(viewer_api, editor_api, published):
