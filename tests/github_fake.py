@@ -18,15 +18,16 @@ What it can also do, as GitHub does:
 import hashlib
 import json
 import re
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.local_server import LocalServer
 
 ROUTE = re.compile(r"^/repos/([^/]+)/([^/]+)/(issues|pulls)/(\d+)$")
 CREATE = re.compile(r"^/repos/([^/]+)/([^/]+)/issues$")
 
 
-class FakeGitHub:
+class FakeGitHub(LocalServer):
     def __init__(self):
         self.issues = {}
         self.failures = []
@@ -109,9 +110,8 @@ class FakeGitHub:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.serve(Handler)
+        self.url = f"http://127.0.0.1:{self.port}"
 
     def payload(self, owner, repo, number, item, route):
         html = f"https://github.com/{owner}/{repo}/{'pull' if item.get('pull') else 'issues'}/{number}"
@@ -147,10 +147,3 @@ class FakeGitHub:
     def gets(self):
         return [r for r in self.requests if r[0] == "GET"]
 
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()

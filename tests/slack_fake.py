@@ -14,11 +14,13 @@ a status code (429 comes with ``Retry-After: 0``), or a dict ``{"status", "heade
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlparse
 
+from tests.local_server import LocalServer
 
-class FakeSlack:
+
+class FakeSlack(LocalServer):
     def __init__(self, token="xoxb-test-token"):
         self.token = token
         self.users = {}
@@ -75,10 +77,9 @@ class FakeSlack:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.serve(Handler)
+        self.url = f"http://127.0.0.1:{self.port}"
         self.api_url = self.url + "/api/"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     # The Web API methods, by name ("users.info" → users_info): arguments → Slack's JSON answer.
 
@@ -124,10 +125,3 @@ class FakeSlack:
             self.called.wait_for(lambda: len(self.calls_of(method)) >= count, timeout=seconds)
         return self.calls_of(method)
 
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()

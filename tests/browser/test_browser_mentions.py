@@ -10,6 +10,20 @@ from tests.browser.test_browser import browser, csp_violations  # noqa: F401 - t
 from tests.factories import IncidentFactory, TimelineEventFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def on_the_incident_page(browser, live_server, language, incident):
+    """(context, page, CSP violations) of "writer" signed in, on ``incident``'s page in ``language``."""
+    context = browser.new_context(locale={"en": "en-US", "ja": "ja-JP"}[language], timezone_id="Asia/Tokyo")
+    page = context.new_page()
+    refused = csp_violations(page)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "writer")
+    page.fill("#id_password", "pw")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/incidents/")
+    page.goto(f"{live_server.url}/incidents/{incident.reference}/")
+    return context, page, refused
 WORDS = {"en": ("People to mention", "Notified: @yasuda."), "ja": ("メンションする人", "通知しました: @yasuda。")}
 
 
@@ -19,16 +33,8 @@ def test_mention_autocomplete_by_keyboard(browser, live_server, language):
     UserFactory(username="yamada", role="viewer", first_name="Taro", last_name="Yamada", email="yamada@example.com")
     UserFactory(username="yasuda", role="editor", first_name="Hanako", last_name="Yasuda", email="yasuda@example.com")
     incident = IncidentFactory(title="DNS の名前解決に失敗", status="draft")  # yamada, a viewer, may not see a draft
-    context = browser.new_context(locale={"en": "en-US", "ja": "ja-JP"}[language], timezone_id="Asia/Tokyo")
-    page = context.new_page()
-    refused = csp_violations(page)
+    context, page, refused = on_the_incident_page(browser, live_server, language, incident)
     try:
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("#id_username", "writer")
-        page.fill("#id_password", "pw")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/incidents/")
-        page.goto(f"{live_server.url}/incidents/{incident.reference}/")
         box = page.locator("#comments textarea")
         box.click()
         box.press_sequentially("Could @ya")
@@ -59,16 +65,8 @@ def test_an_anchored_comment_beside_a_timeline_row(browser, live_server, languag
     incident = IncidentFactory(title="DNS の名前解決に失敗", status="published")
     event = TimelineEventFactory(incident=incident, description="resolver を再起動")
     start, count = {"en": ("Comment on this", "1 comment"), "ja": ("この行にコメント", "コメント 1 件")}[language]
-    context = browser.new_context(locale={"en": "en-US", "ja": "ja-JP"}[language], timezone_id="Asia/Tokyo")
-    page = context.new_page()
-    refused = csp_violations(page)
+    context, page, refused = on_the_incident_page(browser, live_server, language, incident)
     try:
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("#id_username", "writer")
-        page.fill("#id_password", "pw")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/incidents/")
-        page.goto(f"{live_server.url}/incidents/{incident.reference}/")
         thread = page.locator(f"#thread-timeline-{event.pk}")
         thread.locator("summary").click()
         box = thread.get_by_label(start)
