@@ -14,7 +14,7 @@ import base64
 from django.urls import reverse
 
 from . import sites
-from .models import REFERENCE_PREFIX, Attachment
+from .models import REFERENCE_PREFIX
 from .text.attachments import Embed
 
 
@@ -31,7 +31,7 @@ def bundle_path(attachment):
 def _attachments(incident):
     cached = getattr(incident, "_attachments_by_id", None)
     if cached is None:
-        cached = {attachment.pk: attachment for attachment in Attachment.objects.filter(incident_id=incident.pk)}
+        cached = {attachment.pk: attachment for attachment in incident.attachments.all()}  # prefetched or not
         incident._attachments_by_id = cached
     return cached
 

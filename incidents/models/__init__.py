@@ -23,7 +23,7 @@ searchlog       what people searched for and opened from a search (the boost, th
 attachments     screenshots and files added to an incident, kept in the attachments storage
 """
 
-from .attachments import MAX_ALT_LENGTH, Attachment, AttachmentQuerySet, attachment_storage, stored_name
+from .attachments import MAX_ALT_LENGTH, Attachment, attachment_storage, stored_name
 from .audit import AuditEntry
 from .changes import IndexChange, IndexCursor
 from .children import (
@@ -64,7 +64,7 @@ from .reviews import Review, ReviewQuerySet
 from .searchlog import SearchOpen, SearchRecord
 
 __all__ = [
-    "SimilarIds", "MAX_ALT_LENGTH", "Attachment", "AttachmentQuerySet", "attachment_storage", "stored_name",
+    "SimilarIds", "MAX_ALT_LENGTH", "Attachment", "attachment_storage", "stored_name",
     "SignInIdentity", "SearchOpen", "SearchRecord",
     "AuditEntry",
     "MAX_COMMENT_LENGTH", "REFERENCE_PATTERN", "REFERENCE_PREFIX", "ActionItem", "ActionItemQuerySet", "AgendaItem",

@@ -1,8 +1,8 @@
 """Attachments: screenshots, graphs and files added to an incident (issue #28). The bytes live in the
 "attachments" storage (settings.STORAGES: the data directory, or S3-compatible object storage), under a random
 name; the row says what they are (sniffed from the bytes by ``incidents.uploads``). Markdown refers to one as
-``attachment:<id>``. Who sees an attachment is who sees its incident (``visible_to``); the writes are
-incidents.actions.attachments."""
+``attachment:<id>``. Who sees an attachment is who sees its incident: every read reaches it through
+``Incident.objects.visible_to``. The writes are incidents.actions.attachments."""
 
 import uuid
 
@@ -46,12 +46,6 @@ def stored_name(incident_id, extension, thumbnail=False):
     return f"{incident_id}/{uuid.uuid4().hex}{'.thumb' if thumbnail else ''}.{extension}"
 
 
-class AttachmentQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Attachments of the incidents this user may see (Incident.objects.visible_to)."""
-        return self.filter(incident__in=Incident.objects.visible_to(user).values("pk"))
-
-
 class Attachment(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="attachments",
                                  verbose_name=_("incident"))
@@ -68,8 +62,6 @@ class Attachment(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+", verbose_name=_("uploaded by"))
     created_at = models.DateTimeField(_("added at"), default=timezone.now)
-
-    objects = AttachmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["incident", "id"]

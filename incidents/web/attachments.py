@@ -26,7 +26,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from incidents import uploads
 from incidents.actions.attachments import add_attachment, delete_attachment, may_attach, read_upload
 from incidents.forms.attachments import AttachmentForm, default_alt
-from incidents.models import REFERENCE_PATTERN, Attachment, Incident
+from incidents.models import Attachment, Incident
 
 from .shortcuts import incident_or_404
 
@@ -52,9 +52,8 @@ def download(request, reference, attachment_id, name=None):
         if user is None:
             return redirect_to_login(request.get_full_path())
         request.user = user
-    match = REFERENCE_PATTERN.match(reference)
-    number = int(match.group(1)) if match else None
-    attachment = Attachment.objects.visible_to(request.user).filter(incident_id=number, pk=attachment_id).first()
+    incident = incident_or_404(Incident.objects.visible_to(request.user), reference)
+    attachment = incident.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404("No such attachment.")
     thumbnail = request.GET.get("size") == "thumbnail" and bool(attachment.thumbnail)
