@@ -31,7 +31,8 @@ def bundle_path(attachment):
 def _attachments(incident):
     cached = getattr(incident, "_attachments_by_id", None)
     if cached is None:
-        cached = {attachment.pk: attachment for attachment in incident.attachments.all()}  # prefetched or not
+        stored = incident.attachments.all() if incident.pk else ()  # prefetched or not; a new incident has none
+        cached = {attachment.pk: attachment for attachment in stored}
         incident._attachments_by_id = cached
     return cached
 
