@@ -1,5 +1,5 @@
 """The embedded worker: without a broker (the development default), the app process runs what a Celery
-worker and beat would — the GitHub drain when woken after a commit or every DRAIN_SECONDS, the GitHub poll
+worker and beat would — the GitHub and Slack drains when woken after a commit or every DRAIN_SECONDS, the GitHub poll
 and the housekeeping sweep on their schedules, the due-date reminders once a day, and the notifications
 and export files handed to it (incidents.jobs.send_notification, render_export) — in one daemon thread, so no web request waits for GitHub
 or for a mail server.
@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from . import jobs
-from .actions import housekeeping, reminders
+from .actions import housekeeping, reminders, slack
 from .actions.github import poll as github_poll
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,8 @@ class Runner(threading.Thread):
                 reminders.remind_due_action_items()
             self.run_submitted()
             done = github_poll.drain()
-            if done.get("more"):
+            sent = slack.drain()
+            if done.get("more") or sent.get("more"):
                 self.woken.set()
         except Exception:  # a database blip must not end the thread: the next tick tries again
             log.exception("background run failed")

@@ -20,6 +20,7 @@ from django.db import transaction
 log = logging.getLogger(__name__)
 
 DRAIN_GITHUB = "incidents.tasks.drain_github"
+DRAIN_SLACK = "incidents.tasks.drain_slack"
 RENDER_EXPORT = "incidents.tasks.render_export"
 SEND_NOTIFICATION = "incidents.tasks.send_notification"
 
@@ -55,15 +56,23 @@ def drain_github():
     """Sync the GitHub references that are due and file pending issues, once the current transaction
     commits: in a worker, or in this process's background thread; never in the caller's thread when one
     of those exists."""
+    _drain(DRAIN_GITHUB)  # BACKGROUND_THREAD=0 without a broker: `manage.py sync_github` from cron does it
 
+
+def drain_slack():
+    """Send the Slack messages that are due (incidents.actions.slack), once the current transaction commits,
+    as drain_github does (a drain that finds nothing left costs one query)."""
+    _drain(DRAIN_SLACK)
+
+
+def _drain(name):
     def start():
         if not current_app.conf.task_always_eager:
-            queue(DRAIN_GITHUB)
+            queue(name)
         elif _background is not None:
             _background.wake()
         elif settings.BACKGROUND_THREAD:  # no thread in this process (a command, a test): run it here
-            queue(DRAIN_GITHUB)
-        # else: BACKGROUND_THREAD=0 without a broker: `manage.py sync_github` from cron does it
+            queue(name)
 
     transaction.on_commit(start)
 

@@ -41,9 +41,10 @@ class SlackError(Exception):
     """Slack could not be asked, or refused (the message names Slack's error, e.g. ``invalid_auth``): worth
     trying again later, unless it is a PermanentSlackError."""
 
-    def __init__(self, message, code=""):
+    def __init__(self, message, code="", retry_after=None):
         super().__init__(message)
         self.code = code  # Slack's error ("ratelimited", "channel_not_found", …) or the HTTP status; "" unreachable
+        self.retry_after = retry_after  # seconds, from a 429's Retry-After
 
 
 class PermanentSlackError(SlackError):
@@ -63,9 +64,20 @@ def _call(method, request):
     except SlackApiError as error:
         code = str(error.response.get("error") or error.response.status_code)
         kind = PermanentSlackError if code in PERMANENT else SlackError
-        raise kind(f"{method}: {code}", code) from None
+        raise kind(f"{method}: {code}", code, _retry_after(error.response)) from None
     except (SlackClientError, OSError) as error:
         raise SlackError(f"{method}: {error.__class__.__name__}: {error}") from None
+
+
+def _retry_after(response):
+    if response.status_code != 429:
+        return None
+    value = next((values for name, values in (response.headers or {}).items() if name.lower() == "retry-after"), None)
+    value = value[0] if isinstance(value, list) and value else value
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError):
+        return None
 
 
 def client(timeout=TIMEOUT_SECONDS, max_wait=1):

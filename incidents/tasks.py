@@ -5,7 +5,7 @@ import logging
 
 from celery import shared_task
 
-from .actions import exports, housekeeping as sweeps, notify, reminders
+from .actions import exports, housekeeping as sweeps, notify, reminders, slack
 from .actions.github import poll as github_poll
 from .models import GitHubReference
 
@@ -18,6 +18,16 @@ def drain_github(self):
     each reference records when to be asked again, and beat runs this every minute. Runs again at once
     while work is left (and GitHub did not ask us to wait)."""
     done = github_poll.drain()
+    if done.get("more") and not self.request.is_eager:
+        self.apply_async(countdown=1)
+    return done
+
+
+@shared_task(bind=True)
+def drain_slack(self):
+    """Send the Slack messages that are due (after commit, and on beat every minute for retries). Retries are
+    not Celery's: each message records when to be tried again. Runs again at once while work is left."""
+    done = slack.drain()
     if done.get("more") and not self.request.is_eager:
         self.apply_async(countdown=1)
     return done

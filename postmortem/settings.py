@@ -287,6 +287,8 @@ CELERY_BEAT_SCHEDULE = {
     # GitHub: the drain picks up retries whose time has come; the poll asks about references not heard of.
     "github-drain": {"task": "incidents.tasks.drain_github", "schedule": 60},
     "github-poll": {"task": "incidents.tasks.poll_github", "schedule": 300},
+    # Slack: the drain sends messages whose retry time has come.
+    "slack-drain": {"task": "incidents.tasks.drain_slack", "schedule": 60},
     # Notifications: remind owners of action items due soon, daily at 09:00 in TIME_ZONE.
     "remind-due-action-items": {"task": "incidents.tasks.remind_due_action_items",
                                 "schedule": crontab(hour=9, minute=0)},

@@ -21,7 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from incidents import jobs, outgoing, sites
-from incidents.models import ActionItem, Incident, NotificationPreference
+from incidents.models import ActionItem, Incident, NotificationPreference, SlackMessage
+
+from . import slack
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +62,10 @@ class DeliveryFailed(Exception):
 # --- entry points (called inside the writer's transaction) -------------------------------------------------
 
 def review_requested(incident, reviewers, *, by):
-    """Tell each of ``reviewers`` that ``by`` asked them to review ``incident``."""
+    """Tell each of ``reviewers`` that ``by`` asked them to review ``incident`` (email, and Slack)."""
     _queue_emails("review_requested", incident, reviewers, by=by)
+    slack.direct(SlackMessage.Kind.REVIEW_REQUESTED, [user for user in reviewers if user.pk != getattr(by, "pk", None)],
+                 incident=incident, payload=_with_site({"by": getattr(by, "pk", None)}))
 
 
 def reviewed(incident, *, reviewer, decision, comment):
@@ -82,13 +86,17 @@ def comment_added(incident, *, author, body, mentioned=()):
 
 def mentioned(incident, users, *, by, body):
     """Tell ``users`` (who may see ``incident``: incidents.actions.mentions checked) that ``by`` mentioned them
-    in a comment."""
+    in a comment (email, and Slack)."""
     _queue_emails("mentioned", incident, users, by=by, body=_excerpt(body))
+    slack.direct(SlackMessage.Kind.MENTIONED, [user for user in users if user.pk != getattr(by, "pk", None)],
+                 incident=incident, payload=_with_site({"by": getattr(by, "pk", None), "body": _excerpt(body)}))
 
 
 def published(incident, *, by):
-    """Tell the incident's authors it was published, and the outgoing webhook if one is configured."""
+    """Tell the incident's authors it was published, its Slack channels and the outgoing webhook if one is
+    configured."""
     _queue_emails("published", incident, incident.authors.all(), by=by)
+    slack.published(incident, _with_site({}))
     if settings.POSTMORTEM_WEBHOOK_URL and incident.visibility == "internal":
         jobs.send_notification(WEBHOOK, _with_site({"incident": incident.pk, "event": "published"}))
 
@@ -97,16 +105,18 @@ def action_item_moved(item, reference):
     """Tell the owner of ``item`` that GitHub moved it: ``reference`` was closed, merged or reopened and the
     item's status followed (incidents.actions.github.apply, inside its transaction). The owner is the user
     whose user name or email address the item's owner text is (``owners``); free text that names nobody, an
-    owner who may not see the incident (a draft), or who turned email off gets nothing."""
+    owner who may not see the incident (a draft) gets nothing; email and Slack each unless turned off."""
     user = owners([item.owner]).get(item.owner.strip().lower())
-    if user is None or not recipients([user]):
+    if user is None:
         return
     if not Incident.objects.filter(pk=item.incident_id).visible_to(user).exists():
         log.debug("no notification for %s: may not see incident %s", user, item.incident_id)
         return
-    jobs.send_notification(GITHUB_MOVED, _with_site({"incident": item.incident_id, "to": user.pk, "item": item.pk,
-                                                     "title": item.title, "reference": reference.short,
-                                                     "event": item.link_event, "status": item.status}))
+    payload = _with_site({"incident": item.incident_id, "to": user.pk, "item": item.pk, "title": item.title,
+                          "reference": reference.short, "event": item.link_event, "status": item.status})
+    if recipients([user]):
+        jobs.send_notification(GITHUB_MOVED, payload)
+    slack.direct(SlackMessage.Kind.GITHUB, [user], incident=item.incident, payload=payload)
 
 
 def owners(texts):

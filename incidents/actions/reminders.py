@@ -1,4 +1,4 @@
-"""Due-date reminders (daily: beat, or the embedded background thread). An unfinished action item of a
+"""Due-date reminders (daily: beat, or the embedded background thread), by email and by Slack. An unfinished action item of a
 draft, in-review or published incident that is due within POSTMORTEM_DUE_REMINDER_DAYS days (or since
 yesterday) and whose owner text is a user's user name or email address (case-insensitive; free text that
 names nobody gets nothing) is listed in one email to that user. Each (incident, item title, due date,
@@ -15,8 +15,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from incidents import jobs
-from incidents.models import ActionItem, DueReminder, Incident, Status
+from incidents.models import ActionItem, DueReminder, Incident, NotificationPreference, SlackMessage, Status
 
+from . import slack
 from .notify import owners, recipients
 
 log = logging.getLogger(__name__)
@@ -44,20 +45,26 @@ def remind_due_action_items(today=None):
         user = named.get(item.owner.strip().lower())
         if user is not None:
             per_user[user].append(item)
-    emails = 0
+    emails = messages = 0
     for user, user_items in per_user.items():
-        if not recipients([user]):
+        by_email = bool(recipients([user]))
+        by_slack = bool(settings.SLACK and user.email
+                        and NotificationPreference.for_user(user).wants_slack(SlackMessage.Kind.DUE))
+        if not (by_email or by_slack):
             continue
         if any(item.incident.status != Status.PUBLISHED for item in user_items):
             visible = set(Incident.objects.visible_to(user).filter(
                 pk__in={item.incident_id for item in user_items}).values_list("pk", flat=True))
             user_items = [item for item in user_items if item.incident_id in visible]
         fresh = [item for item in user_items if _record(item, user)]
-        if fresh:
+        if fresh and by_email:
             jobs.send_notification("due_reminder", {"to": user.pk, "items": [item.pk for item in fresh]})
             emails += 1
-    log.info("due-date reminders: %d emails about %d items due soon", emails, len(items))
-    return {"items": len(items), "emails": emails}
+        if fresh and by_slack:
+            messages += len(slack.direct(SlackMessage.Kind.DUE, [user], payload={"items": [item.pk for item in fresh]}))
+    log.info("due-date reminders: %d emails and %d Slack messages about %d items due soon", emails, messages,
+             len(items))
+    return {"items": len(items), "emails": emails, **({"slack": messages} if settings.SLACK else {})}
 
 
 def _record(item, user):

@@ -21,6 +21,7 @@ people          who a user is at the company identity provider (single sign-on)
 similarity      every incident's similar incidents, kept for the recurrence rate and filter
 searchlog       what people searched for and opened from a search (the boost, the search gaps page)
 attachments     screenshots and files added to an incident, kept in the attachments storage
+slack           channels publications are announced in, Slack messages waiting or sent
 """
 
 from .attachments import MAX_ALT_LENGTH, Attachment, attachment_storage, stored_name
@@ -62,10 +63,11 @@ from .notifications import DueReminder, NotificationPreference, NotificationPref
 from .retrospectives import AgendaItem, Retrospective, RetrospectiveQuerySet
 from .reviews import Review, ReviewQuerySet
 from .searchlog import SearchOpen, SearchRecord
+from .slack import SlackMessage, SlackMessageQuerySet, SlackRoute
 
 __all__ = [
     "SimilarIds", "MAX_ALT_LENGTH", "Attachment", "attachment_storage", "stored_name",
-    "SignInIdentity", "SearchOpen", "SearchRecord",
+    "SignInIdentity", "SearchOpen", "SearchRecord", "SlackMessage", "SlackMessageQuerySet", "SlackRoute",
     "AuditEntry",
     "MAX_COMMENT_LENGTH", "REFERENCE_PATTERN", "REFERENCE_PREFIX", "ActionItem", "ActionItemQuerySet", "AgendaItem",
     "Comment", "CommentQuerySet", "ContributingFactor",

@@ -33,6 +33,16 @@ class NotificationPreference(models.Model):
     language = models.CharField(_("email language"), max_length=10, blank=True,
                                 help_text=_("Blank: the language you last used on this site."))
     ui_language = models.CharField(_("language last used on the site"), max_length=10, blank=True, editable=False)
+    # Slack direct messages, one switch per kind (SlackMessage.Kind; "published" goes to a channel, not a person)
+    slack_review_requested = models.BooleanField(_("Slack: review requested"), default=True,
+                                                 help_text=_("Someone asks you to review a postmortem."))
+    slack_mentioned = models.BooleanField(_("Slack: mentioned"), default=True,
+                                          help_text=_("Someone mentions you (@your-name) in a comment."))
+    slack_due = models.BooleanField(_("Slack: action items due"), default=True,
+                                    help_text=_("An action item you own is due soon or overdue."))
+    slack_github = models.BooleanField(_("Slack: closed on GitHub"), default=True,
+                                       help_text=_("GitHub closes, merges or reopens what an action item you own "
+                                                   "follows."))
 
     objects = NotificationPreferenceQuerySet.as_manager()
 
@@ -47,6 +57,10 @@ class NotificationPreference(models.Model):
     def for_user(cls, user):
         """The user's stored preference, or the default one (not saved)."""
         return cls.objects.filter(user=user).first() or cls(user=user)
+
+    def wants_slack(self, kind):
+        """Whether this user gets Slack direct messages of ``kind`` (a SlackMessage.Kind value)."""
+        return bool(getattr(self, f"slack_{kind}", False))
 
     @property
     def email_language(self):

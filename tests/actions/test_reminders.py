@@ -113,4 +113,4 @@ def test_the_run_is_logged(caplog):
     due(0), due(1, owner="nobody")
     with caplog.at_level(logging.INFO, logger="incidents.actions.reminders"):
         reminders.remind_due_action_items(TODAY)
-    assert [record.getMessage() for record in caplog.records] == ["due-date reminders: 1 emails about 2 items due soon"]
+    assert [record.getMessage() for record in caplog.records] == ["due-date reminders: 1 emails and 0 Slack messages about 2 items due soon"]
