@@ -6,7 +6,7 @@ the plain ``text`` Slack shows in notifications, written in the language the cal
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, pgettext
+from django.utils.translation import gettext_noop, ngettext, pgettext
 
 from . import sites
 from .models import ActionItem
@@ -80,10 +80,11 @@ def due(items, site=""):
             "date": item.due_date.isoformat()}
         lines.append(f"• {escape(item.title)} ({_link(url, item.incident)}) · {escape(when)}")
     if len(items) > ITEMS:
-        lines.append(escape(_("and %(count)d more") % {"count": len(items) - ITEMS}))
+        more = len(items) - ITEMS
+        lines.append(escape(ngettext("and %(count)d more", "and %(count)d more", more) % {"count": more}))
     overdue = sum(item.due_date < today for item in items)
-    head = (_("You have %(count)d overdue action items.") % {"count": overdue} if overdue
-            else _("Your action items due soon:"))
+    head = (ngettext("You have %(count)d overdue action item.", "You have %(count)d overdue action items.", overdue)
+            % {"count": overdue} if overdue else _("Your action items due soon:"))
     return _message(head, escape(head) + "\n" + "\n".join(lines))
 
 
