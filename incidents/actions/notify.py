@@ -84,10 +84,11 @@ def comment_added(incident, *, author, body, mentioned=()):
                   by=author, body=_excerpt(body))
 
 
-def mentioned(incident, users, *, by, body):
+def mentioned(incident, users, *, by, body, emailed=()):
     """Tell ``users`` (who may see ``incident``: incidents.actions.mentions checked) that ``by`` mentioned them
-    in a comment (email, and Slack)."""
-    _queue_emails("mentioned", incident, users, by=by, body=_excerpt(body))
+    in a comment (email, and Slack); ``emailed``: ids of those an email with the comment reached already."""
+    _queue_emails("mentioned", incident, [user for user in users if user.pk not in set(emailed)], by=by,
+                  body=_excerpt(body))
     slack.direct(SlackMessage.Kind.MENTIONED, [user for user in users if user.pk != getattr(by, "pk", None)],
                  incident=incident, payload=_with_site({"by": getattr(by, "pk", None), "body": _excerpt(body)}))
 

@@ -39,6 +39,5 @@ def review(incident, reviewer, decision, comment=""):
     notify.reviewed(incident, reviewer=reviewer, decision=decision, comment=comment)
     made.mentions = mentions.resolve(incident, comment, by=reviewer)  # after the move: who may see it now
     authors = set(incident.authors.values_list("pk", flat=True))  # told of the review already, with its comment
-    notify.mentioned(incident, [user for user in made.mentions.notified if user.pk not in authors], by=reviewer,
-                     body=comment)
+    notify.mentioned(incident, made.mentions.notified, by=reviewer, body=comment, emailed=authors)
     return made

@@ -1,7 +1,8 @@
 """The health of this node, for the load balancer (GET /healthz): the database, the broker (when one is
 configured), this node's search index with its lag behind the change log and the drift its last
 reconcile found (reported, not failed: the reconcile has fixed it), and its storage (free space, including
-the attachments directory when attachments are stored on this node's disk).
+the attachments directory when attachments are stored on this node's disk), and Slack messages retrying or
+given up (reported, not failed).
 Healthy → 200; anything a node cannot serve correctly without → 503, with what failed."""
 
 import logging
@@ -9,9 +10,10 @@ import os
 
 from celery import current_app
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from incidents import search
+from incidents.models import SlackMessage
 
 log = logging.getLogger(__name__)
 
@@ -100,10 +102,25 @@ def _storage():
     return result
 
 
+def _slack(database_ok):
+    """Slack messages waiting after a failure and given up (incidents.actions.slack): shown, never failing the
+    check (Slack being down does not make this node unfit to serve)."""
+    if not settings.SLACK or not database_ok:
+        return {"ok": True, "configured": bool(settings.SLACK)}
+    undelivered = SlackMessage.objects.undelivered()
+    try:
+        return {"ok": True, "configured": True,
+                "retrying": undelivered.filter(state=SlackMessage.State.PENDING).count(),
+                "failed": undelivered.filter(state=SlackMessage.State.FAILED).count()}
+    except DatabaseError as error:
+        return {"ok": True, "configured": True, "error": f"{error.__class__.__name__}: {error}"}
+
+
 def report():
     """(HTTP status, the report as a dict)."""
     database = _database()
-    checks = {"database": database, "broker": _broker(), "search_index": _index(database["ok"]), "storage": _storage()}
+    checks = {"database": database, "broker": _broker(), "search_index": _index(database["ok"]), "storage": _storage(),
+              "slack": _slack(database["ok"])}
     healthy = all(check["ok"] for check in checks.values())
     if not healthy:
         log.warning("health check failed: %s", {name: c.get("error") for name, c in checks.items() if not c["ok"]})

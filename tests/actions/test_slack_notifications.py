@@ -259,3 +259,15 @@ def test_two_drains_at_once_send_every_message_once(fake):
     assert len(texts) == len(set(texts)) == 12
     assert sum(result.get("sent", 0) for result in results) == 12
     assert set(SlackMessage.objects.values_list("state", flat=True)) == {State.SENT}
+
+
+def test_an_author_mentioned_in_a_review_gets_the_slack_message_not_a_second_email(
+        fake, people, django_capture_on_commit_callbacks, mailoutbox):
+    ann, rev = people
+    incident = make_incident(title="DNS", status=Status.IN_REVIEW, authors=[ann])
+    incident.reviewers.set([rev])
+    with django_capture_on_commit_callbacks(execute=True):
+        reviews.review(incident, rev, "changes_requested", "@ann ndots の値を書いてください")
+    assert [message.to for message in mailoutbox] == [["ann@example.com"]]  # the review's email, with the comment
+    (dm,) = fake.calls_of("chat.postMessage")
+    assert dm["channel"] == "DU1" and "ndots の値を書いてください" in blocks_text(dm)

@@ -66,3 +66,21 @@ def test_the_attachments_directory_counts_as_storage_object_storage_does_not(cli
 
 def test_only_get(client):
     assert client.post("/healthz").status_code == 405
+
+
+def test_slack_messages_retrying_and_given_up_are_reported_not_failed(client, db, settings):
+    from django.utils import timezone
+
+    from incidents.models import SlackMessage
+
+    assert client.get("/healthz").json()["slack"] == {"ok": True, "configured": False}
+    settings.SLACK = {"bot_token": "xoxb-1", "signing_secret": "s", "api_url": "http://127.0.0.1:9/api/",
+                      "default_channel": ""}
+    now = timezone.now()
+    SlackMessage.objects.create(kind="published", channel="#gone", state="failed", attempts=1, due_at=now,
+                                error_code="channel_not_found")
+    SlackMessage.objects.create(kind="published", channel="#ops", attempts=2, due_at=now)
+    SlackMessage.objects.create(kind="published", channel="#ops", state="sent", attempts=1, due_at=now)
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["slack"] == {"ok": True, "configured": True, "retrying": 1, "failed": 1}
