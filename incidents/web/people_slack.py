@@ -35,7 +35,7 @@ HINTS = {
 PER_PAGE = 50
 
 
-def _int(value):
+def _pk(value):
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -68,12 +68,12 @@ class SlackSettingsView(AdminOnlyMixin, View):
         if action == "add":
             return self._add(request)
         if action == "delete":
-            if slack_routes.delete_route(_int(request.POST.get("route"))):
+            if slack_routes.delete_route(_pk(request.POST.get("route"))):
                 messages.success(request, _("The route was deleted."))
         elif action in ("retry", "retry-all"):
             chosen = SlackMessage.objects.undelivered()
             if action == "retry":
-                chosen = chosen.filter(pk=_int(request.POST.get("message")))
+                chosen = chosen.filter(pk=_pk(request.POST.get("message")))
             count = slack.retry(chosen)
             messages.success(request, ngettext("%(count)d message will be sent again.",
                                                "%(count)d messages will be sent again.", count) % {"count": count}
