@@ -8,13 +8,21 @@ from incidents.models import NotificationPreference
 from incidents.models.notifications import language_name
 
 
-def save_notification_preferences(user, *, email, language=""):
-    """Store ``user``'s choices: email on or off, and the language of their emails ("" for the one they
-    last used on the site). Raises ValueError for a language the site does not speak."""
+SLACK_FIELDS = ("slack_review_requested", "slack_mentioned", "slack_due", "slack_github")
+
+
+def save_notification_preferences(user, *, email, language="", slack_review_requested=None, slack_mentioned=None,
+                                  slack_due=None, slack_github=None):
+    """Store ``user``'s choices: email on or off, the language of their emails ("" for the one they
+    last used on the site), and each kind of Slack direct message on or off (None: left as it is).
+    Raises ValueError for a language the site does not speak."""
     if language and not language_name(language):
         raise ValueError(f"{language!r} is not one of the site's languages")
-    preference, _ = NotificationPreference.objects.update_or_create(
-        user=user, defaults={"email": bool(email), "language": language})
+    slack = {"slack_review_requested": slack_review_requested, "slack_mentioned": slack_mentioned,
+             "slack_due": slack_due, "slack_github": slack_github}
+    defaults = {"email": bool(email), "language": language,
+                **{name: bool(value) for name, value in slack.items() if value is not None}}
+    preference, _ = NotificationPreference.objects.update_or_create(user=user, defaults=defaults)
     return preference
 
 

@@ -1,4 +1,5 @@
-"""/accounts/notifications/: a signed-in user turns email notifications off or on and picks their language."""
+"""/accounts/notifications/: a signed-in user turns email notifications off or on, picks their language and,
+when Slack is configured, turns each kind of Slack direct message off or on."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -23,7 +24,8 @@ class NotificationPreferencesView(LoginRequiredMixin, View):
         if not form.is_valid():
             return render(request, self.template_name, {"form": form}, status=400)
         saved = preferences.save_notification_preferences(
-            request.user, email=form.cleaned_data["email"], language=form.cleaned_data["language"])
+            request.user, email=form.cleaned_data["email"], language=form.cleaned_data["language"],
+            **form.slack_choices())
         messages.success(request, _("Email notifications are on.") if saved.email
                          else _("Email notifications are off."))
         return redirect("notification-preferences")

@@ -34,6 +34,18 @@ def test_the_choices_are_stored_in_one_row(alice):
     assert NotificationPreference.objects.count() == 1
 
 
+def test_slack_switches_are_stored_and_left_alone_when_not_given(alice):
+    save_notification_preferences(alice, email=True, slack_mentioned=False, slack_due=False)
+    save_notification_preferences(alice, email=False)  # the page without Slack: the switches stay as they are
+    row = NotificationPreference.objects.get(user=alice)
+    assert (row.email, row.slack_review_requested, row.slack_mentioned, row.slack_due, row.slack_github) == (
+        False, True, False, False, True)
+    save_notification_preferences(alice, email=False, slack_mentioned=True, slack_github=False)
+    row.refresh_from_db()
+    assert (row.slack_mentioned, row.slack_due, row.slack_github) == (True, False, False)
+    assert not row.wants_slack("github") and row.wants_slack("mentioned")
+
+
 def test_a_language_the_site_does_not_speak_is_refused(alice):
     with pytest.raises(ValueError) as refused:
         save_notification_preferences(alice, email=True, language="fr")
