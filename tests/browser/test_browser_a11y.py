@@ -30,7 +30,7 @@ def violations(page):
 
 def test_main_pages_have_no_serious_accessibility_violation(browser, live_server):
     pages = demo_pages()
-    pages.update({"people": "/people/", "import": "/incidents/import/", "notifications": "/accounts/notifications/",
+    pages.update({"people": "/people/", "slack": "/people/slack/", "import": "/incidents/import/", "notifications": "/accounts/notifications/",
                   "token": "/accounts/token/"})
     UserFactory(username="kanri", role="admin")
     found = {}
