@@ -7,7 +7,8 @@ blank, links, the dates the application can hold; text is stripped, a time witho
 TIME_ZONE) and checks the rules across fields: factor refs unique and known, no factor leading to itself, no
 cycle, no link listed twice (a GitHub issue in two spellings is one link), the milestones in order (started ≤
 detected ≤ mitigated ≤ resolved, stored ones counting for those a write leaves out), at most MAX_ROWS rows per
-list, and every child ``id`` one of the incident's own rows, once. ``validate`` reads those ids, then checks.
+list, and every child ``id`` one of the incident's own rows, once. ``validate`` reads those ids, then checks,
+and checks the severity against the admins' scale (SeverityLevel).
 
 Errors are ``{path: [message, ...]}`` with paths such as ``title``, ``factors``, ``links[1].url``: each caller
 shows them its own way (the API as field errors, the edit page next to the row, the importer as problems)."""
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from incidents import dates
 from incidents.github import refs
-from incidents.models import Incident, find_cycle
+from incidents.models import Incident, SeverityLevel, find_cycle
 from incidents.models.history import CHILDREN, SCALARS
 
 MAX_ROWS = 500  # rows per child list (the edit page's formsets hold as many)
@@ -57,9 +58,23 @@ def validate(data, current=None):
     milestones = {name: getattr(stored, name) for name in Incident.MILESTONES} if stored else {}
     cleaned, errors = check(data, milestones=milestones, child_ids=_child_ids(stored, data))
     _check_reviewers(data, stored, errors)
+    _check_severity(cleaned, stored, errors)
     if errors:
         raise DocumentInvalid(errors)
     return cleaned
+
+
+def _check_severity(data, stored, errors):
+    """The severity is a level of the scale (SeverityLevel.objects.problem, the one rule). A stored severity
+    whose level was removed since may stay as it is."""
+    if "severity" not in data or "severity" in errors:
+        return
+    value = data["severity"]
+    message = SeverityLevel.objects.problem(value)
+    if message and stored is not None:
+        message = "" if Incident.objects.filter(pk=stored.pk, severity=value).exists() else message
+    if message:
+        _add(errors, "severity", [message])
 
 
 def _check_reviewers(data, stored, errors):
