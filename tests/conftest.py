@@ -125,7 +125,7 @@ def demo_data(django_db_setup, django_db_blocker, tmp_path_factory):
     from django.test import override_settings
 
     from incidents.search import backends, follower
-    from tests.factories import ensure_glossary_seed
+    from tests.factories import ensure_glossary_seed, ensure_severity_scale
 
     index = tmp_path_factory.mktemp("demo-index") / "search-index"
     with django_db_blocker.unblock(), override_settings(SEARCH_INDEX_DIR=index, GITHUB_SYNC=False):
@@ -133,6 +133,7 @@ def demo_data(django_db_setup, django_db_blocker, tmp_path_factory):
         try:
             follower.create_empty()
             ensure_glossary_seed()
+            ensure_severity_scale()
             call_command("load_demo", stdout=open(os.devnull, "w"))  # committed: its on-commit work runs
             from incidents import search
 

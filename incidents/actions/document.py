@@ -3,12 +3,12 @@ loader and restore all reach them through ``save_incident``, which calls ``valid
 
 A document is the dict ``save_incident`` takes (the API's incident document with Python values: datetimes,
 dates, users). ``check`` (no database) cleans its fields by the models' own field rules (choices, lengths,
-blank, links, the dates the application can hold; text is stripped, a time without an offset is read in
-TIME_ZONE) and checks the rules across fields: factor refs unique and known, no factor leading to itself, no
+blank, links, the dates the application can hold, a severity of the admins' scale (its cached copy); text is
+stripped, a time without an offset is read in TIME_ZONE) and checks the rules across fields: factor refs unique and known, no factor leading to itself, no
 cycle, no link listed twice (a GitHub issue in two spellings is one link), the milestones in order (started ≤
 detected ≤ mitigated ≤ resolved, stored ones counting for those a write leaves out), at most MAX_ROWS rows per
 list, and every child ``id`` one of the incident's own rows, once. ``validate`` reads those ids, then checks,
-and checks the severity against the admins' scale (SeverityLevel).
+and lets an incident keep a stored severity whose level was removed since.
 
 Errors are ``{path: [message, ...]}`` with paths such as ``title``, ``factors``, ``links[1].url``: each caller
 shows them its own way (the API as field errors, the edit page next to the row, the importer as problems)."""
@@ -65,16 +65,11 @@ def validate(data, current=None):
 
 
 def _check_severity(data, stored, errors):
-    """The severity is a level of the scale (SeverityLevel.objects.problem, the one rule). A stored severity
-    whose level was removed since may stay as it is."""
-    if "severity" not in data or "severity" in errors:
-        return
-    value = data["severity"]
-    message = SeverityLevel.objects.problem(value)
-    if message and stored is not None:
-        message = "" if Incident.objects.filter(pk=stored.pk, severity=value).exists() else message
-    if message:
-        _add(errors, "severity", [message])
+    """A stored severity whose level was removed since may stay as it is (check refuses any other key the
+    scale does not have)."""
+    if "severity" in errors and stored is not None and isinstance(data.get("severity"), str) \
+            and Incident.objects.filter(pk=stored.pk, severity=data["severity"]).exists():
+        del errors["severity"]
 
 
 def _check_reviewers(data, stored, errors):
@@ -123,6 +118,10 @@ def clean_fields(data):
             cleaned[name] = _names(data[name], name, errors, limit=MAX_NAME, most=MAX_AUTHOR_NAMES)
         else:
             cleaned[name] = _value(Incident._meta.get_field(name), data[name], name, errors)
+    if "severity" in data and "severity" not in errors:  # the admins' scale (cached), the one rule
+        problem = SeverityLevel.objects.problem(cleaned["severity"])
+        if problem:
+            _add(errors, "severity", [problem])
     for name in ("tags", "services"):
         if name in data:
             cleaned[name] = _names(data[name], name, errors, limit=MAX_LABEL)

@@ -44,6 +44,7 @@ class SeverityLevelSerializer(serializers.ModelSerializer):
     class Meta:
         model = SeverityLevel
         fields = ["key", "label_ja", "label_en", "order", "color", "description", "default", "version"]
+        validators = []  # the one default is the action's rule (it moves), not a uniqueness error
         extra_kwargs = {
             "key": {"help_text": "Slug (letters, digits, - and _), at most 20 characters; incidents store it, so it "
                                  "cannot change once created."},
@@ -53,7 +54,7 @@ class SeverityLevelSerializer(serializers.ModelSerializer):
             "color": {"help_text": "Badge colour as #rrggbb."},
             "description": {"help_text": "When to choose this level; shown as help in the form."},
             "default": {"help_text": "New incidents get this level. Setting it takes it from the previous default; "
-                                     "the default cannot be unset, only moved."},
+                                     "the default cannot be unset, only moved.", "validators": []},
         }
 
     def validate_key(self, value):
