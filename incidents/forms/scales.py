@@ -4,6 +4,7 @@ incidents.actions.scales', whose errors the page puts back on these fields."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from incidents.models.scales import MAX_KEY_LENGTH, validate_color
 
@@ -13,7 +14,7 @@ class SeverityLevelForm(forms.Form):
                           help_text=_("A short stable name, e.g. sev1 or p0; incidents store it, so it cannot change later."))
     label_ja = forms.CharField(label=_("Japanese label"), max_length=100, required=False)
     label_en = forms.CharField(label=_("English label"), max_length=100, required=False)
-    order = forms.IntegerField(label=_("Order"), min_value=-(2**31), max_value=2**31 - 1,
+    order = forms.IntegerField(label=pgettext_lazy("severity scale", "Order"), min_value=-(2**31), max_value=2**31 - 1,
                                help_text=_("Smaller comes first: the most severe level first."))
     color = forms.CharField(label=_("Colour"), max_length=7, validators=[validate_color], initial="#59636e",
                             widget=forms.TextInput(attrs={"type": "color"}), help_text=_("The badge colour, #rrggbb."))
