@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from . import dates, recurrence, search
 from .github import refs
-from .models import ActionItem, FactorCategory, GitHubReference, Incident, Severity, Status
+from .models import ActionItem, FactorCategory, GitHubReference, Incident, SeverityLevel, Status
 
 
 class MultipleNamesField(forms.Field):
@@ -52,7 +52,7 @@ class GitHubReferenceFilter(django_filters.Filter):
 
 class IncidentFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Status.choices)
-    severity = django_filters.ChoiceFilter(choices=Severity.choices)
+    severity = django_filters.ChoiceFilter(choices=SeverityLevel.objects.choices)  # the scale's, read at each use
     tag = MultipleNamesFilter(method="filter_tags", label=_("tags"))
     tag_mode = django_filters.ChoiceFilter(
         choices=[("all", _("all of the tags")), ("any", _("any of the tags"))], method="noop", label=_("tag mode"),

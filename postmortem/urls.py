@@ -12,6 +12,7 @@ from incidents.api import (
     history as history_api,
     imports as imports_api,
     reviews as reviews_api,
+    scales as scales_api,
     search as search_api,
     users as users_api,
     views as api,
@@ -31,6 +32,7 @@ from incidents.web import (
     people_slack,
     retrospectives,
     reviews,
+    scales,
     search as web_search,
     slack,
     sso,
@@ -60,6 +62,7 @@ router.register("tags", api.TagViewSet, basename="api-tag")
 router.register("services", api.ServiceViewSet, basename="api-service")
 router.register("retrospectives", api.RetrospectiveViewSet, basename="api-retrospective")
 router.register("glossary", glossary.GlossaryEntryViewSet, basename="api-glossary")
+router.register("severities", scales_api.SeverityLevelViewSet, basename="api-severity")
 
 api_v1 = [
     path("", include(router.urls)),
@@ -108,6 +111,9 @@ urlpatterns = [
     path("people/", people.PeopleView.as_view(), name="people"),
     path("people/audit/", people.AuditView.as_view(), name="people-audit"),
     path("people/slack/", people_slack.SlackSettingsView.as_view(), name="people-slack"),
+    path("settings/severities/", scales.SeverityListView.as_view(), name="settings-severities"),
+    path("settings/severities/<slug:key>/", scales.SeverityEditView.as_view(), name="settings-severity"),
+    path("severities.css", scales.stylesheet, name="severities-css"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("incidents/", views.IncidentListView.as_view(), name="incident-list"),
     path("incidents/new/", views.IncidentEditView.as_view(), name="incident-create"),

@@ -125,7 +125,7 @@ def demo_data(django_db_setup, django_db_blocker, tmp_path_factory):
     from django.test import override_settings
 
     from incidents.search import backends, follower
-    from tests.factories import ensure_glossary_seed
+    from tests.factories import ensure_glossary_seed, ensure_severity_scale
 
     index = tmp_path_factory.mktemp("demo-index") / "search-index"
     with django_db_blocker.unblock(), override_settings(SEARCH_INDEX_DIR=index, GITHUB_SYNC=False):
@@ -133,6 +133,7 @@ def demo_data(django_db_setup, django_db_blocker, tmp_path_factory):
         try:
             follower.create_empty()
             ensure_glossary_seed()
+            ensure_severity_scale()
             call_command("load_demo", stdout=open(os.devnull, "w"))  # committed: its on-commit work runs
             from incidents import search
 
@@ -228,18 +229,25 @@ def _fresh_glossary(request):
     """The glossary's cache is per process: a test starts without the previous test's (rolled back) entries.
     A test with the database also finds the seeded glossary, as every installation has it (migration
     0006): a transactional test empties every table when it ends, so the seed is loaded again, committed,
-    when the table is found empty (search results depend on it)."""
-    from incidents.models import forget_glossary
+    when the table is found empty (search results depend on it). The severity scale's cache likewise: a
+    test with the database reads the table (the seeded scale, loaded again after a flush); one without
+    sees the default scale and never queries."""
+    from incidents.models import DEFAULT_LEVELS, forget_glossary, forget_scale
 
     forget_glossary()
     if request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames):
+        forget_scale()
         request.getfixturevalue("django_db_setup")
         with request.getfixturevalue("django_db_blocker").unblock():
-            from tests.factories import ensure_glossary_seed
+            from tests.factories import ensure_glossary_seed, ensure_severity_scale
 
             ensure_glossary_seed()
+            ensure_severity_scale()
+    else:
+        forget_scale(DEFAULT_LEVELS)
     yield
     forget_glossary()
+    forget_scale()
 
 
 @pytest.fixture(autouse=True)

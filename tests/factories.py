@@ -110,6 +110,16 @@ class RetrospectiveFactory(factory.django.DjangoModelFactory):
     facilitator = "tanaka"
 
 
+def ensure_severity_scale():
+    """Seed the severity scale when its table is empty (after a transactional test's flush), as migration
+    0027 does for every installation. Needs database access."""
+    from incidents.models import DEFAULT_LEVELS, SeverityLevel, forget_scale
+
+    if not SeverityLevel.objects.exists():
+        SeverityLevel.objects.bulk_create(SeverityLevel(**level._asdict()) for level in DEFAULT_LEVELS)
+    forget_scale()
+
+
 def ensure_glossary_seed():
     """Load the glossary's seed when its table is empty, as after a transactional test's flush (every
     installation has it from migration 0006). Needs database access."""

@@ -40,7 +40,7 @@ def test_the_list_without_a_query_counts_what_the_viewer_may_see(viewer_client, 
     found = panel(viewer_client.get("/incidents/").content.decode())
     assert found[("Tags", "network")] == (3, {"tag": ["network"]}) and ("Tags", "secret") not in found  # no draft
     assert found[("Services", "nginx")] == (2, {"service": ["nginx"]})
-    assert found[("Severity", "SEV2")] == (2, {"severity": ["sev2"]})
+    assert found[("Severity", "SEV2 – major")] == (2, {"severity": ["sev2"]})
     assert found[("Status", "Published")][0] == 4 and ("Status", "Draft") not in found
     assert found[("Factor categories", "Defect")][0] == 2  # incidents, not factors
     assert found[("Year", "2023")] == (2, {"started_after": ["2023-01-01"], "started_before": ["2024-01-01"]})

@@ -3,11 +3,12 @@ loader and restore all reach them through ``save_incident``, which calls ``valid
 
 A document is the dict ``save_incident`` takes (the API's incident document with Python values: datetimes,
 dates, users). ``check`` (no database) cleans its fields by the models' own field rules (choices, lengths,
-blank, links, the dates the application can hold; text is stripped, a time without an offset is read in
-TIME_ZONE) and checks the rules across fields: factor refs unique and known, no factor leading to itself, no
+blank, links, the dates the application can hold, a severity of the admins' scale (its cached copy); text is
+stripped, a time without an offset is read in TIME_ZONE) and checks the rules across fields: factor refs unique and known, no factor leading to itself, no
 cycle, no link listed twice (a GitHub issue in two spellings is one link), the milestones in order (started ≤
 detected ≤ mitigated ≤ resolved, stored ones counting for those a write leaves out), at most MAX_ROWS rows per
-list, and every child ``id`` one of the incident's own rows, once. ``validate`` reads those ids, then checks.
+list, and every child ``id`` one of the incident's own rows, once. ``validate`` reads those ids, then checks,
+and lets an incident keep a stored severity whose level was removed since.
 
 Errors are ``{path: [message, ...]}`` with paths such as ``title``, ``factors``, ``links[1].url``: each caller
 shows them its own way (the API as field errors, the edit page next to the row, the importer as problems)."""
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from incidents import dates
 from incidents.github import refs
-from incidents.models import Incident, find_cycle
+from incidents.models import Incident, SeverityLevel, find_cycle
 from incidents.models.history import CHILDREN, SCALARS
 
 MAX_ROWS = 500  # rows per child list (the edit page's formsets hold as many)
@@ -57,9 +58,18 @@ def validate(data, current=None):
     milestones = {name: getattr(stored, name) for name in Incident.MILESTONES} if stored else {}
     cleaned, errors = check(data, milestones=milestones, child_ids=_child_ids(stored, data))
     _check_reviewers(data, stored, errors)
+    _check_severity(cleaned, stored, errors)
     if errors:
         raise DocumentInvalid(errors)
     return cleaned
+
+
+def _check_severity(data, stored, errors):
+    """A stored severity whose level was removed since may stay as it is (check refuses any other key the
+    scale does not have)."""
+    if "severity" in errors and stored is not None and isinstance(data.get("severity"), str) \
+            and Incident.objects.filter(pk=stored.pk, severity=data["severity"]).exists():
+        del errors["severity"]
 
 
 def _check_reviewers(data, stored, errors):
@@ -108,6 +118,10 @@ def clean_fields(data):
             cleaned[name] = _names(data[name], name, errors, limit=MAX_NAME, most=MAX_AUTHOR_NAMES)
         else:
             cleaned[name] = _value(Incident._meta.get_field(name), data[name], name, errors)
+    if "severity" in data and "severity" not in errors:  # the admins' scale (cached), the one rule
+        problem = SeverityLevel.objects.problem(cleaned["severity"])
+        if problem:
+            _add(errors, "severity", [problem])
     for name in ("tags", "services"):
         if name in data:
             cleaned[name] = _names(data[name], name, errors, limit=MAX_LABEL)

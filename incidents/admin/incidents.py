@@ -12,6 +12,7 @@ from incidents.actions import admin_site, deletions, workflow
 from incidents.actions.comments import delete_comment, delete_comments
 from incidents.actions.github.poll import queue_github_sync
 from incidents.actions.glossary import delete_entries, delete_entry, save_entry
+from incidents.forms.incident import severity_field
 from incidents.models import (
     ActionItem,
     AgendaItem,
@@ -92,6 +93,11 @@ class IncidentAdminForm(forms.ModelForm):
 
     user = None  # the person saving (set by IncidentAdmin.get_form)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "severity" in self.fields:  # the scale's levels in order (a ModelForm would offer free text)
+            self.fields["severity"] = severity_field(self.instance.severity if self.instance.pk else None)
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("status"):
@@ -123,7 +129,7 @@ class DeletedByAction:
 class IncidentAdmin(DeletedByAction, admin.ModelAdmin):
     delete_action = deletions.delete_incident
     form = IncidentAdminForm
-    list_display = ["reference", "title", "severity", "status", "started_at", "time_to_resolve"]
+    list_display = ["reference", "title", "severity_label", "status", "started_at", "time_to_resolve"]
     list_display_links = ["reference", "title"]
     list_filter = ["status", "severity", "tags", "services"]
     search_fields = ["title", "summary", "analysis"]
@@ -144,6 +150,10 @@ class IncidentAdmin(DeletedByAction, admin.ModelAdmin):
     @admin.display(description="reference", ordering="pk")
     def reference(self, obj):
         return obj.reference
+
+    @admin.display(description=_("severity"), ordering="severity")
+    def severity_label(self, obj):
+        return obj.get_severity_display()
 
     def get_search_results(self, request, queryset, search_term):
         """``INC-42`` finds incident 42 as well as incidents whose text mentions it."""

@@ -61,7 +61,7 @@ class FacetsSerializer(serializers.Serializer):
 
     tags = facet_values("Tag names (as in `tag:`).")
     services = facet_values("Service names (as in `service:`).")
-    severity = facet_values("`sev1` … `sev4` (as in `severity:`).")
+    severity = facet_values("Keys of the severity scale, `/api/v1/severities/` (as in `severity:`).")
     status = facet_values("`draft`, `in_review`, `published` (as in `status:`).")
     categories = facet_values("Contributing-factor categories (as in `category:`); an incident counts once per "
                               "category of its factors.")

@@ -229,6 +229,10 @@ class IncidentSerializer(ModelSerializer):
     author_names = serializers.ListField(
         child=serializers.CharField(max_length=100), required=False, max_length=50,
         help_text="Authors who have no account here, as written (e.g. imported write-ups).")
+    severity = serializers.CharField(
+        max_length=20, required=False,
+        help_text="A key of the severity scale (`GET /api/v1/severities/`); a new incident without one gets the "
+                  "scale's default level. Any other value is a 400 naming the scale's keys.")
     services = LabelListField(required=False)
     tags = LabelListField(required=False)
     timeline = ChildList(TimelineEventSerializer, required=False)

@@ -13,7 +13,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents import dates
-from incidents.models import ActionItem, ContributingFactor, ExternalLink, Incident, Label, Lesson, Tag, TimelineEvent
+from incidents.models import (
+    ActionItem,
+    ContributingFactor,
+    ExternalLink,
+    Incident,
+    Label,
+    Lesson,
+    Tag,
+    TimelineEvent,
+    current_scale,
+)
 from incidents.text import logparse
 
 COMMON_TIME_ZONES = ["UTC", "Asia/Tokyo", "Asia/Seoul", "Asia/Singapore", "Asia/Kolkata", "Europe/London",
@@ -70,6 +80,18 @@ def _names(text, model):
 MARKDOWN = {"data-markdown": "attachments"}
 
 
+def severity_field(current=None):
+    """A choice of the scale's levels in order, each level's description as help; ``current`` (a stored key
+    whose level is gone) stays choosable as itself."""
+    scale = current_scale()
+    choices = [(level.key, level.label) for level in scale.levels]
+    if current and current not in scale.by_key:
+        choices.append((current, current))
+    helps = [f"{level.label}: {level.description}" for level in scale.levels if level.description]
+    return forms.ChoiceField(label=_("severity"), choices=choices, initial=scale.default_key(),
+                             help_text=" · ".join(helps))
+
+
 class IncidentForm(forms.ModelForm):
     tags = forms.CharField(label=_("tags"), required=False, max_length=2000,
                            help_text=_("Comma-separated, e.g. dns, resource-exhaustion."))
@@ -101,6 +123,7 @@ class IncidentForm(forms.ModelForm):
         for name in self.MARKDOWN_FIELDS:
             self.fields[name].help_text = _("Markdown.")
         self.fields["visibility"].required = False  # left out: as stored (internal for a new incident)
+        self.fields["severity"] = severity_field(self.instance.severity if self.instance.pk else None)
         if self.instance.pk and not self.is_bound:
             self.initial["tags"] = ", ".join(tag.name for tag in self.instance.tags.all())
             self.initial["services"] = ", ".join(service.name for service in self.instance.services.all())

@@ -23,6 +23,7 @@ from incidents.imports.problems import ImportProblem
 from incidents.imports.sections import text_of
 from incidents.imports.sre import TITLE_LIMIT, has_sections, read_sre
 from incidents.imports.values import RECORDS, Values, structured
+from incidents.models import current_scale
 
 __all__ = ["ImportProblem", "Parsed", "parse_document"]
 
@@ -69,7 +70,8 @@ def parse_document(text, name=None, default_zone=datetime.UTC):
 
 def no_severity():
     """The warning for a document without a severity (the saver drops it when the incident already has one)."""
-    return _("The document states no severity: SEV3 will be used.")
+    return _("The document states no severity: %(level)s will be used.") % {
+        "level": current_scale().default_key().upper()}
 
 
 def _finish(parsed):

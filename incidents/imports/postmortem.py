@@ -17,6 +17,7 @@ from incidents.imports.problems import ImportProblem
 from incidents.imports.sections import SECTIONS, atx_heading, fenced_flags, normalize_name, text_of
 from incidents.imports.timeline import zone as zone_named
 from incidents.imports.values import RECORDS, Values, structured
+from incidents.models import current_scale
 
 VERSION = 1
 PROSE = ("summary", "impact", "analysis", "resolution")
@@ -28,7 +29,7 @@ SCALAR_FIELDS = {
     "tags": Values.names, "started_at": Values.moment, "detected_at": Values.moment,
     "mitigated_at": Values.moment, "resolved_at": Values.moment,
 }
-CHOICES = {"severity": ("sev1", "sev2", "sev3", "sev4"), "status": ("draft", "in_review", "published"),
+CHOICES = {"severity": (), "status": ("draft", "in_review", "published"),  # severity: the scale's keys
            "visibility": ("internal", "restricted")}  # a restricted write-up stays restricted when read back
 
 
@@ -46,7 +47,7 @@ def read_postmortem(split, default_zone):
         if key in SCALAR_FIELDS:
             document[key] = SCALAR_FIELDS[key](values, key, value)
         elif key in CHOICES:
-            document[key] = values.choice(key, value, CHOICES[key])
+            document[key] = values.choice(key, value, tuple(current_scale().by_key) if key == "severity" else CHOICES[key])
         elif key in RECORDS:
             document[key] = structured(values, key, value)
         elif key not in INFORMATIONAL:

@@ -1,8 +1,11 @@
 """The words a written postmortem uses for the application's choices, English and Japanese: severity,
 incident status, factor category, action item kind and status. Each function maps free text to a choice
-value, or to None (or the catch-all) when the words say nothing it knows."""
+value, or to None (or the catch-all) when the words say nothing it knows. A severity is first looked up in
+the admins' scale (a level's key or label, either language), then guessed from the usual words."""
 
 import re
+
+from incidents.models import current_scale
 
 SEVERITY_NUMBER = re.compile(r"^(?:sev(?:erity)?|p|priority)?[\s_-]*([0-4])\b")
 SEVERITY_WORDS = (
@@ -63,9 +66,19 @@ def _words(text):
 
 
 def severity(text):
-    """``sev1``..``sev4`` for SEV1, SEV-2, P1, critical, high, 重大 and the like; None when unknown.
-    SEV0 / P0 are read as sev1, the most severe the application holds."""
+    """The key of the scale's level whose key or label (Japanese or English, case-insensitive) ``text`` is;
+    else ``sev1``..``sev4`` for SEV1, SEV-2, P1, critical, high, 重大 and the like when the scale has that
+    key (SEV0 / P0 are read as sev1, the default scale's most severe); None when unknown."""
     words = _words(text)
+    scale = current_scale()
+    for level in scale.levels:
+        if words and words in {_words(level.key), _words(level.label_ja), _words(level.label_en)}:
+            return level.key
+    guess = _guess_severity(words)
+    return guess if guess in scale.by_key else None
+
+
+def _guess_severity(words):
     match = SEVERITY_NUMBER.match(words)
     if match:
         return f"sev{max(int(match[1]), 1)}"

@@ -22,6 +22,7 @@ similarity      every incident's similar incidents, kept for the recurrence rate
 searchlog       what people searched for and opened from a search (the boost, the search gaps page)
 attachments     screenshots and files added to an incident, kept in the attachments storage
 slack           channels publications are announced in, Slack messages waiting or sent
+scales          the severity scale admins define, and its cached copy
 """
 
 from .attachments import MAX_ALT_LENGTH, Attachment, attachment_storage, stored_name
@@ -53,7 +54,6 @@ from .incidents import (
     REFERENCE_PREFIX,
     Incident,
     IncidentQuerySet,
-    Severity,
     Status,
     Visibility,
     start_of_day,
@@ -62,13 +62,25 @@ from .labels import Label, LabelQuerySet, Service, Tag
 from .notifications import DueReminder, NotificationPreference, NotificationPreferenceQuerySet
 from .retrospectives import AgendaItem, Retrospective, RetrospectiveQuerySet
 from .reviews import Review, ReviewQuerySet
+from .scales import (
+    DEFAULT_LEVELS,
+    Level,
+    Scale,
+    SeverityLevel,
+    SeverityLevelQuerySet,
+    current_scale,
+    default_severity,
+    forget_scale,
+    localized,
+)
 from .searchlog import SearchOpen, SearchRecord
 from .slack import SlackMessage, SlackMessageQuerySet, SlackRoute
 
 __all__ = [
     "SimilarIds", "MAX_ALT_LENGTH", "Attachment", "attachment_storage", "stored_name",
     "SignInIdentity", "SearchOpen", "SearchRecord", "SlackMessage", "SlackMessageQuerySet", "SlackRoute",
-    "AuditEntry",
+    "AuditEntry", "DEFAULT_LEVELS", "Level", "Scale", "SeverityLevel", "SeverityLevelQuerySet", "current_scale",
+    "default_severity", "forget_scale", "localized",
     "MAX_COMMENT_LENGTH", "REFERENCE_PATTERN", "REFERENCE_PREFIX", "ActionItem", "ActionItemQuerySet", "AgendaItem",
     "Comment", "CommentQuerySet", "ContributingFactor",
     "DueReminder", "ExportJob", "ExportJobQuerySet", "ExternalLink", "FactorCategory", "GitHubDelivery", "GitHubIssueRequest",
@@ -76,6 +88,6 @@ __all__ = [
     "GitHubReferenceQuerySet", "GlossaryCategory", "GlossaryEntry", "GlossaryEntryQuerySet", "IdempotencyKey", "Incident",
     "IncidentRevision", "IncidentRevisionQuerySet", "IndexChange", "IndexCursor", "IncidentQuerySet", "Label", "LabelQuerySet",
     "Lesson", "NotificationPreference", "NotificationPreferenceQuerySet", "PendingImport", "Retrospective",
-    "RetrospectiveQuerySet", "Review", "ReviewQuerySet", "Service", "Severity", "Source", "Status", "Tag", "TimelineEvent", "Visibility",
+    "RetrospectiveQuerySet", "Review", "ReviewQuerySet", "Service", "Source", "Status", "Tag", "TimelineEvent", "Visibility",
     "find_cycle", "start_of_day", "current_glossary", "forget_glossary", "record_revision", "validate_causal_links", "validate_link",
 ]

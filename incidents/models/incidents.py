@@ -16,16 +16,10 @@ from .children import ActionItem, ContributingFactor, ExternalLink
 from .github import GitHubReference
 from .labels import Service, Tag
 from .reviews import Review
+from .scales import SeverityLevel, default_severity
 
 REFERENCE_PREFIX = "INC-"
 REFERENCE_PATTERN = re.compile(rf"^{REFERENCE_PREFIX}(\d+)$", re.IGNORECASE)
-
-
-class Severity(models.TextChoices):
-    SEV1 = "sev1", _("SEV1 – critical")
-    SEV2 = "sev2", _("SEV2 – major")
-    SEV3 = "sev3", _("SEV3 – minor")
-    SEV4 = "sev4", _("SEV4 – low")
 
 
 class Status(models.TextChoices):
@@ -160,7 +154,8 @@ class Incident(models.Model):
     impact = models.TextField(_("impact"), blank=True)
     analysis = models.TextField(_("analysis"), blank=True, help_text=_("What happened and why."))
     resolution = models.TextField(_("resolution"), blank=True)
-    severity = models.CharField(_("severity"), max_length=4, choices=Severity.choices, default=Severity.SEV3)
+    # A key of the severity scale (SeverityLevel; the rule is SeverityLevel.objects.problem).
+    severity = models.CharField(_("severity"), max_length=20, default=default_severity)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     services = models.ManyToManyField(Service, blank=True, related_name="incidents", verbose_name=_("services"))
     tags = models.ManyToManyField(Tag, blank=True, related_name="incidents", verbose_name=_("tags"))
@@ -229,6 +224,10 @@ class Incident(models.Model):
             known.append((field, value))
         if errors:
             raise ValidationError(errors)
+
+    def get_severity_display(self):
+        """The severity's label in the active language (the scale's), or the key if the level is gone."""
+        return SeverityLevel.objects.label(self.severity)
 
     def allowed_transitions(self):
         """The steps the workflow has from here, whoever takes them (who may: check_transition)."""

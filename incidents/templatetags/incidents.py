@@ -6,6 +6,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from incidents import embeds
+from incidents.models import current_scale
 from incidents.text import attachments, durations, markdown, mentions
 
 register = template.Library()
@@ -101,3 +102,9 @@ def is_overdue(item, today):
 def field_named(form, name):
     """``form[name]``, for templates that loop over field names."""
     return form[name]
+
+
+@register.simple_tag
+def severity_stylesheet_url():
+    """/severities.css?v=<the scale's hash>: the badge colours of the severity scale (incidents.web.scales)."""
+    return f"{reverse('severities-css')}?v={current_scale().etag()}"

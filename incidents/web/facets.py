@@ -13,7 +13,7 @@ the count shown is the number of incidents the link leads to.
 
 from django.utils.translation import gettext_lazy as _
 
-from incidents.models import FactorCategory, Severity, Status
+from incidents.models import FactorCategory, SeverityLevel, Status
 
 LIMIT = 8  # values shown per facet
 
@@ -84,7 +84,7 @@ def panel(top, params, query_filters=None):
         for value, count in top.get(facet, []):
             value = str(value)
             typed = query_filters is not None and value.lower() in query_filters.get(query_name, [])
-            label = Severity(value).name if facet == "severity" and value in Severity.values else labels.get(value, value)
+            label = SeverityLevel.objects.label(value) if facet == "severity" else labels.get(value, value)
             narrowing = None if typed else link(params, param, query_name, value, by_query=query_filters is not None)
             rows.append((label, count, narrowing))
         if rows:

@@ -20,7 +20,7 @@ from django.views.generic import TemplateView
 from incidents.actions.document import DocumentInvalid
 from incidents.actions.history import restore_revision
 from incidents.actions.incidents import VersionConflict
-from incidents.models import Incident, IncidentRevision
+from incidents.models import Incident, IncidentRevision, SeverityLevel
 from incidents.models.history import CHILDREN, LISTS, MARKDOWN, changed_fields
 
 from .shortcuts import incident_or_404
@@ -92,7 +92,9 @@ def _shown(name, value, names):
         return format_date(timezone.localtime(value), TIME_FORMAT)
     if isinstance(value, datetime.date):
         return format_date(value, "Y-m-d")
-    choices = dict(Incident._meta.get_field(name).flatchoices) if name in ("severity", "status", "visibility") else {}
+    if name == "severity":
+        return SeverityLevel.objects.label(value)
+    choices = dict(Incident._meta.get_field(name).flatchoices) if name in ("status", "visibility") else {}
     return str(choices.get(value, value))
 
 

@@ -38,7 +38,7 @@ def test_a_good_document_is_cleaned_text_stripped_times_read_in_time_zone_and_re
 @pytest.mark.parametrize("data, path, message", [
     ({"title": ""}, "title", "This field cannot be blank."),
     ({"title": "x" * 201}, "title", "Ensure this value has at most 200 characters (it has 201)."),
-    ({"severity": "sev9"}, "severity", "Value 'sev9' is not a valid choice."),
+    ({"severity": "sev9"}, "severity", "'sev9' is not a severity of this scale: sev1, sev2, sev3, sev4."),
     ({"summary": "a\x00b"}, "summary", "Null characters are not allowed."),
     ({"started_at": "yesterday"}, "started_at", "“yesterday” value has an invalid format. It must be in "
                                                 "YYYY-MM-DD HH:MM[:ss[.uuuuuu]][TZ] format."),
@@ -116,7 +116,7 @@ def test_an_update_of_a_row_needs_only_what_changes_a_new_row_its_required_field
 def test_rules_are_not_checked_over_fields_already_wrong_and_errors_read_as_lines():
     errors = errors_of({"severity": "sev9", "factors": [factor("a", "b")], "links": [{"url": "ftp://x"}, {"url": "ftp://x"}]})
     assert lines(errors) == [
-        "severity: Value 'sev9' is not a valid choice.",
+        "severity: 'sev9' is not a severity of this scale: sev1, sev2, sev3, sev4.",
         "links[0].url: Enter an http(s) URL or OWNER/REPO#N.",
         "links[1].url: Enter an http(s) URL or OWNER/REPO#N.",
         "factors: Factor “a” leads to unknown ref(s): b.",

@@ -42,11 +42,11 @@ def test_facets_count_the_matches_a_viewer_may_see_and_link_to_narrower_searches
     found = panel(page)
     assert found[("Tags", "network")][0] == 3 and ("Tags", "secret") not in found  # the draft is not counted
     assert found[("Services", "nginx")][0] == 2 and found[("Services", "Payment API")][0] == 1
-    assert found[("Severity", "SEV2")][0] == 2 and found[("Status", "Published")][0] == 1 + 2
+    assert found[("Severity", "SEV2 – major")][0] == 2 and found[("Status", "Published")][0] == 1 + 2
     assert found[("Factor categories", "Dependency")][0] == 2
     # links use the list's filter parameters and keep the query
     assert found[("Tags", "proxy")][1] == {"q": ["connection refused"], "tag": ["proxy"]}
-    assert found[("Severity", "SEV2")][1] == {"q": ["connection refused"], "severity": ["sev2"]}
+    assert found[("Severity", "SEV2 – major")][1] == {"q": ["connection refused"], "severity": ["sev2"]}
     assert found[("Factor categories", "Dependency")][1] == {"q": ["connection refused"], "category": ["dependency"]}
     # following a link gives as many incidents as the count said
     narrowed = viewer_client.get("/incidents/", found[("Services", "nginx")][1]).content.decode()
