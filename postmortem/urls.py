@@ -13,6 +13,7 @@ from incidents.api import (
     imports as imports_api,
     reviews as reviews_api,
     search as search_api,
+    types as types_api,
     users as users_api,
     views as api,
 )
@@ -59,6 +60,7 @@ router.register("tags", api.TagViewSet, basename="api-tag")
 router.register("services", api.ServiceViewSet, basename="api-service")
 router.register("retrospectives", api.RetrospectiveViewSet, basename="api-retrospective")
 router.register("glossary", glossary.GlossaryEntryViewSet, basename="api-glossary")
+router.register("incident-types", types_api.IncidentTypeViewSet, basename="api-incident-type")
 
 api_v1 = [
     path("", include(router.urls)),

@@ -22,6 +22,7 @@ similarity      every incident's similar incidents, kept for the recurrence rate
 searchlog       what people searched for and opened from a search (the boost, the search gaps page)
 attachments     screenshots and files added to an incident, kept in the attachments storage
 slack           channels publications are announced in, Slack messages waiting or sent
+types           incident types: their section templates and custom fields
 """
 
 from .attachments import MAX_ALT_LENGTH, Attachment, attachment_storage, stored_name
@@ -64,11 +65,12 @@ from .retrospectives import AgendaItem, Retrospective, RetrospectiveQuerySet
 from .reviews import Review, ReviewQuerySet
 from .searchlog import SearchOpen, SearchRecord
 from .slack import SlackMessage, SlackMessageQuerySet, SlackRoute
+from .types import CustomField, IncidentType, localized
 
 __all__ = [
     "SimilarIds", "MAX_ALT_LENGTH", "Attachment", "attachment_storage", "stored_name",
     "SignInIdentity", "SearchOpen", "SearchRecord", "SlackMessage", "SlackMessageQuerySet", "SlackRoute",
-    "AuditEntry",
+    "AuditEntry", "CustomField", "IncidentType", "localized",
     "MAX_COMMENT_LENGTH", "REFERENCE_PATTERN", "REFERENCE_PREFIX", "ActionItem", "ActionItemQuerySet", "AgendaItem",
     "Comment", "CommentQuerySet", "ContributingFactor",
     "DueReminder", "ExportJob", "ExportJobQuerySet", "ExternalLink", "FactorCategory", "GitHubDelivery", "GitHubIssueRequest",

@@ -16,6 +16,7 @@ from .children import ActionItem, ContributingFactor, ExternalLink
 from .github import GitHubReference
 from .labels import Service, Tag
 from .reviews import Review
+from .types import IncidentType, default_type
 
 REFERENCE_PREFIX = "INC-"
 REFERENCE_PATTERN = re.compile(rf"^{REFERENCE_PREFIX}(\d+)$", re.IGNORECASE)
@@ -75,7 +76,7 @@ class IncidentQuerySet(models.QuerySet):
     def for_document(self):
         """Everything the incident document shows, fetched in a fixed number of queries."""
         return self.prefetch_related(
-            "services", "tags", "authors", "reviewers", "members", "timeline", "lessons", "reviews__reviewer",
+            "type", "services", "tags", "authors", "reviewers", "members", "timeline", "lessons", "reviews__reviewer",
             models.Prefetch("factors", queryset=ContributingFactor.objects.prefetch_related("leads_to")),
             models.Prefetch("action_items", queryset=ActionItem.objects.select_related("github")),
             models.Prefetch("links", queryset=ExternalLink.objects.select_related("github")),
@@ -182,6 +183,10 @@ class Incident(models.Model):
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="incidents_as_member",
                                      verbose_name=_("members"))
     author_names = models.JSONField(_("other authors"), default=list, blank=True)
+    type = models.ForeignKey(IncidentType, on_delete=models.PROTECT, default=default_type, related_name="incidents",
+                             verbose_name=_("type"))
+    # Custom field values, key → canonical JSON (incidents.text.fields); kept for retired fields too.
+    fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     postmortem_date = models.DateField(_("postmortem date"), null=True, blank=True,
                                        help_text=_("When the write-up was written (the SRE template's Date)."))
     # Stable identity across systems: the export carries it, and re-importing a file updates the incident
