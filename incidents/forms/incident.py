@@ -16,6 +16,8 @@ from incidents import dates
 from incidents.models import ActionItem, ContributingFactor, ExternalLink, Incident, Label, Lesson, Tag, TimelineEvent
 from incidents.text import logparse
 
+from . import fields as custom
+
 COMMON_TIME_ZONES = ["UTC", "Asia/Tokyo", "Asia/Seoul", "Asia/Singapore", "Asia/Kolkata", "Europe/London",
                      "Europe/Berlin", "America/New_York", "America/Chicago", "America/Los_Angeles", "Australia/Sydney"]
 
@@ -80,10 +82,11 @@ class IncidentForm(forms.ModelForm):
     members = forms.CharField(label=_("Members"), required=False, max_length=2000,
                               help_text=_("Comma-separated user names who may see a restricted incident."))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    type = custom.type_field()
 
     class Meta:
         model = Incident
-        fields = ["title", "severity", "postmortem_date", "started_at", "detected_at", "mitigated_at", "resolved_at",
+        fields = ["title", "type", "severity", "postmortem_date", "started_at", "detected_at", "mitigated_at", "resolved_at",
                   "summary", "impact", "analysis", "resolution", "visibility"]
         widgets = {name: DateTimeInput for name in Incident.MILESTONES} | {
             "postmortem_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")} | {
@@ -98,8 +101,18 @@ class IncidentForm(forms.ModelForm):
         _accept_24_hour_times(self)
         for name in Incident.MILESTONES:
             self.fields[name].label = _zone_label(self.fields[name].label)
+        # The incident type decides the custom fields, the sections' order and their headings and prompts.
+        self.incident_type = custom.chosen_type(self.data if self.is_bound else None, self.instance)
+        self.initial["type"] = self.incident_type.key if self.incident_type else None
+        self.headings = custom.headings(self.incident_type)
+        self.markdown_order = custom.in_template_order(self.MARKDOWN_FIELDS, self.incident_type)
         for name in self.MARKDOWN_FIELDS:
-            self.fields[name].help_text = _("Markdown.")
+            heading, prompt = self.headings.get(name, ("", ""))
+            self.fields[name].label = heading or self.fields[name].label
+            self.fields[name].help_text = prompt or _("Markdown.")
+            if prompt:
+                self.fields[name].widget.attrs["placeholder"] = prompt
+        custom.add_fields(self, self.incident_type)
         self.fields["visibility"].required = False  # left out: as stored (internal for a new incident)
         if self.instance.pk and not self.is_bound:
             self.initial["tags"] = ", ".join(tag.name for tag in self.instance.tags.all())
@@ -134,8 +147,16 @@ class IncidentForm(forms.ModelForm):
     def clean_services(self):
         return _names(self.cleaned_data["services"], Label)
 
+    def clean_type(self):
+        return self.cleaned_data["type"] or self.incident_type
+
+    def clean(self):
+        cleaned = super().clean()
+        self.custom_values = custom.values(self, self.incident_type)
+        return cleaned
+
     def document(self):
-        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields} | {"fields": self.custom_values}
         return data | {"tags": self.cleaned_data["tags"], "services": self.cleaned_data["services"],
                        "author_names": self.cleaned_data["author_names"], "members": self.cleaned_data["members"]}
 

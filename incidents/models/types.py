@@ -3,9 +3,12 @@ order, with which headings and prompts in both languages) and custom fields, who
 ``Incident.fields`` as canonical JSON (incidents.text.fields). A field is never deleted, only retired: its values
 stay on the incidents and in exports."""
 
+import datetime
+
+from django.contrib.auth import get_user_model
 from django.core.validators import RegexValidator
 from django.db import models
-from django.utils import translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from incidents.text import fields as fieldtypes
@@ -140,6 +143,49 @@ class CustomField(models.Model):
 
     def canonical(self, value, user_exists=None):
         return fieldtypes.canonical(self.kind, value, choices=self.choices, user_exists=user_exists)
+
+
+def field_rows(incident):
+    """The incident's custom field values as people read them: (rows, retired rows), each row a dict with key,
+    label, kind, unit, value (canonical) and shown (text: a user's name, a date or time in the display time
+    zone, choices joined). Rows follow the type's field order; retired rows are the retired fields' values and
+    values of keys the type does not define (a type changed), labelled by their key."""
+    values = incident.fields or {}
+    definitions = {field.key: field for field in incident.type.custom_fields.all()} if incident.type_id else {}
+    users = _user_names([value for key, value in values.items()
+                         if key in definitions and definitions[key].kind == CustomField.Kind.USER])
+    rows, retired = [], []
+    for key, definition in definitions.items():
+        if key in values:
+            row = {"key": key, "label": definition.label, "kind": definition.kind, "unit": definition.unit,
+                   "value": values[key], "shown": _shown(definition.kind, values[key], users)}
+            (retired if definition.retired else rows).append(row)
+    for key, value in values.items():
+        if key not in definitions:
+            retired.append({"key": key, "label": key, "kind": "", "unit": "", "value": value,
+                            "shown": ", ".join(map(str, value)) if isinstance(value, list) else str(value)})
+    return rows, retired
+
+
+def _user_names(usernames):
+    users = get_user_model().objects.filter(username__in=[name for name in usernames if isinstance(name, str)])
+    return {user.get_username(): user.get_full_name() or user.get_username() for user in users}
+
+
+def _shown(kind, value, users):
+    try:
+        if kind == CustomField.Kind.USER:
+            return users.get(value, value)
+        if kind == CustomField.Kind.DATE:
+            return formats.date_format(datetime.date.fromisoformat(value), "Y-m-d")
+        if kind == CustomField.Kind.DATETIME:
+            moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return formats.date_format(timezone.localtime(moment), "Y-m-d H:i T")
+    except (TypeError, ValueError, AttributeError):
+        pass
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
 
 
 assert set(fieldtypes.KINDS) == set(CustomField.Kind.values)
