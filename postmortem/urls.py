@@ -35,6 +35,7 @@ from incidents.web import (
     slack,
     sso,
     tokens,
+    types as type_pages,
 )
 
 
@@ -108,6 +109,8 @@ urlpatterns = [
     path("oidc/callback/", sso.callback, name="oidc-callback"),
     path("people/", people.PeopleView.as_view(), name="people"),
     path("people/audit/", people.AuditView.as_view(), name="people-audit"),
+    path("settings/types/", type_pages.TypeListView.as_view(), name="settings-types"),
+    path("settings/types/<slug:key>/", type_pages.TypeEditView.as_view(), name="settings-type"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("incidents/", views.IncidentListView.as_view(), name="incident-list"),
     path("incidents/new/", views.IncidentEditView.as_view(), name="incident-create"),
