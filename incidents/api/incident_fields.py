@@ -7,12 +7,11 @@ from rest_framework import serializers
 
 from incidents.models import IncidentType
 
-VALUE_SCHEMA = {"oneOf": [
+VALUE_SCHEMA = {"nullable": True, "description": "null (in a write) unsets the field.", "oneOf": [
     {"type": "string", "description": "text, markdown, choice, url, user (a user name), date (YYYY-MM-DD) or "
                                       "datetime (ISO 8601; answered in UTC, …Z)"},
     {"type": "number", "description": "number"},
     {"type": "array", "items": {"type": "string"}, "description": "multi_choice (answered sorted)"},
-    {"type": "null", "description": "unsets the field"},
 ]}
 
 

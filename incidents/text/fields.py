@@ -8,7 +8,8 @@ Canonical forms (what ``Incident.fields`` stores, what the API answers, what exp
   multi_choice          a sorted list of distinct choices (never empty: no choice is no value)
   number                a JSON number: an int when whole, else a float
   date                  "YYYY-MM-DD"
-  datetime              ISO 8601 in UTC, seconds precision: "2026-12-07T06:30:00Z"
+  datetime              ISO 8601 in UTC, seconds precision: "2026-12-07T06:30:00Z" (written without an offset:
+                        read in TIME_ZONE)
   user                  a user name
 An empty value (None, "", [] or blank text) is no value: the key is absent from the dict."""
 
@@ -16,6 +17,7 @@ import datetime
 import math
 from urllib.parse import urlsplit
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 KINDS = ("text", "markdown", "number", "choice", "multi_choice", "date", "datetime", "user", "url")
@@ -124,7 +126,7 @@ def _date(value):
     return value.isoformat()
 
 
-def _datetime(value, default_zone=datetime.UTC):
+def _datetime(value):
     if isinstance(value, str):
         text = value.strip()
         try:
@@ -133,8 +135,8 @@ def _datetime(value, default_zone=datetime.UTC):
             raise FieldError(_("Must be a date and time, ISO 8601 (2026-12-07T15:30:00+09:00).")) from None
     if not isinstance(value, datetime.datetime):
         raise FieldError(_("Must be a date and time, ISO 8601 (2026-12-07T15:30:00+09:00)."))
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=default_zone)
+    if value.tzinfo is None:  # read in TIME_ZONE, as the API and the pages read every time without an offset
+        value = value.replace(tzinfo=timezone.get_default_timezone())
     try:
         value = value.astimezone(datetime.UTC).replace(microsecond=0)
     except OverflowError:

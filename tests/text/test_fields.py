@@ -50,6 +50,11 @@ def test_bad_values(kind, value):
         canonical(kind, value, choices=CHOICES)
 
 
+def test_a_time_without_an_offset_is_read_in_time_zone(settings):
+    settings.TIME_ZONE = "Asia/Tokyo"
+    assert canonical("datetime", "2026-12-07T15:30") == "2026-12-07T06:30:00Z"
+
+
 def test_a_user_must_exist_when_the_caller_can_tell():
     assert canonical("user", "ann", user_exists={"ann"}.__contains__) == "ann"
     with pytest.raises(FieldError, match="No such user: bob"):
