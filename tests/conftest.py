@@ -235,9 +235,11 @@ def _fresh_glossary(request):
     if request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames):
         request.getfixturevalue("django_db_setup")
         with request.getfixturevalue("django_db_blocker").unblock():
+            from incidents.models.types import default_type
             from tests.factories import ensure_glossary_seed
 
             ensure_glossary_seed()
+            default_type()  # the default incident type (migration 0028), also after a transactional test's flush
     yield
     forget_glossary()
 

@@ -13,7 +13,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from incidents.models import CustomField, Incident, IncidentType, Source, record_revision
-from incidents.models.types import DEFAULT_SECTIONS, clean_sections
+from incidents.models.types import DEFAULT_SECTIONS, clean_sections, default_type
 from incidents.text import fields as fieldtypes
 
 FIELD_ATTRIBUTES = ("label_ja", "label_en", "kind", "choices", "unit", "required", "help_ja", "help_en")
@@ -178,7 +178,7 @@ def incident_fields(incident, data):
         if new_type is None:
             return {}, {"type": [_("No incident type with this key.")]}
     if new_type is None:
-        new_type = IncidentType.objects.get(pk=Incident._meta.get_field("type").get_default())
+        new_type = IncidentType.objects.get(pk=default_type())
     given = data.get("fields", {})
     if not isinstance(given, dict):
         return {}, {"fields": [_("Must be an object of field key → value.")]}

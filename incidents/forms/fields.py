@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import IncidentType
-from incidents.models.types import DEFAULT_TYPE
+from incidents.models.types import default_type
 from incidents.text import fields as fieldtypes
 
 PREFIX = "cf_"  # a custom field's form name: cf_<key> (keys are slugs, so they never clash with the incident's)
@@ -22,7 +22,7 @@ def chosen_type(data, instance):
     found = IncidentType.objects.filter(key=key).first() if isinstance(key, str) and key else None
     if found is None and instance.type_id:
         found = instance.type
-    return found or IncidentType.objects.filter(key=DEFAULT_TYPE).first() or IncidentType.objects.first()
+    return found or IncidentType.objects.get(pk=default_type())
 
 
 def type_field():

@@ -2,7 +2,6 @@
 
 import django.core.validators
 import django.db.models.deletion
-import incidents.models.types
 from django.db import migrations, models
 
 # A copy, so that later changes of the model module do not change what this migration seeded.
@@ -64,7 +63,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='incident',
             name='type',
-            field=models.ForeignKey(default=incidents.models.types.default_type, on_delete=django.db.models.deletion.PROTECT, related_name='incidents', to='incidents.incidenttype', verbose_name='type'),
+            field=models.ForeignKey(blank=True, on_delete=django.db.models.deletion.PROTECT, related_name='incidents', to='incidents.incidenttype', verbose_name='type'),
         ),
         migrations.CreateModel(
             name='CustomField',

@@ -183,7 +183,8 @@ class Incident(models.Model):
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="incidents_as_member",
                                      verbose_name=_("members"))
     author_names = models.JSONField(_("other authors"), default=list, blank=True)
-    type = models.ForeignKey(IncidentType, on_delete=models.PROTECT, default=default_type, related_name="incidents",
+    # Left empty, save() sets the default type (not a field default: that would query on every Incident()).
+    type = models.ForeignKey(IncidentType, on_delete=models.PROTECT, blank=True, related_name="incidents",
                              verbose_name=_("type"))
     # Custom field values, key → canonical JSON (incidents.text.fields); kept for retired fields too.
     fields = models.JSONField(_("custom fields"), default=dict, blank=True)
@@ -300,6 +301,8 @@ class Incident(models.Model):
         self.time_to_resolve = self._since_start("resolved_at")
         if not self._state.adding:
             self.version += 1
+        if self.type_id is None:
+            self.type_id = default_type()
         super().save(*args, **kwargs)
 
     def github_references(self):
