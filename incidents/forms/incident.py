@@ -105,8 +105,12 @@ class IncidentForm(forms.ModelForm):
         self.incident_type = custom.chosen_type(self.data if self.is_bound else None, self.instance)
         self.initial["type"] = self.incident_type.key if self.incident_type else None
         self.headings = custom.headings(self.incident_type)
-        self.markdown_order = custom.in_template_order(self.MARKDOWN_FIELDS, self.incident_type)
-        for name in self.MARKDOWN_FIELDS:
+        # A text section the template leaves out is not on the form, unless it has text (nothing is hidden).
+        self.markdown_order = [name for name in custom.in_template_order(self.MARKDOWN_FIELDS, self.incident_type)
+                               if name in self.headings or not self.headings or str(self[name].value() or "").strip()]
+        for name in set(self.MARKDOWN_FIELDS) - set(self.markdown_order):
+            del self.fields[name]
+        for name in self.markdown_order:
             heading, prompt = self.headings.get(name, ("", ""))
             self.fields[name].label = heading or self.fields[name].label
             self.fields[name].help_text = prompt or _("Markdown.")
@@ -156,7 +160,8 @@ class IncidentForm(forms.ModelForm):
         return cleaned
 
     def document(self):
-        data = {name: self.cleaned_data[name] for name in self.Meta.fields} | {"fields": self.custom_values}
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.fields}
+        data["fields"] = self.custom_values
         return data | {"tags": self.cleaned_data["tags"], "services": self.cleaned_data["services"],
                        "author_names": self.cleaned_data["author_names"], "members": self.cleaned_data["members"]}
 

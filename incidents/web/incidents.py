@@ -282,7 +282,7 @@ class IncidentEditView(PermissionRequiredMixin, View):
         form = forms.IncidentForm(data, instance=current)
         form.is_valid()
         differences = [(form[name].label, _shown(value)) for name, value in theirs.items()
-                       if _shown(value) != _shown(form.cleaned_data.get(name))]
+                       if name in form.fields and _shown(value) != _shown(form.cleaned_data.get(name))]
         return self.render(current, form, formsets, log_form, status=409,
                            conflict={"version": current_version, "differences": differences})
 

@@ -133,3 +133,14 @@ def test_the_default_type_shows_the_page_as_before(editor_client, make_incident)
                 "Action items"]
     positions = [page.index(f"<h2>{heading}") for heading in headings]
     assert positions == sorted(positions) and "Retired fields" not in page and 'id="details"' not in page
+
+
+def test_text_sections_the_template_leaves_out_are_off_the_form_unless_they_have_text(near_miss, editor_client):
+    incident = write_one(editor_client)
+    page = editor_client.get(f"/incidents/{incident.reference}/edit/").content.decode()
+    assert 'name="summary"' in page and 'name="impact"' not in page and 'name="analysis"' not in page
+    Incident.objects.filter(pk=incident.pk).update(impact="Kept text")
+    page = editor_client.get(f"/incidents/{incident.reference}/edit/").content.decode()
+    assert 'name="impact"' in page and "Kept text" in page
+    shown = editor_client.get(incident.get_absolute_url()).content.decode()
+    assert "Kept text" in shown and shown.index("Permanent measures") < shown.index("Kept text")
