@@ -144,3 +144,36 @@ def test_text_sections_the_template_leaves_out_are_off_the_form_unless_they_have
     assert 'name="impact"' in page and "Kept text" in page
     shown = editor_client.get(incident.get_absolute_url()).content.decode()
     assert "Kept text" in shown and shown.index("Permanent measures") < shown.index("Kept text")
+
+
+def test_every_kind_on_the_form_is_stored_canonically_and_shown(admin_client, editor_client, user, settings):
+    settings.TIME_ZONE = "Asia/Tokyo"
+    user("viewer", username="hanako", first_name="Hanako", last_name="Sato")
+    kinds = [{"key": "team", "kind": "user"}, {"key": "seen", "kind": "date"}, {"key": "paged", "kind": "datetime"},
+             {"key": "dash", "kind": "url"}, {"key": "zones", "kind": "multi_choice", "choices": "a\nb\nc"},
+             {"key": "notes", "kind": "markdown"}, {"key": "ticket", "kind": "text"}]
+    assert admin_client.post("/settings/types/", {"key": "all-kinds"}).status_code == 302
+    rows = [dict(row, label_en=row["key"].title(), label_ja=row["key"]) for row in kinds]
+    saved = admin_client.post("/settings/types/all-kinds/", type_page_data(1, SECTIONS, rows))
+    assert saved.status_code == 302, saved.content.decode()
+    form = editor_client.post("/incidents/new/", {"title": "Kinds", "type": "all-kinds", "severity": "sev3",
+                                                 "action": "change_type", **EMPTY_SECTIONS}).content.decode()
+    assert 'type="date" name="cf_seen"' in form and 'type="datetime-local" name="cf_paged"' in form
+    assert 'type="url" name="cf_dash"' in form and 'type="checkbox" name="cf_zones"' in form
+    assert '<option value="hanako">Hanako Sato (hanako)</option>' in form
+    bad = editor_client.post("/incidents/new/", {"title": "Kinds", "type": "all-kinds", "severity": "sev3",
+                                                "cf_dash": "ftp://example.com", "action": "save", **EMPTY_SECTIONS})
+    assert "Must be an http or https URL." in bad.content.decode() and not Incident.objects.filter(title="Kinds")
+    response = editor_client.post("/incidents/new/", {
+        "title": "Kinds", "type": "all-kinds", "severity": "sev3", "cf_team": "hanako", "cf_seen": "2026-12-01",
+        "cf_paged": "2026-12-01T09:30", "cf_dash": "https://grafana.example.com/d/1", "cf_zones": ["c", "a"],
+        "cf_notes": "**bold**", "cf_ticket": " OPS-1 ", "action": "save", **EMPTY_SECTIONS})
+    assert response.status_code == 302, response.content.decode()
+    incident = Incident.objects.get(title="Kinds")
+    assert incident.fields == {"team": "hanako", "seen": "2026-12-01", "paged": "2026-12-01T00:30:00Z",
+                               "dash": "https://grafana.example.com/d/1", "zones": ["a", "c"], "notes": "**bold**",
+                               "ticket": "OPS-1"}
+    page = editor_client.get(incident.get_absolute_url()).content.decode()
+    assert "Hanako Sato" in page and "2026-12-01 09:30 JST" in page and "a, c" in page and "<strong>bold</strong>" in page
+    edit = editor_client.get(f"/incidents/{incident.reference}/edit/").content.decode()
+    assert 'value="2026-12-01T09:30"' in edit and 'value="hanako" selected' in edit
