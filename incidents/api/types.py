@@ -9,7 +9,6 @@ from incidents import roles
 from incidents.actions import types as actions
 from incidents.models import CustomField, IncidentType
 from incidents.models.types import KEY_VALIDATOR, SECTION_KEYS
-from incidents.text import fields as fieldtypes
 
 from .serializers import field_errors
 from .views import ERRORS
@@ -98,8 +97,9 @@ def _document(validated):
 )
 class IncidentTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                           mixins.UpdateModelMixin, viewsets.GenericViewSet):
-    """Incident types: each a section template and custom fields (kinds: """ + ", ".join(fieldtypes.KINDS) + """).
-    An incident names its type by key (`"type"`) and holds the fields' values in `"fields"`."""
+    """Incident types: each a section template and custom fields (kinds: text, markdown, number, choice,
+    multi_choice, date, datetime, user, url). An incident names its type by key (`"type"`) and holds the fields'
+    values in `"fields"`."""
 
     serializer_class = IncidentTypeSerializer
     permission_classes = [AdminWrites]
