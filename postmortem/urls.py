@@ -14,6 +14,7 @@ from incidents.api import (
     reviews as reviews_api,
     scales as scales_api,
     search as search_api,
+    types as types_api,
     users as users_api,
     views as api,
 )
@@ -37,6 +38,7 @@ from incidents.web import (
     slack,
     sso,
     tokens,
+    types as type_pages,
 )
 
 
@@ -63,6 +65,7 @@ router.register("services", api.ServiceViewSet, basename="api-service")
 router.register("retrospectives", api.RetrospectiveViewSet, basename="api-retrospective")
 router.register("glossary", glossary.GlossaryEntryViewSet, basename="api-glossary")
 router.register("severities", scales_api.SeverityLevelViewSet, basename="api-severity")
+router.register("incident-types", types_api.IncidentTypeViewSet, basename="api-incident-type")
 
 api_v1 = [
     path("", include(router.urls)),
@@ -114,6 +117,8 @@ urlpatterns = [
     path("settings/severities/", scales.SeverityListView.as_view(), name="settings-severities"),
     path("settings/severities/<slug:key>/", scales.SeverityEditView.as_view(), name="settings-severity"),
     path("severities.css", scales.stylesheet, name="severities-css"),
+    path("settings/types/", type_pages.TypeListView.as_view(), name="settings-types"),
+    path("settings/types/<slug:key>/", type_pages.TypeEditView.as_view(), name="settings-type"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("incidents/", views.IncidentListView.as_view(), name="incident-list"),
     path("incidents/new/", views.IncidentEditView.as_view(), name="incident-create"),

@@ -16,13 +16,14 @@ from incidents.models import (
 )
 
 from . import audit, workflow
+from .types import incident_fields
 from .children import write_factors, write_rows
-from .document import validate
+from .document import DocumentInvalid, validate
 from .github.poll import queue_github_sync
 
 SCALAR_FIELDS = (
     "title", "summary", "impact", "analysis", "resolution", "severity", "status", "postmortem_date", "author_names",
-    "started_at", "detected_at", "mitigated_at", "resolved_at", "visibility",
+    "started_at", "detected_at", "mitigated_at", "resolved_at", "visibility", "type", "fields",
 )
 SIMPLE_CHILDREN = {"timeline": TimelineEvent, "lessons": Lesson, "action_items": ActionItem, "links": ExternalLink}
 
@@ -59,7 +60,14 @@ def save_incident(incident, data, *, expected_version=None, sync_github=True, us
         incident.version = current
         incident.status = locked.status  # changed only through the workflow, judged from the stored status
     access_before = audit.access_of(incident)  # as stored (a form may have set the new values on ``incident``)
-    data = validate(data, current=incident)
+    typed, field_errors = incident_fields(incident, data) if "type" in data or "fields" in data else ({}, {})
+    try:
+        data = validate(data, current=incident)
+    except DocumentInvalid as invalid:
+        raise DocumentInvalid(invalid.errors | field_errors) from None
+    if field_errors:
+        raise DocumentInvalid(field_errors)
+    data |= typed
     before = incident.status if incident.pk is not None else None
     asked_before = set(incident.reviewers.values_list("pk", flat=True)) if incident.pk else set()
     if "status" in data and data["status"] != incident.status:

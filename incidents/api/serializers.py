@@ -18,6 +18,7 @@ from incidents import dates
 from incidents.actions import retrospectives, workflow
 from incidents.actions.document import DocumentInvalid
 from incidents.actions.incidents import save_incident
+from incidents.api.incident_fields import FieldValuesField, TypeField
 from incidents.models import (
     ActionItem,
     AgendaItem,
@@ -240,6 +241,8 @@ class IncidentSerializer(ModelSerializer):
     lessons = ChildList(LessonSerializer, required=False)
     action_items = ChildList(ActionItemSerializer, required=False)
     links = ChildList(LinkSerializer, required=False)
+    type = TypeField(required=False)
+    fields = FieldValuesField(required=False)
     authors = UsernameField(many=True, required=False, slug_field="username", queryset=get_user_model().objects.all())
     reviewers = UsernameField(
         many=True, required=False, slug_field="username", queryset=get_user_model().objects.all(),
@@ -264,7 +267,7 @@ class IncidentSerializer(ModelSerializer):
         model = Incident
         fields = [
             "id", "reference", "uuid", "url", "title", "summary", "impact", "analysis", "resolution",
-            "severity", "status", "postmortem_date", "services", "tags",
+            "type", "severity", "status", "postmortem_date", "services", "tags", "fields",
             "started_at", "detected_at", "mitigated_at", "resolved_at", "time_to_detect", "time_to_resolve",
             "timeline", "factors", "lessons", "action_items", "links",
             "authors", "author_names", "reviewers", "reviews", "visibility", "members", "created_at", "updated_at",
@@ -328,7 +331,6 @@ def field_errors(errors):
         else:
             node.setdefault(parts[-1], []).extend(messages)
     return tree
-
 
 
 # --- retrospective meetings ------------------------------------------------------------------------

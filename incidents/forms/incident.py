@@ -26,6 +26,8 @@ from incidents.models import (
 )
 from incidents.text import logparse
 
+from . import fields as custom
+
 COMMON_TIME_ZONES = ["UTC", "Asia/Tokyo", "Asia/Seoul", "Asia/Singapore", "Asia/Kolkata", "Europe/London",
                      "Europe/Berlin", "America/New_York", "America/Chicago", "America/Los_Angeles", "Australia/Sydney"]
 
@@ -102,10 +104,11 @@ class IncidentForm(forms.ModelForm):
     members = forms.CharField(label=_("Members"), required=False, max_length=2000,
                               help_text=_("Comma-separated user names who may see a restricted incident."))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    type = custom.type_field()
 
     class Meta:
         model = Incident
-        fields = ["title", "severity", "postmortem_date", "started_at", "detected_at", "mitigated_at", "resolved_at",
+        fields = ["title", "type", "severity", "postmortem_date", "started_at", "detected_at", "mitigated_at", "resolved_at",
                   "summary", "impact", "analysis", "resolution", "visibility"]
         widgets = {name: DateTimeInput for name in Incident.MILESTONES} | {
             "postmortem_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")} | {
@@ -120,8 +123,22 @@ class IncidentForm(forms.ModelForm):
         _accept_24_hour_times(self)
         for name in Incident.MILESTONES:
             self.fields[name].label = _zone_label(self.fields[name].label)
-        for name in self.MARKDOWN_FIELDS:
-            self.fields[name].help_text = _("Markdown.")
+        # The incident type decides the custom fields, the sections' order and their headings and prompts.
+        self.incident_type = custom.chosen_type(self.data if self.is_bound else None, self.instance)
+        self.initial["type"] = self.incident_type.key if self.incident_type else None
+        self.headings = custom.headings(self.incident_type)
+        # A text section the template leaves out is not on the form, unless it has text (nothing is hidden).
+        self.markdown_order = [name for name in custom.in_template_order(self.MARKDOWN_FIELDS, self.incident_type)
+                               if name in self.headings or not self.headings or str(self[name].value() or "").strip()]
+        for name in set(self.MARKDOWN_FIELDS) - set(self.markdown_order):
+            del self.fields[name]
+        for name in self.markdown_order:
+            heading, prompt = self.headings.get(name, ("", ""))
+            self.fields[name].label = heading or self.fields[name].label
+            self.fields[name].help_text = prompt or _("Markdown.")
+            if prompt:
+                self.fields[name].widget.attrs["placeholder"] = prompt
+        custom.add_fields(self, self.incident_type)
         self.fields["visibility"].required = False  # left out: as stored (internal for a new incident)
         self.fields["severity"] = severity_field(self.instance.severity if self.instance.pk else None)
         if self.instance.pk and not self.is_bound:
@@ -157,8 +174,17 @@ class IncidentForm(forms.ModelForm):
     def clean_services(self):
         return _names(self.cleaned_data["services"], Label)
 
+    def clean_type(self):
+        return self.cleaned_data["type"] or self.incident_type
+
+    def clean(self):
+        cleaned = super().clean()
+        self.custom_values = custom.values(self, self.incident_type)
+        return cleaned
+
     def document(self):
-        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.fields}
+        data["fields"] = self.custom_values
         return data | {"tags": self.cleaned_data["tags"], "services": self.cleaned_data["services"],
                        "author_names": self.cleaned_data["author_names"], "members": self.cleaned_data["members"]}
 

@@ -23,6 +23,7 @@ searchlog       what people searched for and opened from a search (the boost, th
 attachments     screenshots and files added to an incident, kept in the attachments storage
 slack           channels publications are announced in, Slack messages waiting or sent
 scales          the severity scale admins define, and its cached copy
+types           incident types: their section templates and custom fields
 """
 
 from .attachments import MAX_ALT_LENGTH, Attachment, attachment_storage, stored_name
@@ -75,12 +76,14 @@ from .scales import (
 )
 from .searchlog import SearchOpen, SearchRecord
 from .slack import SlackMessage, SlackMessageQuerySet, SlackRoute
+from .types import CustomField, IncidentType
 
 __all__ = [
     "SimilarIds", "MAX_ALT_LENGTH", "Attachment", "attachment_storage", "stored_name",
     "SignInIdentity", "SearchOpen", "SearchRecord", "SlackMessage", "SlackMessageQuerySet", "SlackRoute",
     "AuditEntry", "DEFAULT_LEVELS", "Level", "Scale", "SeverityLevel", "SeverityLevelQuerySet", "current_scale",
     "default_severity", "forget_scale", "localized",
+    "CustomField", "IncidentType",
     "MAX_COMMENT_LENGTH", "REFERENCE_PATTERN", "REFERENCE_PREFIX", "ActionItem", "ActionItemQuerySet", "AgendaItem",
     "Comment", "CommentQuerySet", "ContributingFactor",
     "DueReminder", "ExportJob", "ExportJobQuerySet", "ExternalLink", "FactorCategory", "GitHubDelivery", "GitHubIssueRequest",

@@ -24,6 +24,7 @@ from .children import ActionItem, ContributingFactor, ExternalLink, Lesson, Time
 from .github import GitHubReference
 from .incidents import Incident
 from .labels import Service, Tag
+from .types import DEFAULT_TYPE, IncidentType
 
 CHILDREN = {
     "timeline": (TimelineEvent, ["occurred_at", "kind", "description", "source"]),
@@ -189,6 +190,9 @@ def build_document(versions):
     document["reviewers"] = sorted(users[pk].get_username() for pk in fields.get("reviewers", []) if pk in users)
     document["visibility"] = fields.get("visibility") or "internal"  # revisions older than #27 have none
     document["members"] = sorted(users[pk].get_username() for pk in fields.get("members", []) if pk in users)
+    type_key = IncidentType.objects.filter(pk=fields.get("type")).values_list("key", flat=True).first()
+    document["type"] = type_key or DEFAULT_TYPE  # revisions older than #32 have no type: the default one
+    document["fields"] = fields.get("fields") or {}
     document["reviews"] = []  # reviews are not part of the write-up's text: see the incident's reviews
     document["created_at"] = _utc(fields.get("created_at"))
     document["updated_at"] = _utc(fields.get("updated_at"))

@@ -17,6 +17,7 @@ from .github import GitHubReference
 from .labels import Service, Tag
 from .reviews import Review
 from .scales import SeverityLevel, default_severity
+from .types import IncidentType, default_type
 
 REFERENCE_PREFIX = "INC-"
 REFERENCE_PATTERN = re.compile(rf"^{REFERENCE_PREFIX}(\d+)$", re.IGNORECASE)
@@ -69,7 +70,7 @@ class IncidentQuerySet(models.QuerySet):
     def for_document(self):
         """Everything the incident document shows, fetched in a fixed number of queries."""
         return self.prefetch_related(
-            "services", "tags", "authors", "reviewers", "members", "timeline", "lessons", "reviews__reviewer",
+            "type", "services", "tags", "authors", "reviewers", "members", "timeline", "lessons", "reviews__reviewer",
             models.Prefetch("factors", queryset=ContributingFactor.objects.prefetch_related("leads_to")),
             models.Prefetch("action_items", queryset=ActionItem.objects.select_related("github")),
             models.Prefetch("links", queryset=ExternalLink.objects.select_related("github")),
@@ -177,6 +178,11 @@ class Incident(models.Model):
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="incidents_as_member",
                                      verbose_name=_("members"))
     author_names = models.JSONField(_("other authors"), default=list, blank=True)
+    # Left empty, save() sets the default type (not a field default: that would query on every Incident()).
+    type = models.ForeignKey(IncidentType, on_delete=models.PROTECT, blank=True, related_name="incidents",
+                             verbose_name=_("type"))
+    # Custom field values, key → canonical JSON (incidents.text.fields); kept for retired fields too.
+    fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     postmortem_date = models.DateField(_("postmortem date"), null=True, blank=True,
                                        help_text=_("When the write-up was written (the SRE template's Date)."))
     # Stable identity across systems: the export carries it, and re-importing a file updates the incident
@@ -294,6 +300,8 @@ class Incident(models.Model):
         self.time_to_resolve = self._since_start("resolved_at")
         if not self._state.adding:
             self.version += 1
+        if self.type_id is None:
+            self.type_id = default_type()
         super().save(*args, **kwargs)
 
     def github_references(self):

@@ -12,18 +12,14 @@ from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from incidents.text.bilingual import localized
+
+
 MAX_KEY_LENGTH = 20
 validate_color = RegexValidator(r"^#[0-9a-fA-F]{6}\Z", gettext_lazy("Enter a colour as #rrggbb, e.g. #b3261e."))
-
-
-def localized(ja, en):
-    """The Japanese text when the active language is Japanese, else the English one; the other when one is blank."""
-    first, second = (ja, en) if (get_language() or "").startswith("ja") else (en, ja)
-    return first or second
 
 
 class Level(NamedTuple):

@@ -21,12 +21,14 @@ from incidents.actions import searchlog, workflow
 from incidents.actions.document import DocumentInvalid
 from incidents.actions.incidents import VersionConflict, save_incident
 from incidents.filters import IncidentFilter
+from incidents.forms import fields as custom_fields
 from incidents.forms import incident as forms
 from incidents.forms.attachments import AttachmentForm
 from incidents.forms.review import ReviewForm, ReviewRequestForm
 from incidents.models import Incident, Lesson, Source, Status, Tag
+from incidents.models.types import field_rows
 
-from . import comments, facets
+from . import comments, facets, sections
 from .shortcuts import incident_or_404
 
 
@@ -115,7 +117,7 @@ class IncidentDetailView(LoginRequiredMixin, DetailView):
     context_object_name = "incident"
 
     def get_object(self, queryset=None):
-        incidents = Incident.objects.visible_to(self.request.user).for_document()
+        incidents = Incident.objects.visible_to(self.request.user).for_document().prefetch_related("type__custom_fields")
         return incident_or_404(incidents.prefetch_related("action_items__github_issue_requests"), self.kwargs["reference"])
 
     def get_context_data(self, **kwargs):
@@ -140,6 +142,8 @@ class IncidentDetailView(LoginRequiredMixin, DetailView):
             if self.request.user.has_perm("incidents.change_incident") else [],
             today=timezone.localdate(),
             github_repository=repositories.most_common(1)[0][0] if repositories else "",
+            page_sections=sections.page_sections(incident),
+            **dict(zip(("field_rows", "retired_field_rows"), field_rows(incident), strict=True)),
             **self.review_context(incident),
             **comments.discussion(incident, self.request.user),
             **kwargs,
@@ -278,12 +282,14 @@ class IncidentEditView(PermissionRequiredMixin, View):
         form = forms.IncidentForm(data, instance=current)
         form.is_valid()
         differences = [(form[name].label, _shown(value)) for name, value in theirs.items()
-                       if _shown(value) != _shown(form.cleaned_data.get(name))]
+                       if name in form.fields and _shown(value) != _shown(form.cleaned_data.get(name))]
         return self.render(current, form, formsets, log_form, status=409,
                            conflict={"version": current_version, "differences": differences})
 
     def render(self, incident, form, formsets, log_form, *, show_errors=True, status=200, **extra):
-        sections = [(key, title, formsets[key]) for key, _prefix, _formset, title in forms.SECTIONS]
+        titles = {key: form.headings.get(key, ("", ""))[0] or title for key, _prefix, _formset, title in forms.SECTIONS}
+        sections = [(key, titles[key], formsets[key])
+                    for key in custom_fields.in_template_order([key for key, *_rest in forms.SECTIONS], form.incident_type)]
         context = {"incident": incident, "form": form, "sections": sections, "log_form": log_form,
                    "show_errors": show_errors, "time_zone": timezone.get_current_timezone_name(),
                    "common_time_zones": forms.COMMON_TIME_ZONES, **attachments_context(incident), **extra}

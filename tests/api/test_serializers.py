@@ -17,6 +17,8 @@ FULL = {
     "impact": "本番の API が 40 分間 503",
     "analysis": "```\ncat /proc/sys/kernel/pid_max\n32768\n```",
     "resolution": "datadog-agent を修正版に更新",
+    "type": "postmortem",
+    "fields": {},
     "severity": "sev1",
     "postmortem_date": "2022-09-22",
     "status": "in_review",
