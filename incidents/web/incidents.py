@@ -23,6 +23,7 @@ from incidents.actions.incidents import VersionConflict, save_incident
 from incidents.filters import IncidentFilter
 from incidents.forms import fields as custom_fields
 from incidents.forms import incident as forms
+from incidents.forms import logpaste
 from incidents.forms.attachments import AttachmentForm
 from incidents.forms.review import ReviewForm, ReviewRequestForm
 from incidents.models import Incident, Lesson, Source, Status, Tag
@@ -209,19 +210,19 @@ class IncidentEditView(PermissionRequiredMixin, View):
         incident = self.get_incident()
         rows = forms.initial_rows(incident)
         formsets = {key: formset(prefix=prefix, initial=rows[key]) for key, prefix, formset, _title in forms.SECTIONS}
-        return self.render(incident, forms.IncidentForm(instance=incident), formsets, forms.LogPasteForm(prefix="log"))
+        return self.render(incident, forms.IncidentForm(instance=incident), formsets, logpaste.LogPasteForm(prefix="log"))
 
     def post(self, request, reference=None):
         incident = self.get_incident()
         data = request.POST.copy()
         action = data.get("action", "save")
-        log_form = forms.LogPasteForm(data if action == "parse_log" else None, prefix="log")
+        log_form = logpaste.LogPasteForm(data if action == "parse_log" else None, prefix="log")
         parsed = None
         if action == "parse_log" and log_form.is_valid():
             parsed = log_form.parse()
-            self.append_rows(data, "timeline", [forms.timeline_row(event) for event in parsed.events])
+            self.append_rows(data, "timeline", [logpaste.timeline_row(event) for event in parsed.events])
             # the box keeps only what could not be read, so nothing is lost and nothing is added twice
-            log_form = forms.LogPasteForm(prefix="log", initial={"log": "\n".join(parsed.leftover),
+            log_form = logpaste.LogPasteForm(prefix="log", initial={"log": "\n".join(parsed.leftover),
                                                                  **{k: log_form.cleaned_data[k] for k in ("date", "zone")}})
         elif action.startswith("add:"):
             self.append_rows(data, action.removeprefix("add:"), [{}])
@@ -230,7 +231,7 @@ class IncidentEditView(PermissionRequiredMixin, View):
         if action.startswith("add:"):
             self.focus_new_row(formsets.get(action.removeprefix("add:")))
         if action != "save":
-            read = [(event, forms.kind_label(event.kind)) for event in parsed.events] if parsed else []
+            read = [(event, logpaste.kind_label(event.kind)) for event in parsed.events] if parsed else []
             return self.render(incident, form, formsets, log_form, show_errors=False, parsed=parsed, read=read,
                                preview=action == "preview")
         if not (form.is_valid() and all(formset.is_valid() for formset in formsets.values())):
