@@ -36,7 +36,8 @@ class TypeForm(forms.Form):
 
 
 class SectionForm(forms.Form):
-    key = forms.ChoiceField(label=_("Section"), choices=[(key, SECTION_LABELS[key]) for key in SECTION_KEYS])
+    # The blank choice first: an untouched extra row is empty (not a second "summary"), so saving adds nothing
+    key = forms.ChoiceField(label=_("Section"), choices=[("", "—"), *((key, SECTION_LABELS[key]) for key in SECTION_KEYS)])
     heading_ja = forms.CharField(label=_("Heading (Japanese)"), max_length=200, required=False)
     heading_en = forms.CharField(label=_("Heading (English)"), max_length=200, required=False)
     prompt_ja = forms.CharField(label=_("Prompt (Japanese)"), max_length=2000, required=False)
@@ -47,7 +48,8 @@ class FieldForm(forms.Form):
     key = forms.CharField(label=_("Key"), max_length=50, validators=[KEY_VALIDATOR])
     label_ja = forms.CharField(label=_("Label (Japanese)"), max_length=100, required=False)
     label_en = forms.CharField(label=_("Label (English)"), max_length=100, required=False)
-    kind = forms.ChoiceField(label=_("Kind"), choices=CustomField.Kind.choices)
+    # initial: an untouched "new field" row (its select shows "text") is unchanged, so it is not validated
+    kind = forms.ChoiceField(label=_("Kind"), choices=CustomField.Kind.choices, initial=CustomField.Kind.TEXT)
     choices = forms.CharField(label=_("Choices"), required=False, max_length=20000,
                               widget=forms.Textarea(attrs={"rows": 3}), help_text=_("One a line."))
     unit = forms.CharField(label=_("Unit"), max_length=30, required=False)

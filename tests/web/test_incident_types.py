@@ -177,3 +177,54 @@ def test_every_kind_on_the_form_is_stored_canonically_and_shown(admin_client, ed
     assert "Hanako Sato" in page and "2026-12-01 09:30 JST" in page and "a, c" in page and "<strong>bold</strong>" in page
     edit = editor_client.get(f"/incidents/{incident.reference}/edit/").content.decode()
     assert 'value="2026-12-01T09:30"' in edit and 'value="hanako" selected' in edit
+
+
+def form_as_a_browser_sends_it(html):
+    """The fields a browser posts for the page's form untouched: inputs' values, checked boxes, each select's
+    selected (else first) option, textareas' text."""
+    from html.parser import HTMLParser
+
+    data = {}
+
+    class Form(HTMLParser):
+        select = textarea = None
+
+        def handle_starttag(self, tag, attributes):
+            attributes = dict(attributes)
+            name = attributes.get("name")
+            if tag == "input" and name and attributes.get("type") not in ("submit", "button"):
+                if attributes.get("type") != "checkbox" or "checked" in attributes:
+                    data[name] = attributes.get("value") or ("on" if attributes.get("type") == "checkbox" else "")
+            elif tag == "select":
+                self.select = name
+            elif tag == "option" and self.select and (self.select not in data or "selected" in attributes):
+                data[self.select] = attributes.get("value", "")
+            elif tag == "textarea":
+                self.textarea = name
+                data[name] = ""
+
+        def handle_data(self, text):
+            if self.textarea:
+                data[self.textarea] += text
+
+        def handle_endtag(self, tag):
+            if tag == "select":
+                self.select = None
+            elif tag == "textarea":
+                self.textarea = None
+
+    Form().feed(html)
+    return data
+
+
+def test_saving_the_page_untouched_keeps_the_type_and_adds_no_row(near_miss, admin_client):
+    page = admin_client.get("/settings/types/near-miss/")
+    before = IncidentType.objects.get(key="near-miss")
+    sections, fields = list(before.sections), list(before.custom_fields.values_list("key", flat=True))
+    data = {key: value for key, value in form_as_a_browser_sends_it(page.content.decode()).items()
+            if key != "csrfmiddlewaretoken"}
+    response = admin_client.post("/settings/types/near-miss/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    after = IncidentType.objects.get(key="near-miss")
+    assert after.sections == sections
+    assert list(after.custom_fields.values_list("key", flat=True)) == fields
