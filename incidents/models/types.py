@@ -185,8 +185,8 @@ def _shown(kind, value, users):
 
 
 def field_keys():
-    """The keys of every incident type's fields (the query language's ``key:value`` filters)."""
-    return frozenset(CustomField.objects.values_list("key", flat=True).distinct())
+    """The keys of the fields the query language's ``key:value`` filters (fieldsearch.TERM_KINDS), of any type."""
+    return frozenset(CustomField.objects.filter(kind__in=fieldsearch.TERM_KINDS).values_list("key", flat=True).distinct())
 
 
 def field_kinds():

@@ -27,7 +27,7 @@ from incidents.forms import logpaste
 from incidents.forms.attachments import AttachmentForm
 from incidents.forms.review import ReviewForm, ReviewRequestForm
 from incidents.models import Incident, Lesson, Source, Status, Tag
-from incidents.models.types import field_rows
+from incidents.models.types import field_keys, field_rows
 
 from . import comments, facets, sections
 from .shortcuts import incident_or_404
@@ -46,7 +46,7 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
         page_number = self.request.GET.get("page", "1")
         page_number = int(page_number) if page_number.isdigit() and int(page_number) > 0 else 1
         filters_active = any(value for key, value in self.request.GET.items() if key not in ("q", "page"))
-        parsed = search.parse(query)
+        parsed = search.parse(query, field_keys() if query else frozenset())
         problems = parsed.problems  # shown like a field's errors; nothing is listed
         context = {"filter": filterset, "query": query, "query_problems": problems, "filters_active": filters_active,
                    "query_param": quote(query, safe="")}  # results link through /search/open/…?q= (the log)
@@ -67,13 +67,15 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
                 context["logged"] = (query, results.count, results.fallback or results.partial_words)
             context.update(rows=rows, fallback=results.fallback, partial_words=results.partial_words, count=results.count,
                            page=paginator.get_page(page_number), glossary=results.glossary,
-                           facets=facets.panel(results.top_facets(facets.LIMIT), self.request.GET, parsed.filters))
+                           facets=facets.panel(results.top_facets(facets.LIMIT), self.request.GET, parsed.filters)
+                           + facets.field_panel(results.field_facets(facets.LIMIT), self.request.GET, parsed.fields))
         else:
             listed = filterset.is_valid() and not problems
             queryset = filterset.qs if listed else visible.none()
             page = Paginator(queryset.prefetch_related("tags"), self.page_size).get_page(page_number)
             context.update(rows=[(incident, None) for incident in page], count=page.paginator.count, page=page,
                            facets=facets.panel(facet_counts.top_facets(queryset, facets.LIMIT), self.request.GET)
+                           + facets.field_panel(facet_counts.field_facets(queryset, facets.LIMIT), self.request.GET)
                            if listed else [])
         if not query and not filters_active and page_number == 1 and self.request.user.has_perm("incidents.change_incident"):
             context["waiting"] = list(visible.waiting_for_review_by(self.request.user))
@@ -109,6 +111,7 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
                 "category": [cleaned["category"]] if cleaned.get("category") else [],
                 "github": [github.short] if github else [],
             },
+            "fields": [(key, value) for key, value, _kind in cleaned.get("field") or []],
             "started": (cleaned.get("started_after"), cleaned.get("started_before")),
         }
 
