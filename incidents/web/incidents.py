@@ -324,7 +324,9 @@ class PatternsView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         tag = Tag.normalize(self.request.GET.get("tag", "")[:100])
         visible = Incident.objects.visible_to(self.request.user)
-        found = patterns.patterns(visible, tag=tag)
+        choosable = patterns.pattern_fields()
+        chosen = choosable.get(self.request.GET.get("field", "")[:60])  # an unknown key: none chosen
+        found = patterns.patterns(visible, tag=tag, field=chosen)
         over_time = found.over_time
         try:
             rates = patterns.recurrence_rates(visible, found.quarters, found.window_days)
@@ -334,11 +336,13 @@ class PatternsView(LoginRequiredMixin, TemplateView):
             ("tags", _("Tags"), found.tags),
             ("services", _("Services"), found.services),
             ("categories", _("Factor categories"), found.categories),
+            *([(f"field-{chosen.key}", chosen.label, found.field_rows)] if chosen else []),
         ]
         return super().get_context_data(
             patterns=found,
             recurrence_rates=rates,
             tag_names=sorted(row.name for row in found.tags),
+            pattern_fields=list(choosable.values()),
             counts_chart=charts.bar_chart(found.quarters, [q.count for q in over_time]),
             detect_chart=charts.line_chart(found.quarters, [q.median_time_to_detect for q in over_time]),
             resolve_chart=charts.line_chart(found.quarters, [q.median_time_to_resolve for q in over_time]),

@@ -73,3 +73,21 @@ def test_the_field_filter_narrows_the_list_and_a_search(fields_corpus, viewer_cl
     assert "queue stall tokyo" in page and "queue stall virginia" not in page
     bad = viewer_client.get("/incidents/", {"q": q, "field": "nosuch:x"})
     assert bad.status_code == 200 and "No custom field to filter by has the key nosuch." in bad.content.decode()
+
+
+def test_patterns_count_by_a_choice_field(fields_corpus, viewer_client, viewer_api):
+    page = viewer_client.get("/patterns/").content.decode()
+    assert '<option value="region">Region</option>' in page and 'id="field-region"' not in page
+    assert "On call" not in page  # only choice and multiple choice fields
+    page = viewer_client.get("/patterns/", {"field": "region"}).content.decode()
+    section = page[page.index('id="field-region"'):]
+    assert "<h2>Region</h2>" in section and "?field=region%3Aus-east-1&amp;started_after=2025-10-01" in section
+    japanese = viewer_client.get("/patterns/", {"field": "region"}, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "<h2>リージョン</h2>" in japanese
+    assert viewer_client.get("/patterns/", {"field": "nosuch"}).status_code == 200
+    found = viewer_api.get("/api/v1/patterns/", {"field": "region"}).json()
+    assert found["field"] == "region"
+    assert {row["name"]: row["total"] for row in found["field_values"]} == {"ap-northeast-1": 1, "us-east-1": 1}
+    assert viewer_api.get("/api/v1/patterns/").json()["field"] is None
+    bad = viewer_api.get("/api/v1/patterns/", {"field": "oncall"})
+    assert bad.status_code == 400 and list(bad.json()) == ["field"]
