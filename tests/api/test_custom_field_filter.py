@@ -52,3 +52,17 @@ def test_each_kind(made, viewer_api, settings):
 def test_bad_input_is_a_400_naming_the_parameter(made, viewer_api, value):
     response = viewer_api.get("/api/v1/incidents/", {"field": value})
     assert response.status_code == 400 and list(response.json()) == ["field"], response.content
+
+
+def test_search_facets_of_custom_fields(made, search_index, viewer_api):
+    from incidents import search
+
+    CustomField.objects.filter(key="region").update(label_en="Region", label_ja="リージョン")
+    search.rebuild(procs=1)
+    found = viewer_api.get("/api/v1/search/", {"q": "region:ap-northeast-1"}).json()
+    assert found["count"] == 1
+    region = next(facet for facet in found["facets"]["fields"] if facet["key"] == "region")
+    assert region == {"key": "region", "label": "Region",
+                      "values": [{"value": "ap-northeast-1", "label": "ap-northeast-1", "count": 1}]}
+    japanese = viewer_api.get("/api/v1/search/", {"q": "a"}, HTTP_ACCEPT_LANGUAGE="ja").json()
+    assert "リージョン" in [facet["label"] for facet in japanese["facets"]["fields"]]
