@@ -8,7 +8,7 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.core.validators import RegexValidator
 from django.db import models
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 
