@@ -10,6 +10,8 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from .models import ContributingFactor, Incident
+from .models.types import facet_fields, facet_sections
+from .text.fieldsearch import facet_values
 
 
 def _top(rows, key, limit):
@@ -41,3 +43,20 @@ def top_facets(incidents, limit):
         "categories": _top(categories, "category", limit),
         "year": _top(years, "year", limit),
     }
+
+
+def field_facets(incidents, limit):
+    """models.types.facet_sections of the custom fields (choices, users, dates by month) of ``incidents`` (the
+    filtered queryset the viewer may see): three queries whatever the number of fields, values and incidents
+    (the definitions, the incidents' ``fields``, the users' names)."""
+    definitions = facet_fields()
+    if not definitions:
+        return []
+    counts = {}
+    values = Incident.objects.filter(pk__in=incidents.order_by().values("pk")).values_list("fields", flat=True)
+    for stored in values.iterator(chunk_size=2000):
+        for key, value in (stored or {}).items():
+            if key in definitions:
+                for found in set(facet_values(definitions[key].kind, value)):
+                    counts.setdefault(key, {})[found] = counts.get(key, {}).get(found, 0) + 1
+    return facet_sections(counts, limit, definitions)

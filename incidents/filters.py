@@ -1,7 +1,14 @@
 """The incident list filters and the action item list filters, each shared by the HTML list and the API."""
 
+import datetime
+
 import django_filters
 from django import forms
+from django.db import connection
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
+from django.db.models.expressions import RawSQL
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -9,6 +16,9 @@ from drf_spectacular.utils import extend_schema_field
 from . import dates, recurrence, search
 from .github import refs
 from .models import ActionItem, FactorCategory, GitHubReference, Incident, SeverityLevel, Status
+from .models.types import field_kinds
+from .text import fieldsearch
+from .text.fields import FieldError, canonical
 
 
 class MultipleNamesField(forms.Field):
@@ -29,6 +39,75 @@ class MultipleNamesField(forms.Field):
 @extend_schema_field({"type": "array", "items": {"type": "string", "maxLength": 100}})
 class MultipleNamesFilter(django_filters.Filter):
     field_class = MultipleNamesField
+
+
+class CustomFieldValuesField(MultipleNamesField):
+    """Repeatable ``?field=KEY:VALUE`` custom field filters as [(key, value, kind)]: KEY a field's key of a kind
+    the index holds as terms (fieldsearch.TERM_KINDS); a number's VALUE a number, a date's a day, month or year."""
+
+    def to_python(self, value):
+        values = value if isinstance(value, (list, tuple)) else [value] if value not in (None, "") else []
+        pairs = [str(item).strip() for item in values if str(item).strip()]
+        if any(len(pair) > 300 or "\x00" in pair for pair in pairs):
+            raise forms.ValidationError(_("A filter is at most 300 characters, without NUL characters."))
+        kinds, found = field_kinds() if pairs else {}, []
+        for pair in pairs:
+            key, sep, text = pair.partition(":")
+            key, text = key.strip().lower(), text.strip()
+            if not sep or not text:
+                raise forms.ValidationError(_("Use KEY:VALUE, KEY a custom field's key: %(given)s") % {"given": pair})
+            if kinds.get(key) not in fieldsearch.TERM_KINDS:
+                raise forms.ValidationError(_("No custom field to filter by has the key %(key)s.") % {"key": key})
+            if kinds[key] in fieldsearch.DATED and not fieldsearch.valid_period(text):
+                raise forms.ValidationError(_("%(key)s: a date is YYYY, YYYY-MM or YYYY-MM-DD.") % {"key": key})
+            if kinds[key] == "number":
+                try:
+                    text = fieldsearch.number_text(text)
+                except FieldError:
+                    raise forms.ValidationError(_("%(key)s: must be a number.") % {"key": key}) from None
+            found.append((key, text, kinds[key]))
+        return found
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "maxLength": 300, "example": "region:ap-northeast-1"}})
+class CustomFieldValuesFilter(django_filters.Filter):
+    field_class = CustomFieldValuesField
+
+
+def _period_bounds(period):
+    """The first day of a year, month or day and the first day after it."""
+    start = datetime.date.fromisoformat((period + "-01-01")[:10])
+    if len(period) == 4:
+        return start, start.replace(year=start.year + 1)
+    if len(period) == 7:
+        return start, (start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return start, start + datetime.timedelta(days=1)
+
+
+def field_condition(key, value, kind):
+    """The condition on ``Incident.fields`` of one custom field filter (as the index's terms match)."""
+    text = Cast(KeyTextTransform(key, "fields"), TextField())  # compared as text (KeyTransform's lookups read JSON)
+    if kind == "number":
+        number = canonical("number", value)
+        return Q(pk__in=Incident.objects.alias(found=KeyTransform(key, "fields")).filter(found=number).values("pk"))
+    if kind == "date":
+        start, end = _period_bounds(value)
+        return Q(pk__in=Incident.objects.alias(found=text).filter(found__gte=start.isoformat(),
+                                                                  found__lt=end.isoformat()).values("pk"))
+    if kind == "datetime":  # stored in UTC; the day is the display time zone's
+        start, end = (timezone.make_aware(datetime.datetime.combine(day, datetime.time())).astimezone(datetime.UTC)
+                      .strftime("%Y-%m-%dT%H:%M:%SZ") for day in _period_bounds(value))
+        return Q(pk__in=Incident.objects.alias(found=text).filter(found__gte=start, found__lt=end).values("pk"))
+    if kind == "multi_choice":
+        if connection.vendor == "postgresql":
+            return Q(pk__in=RawSQL(f"SELECT id FROM {Incident._meta.db_table} WHERE EXISTS (SELECT 1 FROM "
+                                   "jsonb_array_elements_text(CASE WHEN jsonb_typeof(fields -> %s) = 'array' THEN "
+                                   "fields -> %s ELSE '[]'::jsonb END) AS item WHERE lower(item) = lower(%s))",
+                                   [key, key, value]))
+        return Q(pk__in=RawSQL(f"SELECT {Incident._meta.db_table}.id FROM {Incident._meta.db_table}, json_each("
+                               f"{Incident._meta.db_table}.fields, %s) AS item WHERE lower(item.value) = lower(%s)",
+                               [f'$."{key}"', value]))
+    return Q(pk__in=Incident.objects.alias(found=text).filter(found__iexact=value).values("pk"))
 
 
 class GitHubReferenceField(forms.CharField):
@@ -68,10 +147,12 @@ class IncidentFilter(django_filters.FilterSet):
     started_before = django_filters.IsoDateTimeFilter(
         field_name="started_at", lookup_expr="lt", label=_("started before"), validators=[dates.validate])
     github = GitHubReferenceFilter(method="filter_github", label=_("GitHub issue or PR (OWNER/REPO#N)"))
+    field = CustomFieldValuesFilter(method="filter_fields", label=_("custom field (KEY:VALUE)"))
 
     class Meta:
         model = Incident
-        fields = ["status", "severity", "tag", "tag_mode", "service", "category", "started_after", "started_before", "github"]
+        fields = ["status", "severity", "tag", "tag_mode", "service", "category", "started_after", "started_before",
+                  "github", "field"]
 
     def noop(self, queryset, name, value):
         return queryset  # read by filter_tags
@@ -89,6 +170,11 @@ class IncidentFilter(django_filters.FilterSet):
 
     def filter_github(self, queryset, name, ref):
         return queryset.linking(GitHubReference.objects.by_short(ref.short)) if ref else queryset
+
+    def filter_fields(self, queryset, name, filters):
+        for key, value, kind in filters or ():
+            queryset = queryset.filter(field_condition(key, value, kind))
+        return queryset
 
 
 

@@ -1,4 +1,5 @@
-"""Recurring failure patterns: how often each tag, service and factor category comes back, per quarter.
+"""Recurring failure patterns: how often each tag, service, factor category and value of a chosen choice or
+multiple choice custom field comes back, per quarter.
 
 Pure domain code over the database; the patterns page and the API both show what ``patterns()`` returns.
 """
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from . import recurrence
 from .models import FactorCategory, GitHubReference
+from .models.types import facet_fields
 
 
 def quarter_of(moment):
@@ -93,11 +95,22 @@ class Patterns:
     over_time: list  # [Quarter] aligned with the quarters: the incidents (with the chosen tag, if any) per quarter
     tag: str = ""  # the tag ``over_time`` is limited to; "" for all incidents
     recurrence: list | None = None  # [RecurrenceRate] when asked for (``recurrence_rates``); None: not known
+    by_field: object = None  # the custom field (CustomField) ``field_rows`` counts by; None: none chosen
+    field_rows: list = field(default_factory=list)  # [Row] per value of ``by_field``
 
 
-def patterns(incidents, window_days=None, min_count=None, tag=""):
+PATTERN_KINDS = ("choice", "multi_choice")
+
+
+def pattern_fields():
+    """{key: CustomField} of the fields /patterns/ can count by (active choice and multiple choice fields)."""
+    return {key: found for key, found in facet_fields().items() if found.kind in PATTERN_KINDS}
+
+
+def patterns(incidents, window_days=None, min_count=None, tag="", field=None):
     """Patterns among ``incidents`` (a queryset, already limited to what the viewer may see); ``tag``
-    limits the quarters ``over_time`` to the incidents with that tag (the heatmaps always show all)."""
+    limits the quarters ``over_time`` to the incidents with that tag (the heatmaps always show all);
+    ``field`` (a CustomField of pattern_fields()) adds rows per value of that field."""
     window_days = window_days or settings.POSTMORTEM_RECURRING_DAYS
     min_count = min_count or settings.POSTMORTEM_RECURRING_MIN_COUNT
     dated = list(
@@ -136,7 +149,14 @@ def patterns(incidents, window_days=None, min_count=None, tag=""):
         github=sorted(linked.items(), key=lambda item: (-len(item[1]), item[0].short)),
         over_time=_per_quarter([i for i in dated if not tag or tag in {t.name for t in i.tags.all()}], quarters),
         tag=tag,
+        by_field=field,
+        field_rows=rows(lambda i: _field_values(i, field)) if field is not None else [],
     )
+
+
+def _field_values(incident, field):
+    value = (incident.fields or {}).get(field.key)
+    return set() if value is None else {str(item) for item in value} if isinstance(value, list) else {str(value)}
 
 
 @dataclass

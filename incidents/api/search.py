@@ -18,7 +18,9 @@ FACET_LIMIT = 20  # values per facet in a response
 class SearchParams(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=500, default="",
                               help_text='Words (all must match), "exact phrase", -exclude, tag:, service:, severity:, '
-                                        "status:, category:, after:YYYY-MM-DD, before:YYYY-MM-DD.")
+                                        "status:, category:, after:YYYY-MM-DD, before:YYYY-MM-DD, and KEY:VALUE of "
+                                        "a custom field (choice, multiple choice, user, number, date: a day, "
+                                        "YYYY-MM, YYYY or a range 2026-01..2026-03), e.g. region:ap-northeast-1.")
     tag = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list,
                                 help_text="Repeatable: only incidents with these tags.")
     tag_mode = serializers.ChoiceField(choices=["all", "any"], default="all")
@@ -56,6 +58,17 @@ def facet_values(help_text):
                                                      "then by value.")
 
 
+class FieldFacetValueSerializer(FacetValueSerializer):
+    label = serializers.CharField(help_text="The value as shown (a user's name).")
+
+
+class FieldFacetSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="The custom field's key (as in `KEY:VALUE`).")
+    label = serializers.CharField(help_text="The field's label in the request's language.")
+    values = FieldFacetValueSerializer(many=True, help_text=f"At most {FACET_LIMIT}, most incidents first; a date's "
+                                                            "values are months (YYYY-MM).")
+
+
 class FacetsSerializer(serializers.Serializer):
     """Counts over every incident the search matched (all pages), not only the page returned."""
 
@@ -66,6 +79,7 @@ class FacetsSerializer(serializers.Serializer):
     categories = facet_values("Contributing-factor categories (as in `category:`); an incident counts once per "
                               "category of its factors.")
     year = facet_values("The year (UTC) the incident started.")
+    fields = FieldFacetSerializer(many=True, help_text="Choice, multiple choice, user and date custom fields.")
 
 
 class GlossaryMatchSerializer(serializers.Serializer):
@@ -115,6 +129,9 @@ class SearchView(views.APIView):
         ]
         facets = {name: [{"value": value, "count": count} for value, count in values]
                   for name, values in results.top_facets(FACET_LIMIT).items()}
+        facets["fields"] = [{"key": field.key, "label": field.label,
+                             "values": [{"value": value, "label": shown, "count": count} for value, shown, count in rows]}
+                            for field, rows in results.field_facets(FACET_LIMIT)]
         glossary = [{"text": expansion.text, "key": expansion.key, "terms": list(expansion.others)}
                     for expansion in results.glossary]
         response = Response({"count": results.count, "fallback": results.fallback,

@@ -308,6 +308,8 @@ class PatternsSerializer(serializers.Serializer):
     tags = PatternRowSerializer(many=True)
     services = PatternRowSerializer(many=True)
     categories = PatternRowSerializer(many=True)
+    field = serializers.CharField(source="by_field.key", allow_null=True, default=None, help_text="`field` asked for.")
+    field_values = PatternRowSerializer(many=True, source="field_rows", help_text="Per value of `field`.")
     github = PatternGitHubSerializer(many=True)
     recurrence = RecurrenceRateSerializer(
         many=True, allow_null=True,
@@ -318,6 +320,12 @@ class PatternsSerializer(serializers.Serializer):
 class PatternParams(serializers.Serializer):
     window_days = serializers.IntegerField(min_value=1, max_value=3650, required=False)
     min_count = serializers.IntegerField(min_value=2, max_value=100, required=False)
+    field = serializers.CharField(required=False, max_length=50, help_text="A choice or multiple choice field's key.")
+
+    def validate_field(self, value):  # the CustomField counted by
+        if (found := patterns.pattern_fields().get(value)) is None:
+            raise serializers.ValidationError("No choice or multiple choice custom field has this key.")
+        return found
 
 
 class PatternsView(views.APIView):

@@ -70,7 +70,7 @@ class IncidentQuerySet(models.QuerySet):
     def for_document(self):
         """Everything the incident document shows, fetched in a fixed number of queries."""
         return self.prefetch_related(
-            "type", "services", "tags", "authors", "reviewers", "members", "timeline", "lessons", "reviews__reviewer",
+            "type__custom_fields", "services", "tags", "authors", "reviewers", "members", "timeline", "lessons", "reviews__reviewer",
             models.Prefetch("factors", queryset=ContributingFactor.objects.prefetch_related("leads_to")),
             models.Prefetch("action_items", queryset=ActionItem.objects.select_related("github")),
             models.Prefetch("links", queryset=ExternalLink.objects.select_related("github")),

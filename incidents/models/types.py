@@ -8,11 +8,12 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.core.validators import RegexValidator
 from django.db import models
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 
 from incidents.text import fields as fieldtypes
+from incidents.text import fieldsearch
 from incidents.text.bilingual import localized
 
 DEFAULT_TYPE = "postmortem"
@@ -181,6 +182,51 @@ def _shown(kind, value, users):
     if isinstance(value, list):
         return ", ".join(map(str, value))
     return str(value)
+
+
+def field_keys():
+    """The keys of the fields the query language's ``key:value`` filters (fieldsearch.TERM_KINDS), of any type."""
+    return frozenset(CustomField.objects.filter(kind__in=fieldsearch.TERM_KINDS).values_list("key", flat=True).distinct())
+
+
+def field_kinds():
+    """{key: kind} of every field, the first by type and field order when types share a key."""
+    found = {}
+    for key, kind in CustomField.objects.order_by("incident_type__order", "incident_type__key", "order", "id") \
+            .values_list("key", "kind"):
+        found.setdefault(key, kind)
+    return found
+
+
+def facet_fields():
+    """{key: CustomField} of the fields counted as facets and patterns (active, of a kind in
+    fieldsearch.FACET_KINDS), the first by type and field order when types share a key."""
+    found = {}
+    for definition in CustomField.objects.filter(retired=False, kind__in=fieldsearch.FACET_KINDS) \
+            .order_by("incident_type__order", "incident_type__key", "order", "id"):
+        found.setdefault(definition.key, definition)
+    return found
+
+
+def facet_sections(counts, limit, definitions):
+    """[(field, [(value, shown, count)])] of ``counts`` ({key: {value: count}}) for the fields of
+    ``definitions`` (facet_fields()) in their order, each its ``limit`` values with the most incidents, most first
+    then by value. A choice is shown as defined (the index lower-cases it), a user by name, a month as is."""
+    users = _user_names([value for key, values in counts.items() for value in values
+                         if key in definitions and definitions[key].kind == CustomField.Kind.USER])
+    users.update({name.lower(): shown for name, shown in users.items()})
+    sections = []
+    for key, definition in definitions.items():
+        choices = {str(choice).lower(): str(choice) for choice in definition.choices or ()}
+        merged = {}
+        for value, count in (counts.get(key) or {}).items():
+            value = choices.get(str(value).lower(), str(value))
+            merged[value] = merged.get(value, 0) + count
+        rows = sorted(merged.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        if rows:
+            sections.append((definition, [(value, users.get(value, value) if definition.kind == CustomField.Kind.USER
+                                            else value, count) for value, count in rows]))
+    return sections
 
 
 assert set(fieldtypes.KINDS) == set(CustomField.Kind.values)

@@ -21,6 +21,8 @@ from django.utils.translation import get_language, override
 
 from .. import outages, roles
 from ..models import Incident, IndexChange, Service, Tag, current_glossary
+from ..models.types import facet_fields, facet_sections, field_keys
+from ..text.fieldsearch import facet_counts_of_terms
 from . import backends, concepts, coverage, cursor, follower, freshness, generations, likeness, plan, usage
 from .changes import record_change
 from .documents import document_for, incidents_for_index
@@ -152,14 +154,21 @@ class Results:
         """Per facet (tags, services, severity, status, categories, year), its ``limit`` values with the
         most incidents as [(value, count)], most first, then by value."""
         return {name: sorted(self.facets.get(name, {}).items(), key=lambda item: (-item[1], item[0]))[:limit]
-                for name in plan.FACETS}
+                for name in plan.FACETS if name != "fields"}
+
+    def field_facets(self, limit):
+        """models.types.facet_sections of the custom fields' counts: [(field, [(value, shown, count)])]."""
+        definitions = facet_fields()
+        kinds = {key: definition.kind for key, definition in definitions.items()}
+        return facet_sections(facet_counts_of_terms(self.facets.get("fields"), kinds), limit, definitions)
 
 
 def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True, any_of=None, started=(None, None),
-           with_facets=False):
+           with_facets=False, fields=()):
     """Results for a query typed by a person (see ``query`` for the language), visible to ``user``,
     narrowed by the list's filters: ``tags`` (all or any), ``any_of`` ({filter name: values, one of which
-    must match}) and ``started`` (aware datetimes, from inclusive, to exclusive).
+    must match}), ``started`` (aware datetimes, from inclusive, to exclusive) and ``fields`` ((key, value)
+    custom field filters, all of which must match).
 
     The passes of the plan are tried in order until one matches: every word matched as a word; every word
     as characters (CJK bigrams: ポート inside サポート, ``partial_words``); any word as a word, then as
@@ -169,14 +178,14 @@ def search(text, user, *, page=1, page_size=20, tags=(), match_all_tags=True, an
     the last minute is applied to this node's index first (``freshness``: read-your-writes, bounded).
     """
     freshness.wait_for(user)
-    parsed = parse(text)
+    parsed = parse(text, field_keys())
     # Tag names as stored (``Resource Exhaustion`` is ``resource-exhaustion``), as the list filter does.
     for filters in (parsed.filters, parsed.excluded_filters):
         if "tag" in filters:
             filters["tag"] = [Tag.normalize(name) for name in filters["tag"]]
     tags = [Tag.normalize(name) for name in tags]
     the_plan = plan.build(parsed, tags=tags, match_all_tags=match_all_tags, any_of=any_of, started=started,
-                          glossary=current_glossary())
+                          glossary=current_glossary(), fields=fields)
     mask = plan.hidden_from(user)
 
     def run():

@@ -19,8 +19,9 @@ from ..models import Incident
 # follower's repair check, as a damaged one is. 2: plain-text Markdown, identifier forms (#14). 3: comments
 # in the body (#16). 4: each document's ``stamp`` (its incident's version and last save), for the reconcile.
 # 5: ``visibility`` and ``readers`` (members, authors, reviewers of a restricted incident), for the mask (#27).
-# 6: attachments' names, alt texts and text in the body (#28).
-FORMAT = 6
+# 6: attachments' names, alt texts and text in the body (#28). 7: custom fields: text in the body, ``fields`` (#32).
+FORMAT = 7
+from ..text import fieldsearch
 from ..text.markdown import link_urls, plain_text
 
 
@@ -46,7 +47,9 @@ def document_for(incident):
     link_targets = {link.url for link in incident.links.all()}
     inline_urls = [url for source in markdown for url in link_urls(source)  # attachment:N is no text to find
                    if url not in link_targets and not url.startswith("attachment:")]
+    kinds = {field.key: field.kind for field in incident.type.custom_fields.all()} if incident.type_id else {}
     body = _join(
+        *fieldsearch.body_texts(kinds, incident.fields, plain_text),
         plain_text(incident.impact),
         plain_text(incident.analysis),
         plain_text(incident.resolution),
@@ -71,6 +74,7 @@ def document_for(incident):
         "services": services,
         "categories": categories,
         "github": github,
+        "fields": fieldsearch.index_terms(kinds, incident.fields),
         "severity": incident.severity,
         "status": incident.status,
         "authors": sorted(str(author.pk) for author in incident.authors.all()),

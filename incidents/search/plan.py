@@ -14,9 +14,9 @@ other terms, with GLOSSARY_WEIGHT times the weight of the words typed.
 import datetime
 from dataclasses import dataclass, field, replace
 
-
 from .. import dates, roles
 from ..glossary import Expansion
+from ..text import fieldsearch
 from . import concepts, dictionary
 from .analysis import query_terms
 from .analysis import tokens as bigram_tokens
@@ -35,8 +35,8 @@ DICTIONARY_WEIGHT = 0.3
 FILTER_FIELDS = {"tag": "tags", "service": "services", "severity": "severity", "status": "status",
                  "category": "categories", "github": "github"}
 CASED_FILTERS = {"category"}  # matched as stored; every other filter value is lower-cased
-# The keyword fields a search counts its matches by (``facets``).
-FACETS = ("tags", "services", "severity", "status", "categories", "year")
+# The keyword fields a search counts its matches by (``facets``); ``fields``: custom field terms (key=value).
+FACETS = ("tags", "services", "severity", "status", "categories", "year", "fields")
 
 
 # --- nodes ----------------------------------------------------------------------------------------
@@ -204,6 +204,10 @@ def filter_query(name, value):
     return Term(FILTER_FIELDS[name], value if name in CASED_FILTERS else value.lower())
 
 
+def field_query(key, value):  # ``key:value`` of a custom field: one of its terms (text.fieldsearch)
+    return _any(Term("fields", text) for text in fieldsearch.query_terms(key, value) or [fieldsearch.term(key, value)])
+
+
 def hidden_from(user):
     """A mask: the incidents ``user`` may not see, as ``Incident.objects.visible_to`` says (None for admins,
     who see all): restricted incidents ``user`` is no reader of (member, author, reviewer) and, unless an
@@ -340,10 +344,13 @@ def _loose(parsed, glossary):
     return by_words, by_bigrams, expansions
 
 
-def build(parsed, *, tags=(), match_all_tags=True, any_of=None, started=(None, None), glossary=None):
-    """The plan of a search (see the module docstring). ``started`` holds aware datetimes (from inclusive,
-    to exclusive); ``glossary`` is a glossary.Glossary (None: no expansion)."""
+def build(parsed, *, tags=(), match_all_tags=True, any_of=None, started=(None, None), glossary=None, fields=()):
+    """The plan of a search (see the module docstring). ``started`` holds aware datetimes (from inclusive, to
+    exclusive); ``glossary``: a glossary.Glossary (None: no expansion); ``fields``: (key, value) filters, all."""
     plan = Plan()
+    for key, values in parsed.fields.items():
+        plan.conditions.extend(field_query(key, value) for value in values)
+    plan.conditions.extend(field_query(key, value) for key, value in fields)
     for name, values in parsed.filters.items():
         plan.conditions.extend(filter_query(name, value) for value in values)
     for name, values in (any_of or {}).items():
@@ -359,6 +366,7 @@ def build(parsed, *, tags=(), match_all_tags=True, any_of=None, started=(None, N
     plan.excluded = [q for q in (word_query(text) or bigram_query(text) for text in parsed.excluded) if q]
     for name, values in parsed.excluded_filters.items():
         plan.excluded.extend(filter_query(name, value) for value in values)
+    plan.excluded.extend(field_query(key, value) for key, values in parsed.excluded_fields.items() for value in values)
 
     units, plan.expansions, glossed = _units(parsed, glossary)
     if not all(unit[4] for unit in units):  # "of" and "the" between the words asked for are not asked for

@@ -1,7 +1,12 @@
 """The query language people type, parsed without Whoosh (so it can be tested and reused alone).
 
     memory leak "No route to host" -podman tag:dns service:nginx severity:sev1 status:published
-    category:resource-exhaustion after:2023-01-01 before:2024-01-01
+    category:resource-exhaustion after:2023-01-01 before:2024-01-01 region:ap-northeast-1 detected:2026-01..2026-03
+
+Custom fields (``parse``'s ``field_keys``: the keys of every incident type's fields) filter as ``key:value``
+(see ``text.fieldsearch``): a choice, a user, a number, a date (also its month ``2026-01`` or year), a range
+of years, months or days (``2026-01..2026-03``); a multiple choice field has the value among its choices.
+A key that is neither a built-in filter nor a field key is plain text, as before.
 
 Plain words must all match; ``"…"`` is an exact phrase; ``-word`` / ``-"…"`` / ``-tag:x`` exclude.
 Anything that is not valid syntax (an unknown ``field:``, a bad date, an unclosed quote) is searched
@@ -17,9 +22,11 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext
 
 from incidents import dates
+from incidents.text import fieldsearch
 
 FILTERS = {"tag", "service", "severity", "status", "category"}
 DATES = {"after", "before"}
+FIELD_WORD = re.compile(r"^([A-Za-z][A-Za-z0-9_-]{0,49}):(.+)$")  # a field key with digits, - or _ (not in TOKEN)
 TOKEN = re.compile(r'(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<word>\S+))')
 
 
@@ -30,6 +37,8 @@ class ParsedQuery:
     excluded: list = field(default_factory=list)  # words and phrases
     filters: dict = field(default_factory=dict)  # name -> [values]
     excluded_filters: dict = field(default_factory=dict)
+    fields: dict = field(default_factory=dict)  # custom field key -> [values, lower-cased]
+    excluded_fields: dict = field(default_factory=dict)
     after: datetime.date | None = None
     before: datetime.date | None = None
     problems: list = field(default_factory=list)  # messages for people: why the text cannot be searched
@@ -46,7 +55,22 @@ def parse_date(text):
         return None
 
 
-def parse(text):
+def _field_filter(match, field_keys):
+    """(key, value) when the token is ``key:value`` of a custom field key, else None."""
+    if not field_keys:
+        return None
+    name, value = (match["field"] or "").lower(), match["phrase"] if match["phrase"] is not None else match["word"]
+    if not name and match["word"] and (found := FIELD_WORD.match(match["word"])):
+        name, value = found[1].lower(), found[2]
+    value = (value or "").strip()
+    if name not in field_keys or name in FILTERS or name in DATES or not value:
+        return None
+    if fieldsearch.query_terms(name, value) is None:  # not a range of years, months or days: plain text
+        return None
+    return name, value.lower()
+
+
+def parse(text, field_keys=frozenset()):
     parsed = ParsedQuery()
     if "\x00" in (text or ""):
         parsed.problems.append(gettext("Null characters are not allowed."))  # Django's words (and translation)
@@ -56,7 +80,11 @@ def parse(text):
         negative, name = bool(match["neg"]), (match["field"] or "").lower()
         value = match["phrase"] if match["phrase"] is not None else match["word"]
         value = (value or "").strip()
-        if name in FILTERS and value:
+        custom = _field_filter(match, field_keys)
+        if custom:
+            target = parsed.excluded_fields if negative else parsed.fields
+            target.setdefault(custom[0], []).append(custom[1])
+        elif name in FILTERS and value:
             target = parsed.excluded_filters if negative else parsed.filters
             target.setdefault(name, []).append(value.lower())
         elif name in DATES and not negative and parse_date(value):

@@ -85,7 +85,10 @@ def quarter_range(quarter):
 def pattern_cell_url(dimension, name, quarter):
     """The incident list behind one cell of the patterns chart."""
     start, end = quarter_range(quarter)
-    key = {"tags": "tag", "services": "service", "categories": "category"}[dimension]
+    if dimension.startswith("field-"):  # a custom field's value (patterns.patterns(field=…)): ?field=KEY:VALUE
+        key, name = "field", f"{dimension.removeprefix('field-')}:{name}"
+    else:
+        key = {"tags": "tag", "services": "service", "categories": "category"}[dimension]
     try:
         base = reverse("incident-list")
     except NoReverseMatch:

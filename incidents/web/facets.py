@@ -90,3 +90,24 @@ def panel(top, params, query_filters=None):
         if rows:
             sections.append((title, rows))
     return sections
+
+
+def field_panel(sections, params, typed=None):
+    """[(field label, [(value shown, count, query string or None)])] of the custom fields' facets (``sections``:
+    models.types.facet_sections). A link adds ``field=KEY:VALUE`` (the list's filter, which always narrows); none
+    when the list or the query (``typed``: a search's ``key:value`` filters) already narrows to that value."""
+    panel_sections = []
+    for definition, values in sections:
+        chosen = {item.strip().lower() for item in params.getlist("field")}
+        rows = []
+        for value, shown, count in values:
+            pair = f"{definition.key}:{value}"
+            narrowing = None
+            if pair.lower() not in chosen and value.lower() not in (typed or {}).get(definition.key, []):
+                narrowed = params.copy()
+                narrowed.pop("page", None)
+                narrowed.setlist("field", [*params.getlist("field"), pair])
+                narrowing = narrowed.urlencode()
+            rows.append((shown, count, narrowing))
+        panel_sections.append((definition.label, rows))
+    return panel_sections

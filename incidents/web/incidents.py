@@ -27,7 +27,7 @@ from incidents.forms import logpaste
 from incidents.forms.attachments import AttachmentForm
 from incidents.forms.review import ReviewForm, ReviewRequestForm
 from incidents.models import Incident, Lesson, Source, Status, Tag
-from incidents.models.types import field_rows
+from incidents.models.types import field_keys, field_rows
 
 from . import comments, facets, sections
 from .shortcuts import incident_or_404
@@ -46,7 +46,7 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
         page_number = self.request.GET.get("page", "1")
         page_number = int(page_number) if page_number.isdigit() and int(page_number) > 0 else 1
         filters_active = any(value for key, value in self.request.GET.items() if key not in ("q", "page"))
-        parsed = search.parse(query)
+        parsed = search.parse(query, field_keys() if query else frozenset())
         problems = parsed.problems  # shown like a field's errors; nothing is listed
         context = {"filter": filterset, "query": query, "query_problems": problems, "filters_active": filters_active,
                    "query_param": quote(query, safe="")}  # results link through /search/open/…?q= (the log)
@@ -67,13 +67,15 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
                 context["logged"] = (query, results.count, results.fallback or results.partial_words)
             context.update(rows=rows, fallback=results.fallback, partial_words=results.partial_words, count=results.count,
                            page=paginator.get_page(page_number), glossary=results.glossary,
-                           facets=facets.panel(results.top_facets(facets.LIMIT), self.request.GET, parsed.filters))
+                           facets=facets.panel(results.top_facets(facets.LIMIT), self.request.GET, parsed.filters)
+                           + facets.field_panel(results.field_facets(facets.LIMIT), self.request.GET, parsed.fields))
         else:
             listed = filterset.is_valid() and not problems
             queryset = filterset.qs if listed else visible.none()
             page = Paginator(queryset.prefetch_related("tags"), self.page_size).get_page(page_number)
             context.update(rows=[(incident, None) for incident in page], count=page.paginator.count, page=page,
                            facets=facets.panel(facet_counts.top_facets(queryset, facets.LIMIT), self.request.GET)
+                           + facets.field_panel(facet_counts.field_facets(queryset, facets.LIMIT), self.request.GET)
                            if listed else [])
         if not query and not filters_active and page_number == 1 and self.request.user.has_perm("incidents.change_incident"):
             context["waiting"] = list(visible.waiting_for_review_by(self.request.user))
@@ -109,6 +111,7 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
                 "category": [cleaned["category"]] if cleaned.get("category") else [],
                 "github": [github.short] if github else [],
             },
+            "fields": [(key, value) for key, value, _kind in cleaned.get("field") or []],
             "started": (cleaned.get("started_after"), cleaned.get("started_before")),
         }
 
@@ -321,7 +324,9 @@ class PatternsView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         tag = Tag.normalize(self.request.GET.get("tag", "")[:100])
         visible = Incident.objects.visible_to(self.request.user)
-        found = patterns.patterns(visible, tag=tag)
+        choosable = patterns.pattern_fields()
+        chosen = choosable.get(self.request.GET.get("field", "")[:60])  # an unknown key: none chosen
+        found = patterns.patterns(visible, tag=tag, field=chosen)
         over_time = found.over_time
         try:
             rates = patterns.recurrence_rates(visible, found.quarters, found.window_days)
@@ -331,11 +336,13 @@ class PatternsView(LoginRequiredMixin, TemplateView):
             ("tags", _("Tags"), found.tags),
             ("services", _("Services"), found.services),
             ("categories", _("Factor categories"), found.categories),
+            *([(f"field-{chosen.key}", chosen.label, found.field_rows)] if chosen else []),
         ]
         return super().get_context_data(
             patterns=found,
             recurrence_rates=rates,
             tag_names=sorted(row.name for row in found.tags),
+            pattern_fields=list(choosable.values()),
             counts_chart=charts.bar_chart(found.quarters, [q.count for q in over_time]),
             detect_chart=charts.line_chart(found.quarters, [q.median_time_to_detect for q in over_time]),
             resolve_chart=charts.line_chart(found.quarters, [q.median_time_to_resolve for q in over_time]),

@@ -36,7 +36,7 @@ def test_search_returns_facets_of_every_match_and_glossary(facet_corpus, viewer_
     assert facet(body, "status") == {"published": 3}
     assert facet(body, "categories") == {"defect": 2, "dependency": 2}
     assert [item["value"] for item in body["facets"]["tags"]] == ["network", "api", "proxy"]  # most, then by value
-    assert set(body["facets"]) == {"tags", "services", "severity", "status", "categories", "year"}
+    assert set(body["facets"]) == {"tags", "services", "severity", "status", "categories", "year", "fields"}
     assert body["glossary"] == [{"text": "connection refused", "key": "connection-refused",
                                  "terms": ["接続拒否", "ECONNREFUSED", "接続が拒否", "errno=111"]}]
 
@@ -51,4 +51,4 @@ def test_search_returns_facets_of_every_match_and_glossary(facet_corpus, viewer_
 def test_search_without_matches_has_empty_facets(facet_corpus, viewer_api):
     body = viewer_api.get("/api/v1/search/", {"q": "nothing-matches-this"}).json()
     assert body["count"] == 0 and body["glossary"] == []
-    assert body["facets"] == {name: [] for name in ("tags", "services", "severity", "status", "categories", "year")}
+    assert body["facets"] == {name: [] for name in ("tags", "services", "severity", "status", "categories", "year", "fields")}

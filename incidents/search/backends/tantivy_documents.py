@@ -19,7 +19,7 @@ BULK_BATCH = 50  # documents per analysis task of a worker process
 
 TEXT_FIELDS = (*plan.BIGRAM_FIELDS, *plan.WORD_FIELDS)
 # Keyword fields: lower-cased or kept as stored (as Whoosh's KEYWORD lowercase= and ID fields).
-KEYWORDS = {"tags": True, "services": True, "categories": False, "github": True, "authors": False,
+KEYWORDS = {"tags": True, "services": True, "categories": False, "github": True, "fields": True, "authors": False,
             "severity": False, "status": False, "visibility": False, "readers": False}
 FIELDS = ("id", "pk", *TEXT_FIELDS, *KEYWORDS, "started", "year", "stored")
 STORED = ("id", "reference", "title", "summary", "body", "tags", "services", "categories", "github", "severity",

@@ -41,6 +41,7 @@ def make_schema():
         categories=KEYWORD(stored=True, commas=True, scorable=True),
         github=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         github_display=STORED,
+        fields=KEYWORD(commas=True, lowercase=True, scorable=True),  # custom field terms (text.fieldsearch)
         severity=ID(stored=True),
         status=ID(stored=True),
         authors=KEYWORD(commas=True),
@@ -92,7 +93,7 @@ def _fields(document):
     values = dict(document)
     values["text"] = values["words"] = f"{document['summary']}\n{document['body']}"
     values["title_words"], values["label_words"] = document["title"], document["labels"]
-    for name in ("tags", "services", "categories", "github", "authors", "readers"):
+    for name in ("tags", "services", "categories", "github", "authors", "readers", "fields"):
         values[name] = ",".join(values[name])
     values["github_display"] = document["github"]
     if values["started"] is None:
@@ -302,7 +303,7 @@ def _facet_postings(s):
 
 def facets(mask, node=None):
     """Counts of the incidents matching the plan node ``node`` (None: every incident) and not ``mask``, per
-    tag, service, severity, status, factor category and year: {facet: {value: count}}, values as indexed
+    tag, service, severity, status, factor category, year and custom field term: {facet: {value: count}}, values as indexed
     (tags and services lower-cased), values no matching incident has left out."""
     s = searcher()
     last, _local.matched = getattr(_local, "matched", None), None
