@@ -5,13 +5,18 @@ as the Markdown it is, table cells are kept to one line with pipes escaped, and 
 indented under them.
 
 A write-up starts with YAML front matter holding its structured fields (severity, status, times, timeline,
-factors and their causes, lessons, action items, links, tags, services, authors, its uuid), so that
-``manage.py import_postmortems`` reads the file back into the same document (incidents.imports); the prose
-fields are the body's sections, read back as written."""
+factors and their causes, lessons, action items, links, tags, services, authors, its uuid, its ``type``, its
+custom ``fields`` in the type's order, the values of retired fields under ``retired_fields``, what an import
+kept as ``extra``), so that ``manage.py import_postmortems`` reads the file back into the same document
+(incidents.imports); the prose fields are the body's sections, read back as written. The body's sections follow
+the type's template (order and headings, in the export's language: incidents.models.sections); ``headings``
+in the front matter says which heading is which section, so the importer finds renamed sections."""
 
 import yaml
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+from incidents.models.sections import page_sections
 
 FRONT_MATTER_VERSION = 1
 FRONT_MATTER_NOTE = (
@@ -25,13 +30,23 @@ def pack_markdown(pack):
 
 
 def incident_markdown(section, today, attachments=None):
-    """One write-up in the order of the SRE postmortem template, times in the current time zone. A zip bundle
+    """One write-up, its sections in its type's order, times in the current time zone. A zip bundle
     lists its ``attachments`` in the front matter (export.bundle.listed); the Markdown alone does not."""
     incident = section.incident
     context = {"section": section, "incident": incident, "today": today,
                "time_zone": timezone.get_current_timezone_name()}
     body = render_to_string("export/incident.md", context).rstrip() + "\n"
     return f"---\n{FRONT_MATTER_NOTE}{front_matter(incident, attachments)}---\n\n{body}"
+
+
+def custom_fields(incident):
+    """(fields, retired_fields): the incident's custom field values, key → canonical value; the type's active
+    fields in its order, then retired fields and keys the type does not define (as stored)."""
+    values = incident.fields or {}
+    definitions = list(incident.type.custom_fields.all()) if incident.type_id else []
+    active = {field.key: values[field.key] for field in definitions if not field.retired and field.key in values}
+    retired = {key: value for key, value in values.items() if key not in active}
+    return active, retired
 
 
 class _Dumper(yaml.SafeDumper):
@@ -64,6 +79,7 @@ def front_matter(incident, attachments=None):
         "authors": [*(user.get_username() for user in incident.authors.all()), *incident.author_names],
         "services": [service.name for service in incident.services.all()],
         "tags": [tag.name for tag in incident.tags.all()],
+        "type": incident.type.key if incident.type_id else None,
         **{name: _when(getattr(incident, name)) for name in incident.MILESTONES},
         "timeline": [{"occurred_at": _when(event.occurred_at), "kind": event.kind, "source": event.source,
                       "description": event.description} for event in incident.timeline.all()],
@@ -76,6 +92,13 @@ def front_matter(incident, attachments=None):
                           "tracker": item.tracker} for item in incident.action_items.all()],
         "links": [{"url": link.url, "relation": link.relation, "title": link.title} for link in incident.links.all()],
     }
+    active, retired = custom_fields(incident)
+    fields["fields"] = active
+    if retired:
+        fields["retired_fields"] = retired
+    if incident.extra:
+        fields["extra"] = incident.extra
+    fields["headings"] = {key: str(heading) for key, heading, _prompt, _items in page_sections(incident)}
     if attachments:
         fields["attachments"] = attachments
     return yaml.dump(fields, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000)

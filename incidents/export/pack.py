@@ -12,7 +12,10 @@ from django.utils.translation import gettext as _, ngettext
 
 from incidents import diagram, recurrence, search
 from incidents.models import FactorCategory, Incident, Lesson, Status, TimelineEvent
+from incidents.models.sections import TEXT_SECTIONS, page_sections
+from incidents.models.types import field_rows
 
+ITEM_SECTIONS = ("action_items", "mitigate", "prevent")
 KEY_EVENT_KINDS = (TimelineEvent.Kind.DETECTION, TimelineEvent.Kind.MITIGATION, TimelineEvent.Kind.RESOLUTION)
 EARLIER_LIMIT = 3  # similar earlier incidents shown per incident
 RECURRENCE_PROMPTS = 3  # "third … incident in 180 days" prompts per incident, most frequent first
@@ -43,6 +46,9 @@ class Section:
     action_items: list = field(default_factory=list)
     earlier: list = field(default_factory=list)
     prompts: list = field(default_factory=list)
+    parts: list = field(default_factory=list)  # the sections in the type's order (body_sections)
+    field_rows: list = field(default_factory=list)  # custom field values as shown (types.field_rows)
+    retired_field_rows: list = field(default_factory=list)
 
 
 @dataclass
@@ -117,11 +123,21 @@ def incident_section(incident, user, visible, today, *, number=1, exclude_tags=(
         graph=graph,
         lesson_groups=[(label, [lesson for lesson in lessons if lesson.kind == kind]) for kind, label in Lesson.Kind.choices],
         action_items=list(incident.action_items.all()),
+        parts=body_sections(incident),
     )
+    section.field_rows, section.retired_field_rows = field_rows(incident)
     if for_meeting:
         section.earlier = similar_earlier(incident, user, visible)
         section.prompts = prompts(section, visible, today, exclude_tags)
     return section
+
+
+def body_sections(incident):
+    """The write-up's sections in its type's order with its headings: dicts with key, heading, text (the prose
+    sections) and items (the action item sections: those of that kind)."""
+    return [{"key": key, "heading": heading, "text": getattr(incident, key) if key in TEXT_SECTIONS else None,
+             "items": items if key in ITEM_SECTIONS else None}
+            for key, heading, _prompt, items in page_sections(incident)]
 
 
 def milestones(incident):

@@ -24,6 +24,7 @@ attachments     screenshots and files added to an incident, kept in the attachme
 slack           channels publications are announced in, Slack messages waiting or sent
 scales          the severity scale admins define, and its cached copy
 types           incident types: their section templates and custom fields
+sections        an incident's sections in its type's order (the page and the exports)
 """
 
 from .attachments import MAX_ALT_LENGTH, Attachment, attachment_storage, stored_name

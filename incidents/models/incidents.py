@@ -183,6 +183,9 @@ class Incident(models.Model):
                              verbose_name=_("type"))
     # Custom field values, key → canonical JSON (incidents.text.fields); kept for retired fields too.
     fields = models.JSONField(_("custom fields"), default=dict, blank=True)
+    # Front-matter keys an imported write-up had that are neither document keys nor the type's fields: kept as
+    # written (JSON), shown as "Extra (from import)" and written back by the Markdown export.
+    extra = models.JSONField(_("extra (from import)"), default=dict, blank=True)
     postmortem_date = models.DateField(_("postmortem date"), null=True, blank=True,
                                        help_text=_("When the write-up was written (the SRE template's Date)."))
     # Stable identity across systems: the export carries it, and re-importing a file updates the incident

@@ -75,14 +75,14 @@ def test_pdf_in_japanese(demo_meeting, tmp_path, editor):
 
 
 @pytest.mark.django_db
-def test_single_incident_in_the_order_of_the_template(demo, tmp_path, editor):
+def test_single_incident_in_the_order_of_its_types_template(demo, tmp_path, editor):
     eks = Incident.objects.get(title__contains="pid_max")
     file = export.export_incident(eks, editor, "md")
     markdown = file.content.decode()
     assert file.filename == f"{eks.reference}.md" and file.content_type == "text/markdown; charset=utf-8"
     headings = re.findall(r"^## (.+)$", markdown, re.M)
-    assert headings == ["Summary", "Impact", "Root causes", "Analysis", "Resolution", "Action items",
-                        "Lessons learned", "Timeline", "Supporting information"]
+    assert headings == ["Summary", "Impact", "Timeline", "Contributing factors", "Analysis", "Resolution",
+                        "Lessons learned", "Action items", "Supporting information"]
     front, body = markdown.split("\n---\n\n", 1)
     assert front.startswith("---\n") and f"uuid: {eks.uid}" in front and "time_zone: Asia/Tokyo" in front
     assert body.startswith(f"# {eks.reference} datadog-agent のゾンビプロセスで pid_max が枯渇")
@@ -93,8 +93,8 @@ def test_single_incident_in_the_order_of_the_template(demo, tmp_path, editor):
     assert pdf.filename == f"{eks.reference}.pdf"
     text = pdf_text(pdf.content, tmp_path)
     assert "ゾンビプロセス" in text and "overdue" in text
-    assert (text.index("Summary") < text.index("Root causes") < text.index("Action items") < text.index("Lessons learned")
-            < text.index("Timeline") < text.index("Supporting information"))
+    assert (text.index("Summary") < text.index("Timeline") < text.index("Contributing factors")
+            < text.index("Lessons learned") < text.index("Action items") < text.index("Supporting information"))
 
 
 @pytest.mark.django_db

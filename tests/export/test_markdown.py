@@ -117,12 +117,12 @@ def test_awkward_text_comes_out_as_before_in_a_write_up(editor):
         "_Times in Asia/Tokyo_", "",
         "## Summary", "", *SUMMARY, "",
         "## Impact", "", *IMPACT, "",
-        "## Root causes", "", *FACTOR, "",
+        "## Timeline", "", *EVENT, "",
+        "## Contributing factors", "", *FACTOR, "",
         "## Analysis", "", *ANALYSIS, "",
         "## Resolution", "", "—", "",
-        "## Action items", "", *ACTION_ITEMS, "",
         "## Lessons learned", "", *LESSONS, "",
-        "## Timeline", "", *EVENT, "",
+        "## Action items", "", *ACTION_ITEMS, "",
         "## Supporting information", "", *LINKS,
     ], incident)
 
