@@ -130,3 +130,28 @@ def ensure_glossary_seed():
     if not GlossaryEntry.objects.exists():
         load_seed(glossary.read_seed())
     forget_glossary()
+
+
+NEAR_MISS_SECTIONS = [
+    {"key": "summary", "heading_ja": "事象の概要", "heading_en": "What almost happened", "prompt_ja": "", "prompt_en": ""},
+    {"key": "impact", "heading_ja": "影響範囲", "heading_en": "Who would have been affected", "prompt_ja": "", "prompt_en": ""},
+    {"key": "mitigate", "heading_ja": "暫定対策", "heading_en": "Interim measures", "prompt_ja": "", "prompt_en": ""},
+    {"key": "prevent", "heading_ja": "恒久対策", "heading_en": "Permanent measures", "prompt_ja": "", "prompt_en": ""},
+    {"key": "analysis", "heading_ja": "考察", "heading_en": "Discussion", "prompt_ja": "", "prompt_en": ""},
+]
+
+
+def near_miss_type():
+    """A ニアミス (near miss) type: its own sections and headings, a ``region`` choice (required) and an
+    ``affected_customers`` number (unit 社), and a retired ``legacy_code`` text field."""
+    from incidents.models import CustomField, IncidentType
+
+    near_miss = IncidentType.objects.create(key="near-miss", name_ja="ニアミス", name_en="Near miss", order=1,
+                                            sections=NEAR_MISS_SECTIONS)
+    CustomField.objects.create(incident_type=near_miss, key="region", label_ja="リージョン", label_en="Region",
+                               kind="choice", choices=["ap-northeast-1", "us-east-1"], required=True, order=0)
+    CustomField.objects.create(incident_type=near_miss, key="affected_customers", label_ja="影響顧客数",
+                               label_en="Affected customers", kind="number", unit="社", order=1)
+    CustomField.objects.create(incident_type=near_miss, key="legacy_code", label_ja="旧コード", label_en="Legacy code",
+                               kind="text", order=2, retired=True)
+    return near_miss

@@ -31,6 +31,7 @@ from incidents.models.history import CHILDREN, SCALARS
 
 from . import bundles
 from . import document as rules
+from . import import_fields
 from . import workflow
 from .incidents import save_incident
 
@@ -124,13 +125,14 @@ def _import_one(source, *, user, status, dry_run, zone, review_gate):
                 report.warnings = [w for w in report.warnings if not w.endswith(no_severity())]
             data = _document(parsed.document, existing, status=status, user=user, review_gate=review_gate,
                              notes=report.warnings, name=name)
+            seed = import_fields.typed(data, existing, notes=report.warnings, name=name)
             data = _cleaned(data, name=name, notes=report.warnings)
             before = None
             if existing is not None:
                 before = comparable(existing)
                 data = bundle_text.rewrite(data, _attached(existing, files, user, stored))
                 match_rows(existing, data)
-            incident = _save(existing or Incident(uid=uid), data, user, review_gate)
+            incident = _save(existing or Incident(uid=uid, fields=seed), data, user, review_gate)
             if existing is None and files:  # its files need its id; their references are then rewritten
                 data = bundle_text.rewrite(data, _attached(incident, files, user, stored))
                 match_rows(incident, data)
@@ -320,6 +322,7 @@ def comparable(incident):
     GitHub, never imported)."""
     incident = Incident.objects.for_document().get(pk=incident.pk)
     document = {name: getattr(incident, name) for name in SCALARS}
+    document.update(type=incident.type_id, fields=incident.fields, extra=incident.extra)
     document.update(tags=[tag.name for tag in incident.tags.all()],
                     services=[service.name for service in incident.services.all()],
                     authors=sorted(user.pk for user in incident.authors.all()),

@@ -24,6 +24,7 @@ from .github.poll import queue_github_sync
 SCALAR_FIELDS = (
     "title", "summary", "impact", "analysis", "resolution", "severity", "status", "postmortem_date", "author_names",
     "started_at", "detected_at", "mitigated_at", "resolved_at", "visibility", "type", "fields",
+    "extra",
 )
 SIMPLE_CHILDREN = {"timeline": TimelineEvent, "lessons": Lesson, "action_items": ActionItem, "links": ExternalLink}
 

@@ -64,6 +64,7 @@ def _when(value):
 def front_matter(incident, attachments=None):
     """The structured fields as YAML (times with their offset in the current time zone); a bundle's
     ``attachments`` (``[{"file", "name", "alt"}]``) last."""
+    active, retired = custom_fields(incident)
     factor_refs = {factor.pk: f"F{number}" for number, factor in enumerate(incident.factors.all(), start=1)}
     fields = {
         "postmortem": FRONT_MATTER_VERSION,
@@ -80,6 +81,7 @@ def front_matter(incident, attachments=None):
         "services": [service.name for service in incident.services.all()],
         "tags": [tag.name for tag in incident.tags.all()],
         "type": incident.type.key if incident.type_id else None,
+        "fields": active,
         **{name: _when(getattr(incident, name)) for name in incident.MILESTONES},
         "timeline": [{"occurred_at": _when(event.occurred_at), "kind": event.kind, "source": event.source,
                       "description": event.description} for event in incident.timeline.all()],
@@ -92,8 +94,6 @@ def front_matter(incident, attachments=None):
                           "tracker": item.tracker} for item in incident.action_items.all()],
         "links": [{"url": link.url, "relation": link.relation, "title": link.title} for link in incident.links.all()],
     }
-    active, retired = custom_fields(incident)
-    fields["fields"] = active
     if retired:
         fields["retired_fields"] = retired
     if incident.extra:

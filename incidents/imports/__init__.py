@@ -13,6 +13,7 @@ and says which format it was; the modules behind it:
 * ``items``       — action items, lessons, root causes (factors) and links;
 * ``tables``      — Markdown pipe tables, TAB-separated rows, list items;
 * ``values``      — front matter values, type-checked;
+* ``custom``      — the incident type, custom field values and extra keys of a front matter;
 * ``vocabulary``  — the words for severity, status, factor category, action kind and status.
 
 Saving (accounts, the rules of the document, the database) is an action: ``incidents.actions.imports``.

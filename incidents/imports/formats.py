@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
-from incidents.imports import frontmatter, items, vocabulary
+from incidents.imports import custom, frontmatter, items, vocabulary
 from incidents.imports.postmortem import read_postmortem
 from incidents.imports.problems import ImportProblem
 from incidents.imports.sections import text_of
@@ -151,8 +151,10 @@ def _fields(values, data):
             _choice(values, key, value, fields)
         elif name in RECORDS:
             fields[name] = structured(values, key, value)
+        elif name in custom.KEYS:
+            custom.read(values.split, key, value, fields, values.warnings)
         elif name not in ICCO_IGNORED and name not in ("company", "product", "url", "archive_url"):
-            values.warnings.append((values.split.line(key), _("Unknown key '%(key)s' in the front matter: ignored.") % {"key": key}))
+            custom.unmatched(fields, key, value)  # a custom field's value, or kept as extra (actions.imports)
     fields["tags"] = [tag for name in TAG_FIELDS for tag in tags.get(name, [])]  # keywords before categories
     products = values.names("product", data.get("product"))
     company = " ".join(values.text("company", data.get("company")).split())

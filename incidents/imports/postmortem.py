@@ -1,8 +1,9 @@
 """Read this application's own single-incident Markdown export ("postmortem" format, version 1).
 
-The export holds every structured field in the YAML front matter (``postmortem: 1``) and the four prose
-fields as the body's level-2 sections (``## Summary``, ``## Impact``, ``## Analysis``, ``## Resolution``,
-or their Japanese names), read back exactly: only the blank lines around a section are removed, and a
+The export holds every structured field in the YAML front matter (``postmortem: 1``; the type and custom
+fields as incidents.imports.custom reads them) and the four prose fields as the body's level-2 sections
+(``## Summary``, ``## Impact``, ``## Analysis``, ``## Resolution``, their Japanese names, or the headings the
+front matter's ``headings`` gives them: the incident type's), read back exactly: only the blank lines around a section are removed, and a
 section that is only "—" is empty. Only a level-2 heading with a known section name splits the body, and
 only its first occurrence (a ``## Summary`` quoted later in the analysis stays text); headings inside code
 fences never split it. Everything else in the body (the title line, facts, tables, the other sections) is
@@ -13,6 +14,7 @@ import uuid
 
 from django.utils.translation import gettext as _
 
+from incidents.imports import custom
 from incidents.imports.problems import ImportProblem
 from incidents.imports.sections import SECTIONS, atx_heading, fenced_flags, normalize_name, text_of
 from incidents.imports.timeline import zone as zone_named
@@ -23,7 +25,8 @@ VERSION = 1
 PROSE = ("summary", "impact", "analysis", "resolution")
 EMPTY = "—"
 # members: by name, not re-linked; attachments: a bundle's files, read by incidents.imports.bundles
-INFORMATIONAL = {"postmortem", "uuid", "reference", "time_zone", "members", "attachments"}
+# headings: which heading is which section (read here, by export_sections)
+INFORMATIONAL = {"postmortem", "uuid", "reference", "time_zone", "members", "attachments", "headings"}
 SCALAR_FIELDS = {
     "title": Values.text, "postmortem_date": Values.date, "authors": Values.names, "services": Values.names,
     "tags": Values.names, "started_at": Values.moment, "detected_at": Values.moment,
@@ -50,9 +53,11 @@ def read_postmortem(split, default_zone):
             document[key] = values.choice(key, value, tuple(current_scale().by_key) if key == "severity" else CHOICES[key])
         elif key in RECORDS:
             document[key] = structured(values, key, value)
+        elif key in custom.KEYS:
+            custom.read(split, key, value, document, warnings)
         elif key not in INFORMATIONAL:
-            warnings.append((split.line(key), _("Unknown key '%(key)s' in the front matter: ignored.") % {"key": key}))
-    document.update(export_sections(split.body, split.body_line))
+            custom.unmatched(document, key, value)  # a custom field's value, or kept as extra (actions.imports)
+    document.update(export_sections(split.body, split.body_line, _headings(data.get("headings"))))
     return document, _key(split), warnings
 
 
@@ -69,25 +74,36 @@ def _file_zone(name, default_zone):
     return (zone_named(name) if isinstance(name, str) else None) or default_zone
 
 
-def export_sections(body, first_line):
-    """The prose fields from the body's known level-2 sections.
+def _headings(headings):
+    """{normalized heading: section key} for the sections the front matter's ``headings`` names (the headings
+    of the incident's type, in the export's language): each starts a section, the prose ones are read."""
+    if not isinstance(headings, dict):
+        return {}
+    return {normalize_name(str(heading)): key for key, heading in headings.items()
+            if isinstance(key, str) and isinstance(heading, (str, int)) and str(heading).strip()}
+
+
+def export_sections(body, first_line, headings=None):
+    """The prose fields from the body's known level-2 sections: those ``headings`` names (normalized heading →
+    key), else the usual section names.
 
     Code fences are respected, unless that loses a prose section that is there when they are not (a fence
     left open in one field must not swallow the fields after it)."""
     lines = [(first_line + index, text) for index, text in enumerate(body.split("\n"))]
-    fenced = _split(lines, fenced_flags(lines))
+    names = {**SECTIONS, **(headings or {})}
+    fenced = _split(lines, fenced_flags(lines), names)
     if len(fenced) < len(PROSE):
-        plain = _split(lines, [False] * len(lines))
+        plain = _split(lines, [False] * len(lines), names)
         if len(plain) > len(fenced):
             return plain
     return fenced
 
 
-def _split(lines, fenced):
+def _split(lines, fenced, names):
     parts, current = {}, None
     for (number, text), in_code in zip(lines, fenced):
         heading = None if in_code else atx_heading(text)
-        key = SECTIONS.get(normalize_name(heading[1])) if heading and heading[0] == 2 else None
+        key = names.get(normalize_name(heading[1])) if heading and heading[0] == 2 else None
         if key and key not in parts:
             current, parts[key] = key, []
         elif current:

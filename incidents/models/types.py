@@ -4,6 +4,7 @@ order, with which headings and prompts in both languages) and custom fields, who
 stay on the incidents and in exports."""
 
 import datetime
+import json
 
 from django.contrib.auth import get_user_model
 from django.core.validators import RegexValidator
@@ -161,6 +162,13 @@ def field_rows(incident):
             retired.append({"key": key, "label": key, "kind": "", "unit": "", "value": value,
                             "shown": ", ".join(map(str, value)) if isinstance(value, list) else str(value)})
     return rows, retired
+
+
+def extra_rows(incident):
+    """The front-matter keys an import kept (``Incident.extra``) as people read them: [(key, text)], a list
+    joined, a mapping as JSON."""
+    return [(key, _shown("", value, {}) if not isinstance(value, dict) else json.dumps(value, ensure_ascii=False))
+            for key, value in (incident.extra or {}).items()]
 
 
 def _user_names(usernames):

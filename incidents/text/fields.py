@@ -167,7 +167,7 @@ def check(definitions, given, *, stored=None, user_exists=None, partial=True):
     for key, value in given.items():
         definition = known.get(key)
         if definition is None or _get(definition, "retired"):
-            if key in stored and _same(stored[key], value):
+            if key in stored and same(stored[key], value):
                 continue
             errors[key] = [_("This field is retired and cannot be changed.") if definition is not None
                            else _("Unknown field for this incident type.")]
@@ -188,7 +188,7 @@ def check(definitions, given, *, stored=None, user_exists=None, partial=True):
     return result, errors
 
 
-def _same(old, new):
+def same(old, new):
     return old == new or (isinstance(old, list) and isinstance(new, list) and sorted(map(str, old)) == sorted(map(str, new)))
 
 

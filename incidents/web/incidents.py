@@ -27,7 +27,7 @@ from incidents.forms import logpaste
 from incidents.forms.attachments import AttachmentForm
 from incidents.forms.review import ReviewForm, ReviewRequestForm
 from incidents.models import Incident, Lesson, Source, Status, Tag
-from incidents.models.types import field_keys, field_rows
+from incidents.models.types import extra_rows, field_keys, field_rows
 
 from . import comments, facets, sections
 from .shortcuts import incident_or_404
@@ -148,6 +148,7 @@ class IncidentDetailView(LoginRequiredMixin, DetailView):
             github_repository=repositories.most_common(1)[0][0] if repositories else "",
             page_sections=sections.page_sections(incident),
             **dict(zip(("field_rows", "retired_field_rows"), field_rows(incident), strict=True)),
+            extra_rows=extra_rows(incident),
             **self.review_context(incident),
             **comments.discussion(incident, self.request.user),
             **kwargs,

@@ -115,11 +115,11 @@ def test_generic_front_matter_with_a_structured_body():
     assert document["detected_at"] == document["timeline"][0]["occurred_at"]
 
 
-def test_generic_front_matter_wins_and_warns_about_unknown_keys():
+def test_generic_front_matter_wins_and_keeps_unknown_keys():
     text = "---\ntitle: T\nsummary: From front matter\nlayout: post\nseverity: whatever\n---\n## Summary\n\nFrom body\n"
     parsed = parse_document(text)
     assert parsed.document["summary"] == "From front matter"
-    assert (4, "Unknown key 'layout' in the front matter: ignored.") in parsed.warnings
+    assert parsed.document["unmatched"] == {"layout": "post"}  # a custom field's value, or extra (actions.imports)
     assert (5, "'severity': 'whatever' is not understood: ignored.") in parsed.warnings
 
 

@@ -92,9 +92,9 @@ def test_an_unclosed_fence_does_not_swallow_the_next_sections():
     assert document["analysis"] == "```sh\nls\n```"
 
 
-def test_unknown_keys_are_warned_with_their_line():
+def test_unknown_keys_are_kept_for_the_types_fields_or_extra():
     parsed = parse_document(export("colour: blue\n"))
-    assert parsed.warnings == [(5, "Unknown key 'colour' in the front matter: ignored.")]
+    assert parsed.warnings == [] and parsed.document["unmatched"] == {"colour": "blue"}
 
 
 def test_naive_times_are_read_in_the_file_zone():
