@@ -38,7 +38,8 @@ SCALARS = ("title", "summary", "impact", "analysis", "resolution", "severity", "
 MARKDOWN = ("summary", "impact", "analysis", "resolution")
 ATTACHMENT_FIELDS = ("name", "alt", "content_type", "size")  # what a revision records of each attachment
 LISTS = ("services", "tags", "authors", "reviewers", "members", *CHILDREN, "attachments")
-COMPARED = (*SCALARS, "visibility", *LISTS)  # what ``changed`` lists, in the document's order
+CUSTOM = ("type", "fields")  # the incident type (its key) and the custom field values (key → canonical value)
+COMPARED = (*SCALARS, "visibility", *CUSTOM, *LISTS)  # what ``changed`` lists, in the document's order
 GITHUB_FIELDS = ("owner", "repo", "number", "kind", "title", "state", "state_reason", "synced_at", "sync_error")
 
 reversion.register(Incident, follow=(*CHILDREN, "attachments"))
@@ -135,6 +136,10 @@ def _comparable(name, value):
         return [{**factor, "leads_to": sorted(factor["leads_to"])} for factor in value]
     if name in ("action_items", "links"):  # the GitHub reference's live state is not part of a revision
         return [{key: item[key] for key in item if key != "github"} for item in value]
+    if name == "type":  # revisions older than #32 have no type: the default one
+        return value or DEFAULT_TYPE
+    if name == "fields":
+        return value or {}
     return "" if value is None and name in SCALARS else value
 
 
@@ -190,7 +195,8 @@ def build_document(versions):
     document["reviewers"] = sorted(users[pk].get_username() for pk in fields.get("reviewers", []) if pk in users)
     document["visibility"] = fields.get("visibility") or "internal"  # revisions older than #27 have none
     document["members"] = sorted(users[pk].get_username() for pk in fields.get("members", []) if pk in users)
-    type_key = IncidentType.objects.filter(pk=fields.get("type")).values_list("key", flat=True).first()
+    type_id = fields.get("type_id", fields.get("type"))  # reversion keys a foreign key by its attname
+    type_key = IncidentType.objects.filter(pk=type_id).values_list("key", flat=True).first() if type_id else None
     document["type"] = type_key or DEFAULT_TYPE  # revisions older than #32 have no type: the default one
     document["fields"] = fields.get("fields") or {}
     document["reviews"] = []  # reviews are not part of the write-up's text: see the incident's reviews

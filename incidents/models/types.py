@@ -176,6 +176,11 @@ def _user_names(usernames):
     return {user.get_username(): user.get_full_name() or user.get_username() for user in users}
 
 
+def shown_value(kind, value, users):
+    """A canonical value as people read it (``users``: user name → the name the pages show)."""
+    return _shown(kind, value, users)
+
+
 def _shown(kind, value, users):
     try:
         if kind == CustomField.Kind.USER:

@@ -1,7 +1,8 @@
 """An incident's history page: its revisions, newest first, with who or what wrote each, what changed (the
 Markdown fields as a character-run diff, other fields as the pages show them: choices by their labels, times
-as on the incident page, people by name, rows as how many were added, changed or removed), and for editors a
-restore, confirmed on a page of its own before it is saved."""
+as on the incident page, people by name, the incident type by its name, each custom field by its label with
+its values as the incident page shows them, rows as how many were added, changed or removed), and for editors
+a restore, confirmed on a page of its own before it is saved."""
 
 import datetime
 
@@ -20,8 +21,9 @@ from django.views.generic import TemplateView
 from incidents.actions.document import DocumentInvalid
 from incidents.actions.history import restore_revision
 from incidents.actions.incidents import VersionConflict
-from incidents.models import Incident, IncidentRevision, SeverityLevel
+from incidents.models import Incident, IncidentRevision, IncidentType, SeverityLevel
 from incidents.models.history import CHILDREN, LISTS, MARKDOWN, changed_fields
+from incidents.models.types import DEFAULT_TYPE, shown_value
 
 from .shortcuts import incident_or_404
 
@@ -42,7 +44,8 @@ class HistoryView(LoginRequiredMixin, TemplateView):
         incident = incident_or_404(Incident.objects.visible_to(self.request.user), self.kwargs["reference"])
         revisions = list(IncidentRevision.objects.of(incident)[:SHOWN + 1])
         names = _names(revisions)
-        rows = [{"revision": revision, "changes": _changes(revision, previous, names)}
+        types = {found.key: found for found in IncidentType.objects.prefetch_related("custom_fields")}
+        rows = [{"revision": revision, "changes": _changes(revision, previous, names, types)}
                 for revision, previous in zip(revisions[:SHOWN], [*revisions[1:], None])]
         return super().get_context_data(incident=incident, rows=rows, more=len(revisions) > SHOWN,
                                         can_restore=self.request.user.has_perm("incidents.change_incident"),
@@ -57,24 +60,59 @@ def label_of(name):
 def _names(revisions):
     """{user name: the name the pages show} for the people these revisions name."""
     usernames = {name for revision in revisions for key in PEOPLE for name in revision.document().get(key, [])}
+    usernames |= {value for revision in revisions for value in (revision.document().get("fields") or {}).values()
+                  if isinstance(value, str) and len(value) <= 150 and not any(c.isspace() for c in value)}  # users
     users = get_user_model().objects.filter(username__in=usernames)
     return {user.get_username(): user.get_full_name() or user.get_username() for user in users}
 
 
-def _changes(revision, previous, names):
+def _changes(revision, previous, names, types=None):
     """(name, label, kind, change) per changed field: "text" segments; for the others "from" and "to" as shown
-    (kind "value"), or for child rows a "summary" of how many were added, changed and removed (kind "rows")."""
+    (kind "value"; one per custom field that changed), or for child rows a "summary" of how many were added,
+    changed and removed (kind "rows")."""
     if previous is None and revision.number > 1:
         previous = revision.previous()
+    types = types if types is not None else {}
     changes = []
     for name, change in revision.diff(previous).items():
-        if name in MARKDOWN:
+        if name == "fields":
+            type_keys = [document.get("type") or DEFAULT_TYPE for document in
+                         ((previous.document(),) if previous else ()) + (revision.document(),)]
+            changes.extend(_field_changes(change, [types[key] for key in type_keys if key in types], names))
+            continue
+        if name == "type":
+            kind, change = "value", {side: str(types[change[side]].name) if change[side] in types else (change[side] or "—")
+                                     for side in ("from", "to")}
+        elif name in MARKDOWN:
             kind = "text"
         elif name in CHILDREN:
             kind, change = "rows", {"summary": _rows_summary(change["from"], change["to"])}
         else:
             kind, change = "value", {side: _shown(name, change[side], names) for side in ("from", "to")}
         changes.append({"name": name, "label": label_of(name), "kind": kind, "change": change})
+    return changes
+
+
+def _field_changes(change, incident_types, names):
+    """One change per custom field whose value differs, labelled as the edit page labels it (by the newer
+    revision's type, else the older one's; by its key when neither defines it), in the type's field order."""
+    before, after = change["from"] or {}, change["to"] or {}
+    definitions = {}
+    for incident_type in incident_types:  # the newer type last: its labels win
+        definitions |= {field.key: field for field in incident_type.custom_fields.all()}
+    keys = [key for key in definitions if key in before or key in after]
+    keys += [key for key in {**before, **after} if key not in definitions]
+    changes = []
+    for key in keys:
+        if before.get(key) == after.get(key):
+            continue
+        field = definitions.get(key)
+        unit = f" {field.unit}" if field and field.unit else ""
+        shown = {side: "—" if values.get(key) in (None, "", []) else
+                 shown_value(field.kind if field else "", values[key], names) + unit
+                 for side, values in (("from", before), ("to", after))}
+        changes.append({"name": f"fields.{key}", "label": field.label if field else key, "kind": "value",
+                        "change": shown})
     return changes
 
 
