@@ -30,8 +30,9 @@ def violations(page):
 
 def test_main_pages_have_no_serious_accessibility_violation(browser, live_server):
     pages = demo_pages()
-    pages.update({"people": "/people/", "slack": "/people/slack/", "import": "/incidents/import/", "notifications": "/accounts/notifications/",
-                  "token": "/accounts/token/"})
+    pages.update({"people": "/people/", "slack": "/people/slack/", "severities": "/settings/severities/",
+                  "types": "/settings/types/", "type": "/settings/types/postmortem/", "import": "/incidents/import/",
+                  "notifications": "/accounts/notifications/", "token": "/accounts/token/"})
     UserFactory(username="kanri", role="admin")
     found = {}
     # Japanese on a phone, English on a laptop: what scrolls sideways at 390 px must be reachable by keyboard
