@@ -125,6 +125,16 @@ class GitHubReferenceField(forms.CharField):
 
 
 @extend_schema_field({"type": "string", "example": "DataDog/datadog-agent#12997"})
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 time compared in UTC: Python reads offsets up to ±23:59, PostgreSQL only to ±15:59, so the
+    value reaches the query converted (clamped: it cannot overflow), never with the offset it was written in."""
+
+    def filter(self, qs, value):
+        if value is not None and value.utcoffset() is not None:
+            value = dates.clamp(value).astimezone(datetime.UTC)
+        return super().filter(qs, value)
+
+
 class GitHubReferenceFilter(django_filters.Filter):
     field_class = GitHubReferenceField
 
@@ -142,9 +152,9 @@ class IncidentFilter(django_filters.FilterSet):
         choices=FactorCategory.choices, method="filter_category", label=_("factor category")
     )
     # A time outside what the database and the index hold is a field error, not an overflow in the query.
-    started_after = django_filters.IsoDateTimeFilter(
+    started_after = UtcDateTimeFilter(
         field_name="started_at", lookup_expr="gte", label=_("started after"), validators=[dates.validate])
-    started_before = django_filters.IsoDateTimeFilter(
+    started_before = UtcDateTimeFilter(
         field_name="started_at", lookup_expr="lt", label=_("started before"), validators=[dates.validate])
     github = GitHubReferenceFilter(method="filter_github", label=_("GitHub issue or PR (OWNER/REPO#N)"))
     field = CustomFieldValuesFilter(method="filter_fields", label=_("custom field (KEY:VALUE)"))
