@@ -155,7 +155,9 @@ def generate(count, rng):
 
 def _generate_batch(size, rng, start, tags, services):
     from incidents.models import ContributingFactor, Incident, Lesson, TimelineEvent
+    from incidents.models.types import default_type
 
+    kind = default_type()  # bulk_create skips Incident.save(), which sets it
     incidents = []
     for _ in range(size):
         started = start + timedelta(hours=rng.randrange(0, 6 * 365 * 24))
@@ -165,7 +167,7 @@ def _generate_batch(size, rng, start, tags, services):
             resolution=paragraph(rng, 2), severity=rng.choice(["sev1", "sev2", "sev3", "sev4"]),
             status="published" if rng.random() < 0.9 else "draft", started_at=started,
             detected_at=started + timedelta(minutes=rng.randrange(1, 90)),
-            resolved_at=started + timedelta(hours=rng.randrange(2, 96)),
+            resolved_at=started + timedelta(hours=rng.randrange(2, 96)), type_id=kind,
         ))
     incidents = Incident.objects.bulk_create(incidents)
     events, factors, lessons, tag_links, service_links = [], [], [], [], []

@@ -3,19 +3,22 @@ new incidents), the one rule of which severities an incident may have, and a cac
 list, facet, export and badge reads instead of one query per row. The writes are incidents.actions.scales."""
 
 import hashlib
+import logging
 import threading
 import time
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
 from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from incidents.text.bilingual import localized
+
+log = logging.getLogger(__name__)
 
 
 MAX_KEY_LENGTH = 20
@@ -169,10 +172,16 @@ def current_scale():
     with _lock:
         if _cache["scale"] is not None and (_cache["pinned"] or now - _cache["checked"] < CHECK_SECONDS):
             return _cache["scale"]
-        stamp = _stamp()
-        if _cache["scale"] is None or stamp != _cache["stamp"]:
-            _cache["scale"] = Scale(level.as_level() for level in SeverityLevel.objects.all())
-            _cache["stamp"] = stamp
+        try:
+            stamp = _stamp()
+            if _cache["scale"] is None or stamp != _cache["stamp"]:
+                _cache["scale"] = Scale(level.as_level() for level in SeverityLevel.objects.all())
+                _cache["stamp"] = stamp
+        except DatabaseError as error:
+            # The database is down: every page still renders (its 503 page links /severities.css too) with the
+            # scale last read, else today's default one; asked again on the next use.
+            log.warning("severity scale not read, using the %s one: %s", "last" if _cache["scale"] else "default", error)
+            return _cache["scale"] or Scale(DEFAULT_LEVELS)
         _cache["checked"] = now
         return _cache["scale"]
 

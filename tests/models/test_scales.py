@@ -147,3 +147,26 @@ def test_a_level_in_use_is_not_removed_and_the_message_counts_the_incidents(make
     scales.delete_level(SeverityLevel.objects.get(key="sev4"))
     assert list(SeverityLevel.objects.ordered().values_list("key", flat=True)) == ["sev1", "sev2", "sev3"]
     assert SeverityLevel.objects.problem("sev4") == "'sev4' is not a severity of this scale: sev1, sev2, sev3."
+
+
+@pytest.mark.django_db
+def test_while_the_database_is_down_pages_get_the_last_scale_read(monkeypatch):
+    """The scale is read by every page (base.html links /severities.css?v=…), the 503 page included: a failing
+    database must not turn the 503 into a 500. (tests/processes/test_database_restart.py stops a real one.)"""
+    from django.db import OperationalError
+
+    from incidents.models import forget_scale, scales as scale_module
+
+    forget_scale()
+    SeverityLevel.objects.filter(key="sev1").update(label_en="P0 – everything down")
+    read = current_scale()
+    assert read.by_key["sev1"].label_en == "P0 – everything down"
+
+    def down():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(scale_module, "_stamp", down)
+    monkeypatch.setitem(_cache, "checked", 0.0)  # due for a check
+    assert current_scale() is read
+    forget_scale()
+    assert [level.key for level in current_scale().levels] == [level.key for level in DEFAULT_LEVELS]
