@@ -124,7 +124,6 @@ class GitHubReferenceField(forms.CharField):
         return ref
 
 
-@extend_schema_field({"type": "string", "example": "DataDog/datadog-agent#12997"})
 class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
     """An ISO 8601 time compared in UTC: Python reads offsets up to ±23:59, PostgreSQL only to ±15:59, so the
     value reaches the query converted (clamped: it cannot overflow), never with the offset it was written in."""
@@ -135,6 +134,7 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
         return super().filter(qs, value)
 
 
+@extend_schema_field({"type": "string", "example": "DataDog/datadog-agent#12997"})
 class GitHubReferenceFilter(django_filters.Filter):
     field_class = GitHubReferenceField
 
