@@ -1,13 +1,22 @@
 """The production profile under load: `manage.py serve` (gunicorn + this node's follower) on PostgreSQL with
 a synthetic corpus, two nodes with their own data directories, 20 concurrent clients on this machine.
 
-Prints one line per measurement:
-  serve kind=<page> clients=20 requests=N errors=E rps=R p50=… p95=… p99=… (ms)
-  serve kind=cross-node-visibility samples=N p50=… p95=… max=… (ms: a write through node A found by node B's search)
+Prints one line per kind of request (latencies in ms; an error is any answer but the one expected: 200, or 304
+for ``conditional``):
+  bench=serve kind=<detail|document|list|search|similar|conditional> req_s=<n> p50=<ms> p99=<ms> errors=<n>
+  bench=serve kind=cross-node-visibility samples=N p50=… p95=… max=… (ms: a write through node A found by node B's search)
 
-Options: --size (10000), --seconds per page kind (20), --clients (20), --workers (WEB_CONCURRENCY, default
-2 × CPUs + 1), --database-url (a PostgreSQL server; a throw-away database is created there and dropped),
---backend (SEARCH_BACKEND, default tantivy)."""
+The kinds: ``detail`` incident pages, ``document`` API documents, ``list`` pages of the incident list,
+``search`` the list searched for a word, ``similar`` the API's similar incidents, ``conditional`` incident pages
+and API documents asked again with the ETag of an earlier answer (304 expected). Each kind requests the
+--pages most recent published incidents (or list pages, or search words) at random; every one of them is
+requested once before the clock starts (a warm pass: pages are read many times per write, and the nodes
+share their cache, CACHE_URL, through Redis as in production).
+
+Options: --size (10000), --seconds per kind (20), --clients (20), --workers (WEB_CONCURRENCY, default
+2 × CPUs + 1), --threads (GUNICORN_THREADS, default 1), --pages (500), --database-url (a PostgreSQL server; a throw-away database is created there and
+dropped), --backend (SEARCH_BACKEND, default tantivy), --cache-url (CACHE_URL, default a Redis database on the
+local server), --kinds (all by default)."""
 
 import argparse
 import http.client
@@ -23,7 +32,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import corpus
 
@@ -49,23 +58,25 @@ class Client:
         api, session = token.split()
         self.headers = {"Authorization": f"Token {api}", "Cookie": f"sessionid={session}", "Host": "127.0.0.1"}
 
-    def request(self, method, path, body=None):
-        headers = dict(self.headers)
+    def request(self, method, path, body=None, extra=None):
+        headers = {**self.headers, **(extra or {})}
         if body is not None:
             body = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
         try:
             self.connection.request(method, path, body=body, headers=headers)
             response = self.connection.getresponse()
-            return response.status, response.read()
+            return response.status, response.read(), response.getheader("ETag")
         except (OSError, http.client.HTTPException):
             self.connection.close()
-            return 0, b""
+            return 0, b"", None
 
 
-def load(port, token, paths, clients, seconds):
-    """Each client requests random paths back to back for ``seconds``; (latencies in ms, errors, requests)."""
+def load(port, token, paths, clients, seconds, etags=None):
+    """Each client requests random paths back to back for ``seconds``; (latencies in ms, errors). With
+    ``etags`` ({path: ETag}) each request carries its path's ETag and expects 304."""
     latencies, errors = [], []
+    expected = 304 if etags else 200
     deadline = time.monotonic() + seconds
 
     def run(seed):
@@ -74,9 +85,9 @@ def load(port, token, paths, clients, seconds):
         while time.monotonic() < deadline:
             started = time.perf_counter()
             path = rng.choice(paths)
-            status, _ = client.request("GET", path)
+            status, _body, _etag = client.request("GET", path, extra={"If-None-Match": etags[path]} if etags else None)
             latencies.append((time.perf_counter() - started) * 1000)
-            if status != 200:
+            if status != expected:
                 errors.append(status)
                 if len(errors) == 1:
                     print(f"first error: HTTP {status} for {path}", flush=True)
@@ -97,10 +108,10 @@ def visibility(port_a, port_b, token, samples, stop):
         if stop.is_set():
             break
         word = f"crossnode{secrets.token_hex(4)}"
-        status, _ = writer.request("POST", "/api/v1/incidents/", {"title": f"{word} 書き込み {n}", "status": "published"})
+        status, *_ = writer.request("POST", "/api/v1/incidents/", {"title": f"{word} 書き込み {n}", "status": "published"})
         started = time.perf_counter()
         while status == 201 and time.perf_counter() - started < 30:
-            found, body = reader.request("GET", f"/api/v1/search/?q={word}")
+            found, body, _etag = reader.request("GET", f"/api/v1/search/?q={word}")
             if found == 200 and json.loads(body)["count"] == 1:
                 results.append((time.perf_counter() - started) * 1000)
                 break
@@ -146,14 +157,47 @@ def session_for(user):
     return session.session_key
 
 
+def warm(port, token, paths, clients):
+    """Request every path once, ``clients`` at a time; {path: its ETag} (None where it has none)."""
+    etags, queue, lock = {}, list(paths), threading.Lock()
+
+    def run():
+        client = Client(port, token)
+        while True:
+            with lock:
+                if not queue:
+                    return
+                path = queue.pop()
+            etags[path] = client.request("GET", path)[2]
+
+    threads = [threading.Thread(target=run) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return etags
+
+
+def line(kind, latencies, errors, seconds):
+    return (f"bench=serve kind={kind} req_s={len(latencies) / seconds:.0f} p50={percentile(latencies, .5):.0f} "
+            f"p99={percentile(latencies, .99):.0f} errors={len(errors)}")
+
+
+KINDS = ("detail", "document", "list", "search", "similar", "conditional")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=int(os.environ.get("BENCH_SERVE_SIZE", 10000)))
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--pages", type=int, default=500)
     parser.add_argument("--workers", type=int, default=2 * os.cpu_count() + 1)
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", 1)))
     parser.add_argument("--backend", default=os.environ.get("SEARCH_BACKEND", "tantivy"))
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--cache-url", default=os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/13"))
+    parser.add_argument("--kinds", default=",".join(KINDS))
     args = parser.parse_args()
 
     name = f"pm_bench_serve_{os.getpid()}"
@@ -177,10 +221,14 @@ def main():
         user = User.objects.create_user("bench")
         user.groups.add(Group.objects.get(name="admin"))  # publishes its writes directly (the review gate)
         token = f"{Token.objects.create(user=user).key} {session_for(user)}"
-        ids = list(Incident.objects.filter(status="published").values_list("pk", flat=True)[:2000])
-        print(f"serve corpus size={args.size} generated_s={time.monotonic() - started:.0f}", flush=True)
+        ids = list(Incident.objects.filter(status="published").newest_first().values_list("pk", flat=True)[:args.pages])
+        print(f"bench=serve corpus size={args.size} generated_s={time.monotonic() - started:.0f}", flush=True)
+        if args.cache_url.startswith("redis://"):
+            subprocess.run([sys.executable, "-c", f"import redis; redis.Redis.from_url({args.cache_url!r}).flushdb()"],
+                           check=True)
 
-        env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0",
+        env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0", "CACHE_URL": args.cache_url,
+               "GUNICORN_THREADS": str(args.threads),
                "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0", "SESSION_COOKIE_SECURE": "0",
                "CSRF_COOKIE_SECURE": "0", "GITHUB_SYNC": "0", "LOG_LEVEL": "WARNING", "GUNICORN_LOG_LEVEL": "warning",
                "SEARCH_BACKEND": args.backend}
@@ -190,30 +238,45 @@ def main():
         started = time.monotonic()
         for _, port in nodes:
             wait_healthy(port)
-        print(f"serve nodes=2 workers={args.workers} backend={args.backend} ready_s={time.monotonic() - started:.0f}",
+        print(f"bench=serve nodes=2 workers={args.workers} threads={args.threads} backend={args.backend} "
+              f"ready_s={time.monotonic() - started:.0f}",
               flush=True)
         port_a, port_b = nodes[0][1], nodes[1][1]
-        kinds = {
-            "api-document": [f"/api/v1/incidents/{pk}/" for pk in ids],
-            "detail-page": [f"/incidents/INC-{pk}/" for pk in ids],
+        rng = random.Random(7)
+        words = [*rng.sample(corpus.EN_TERMS, 20), *rng.sample(corpus.JA_NOUNS, 20)]
+        paths = {
+            "detail": [f"/incidents/INC-{pk}/" for pk in ids],
+            "document": [f"/api/v1/incidents/{pk}/" for pk in ids],
+            "list": [f"/incidents/?page={n}" for n in range(1, 21)],
+            "search": [f"/incidents/?q={quote(word)}" for word in words],
             "similar": [f"/api/v1/incidents/{pk}/similar/" for pk in ids],
         }
-        for kind, paths in kinds.items():
-            Client(port_a, token).request("GET", paths[0])  # warm
+        etags = {}
+        for kind in args.kinds.split(","):
+            if kind == "conditional":
+                wanted = [*paths["detail"], *paths["document"]]
+                known = {path: etags[path] for path in wanted if etags.get(path)}
+                missing = [path for path in wanted if path not in etags]
+                known |= {path: etag for path, etag in warm(port_a, token, missing, args.clients).items() if etag}
+                if not known:
+                    print("bench=serve kind=conditional skipped: no ETag on incident pages or API documents", flush=True)
+                    continue
+                latencies, errors = load(port_a, token, list(known), args.clients, args.seconds, etags=known)
+                print(line(kind, latencies, errors, args.seconds), flush=True)
+                continue
+            etags |= warm(port_a, token, paths[kind], args.clients)
             stop = threading.Event()
             seen = []
             watcher = threading.Thread(target=lambda: seen.extend(visibility(port_a, port_b, token, 100, stop)))
-            if kind == "detail-page":
+            if kind == "detail":
                 watcher.start()
-            latencies, errors = load(port_a, token, paths, args.clients, args.seconds)
+            latencies, errors = load(port_a, token, paths[kind], args.clients, args.seconds)
             stop.set()
-            if watcher.is_alive() or kind == "detail-page":
+            if kind == "detail":
                 watcher.join()
-            print(f"serve kind={kind} clients={args.clients} requests={len(latencies)} errors={len(errors)} "
-                  f"rps={len(latencies) / args.seconds:.0f} p50={percentile(latencies, .5):.0f} "
-                  f"p95={percentile(latencies, .95):.0f} p99={percentile(latencies, .99):.0f}", flush=True)
+            print(line(kind, latencies, errors, args.seconds), flush=True)
             if seen:
-                print(f"serve kind=cross-node-visibility samples={len(seen)} p50={percentile(seen, .5):.0f} "
+                print(f"bench=serve kind=cross-node-visibility samples={len(seen)} p50={percentile(seen, .5):.0f} "
                       f"p95={percentile(seen, .95):.0f} max={max(seen):.0f}", flush=True)
     finally:
         for process, _ in nodes:

@@ -12,9 +12,12 @@ factors with their effects only, and the first failure is logged.
 """
 
 import functools
+import hashlib
 import logging
 import subprocess
 from dataclasses import dataclass
+
+from django.core.cache import cache
 
 from .text.linebreak import wrap_runs
 from .text.markdown import code_runs
@@ -23,6 +26,7 @@ log = logging.getLogger(__name__)
 
 DOT = "dot"
 TIMEOUT = 5  # seconds for one layout; a factor graph takes milliseconds
+DOT_CACHE_SECONDS = 30 * 24 * 3600  # a layout depends on its source only (and the Graphviz version)
 WRAP, NODE_W = 26, 190  # columns per line in a box (a Japanese character counts two), the box's width in px
 NARROW_WRAP, NARROW_W = 20, 150  # the same for small screens
 PAD, TITLE_H, LINE_H = 8, 18, 15  # px: inner margin, title line, text line
@@ -106,6 +110,17 @@ def dot_source(nodes, edges, rankdir="LR", invisible=()):
 
 @functools.lru_cache(maxsize=256)
 def _run_dot(source):
+    """``dot -Tplain``'s answer for ``source``, kept in the cache (shared by the web processes with CACHE_URL)
+    under its digest: the same source always lays out the same, and ``dot`` costs a process per page."""
+    key = f"dot:{hashlib.sha1(source.encode()).hexdigest()}"
+    plain = cache.get(key)
+    if plain is None:
+        plain = _dot(source)
+        cache.set(key, plain, DOT_CACHE_SECONDS)
+    return plain
+
+
+def _dot(source):
     return subprocess.run([DOT, "-Tplain"], input=source.encode(), capture_output=True, timeout=TIMEOUT,
                           check=True).stdout.decode()
 

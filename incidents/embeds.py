@@ -42,10 +42,8 @@ def _embed(attachment, src, href):
 
 
 def for_page(incident):
-    attachments = _attachments(incident)
-
-    def resolve(number):
-        attachment = attachments.get(number)
+    def resolve(number):  # the attachments are read at the first attachment:N met, not for every text
+        attachment = _attachments(incident).get(number)
         if attachment is None:
             return None
         return _embed(attachment, download_url(attachment, thumbnail=True), download_url(attachment))

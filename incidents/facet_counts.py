@@ -2,14 +2,20 @@
 service, severity, status, factor category and start year.
 
 The incident list shows them beside the list when there is no search query (the search index counts
-them for a search). One aggregate query per facet, whatever the number of incidents.
+them for a search). One aggregate query per facet, whatever the number of incidents; ``counted`` keeps them
+with the list's length until the change log moves on.
 """
 
-from django.db.models import Count
+KEPT_SECONDS = 300  # at most this long after a custom field's definition changes (its facets' labels)
+
+import hashlib
+
+from django.core.cache import cache
+from django.db.models import Count, Max
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
-from .models import ContributingFactor, Incident
+from .models import ContributingFactor, Incident, IndexChange
 from .models.types import facet_fields, facet_sections
 from .text.fieldsearch import facet_values
 
@@ -60,3 +66,17 @@ def field_facets(incidents, limit):
                 for found in set(facet_values(definitions[key].kind, value)):
                     counts.setdefault(key, {})[found] = counts.get(key, {}).get(found, 0) + 1
     return facet_sections(counts, limit, definitions)
+
+
+def counted(incidents, limit):
+    """(how many, ``top_facets``, ``field_facets``) of ``incidents``, kept in the cache under the query's own text
+    (its filters, and who may see what: the visibility rule's conditions are in it) and the head of the change
+    log: any write to any incident logs a change, so nothing kept outlives a change that could alter it."""
+    sql, params = incidents.order_by().values("pk").query.sql_with_params()
+    head = IndexChange.objects.aggregate(head=Max("pk"))["head"]
+    key = hashlib.sha256(repr((sql, params, head, limit, timezone.get_current_timezone_name())).encode()).hexdigest()
+    kept = cache.get(f"facets:{key}")
+    if kept is None:
+        kept = (incidents.count(), top_facets(incidents, limit), field_facets(incidents, limit))
+        cache.set(f"facets:{key}", kept, KEPT_SECONDS)
+    return kept

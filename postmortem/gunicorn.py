@@ -1,5 +1,5 @@
 """gunicorn's settings for `make serve` (``gunicorn -c python:postmortem.gunicorn``), from the environment:
-PORT (8000), HOST (0.0.0.0), WEB_CONCURRENCY (2 × CPUs + 1), GUNICORN_TIMEOUT (30 s), GUNICORN_MAX_REQUESTS
+PORT (8000), HOST (0.0.0.0), WEB_CONCURRENCY (2 × CPUs + 1), GUNICORN_THREADS (1), GUNICORN_TIMEOUT (30 s), GUNICORN_MAX_REQUESTS
 (1000, with 10 % jitter so workers do not restart together), FORWARDED_ALLOW_IPS (127.0.0.1: the proxy
 whose X-Forwarded-* headers are trusted). A value that is not a number stops start-up with its name.
 
@@ -28,7 +28,10 @@ def _int(name, default, minimum=1):
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{_int('PORT', 8000)}"
 workers = _int("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1)
-worker_class = "sync"
+# GUNICORN_THREADS > 1: each worker serves that many requests at once in threads (gthread; keeps connections
+# alive between requests); 1: one request at a time per worker (sync).
+threads = _int("GUNICORN_THREADS", 1)
+worker_class = "gthread" if threads > 1 else "sync"
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = timeout
 keepalive = 5

@@ -31,7 +31,7 @@ class IndexChange(models.Model):
     """Incident ``incident_id`` changed (or was deleted): re-index it. Not a foreign key: deletions are
     logged too, and the log must not hold up deleting an incident."""
 
-    incident_id = models.BigIntegerField()
+    incident_id = models.BigIntegerField(db_index=True)  # read per incident for its ETag (incidents.conditional)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     # On PostgreSQL the id of the transaction that wrote it (pg_current_xact_id()): ids are assigned at
     # insert, not at commit, so the follower settles a change only once its transaction can no longer

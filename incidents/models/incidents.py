@@ -199,6 +199,7 @@ class Incident(models.Model):
 
     class Meta:
         ordering = ["-started_at", "-created_at", "-id"]
+        # and on PostgreSQL incident_newest_first, the list's order (migration 0030: SQLite has no NULLS LAST index)
         indexes = [models.Index(fields=["status", "started_at"])]
         permissions = [("publish_without_review", "Can publish an incident without an approval")]
         verbose_name = _("incident")

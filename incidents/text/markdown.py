@@ -8,6 +8,7 @@ The result is then sanitized with nh3 as a second line of defence, so no script,
 
 import html
 import re
+import threading
 from functools import lru_cache
 from operator import itemgetter
 
@@ -30,11 +31,18 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
+_renderers = threading.local()  # a Markdown instance takes milliseconds to build: one per thread, reset per use
+
+
 def _renderer(align_attribute):
+    kept = getattr(_renderers, f"page{align_attribute:d}", None)
+    if kept is not None:
+        return kept.reset()
     renderer = md.Markdown(extensions=["fenced_code", TableExtension(use_align_attribute=align_attribute), "sane_lists"],
                            output_format="html")
     renderer.preprocessors.deregister("html_block")
     renderer.inlinePatterns.deregister("html")
+    setattr(_renderers, f"page{align_attribute:d}", renderer)
     return renderer
 
 
@@ -66,11 +74,15 @@ _BLOCK_PROCESSORS_OFF = ("indent", "code", "hashheader", "setextheader", "hr", "
 
 
 def _inline_renderer():
+    kept = getattr(_renderers, "inline", None)
+    if kept is not None:
+        return kept.reset()
     renderer = md.Markdown(output_format="html")
     renderer.preprocessors.deregister("html_block")
     renderer.inlinePatterns.deregister("html")
     for name in _BLOCK_PROCESSORS_OFF:
         renderer.parser.blockprocessors.deregister(name)
+    _renderers.inline = renderer
     return renderer
 
 

@@ -14,9 +14,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
+from django.utils.decorators import method_decorator
 from django.views.generic import DetailView, TemplateView
 
 from incidents import charts, diagram, facet_counts, patterns, recurrence, roles, search
+from incidents.conditional import conditional
 from incidents.actions import searchlog, workflow
 from incidents.actions.document import DocumentInvalid
 from incidents.actions.incidents import VersionConflict, save_incident
@@ -72,10 +74,12 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
         else:
             listed = filterset.is_valid() and not problems
             queryset = filterset.qs if listed else visible.none()
-            page = Paginator(queryset.prefetch_related("tags"), self.page_size).get_page(page_number)
-            context.update(rows=[(incident, None) for incident in page], count=page.paginator.count, page=page,
-                           facets=facets.panel(facet_counts.top_facets(queryset, facets.LIMIT), self.request.GET)
-                           + facets.field_panel(facet_counts.field_facets(queryset, facets.LIMIT), self.request.GET)
+            count, top, fields = facet_counts.counted(queryset, facets.LIMIT) if listed else (0, None, None)
+            paginator = Paginator(queryset.prefetch_related("tags"), self.page_size)
+            paginator.count = count  # counted with the facets (kept together)
+            page = paginator.get_page(page_number)
+            context.update(rows=[(incident, None) for incident in page], count=count, page=page,
+                           facets=facets.panel(top, self.request.GET) + facets.field_panel(fields, self.request.GET)
                            if listed else [])
         if not query and not filters_active and page_number == 1 and self.request.user.has_perm("incidents.change_incident"):
             context["waiting"] = list(visible.waiting_for_review_by(self.request.user))
@@ -116,6 +120,7 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
         }
 
 
+@method_decorator(conditional("page", "reference"), name="get")
 class IncidentDetailView(LoginRequiredMixin, DetailView):
     template_name = "incidents/incident_detail.html"
     context_object_name = "incident"

@@ -4,6 +4,7 @@ lines) and every arrow, SVG that is safe inline (no script, no style attribute),
 import re
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from incidents import diagram
@@ -72,8 +73,10 @@ def test_the_export_draws_every_factor_whole(incident):
 def test_without_graphviz_the_page_lists_the_factors_and_their_effects(viewer_client, incident, monkeypatch):
     monkeypatch.setattr(diagram, "DOT", "/nonexistent/dot")
     diagram._run_dot.cache_clear()
+    cache.clear()  # the layouts kept under their digest
     page = viewer_client.get(incident.get_absolute_url())
     diagram._run_dot.cache_clear()
+    cache.clear()  # the layouts kept under their digest
     html = page.content.decode()
     assert page.status_code == 200 and not svgs(html)
     assert '<ul class="factor-list">' in html and html.count('<span class="leads-to">→ ') == 2
