@@ -8,7 +8,8 @@ for ``conditional``):
 
 The kinds: ``detail`` incident pages, ``document`` API documents, ``list`` pages of the incident list,
 ``search`` the list searched for a word, ``similar`` the API's similar incidents, ``conditional`` incident pages
-and API documents asked again with the ETag of an earlier answer (304 expected). Each kind requests the
+and API documents asked again with the ETag of an earlier answer (304 expected), ``detail-first`` incident pages
+nobody has asked for yet (3,000 others, no warm pass: a first view's cost). Each kind requests the
 --pages most recent published incidents (or list pages, or search words) at random; every one of them is
 requested once before the clock starts (a warm pass: pages are read many times per write, and the nodes
 share their cache, CACHE_URL, through Redis as in production).
@@ -37,6 +38,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import corpus
 
 ROOT = corpus.ROOT
+CSRF_SECRET = secrets.token_hex(16)  # 32 characters, as Django's own
 
 
 def free_port():
@@ -56,7 +58,9 @@ class Client:
     def __init__(self, port, token):
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         api, session = token.split()
-        self.headers = {"Authorization": f"Token {api}", "Cookie": f"sessionid={session}", "Host": "127.0.0.1"}
+        # a browser's cookies: its session and its CSRF secret (what the login page would have set)
+        self.headers = {"Authorization": f"Token {api}", "Cookie": f"sessionid={session}; csrftoken={CSRF_SECRET}",
+                        "Host": "127.0.0.1"}
 
     def request(self, method, path, body=None, extra=None):
         headers = {**self.headers, **(extra or {})}
@@ -183,7 +187,7 @@ def line(kind, latencies, errors, seconds):
             f"p99={percentile(latencies, .99):.0f} errors={len(errors)}")
 
 
-KINDS = ("detail", "document", "list", "search", "similar", "conditional")
+KINDS = ("detail", "document", "list", "search", "similar", "conditional", "detail-first")
 
 
 def main():
@@ -221,7 +225,8 @@ def main():
         user = User.objects.create_user("bench")
         user.groups.add(Group.objects.get(name="admin"))  # publishes its writes directly (the review gate)
         token = f"{Token.objects.create(user=user).key} {session_for(user)}"
-        ids = list(Incident.objects.filter(status="published").newest_first().values_list("pk", flat=True)[:args.pages])
+        newest = list(Incident.objects.filter(status="published").newest_first().values_list("pk", flat=True)[:args.pages + 3000])
+        ids, unseen = newest[:args.pages], newest[args.pages:]
         print(f"bench=serve corpus size={args.size} generated_s={time.monotonic() - started:.0f}", flush=True)
         if args.cache_url.startswith("redis://"):
             subprocess.run([sys.executable, "-c", f"import redis; redis.Redis.from_url({args.cache_url!r}).flushdb()"],
@@ -250,6 +255,7 @@ def main():
             "list": [f"/incidents/?page={n}" for n in range(1, 21)],
             "search": [f"/incidents/?q={quote(word)}" for word in words],
             "similar": [f"/api/v1/incidents/{pk}/similar/" for pk in ids],
+            "detail-first": [f"/incidents/INC-{pk}/" for pk in unseen],
         }
         etags = {}
         for kind in args.kinds.split(","):
@@ -264,7 +270,8 @@ def main():
                 latencies, errors = load(port_a, token, list(known), args.clients, args.seconds, etags=known)
                 print(line(kind, latencies, errors, args.seconds), flush=True)
                 continue
-            etags |= warm(port_a, token, paths[kind], args.clients)
+            if kind != "detail-first":  # pages no one asked for before: the cost of a first view
+                etags |= warm(port_a, token, paths[kind], args.clients)
             stop = threading.Event()
             seen = []
             watcher = threading.Thread(target=lambda: seen.extend(visibility(port_a, port_b, token, 100, stop)))

@@ -52,7 +52,7 @@ def etag(request, pk, kind):
     permissions = ",".join(sorted(user.get_all_permissions()))  # read for visible_to already: no query
     session = getattr(request, "session", None)
     who = [str(user.pk), permissions, get_language() or "", getattr(session, "session_key", "") or "",
-           request.META.get("CSRF_COOKIE", ""), request.META.get("HTTP_ACCEPT", "") if kind == "document" else "",
+           request.META.get("CSRF_COOKIE", "") if kind == "page" else request.META.get("HTTP_ACCEPT", ""),
            request.GET.urlencode()]
     text = "\x1f".join([BUILD, kind, settings.SECRET_KEY, state, *who])
     return f"{kind}-{hashlib.sha256(text.encode()).hexdigest()[:40]}"
