@@ -13,6 +13,7 @@ answered from there without rendering. What a page is made of is decided by the 
 only the bytes are reused."""
 
 import hashlib
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.messages import get_messages
@@ -24,7 +25,37 @@ from django.utils.translation import get_language
 from .models import Incident
 from .models.stamps import stamp
 
-BUILD = "1"  # bump when a release changes what a page or document shows for the same data
+_build = []
+
+
+def build():
+    """This release, as a digest of what renders pages (the code, templates, translations, static files' hashed
+    names), read once per process: the same on every node running the same release, new with the next one."""
+    if not _build:
+        base = Path(settings.BASE_DIR)
+        files = sorted([*base.glob("incidents/**/*.py"), *base.glob("templates/**/*"), *base.glob("incidents/locale/**/*.mo"),
+                        Path(settings.STATIC_ROOT) / "staticfiles.json"])
+        digest = hashlib.sha256()
+        for path in files:
+            if path.is_file():
+                digest.update(str(path.relative_to(base) if path.is_relative_to(base) else path.name).encode())
+                digest.update(path.read_bytes())
+        _build.append(digest.hexdigest())
+    return _build[0]
+
+
+_configured = {}
+
+
+def configured():
+    """The settings as they are now (those of plain values: a flag such as POSTMORTEM_REVIEW_REQUIRED changes
+    what a page shows); paths, which differ between nodes, are not plain values."""
+    holder = settings._wrapped  # replaced, never changed in place, when settings are overridden (tests)
+    if _configured.get("holder") is not holder:
+        plain = (str, int, float, bool, type(None))
+        _configured.update(holder=holder, text=repr(sorted((name, value) for name in dir(settings) if name.isupper()
+                                                          and isinstance(value := getattr(settings, name), plain))))
+    return _configured["text"]
 PAGES = "pages"  # the cache alias of kept answers (settings.CACHES)
 VARY = ("Cookie", "Authorization", "Accept", "Accept-Language")
 
@@ -54,7 +85,7 @@ def etag(request, pk, kind):
     who = [str(user.pk), permissions, get_language() or "", getattr(session, "session_key", "") or "",
            request.META.get("CSRF_COOKIE", "") if kind == "page" else request.META.get("HTTP_ACCEPT", ""),
            request.GET.urlencode()]
-    text = "\x1f".join([BUILD, kind, settings.SECRET_KEY, state, *who])
+    text = "\x1f".join([build(), configured(), kind, state, *who])
     return f"{kind}-{hashlib.sha256(text.encode()).hexdigest()[:40]}"
 
 

@@ -37,6 +37,13 @@ def _attachments(incident):
     return cached
 
 
+def listed(incident):
+    """The incident's attachments in the order added, read once for the page's list and its texts' embeds."""
+    attachments = sorted(incident.attachments.all(), key=lambda attachment: attachment.pk)
+    incident._attachments_by_id = {attachment.pk: attachment for attachment in attachments}
+    return attachments
+
+
 def _embed(attachment, src, href):
     return Embed(src, href, attachment.name, attachment.size, attachment.is_image, attachment.width, attachment.height)
 

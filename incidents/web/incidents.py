@@ -17,7 +17,7 @@ from django.views import View
 from django.utils.decorators import method_decorator
 from django.views.generic import DetailView, TemplateView
 
-from incidents import charts, diagram, facet_counts, patterns, recurrence, roles, search
+from incidents import charts, diagram, embeds, facet_counts, patterns, recurrence, roles, search
 from incidents.conditional import conditional
 from incidents.actions import searchlog, workflow
 from incidents.actions.document import DocumentInvalid
@@ -141,7 +141,7 @@ class IncidentDetailView(LoginRequiredMixin, DetailView):
         recurred = recurrence.recurrence(incident, self.request.user, similar)
         return super().get_context_data(
             graph=diagram.factor_graph(incident.factors.all()),
-            attachments=list(incident.attachments.order_by("id")),
+            attachments=embeds.listed(incident),
             lesson_groups=[(label, [lesson for lesson in lessons if lesson.kind == kind])
                            for kind, label in Lesson.Kind.choices],
             similar=similar,
@@ -163,12 +163,12 @@ class IncidentDetailView(LoginRequiredMixin, DetailView):
     def review_context(self, incident):
         user = self.request.user
         is_editor = user.has_perm("incidents.change_incident")
-        is_author = incident.authors.filter(pk=user.pk).exists()
+        is_author = any(author.pk == user.pk for author in incident.authors.all())  # prefetched: no query
         # asking again changes the reviewers of one in review; a published one goes back to review this way
         request_form = ReviewRequestForm(incident=incident) if is_editor and (
             incident.status == Status.IN_REVIEW or Status.IN_REVIEW in incident.allowed_transitions()) else None
         return {
-            "reviews": incident.reviews.select_related("reviewer"),
+            "reviews": incident.reviews.all(),  # prefetched with their reviewers (for_document)
             "review_request_form": request_form,
             # nobody to ask: every editor is an author (a team of one); the page says how to get a reviewer
             "no_reviewer": request_form is not None and not request_form.fields["reviewers"].queryset.exists(),

@@ -44,6 +44,8 @@ class Command(BaseCommand):
                               "ALLOWED_HOSTS.")
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         env = {**os.environ, "SEARCH_FOLLOWER": "0"}  # the workers read; the follower below writes
+        # a worker keeps its database connection between requests (opening one costs more than most requests)
+        env.setdefault("DATABASE_CONN_MAX_AGE", "60")
         gunicorn = [sys.executable, "-m", "gunicorn", "-c", "python:postmortem.gunicorn", "postmortem.wsgi:application"]
         children = {"web": None, "follower": None}
         stopping = []
