@@ -157,6 +157,86 @@ def demo_index(demo_data, search_index, db):
     return search_index
 
 
+@pytest.fixture(scope="module")
+def children_corpus(django_db_setup, django_db_blocker, tmp_path_factory):
+    """For the query count tests (tests/web/test_query_counts.py, tests/api/test_query_counts.py), loaded once per
+    module, committed and indexed as ``demo_data`` is: two worlds, ``one`` and ``many``, each with an incident
+    with 1 (or 50) children of every kind (tests.factories.incident_with_children; ``type``: its incident type,
+    with 1 or 50 custom fields) and a similar incident started a day before it, ``listed``: 1 (or 50) incidents with a child of every kind, found by the
+    tag ``tag`` and the search word ``word``, and a retrospective (``meeting``) with those on its agenda. The
+    users admin, editor and viewer and 50 others (``people``); an entry in the audit log. The database is emptied when the module ends."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from django.test import override_settings
+
+    from incidents import search
+    from incidents.actions import similarity
+    from incidents.models import AgendaItem, AuditEntry, CustomField, IncidentType
+    from incidents.search import backends, follower
+    from tests.factories import (
+        ActionItemFactory,
+        IncidentFactory,
+        RetrospectiveFactory,
+        UserFactory,
+        ensure_glossary_seed,
+        ensure_severity_scale,
+        incident_with_children,
+    )
+
+    index = tmp_path_factory.mktemp("children-index") / "search-index"
+    with django_db_blocker.unblock(), override_settings(SEARCH_INDEX_DIR=index, GITHUB_SYNC=False):
+        backends.forget()
+        try:
+            ensure_glossary_seed()
+            ensure_severity_scale()
+            users = {role: UserFactory(username=role, role=role) for role in ("admin", "editor", "viewer")}
+            people = [UserFactory(username=f"person{i}", role="editor") for i in range(50)]
+            worlds = {}
+            for name, n, word in (("one", 1, "kestrel"), ("many", 50, "osprey")):
+                kind = IncidentType.objects.create(key=f"qc-{name}", name_en=f"Type {name}")
+                CustomField.objects.bulk_create(CustomField(incident_type=kind, key=f"f{i}", label_en=f"Field {i}",
+                                                            order=i) for i in range(n))
+                incident = incident_with_children(n, people=people, tag=f"qc-{name}", title=f"Big {name}", kind=kind)
+                earlier = IncidentFactory(title=f"Big {name} earlier", summary=f"Big {name} summary",
+                                          started_at=incident.started_at - timedelta(days=1))  # similar, with an item
+                earlier.tags.add(*incident.tags.all()[:1])
+                ActionItemFactory(incident=earlier, title=f"prevent {name}")
+                listed = [incident_with_children(1, people=people, tag=f"qc-list-{name}", title=f"{word} {i}")
+                          for i in range(n)]
+                meeting = RetrospectiveFactory(title=f"Meeting {name}", select_tag=f"qc-list-{name}")
+                AgendaItem.objects.bulk_create(AgendaItem(retrospective=meeting, incident=listed_incident, position=i)
+                                               for i, listed_incident in enumerate(listed))
+                worlds[name] = SimpleNamespace(n=n, incident=incident, type=kind, listed=listed, tag=f"qc-list-{name}",
+                                               word=word, meeting=meeting)
+            AuditEntry.objects.create(actor_name="admin", action="export", incident=worlds["one"].incident)
+            follower.create_empty()
+            search.rebuild(procs=1)
+            similarity.refresh()  # the similar incidents stored, as the periodic sweep keeps them
+        finally:
+            backends.forget()
+    yield SimpleNamespace(index=index, people=people, **users, **worlds)
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def children(children_corpus, search_index, db, monkeypatch):
+    """The module's ``children_corpus`` for this test, with its own copy of their search index. The severity
+    scale's and the glossary's caches are not checked again during the test (they are, every few seconds), so
+    that two requests take the same queries."""
+    from incidents.models import glossary, scales
+    from incidents.search import backends
+
+    monkeypatch.setattr(scales, "CHECK_SECONDS", float("inf"))
+    monkeypatch.setattr(glossary, "CHECK_SECONDS", float("inf"))
+
+    shutil.rmtree(search_index)
+    shutil.copytree(children_corpus.index, search_index)
+    backends.forget()
+    return children_corpus
+
+
 def pytest_addoption(parser):
     parser.addoption(
         "--database-only", action="store_true",
@@ -169,21 +249,24 @@ def uses_database(item):
     return item.get_closest_marker("django_db") is not None or "django_db_setup" in item.fixturenames
 
 
+MODULE_DATA = {"demo_data", "children_corpus"}  # committed once per module, emptied at its end
+
+
 @pytest.hookimpl(trylast=True)  # after pytest-django's order (database tests, then transactional, then the rest)
 def pytest_collection_modifyitems(config, items):
-    """In each run of one module's tests, those on the module's demo data (``demo_data``) come last: the
+    """In each run of one module's tests, those on the module's data (``demo_data``, ``children_corpus``) come last: the
     data stay loaded from the first of them to the module's end."""
     ordered, run = [], []
     for item in items + [None]:
         if run and (item is None or item.module is not run[0].module):
-            ordered += [i for i in run if "demo_data" not in i.fixturenames]
-            ordered += [i for i in run if "demo_data" in i.fixturenames]
+            ordered += [i for i in run if not MODULE_DATA & set(i.fixturenames)]
+            ordered += [i for i in run if MODULE_DATA & set(i.fixturenames)]
             run = []
         if item is not None:
-            if "demo_data" in item.fixturenames and (
+            if MODULE_DATA & set(item.fixturenames) and (
                     "transactional_db" in item.fixturenames
                     or getattr(item.get_closest_marker("django_db"), "kwargs", {}).get("transaction")):
-                raise pytest.UsageError(f"{item.nodeid}: demo_data is not for transactional tests")
+                raise pytest.UsageError(f"{item.nodeid}: module data (demo_data, children_corpus) are not for transactional tests")
             run.append(item)
     items[:] = ordered
     if config.getoption("database_only"):
