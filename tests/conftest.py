@@ -159,30 +159,18 @@ def demo_index(demo_data, search_index, db):
 
 @pytest.fixture(scope="module")
 def children_corpus(django_db_setup, django_db_blocker, tmp_path_factory):
-    """For the query count tests (tests/web/test_query_counts.py, tests/api/test_query_counts.py), loaded once per
-    module, committed and indexed as ``demo_data`` is: two worlds, ``one`` and ``many``, each with an incident
-    with 1 (or 50) children of every kind (tests.factories.incident_with_children; ``type``: its incident type,
-    with 1 or 50 custom fields) and a similar incident started a day before it, ``listed``: 1 (or 50) incidents with a child of every kind, found by the
-    tag ``tag`` and the search word ``word``, and a retrospective (``meeting``) with those on its agenda. The
-    users admin, editor and viewer and 50 others (``people``); an entry in the audit log. The database is emptied when the module ends."""
-    from datetime import timedelta
+    """For the query count tests (tests/web/test_query_counts.py, tests/api/test_query_counts.py): the worlds of
+    tests.factories.children_worlds (1 or 50 children of every kind, 1 or 50 incidents in lists), loaded once per
+    module, committed and indexed as ``demo_data`` is, with their similar incidents stored as the periodic sweep
+    keeps them (``index``: their search index). The database is emptied when the module ends."""
     from types import SimpleNamespace
 
     from django.test import override_settings
 
     from incidents import search
     from incidents.actions import similarity
-    from incidents.models import AgendaItem, AuditEntry, CustomField, IncidentType
     from incidents.search import backends, follower
-    from tests.factories import (
-        ActionItemFactory,
-        IncidentFactory,
-        RetrospectiveFactory,
-        UserFactory,
-        ensure_glossary_seed,
-        ensure_severity_scale,
-        incident_with_children,
-    )
+    from tests.factories import children_worlds, ensure_glossary_seed, ensure_severity_scale
 
     index = tmp_path_factory.mktemp("children-index") / "search-index"
     with django_db_blocker.unblock(), override_settings(SEARCH_INDEX_DIR=index, GITHUB_SYNC=False):
@@ -190,32 +178,13 @@ def children_corpus(django_db_setup, django_db_blocker, tmp_path_factory):
         try:
             ensure_glossary_seed()
             ensure_severity_scale()
-            users = {role: UserFactory(username=role, role=role) for role in ("admin", "editor", "viewer")}
-            people = [UserFactory(username=f"person{i}", role="editor") for i in range(50)]
-            worlds = {}
-            for name, n, word in (("one", 1, "kestrel"), ("many", 50, "osprey")):
-                kind = IncidentType.objects.create(key=f"qc-{name}", name_en=f"Type {name}")
-                CustomField.objects.bulk_create(CustomField(incident_type=kind, key=f"f{i}", label_en=f"Field {i}",
-                                                            order=i) for i in range(n))
-                incident = incident_with_children(n, people=people, tag=f"qc-{name}", title=f"Big {name}", kind=kind)
-                earlier = IncidentFactory(title=f"Big {name} earlier", summary=f"Big {name} summary",
-                                          started_at=incident.started_at - timedelta(days=1))  # similar, with an item
-                earlier.tags.add(*incident.tags.all()[:1])
-                ActionItemFactory(incident=earlier, title=f"prevent {name}")
-                listed = [incident_with_children(1, people=people, tag=f"qc-list-{name}", title=f"{word} {i}")
-                          for i in range(n)]
-                meeting = RetrospectiveFactory(title=f"Meeting {name}", select_tag=f"qc-list-{name}")
-                AgendaItem.objects.bulk_create(AgendaItem(retrospective=meeting, incident=listed_incident, position=i)
-                                               for i, listed_incident in enumerate(listed))
-                worlds[name] = SimpleNamespace(n=n, incident=incident, type=kind, listed=listed, tag=f"qc-list-{name}",
-                                               word=word, meeting=meeting)
-            AuditEntry.objects.create(actor_name="admin", action="export", incident=worlds["one"].incident)
+            worlds = children_worlds()
             follower.create_empty()
             search.rebuild(procs=1)
-            similarity.refresh()  # the similar incidents stored, as the periodic sweep keeps them
+            similarity.refresh()
         finally:
             backends.forget()
-    yield SimpleNamespace(index=index, people=people, **users, **worlds)
+    yield SimpleNamespace(index=index, **worlds)
     with django_db_blocker.unblock():
         call_command("flush", interactive=False, verbosity=0)
 

@@ -213,6 +213,40 @@ def incident_with_children(n, *, people, tag, title="Incident", kind=None):
     return Incident.objects.get(pk=incident.pk)
 
 
+def children_worlds():
+    """The query count tests' data (tests/conftest.py's ``children_corpus``): two worlds, ``one`` and ``many``,
+    each with an ``incident`` with 1 (or 50) children of every kind (``incident_with_children``; ``type``: its
+    incident type, with 1 or 50 custom fields) and a similar incident started a day before it, ``listed``: 1 (or
+    50) incidents with a child of every kind, found by the tag ``tag`` and the search word ``word``, and a
+    retrospective (``meeting``) with those on its agenda; the users admin, editor and viewer and 50 editors
+    (``people``); an entry in the audit log. A dict: the worlds, the users and ``people``."""
+    from types import SimpleNamespace
+
+    from incidents.models import AgendaItem, AuditEntry, CustomField, IncidentType
+
+    users = {role: UserFactory(username=role, role=role) for role in ("admin", "editor", "viewer")}
+    people = [UserFactory(username=f"person{i}", role="editor") for i in range(50)]
+    worlds = {}
+    for name, n, word in (("one", 1, "kestrel"), ("many", 50, "osprey")):
+        kind = IncidentType.objects.create(key=f"qc-{name}", name_en=f"Type {name}")
+        CustomField.objects.bulk_create(CustomField(incident_type=kind, key=f"f{i}", label_en=f"Field {i}", order=i)
+                                        for i in range(n))
+        incident = incident_with_children(n, people=people, tag=f"qc-{name}", title=f"Big {name}", kind=kind)
+        earlier = IncidentFactory(title=f"Big {name} earlier", summary=f"Big {name} summary",
+                                  started_at=incident.started_at - timedelta(days=1))
+        earlier.tags.add(*incident.tags.all()[:1])
+        ActionItemFactory(incident=earlier, title=f"prevent {name}")
+        listed = [incident_with_children(1, people=people, tag=f"qc-list-{name}", title=f"{word} {i}")
+                  for i in range(n)]
+        meeting = RetrospectiveFactory(title=f"Meeting {name}", select_tag=f"qc-list-{name}")
+        AgendaItem.objects.bulk_create(AgendaItem(retrospective=meeting, incident=listed_incident, position=i)
+                                       for i, listed_incident in enumerate(listed))
+        worlds[name] = SimpleNamespace(n=n, incident=incident, type=kind, listed=listed, tag=f"qc-list-{name}",
+                                       word=word, meeting=meeting)
+    AuditEntry.objects.create(actor_name="admin", action="export", incident=worlds["one"].incident)
+    return {**worlds, **users, "people": people}
+
+
 def copy_revisions(revision, count, people):
     """``count`` more revisions of ``revision``'s incident, copies of it each with a title of its own ("… (1)")
     and its ``changed`` naming a few fields, by people[1], people[2]…: what a revision a writer records holds,
