@@ -21,7 +21,7 @@ ENDPOINTS = {
     "incident": (lambda w: f"{incident(w)}/", EVERYONE, 19),
     "list": (lambda w: f"{API}/incidents/?tag={w.tag}&page_size=50", EVERYONE, 20),
     "similar": (lambda w: f"{incident(w)}/similar/", EVERYONE, 10),
-    "export-md": (lambda w: f"{incident(w)}/export/?format=md", EVERYONE, 37),
+    "export-md": (lambda w: f"{incident(w)}/export/?format=md", EVERYONE, 22),
     "comments": (lambda w: f"{incident(w)}/comments/", EVERYONE, 6),
     "attachments": (lambda w: f"{incident(w)}/attachments/", EVERYONE, 5),
     "reviews": (lambda w: f"{incident(w)}/reviews/", EVERYONE, 5),
