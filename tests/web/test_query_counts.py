@@ -32,6 +32,7 @@ PAGES = {
     "patterns": (lambda w: f"/patterns/?tag={w.tag}", EVERYONE, 16),
     "action-items": (lambda w: f"/action-items/?tag={w.tag}", EVERYONE, 8),
     "retrospective": (lambda w: f"/retrospectives/{w.meeting.pk}/", EVERYONE, 7),
+    "retrospective-edit": (lambda w: f"/retrospectives/{w.meeting.pk}/edit/", EDITORS, 5),
     "type-settings": (lambda w: f"/settings/types/{w.type.key}/", ("admin",), 7),
 }
 
@@ -102,6 +103,7 @@ FIXED = {
     "patterns-all": ("/patterns/", EVERYONE, 15),
     "action-items-all": ("/action-items/", EVERYONE, 8),
     "new-incident": ("/incidents/new/", EDITORS, 9),
+    "new-retrospective": ("/retrospectives/new/", EDITORS, 4),
     "import": ("/incidents/import/", EDITORS, 4),
     "severities": ("/settings/severities/", ("admin",), 6),
     "search-gaps": ("/search/gaps/", ("admin",), 5),
