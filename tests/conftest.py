@@ -157,6 +157,55 @@ def demo_index(demo_data, search_index, db):
     return search_index
 
 
+@pytest.fixture(scope="module")
+def children_corpus(django_db_setup, django_db_blocker, tmp_path_factory):
+    """For the query count tests (tests/web/test_query_counts.py, tests/api/test_query_counts.py): the worlds of
+    tests.factories.children_worlds (1 or 50 children of every kind, 1 or 50 incidents in lists), loaded once per
+    module, committed and indexed as ``demo_data`` is, with their similar incidents stored as the periodic sweep
+    keeps them (``index``: their search index). The database is emptied when the module ends."""
+    from types import SimpleNamespace
+
+    from django.test import override_settings
+
+    from incidents import search
+    from incidents.actions import similarity
+    from incidents.search import backends, follower
+    from tests.factories import children_worlds, ensure_glossary_seed, ensure_severity_scale
+
+    index = tmp_path_factory.mktemp("children-index") / "search-index"
+    with django_db_blocker.unblock(), override_settings(SEARCH_INDEX_DIR=index, GITHUB_SYNC=False):
+        backends.forget()
+        try:
+            ensure_glossary_seed()
+            ensure_severity_scale()
+            worlds = children_worlds()
+            follower.create_empty()
+            search.rebuild(procs=1)
+            similarity.refresh()
+        finally:
+            backends.forget()
+    yield SimpleNamespace(index=index, **worlds)
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def children(children_corpus, search_index, db, monkeypatch):
+    """The module's ``children_corpus`` for this test, with its own copy of their search index. The severity
+    scale's and the glossary's caches are not checked again during the test (they are, every few seconds), so
+    that two requests take the same queries."""
+    from incidents.models import glossary, scales
+    from incidents.search import backends
+
+    monkeypatch.setattr(scales, "CHECK_SECONDS", float("inf"))
+    monkeypatch.setattr(glossary, "CHECK_SECONDS", float("inf"))
+
+    shutil.rmtree(search_index)
+    shutil.copytree(children_corpus.index, search_index)
+    backends.forget()
+    return children_corpus
+
+
 def pytest_addoption(parser):
     parser.addoption(
         "--database-only", action="store_true",
@@ -169,21 +218,24 @@ def uses_database(item):
     return item.get_closest_marker("django_db") is not None or "django_db_setup" in item.fixturenames
 
 
+MODULE_DATA = {"demo_data", "children_corpus"}  # committed once per module, emptied at its end
+
+
 @pytest.hookimpl(trylast=True)  # after pytest-django's order (database tests, then transactional, then the rest)
 def pytest_collection_modifyitems(config, items):
-    """In each run of one module's tests, those on the module's demo data (``demo_data``) come last: the
+    """In each run of one module's tests, those on the module's data (``demo_data``, ``children_corpus``) come last: the
     data stay loaded from the first of them to the module's end."""
     ordered, run = [], []
     for item in items + [None]:
         if run and (item is None or item.module is not run[0].module):
-            ordered += [i for i in run if "demo_data" not in i.fixturenames]
-            ordered += [i for i in run if "demo_data" in i.fixturenames]
+            ordered += [i for i in run if not MODULE_DATA & set(i.fixturenames)]
+            ordered += [i for i in run if MODULE_DATA & set(i.fixturenames)]
             run = []
         if item is not None:
-            if "demo_data" in item.fixturenames and (
+            if MODULE_DATA & set(item.fixturenames) and (
                     "transactional_db" in item.fixturenames
                     or getattr(item.get_closest_marker("django_db"), "kwargs", {}).get("transaction")):
-                raise pytest.UsageError(f"{item.nodeid}: demo_data is not for transactional tests")
+                raise pytest.UsageError(f"{item.nodeid}: module data (demo_data, children_corpus) are not for transactional tests")
             run.append(item)
     items[:] = ordered
     if config.getoption("database_only"):

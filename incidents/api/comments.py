@@ -126,7 +126,9 @@ class CommentViewSet(UnderIncident, mixins.ListModelMixin, mixins.CreateModelMix
     queryset = Comment.objects.none()  # for the schema; requests use get_queryset
 
     def get_queryset(self):
-        return self.incident().comments.select_related("author", "incident").oldest_first()
+        # Not select_related("incident"): read through the incident's manager, each comment's incident is that
+        # one instance, whose attachments (the body's attachment:<id>) are then read once, not once per comment.
+        return self.incident().comments.select_related("author").oldest_first()
 
     def perform_create(self, serializer):
         data = serializer.validated_data

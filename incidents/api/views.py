@@ -180,7 +180,7 @@ class IncidentViewSet(IdempotentCreateMixin, FileExportMixin, viewsets.ModelView
 
     def get_queryset(self):
         visible = Incident.objects.visible_to(self.request.user)
-        if self.action == "similar":  # reads the index's stored document, not the incident's children
+        if self.action in ("similar", "export"):  # the index's stored document; the export reads the document itself
             return visible
         return visible.for_document().newest_first()
 

@@ -85,7 +85,7 @@ def selection_pack(incidents, user, *, title, date=None, facilitator="", exclude
 
 def build_pack(title, date, facilitator, entries, user, visible, *, hidden=0, today=None, exclude_tags=()):
     today = today or timezone.localdate()
-    incidents = Incident.objects.for_document().in_bulk([pk for pk, _n, _d in entries])
+    incidents = Incident.objects.for_document().prefetch_related("attachments").in_bulk([pk for pk, _n, _d in entries])
     sections = []
     for number, (pk, notes, decisions) in enumerate(entries, start=1):
         section = incident_section(incidents[pk], user, visible, today, number=number, exclude_tags=exclude_tags)

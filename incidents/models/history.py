@@ -15,6 +15,7 @@ from collections import defaultdict
 import reversion
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 from reversion.models import Revision
 
@@ -94,7 +95,7 @@ class IncidentRevision(models.Model):
     def document(self):
         """The incident document as it was (the shape of the API's incident), from reversion's versions."""
         if not hasattr(self, "_document"):
-            self._document = build_document(self.revision.version_set.all())
+            with_documents([self])
         return self._document
 
     def previous(self):
@@ -102,6 +103,7 @@ class IncidentRevision(models.Model):
 
     def diff(self, previous=None):
         """What this revision changed, per changed field (see ``field_diff``)."""
+        with_documents([self, previous] if previous else [self])  # both read at once
         before = previous.document() if previous else {}
         after = self.document()
         return {name: field_diff(name, before.get(name), after.get(name)) for name in self.changed}
@@ -157,19 +159,59 @@ def _utc(value):
     return value.astimezone(datetime.UTC) if isinstance(value, datetime.datetime) else value
 
 
-def build_document(versions):
-    """The incident document from one revision's versions: the incident's fields, its labels' names, its
-    authors' user names and its children in their usual order."""
+def with_documents(revisions):
+    """Read the documents of these revisions (``IncidentRevision.document``) in a fixed number of queries, however
+    many revisions and rows they have: their versions at once, then the labels, people, GitHub references and
+    types they name. Returns ``revisions``."""
+    pending = [revision for revision in revisions if not hasattr(revision, "_document")]
+    prefetch_related_objects(pending, "revision__version_set")
+    grouped = [_by_model(revision.revision.version_set.all()) for revision in pending]
+    known = _known(grouped)
+    for revision, by_model in zip(pending, grouped, strict=True):
+        revision._document = build_document(by_model, known)
+    return revisions
+
+
+def _by_model(versions):
     by_model = defaultdict(list)
     for version in versions:
         by_model[version._model].append(version)
+    return by_model
+
+
+def _known(grouped):
+    """The tags, services, users, GitHub references and incident types that these revisions' versions (each
+    ``_by_model``'s) name, by id: one query each."""
+    ids = defaultdict(set)
+    for by_model in grouped:
+        fields = by_model[Incident][0].field_dict
+        for name in ("tags", "services"):
+            ids[name].update(fields.get(name, []))
+        ids["users"].update(*(fields.get(name, []) for name in ("authors", "reviewers", "members")))
+        ids["types"].add(fields.get("type_id", fields.get("type")))  # reversion keys a foreign key by its attname
+        ids["github"].update(version.field_dict.get("github_id") for model in (ActionItem, ExternalLink)
+                             for version in by_model[model])
+    return {
+        "tags": Tag.objects.in_bulk(ids["tags"]),
+        "services": Service.objects.in_bulk(ids["services"]),
+        "users": get_user_model().objects.in_bulk(ids["users"]),
+        "github": GitHubReference.objects.in_bulk(ids["github"] - {None}),
+        "types": dict(IncidentType.objects.filter(pk__in=ids["types"] - {None}).values_list("pk", "key")),
+    }
+
+
+def build_document(versions, known=None):
+    """The incident document from one revision's versions (or those ``_by_model``): the incident's fields, its
+    labels' names, its authors' user names and its children in their usual order. ``known``: what ``_known``
+    read for it (else read here)."""
+    by_model = versions if isinstance(versions, dict) else _by_model(versions)
+    known = known if known is not None else _known([by_model])
     incident_version = by_model[Incident][0]
     fields = incident_version.field_dict
     pk = int(incident_version.object_id)
-    tags = Tag.objects.in_bulk(fields.get("tags", []))
-    services = Service.objects.in_bulk(fields.get("services", []))
-    users = get_user_model().objects.in_bulk([*fields.get("authors", []), *fields.get("reviewers", []),
-                                              *fields.get("members", [])])
+    tags = {key: known["tags"][key] for key in fields.get("tags", []) if key in known["tags"]}
+    services = {key: known["services"][key] for key in fields.get("services", []) if key in known["services"]}
+    users = known["users"]
     incident = Incident(pk=pk, **{name: fields.get(name) for name in SCALARS})
     document = {
         "id": pk,
@@ -185,8 +227,7 @@ def build_document(versions):
     children = {key: _children(by_model[model], names) for key, (model, names) in CHILDREN.items()}
     # A factor's ref is its number in the incident (F1…Fn, by id), as the API and the pages number them.
     refs = {item["pk"]: f"F{number}" for number, item in enumerate(children["factors"], start=1)}
-    github = GitHubReference.objects.in_bulk(
-        {item["github_id"] for key in ("action_items", "links") for item in children[key] if item["github_id"]})
+    github = known["github"]
     for key, (_model, names) in CHILDREN.items():
         document[key] = [_child(key, item, names, github, refs) for item in children[key]]
     document["attachments"] = [{"id": item["pk"], **{name: item.get(name) for name in ATTACHMENT_FIELDS}}
@@ -195,8 +236,7 @@ def build_document(versions):
     document["reviewers"] = sorted(users[pk].get_username() for pk in fields.get("reviewers", []) if pk in users)
     document["visibility"] = fields.get("visibility") or "internal"  # revisions older than #27 have none
     document["members"] = sorted(users[pk].get_username() for pk in fields.get("members", []) if pk in users)
-    type_id = fields.get("type_id", fields.get("type"))  # reversion keys a foreign key by its attname
-    type_key = IncidentType.objects.filter(pk=type_id).values_list("key", flat=True).first() if type_id else None
+    type_key = known["types"].get(fields.get("type_id", fields.get("type")))
     document["type"] = type_key or DEFAULT_TYPE  # revisions older than #32 have no type: the default one
     document["fields"] = fields.get("fields") or {}
     document["reviews"] = []  # reviews are not part of the write-up's text: see the incident's reviews

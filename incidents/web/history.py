@@ -22,7 +22,7 @@ from incidents.actions.document import DocumentInvalid
 from incidents.actions.history import restore_revision
 from incidents.actions.incidents import VersionConflict
 from incidents.models import Incident, IncidentRevision, IncidentType, SeverityLevel
-from incidents.models.history import CHILDREN, LISTS, MARKDOWN, changed_fields
+from incidents.models.history import CHILDREN, LISTS, MARKDOWN, changed_fields, with_documents
 from incidents.models.types import DEFAULT_TYPE, shown_value
 
 from .shortcuts import incident_or_404
@@ -42,7 +42,7 @@ class HistoryView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         incident = incident_or_404(Incident.objects.visible_to(self.request.user), self.kwargs["reference"])
-        revisions = list(IncidentRevision.objects.of(incident)[:SHOWN + 1])
+        revisions = with_documents(list(IncidentRevision.objects.of(incident)[:SHOWN + 1]))  # not one by one
         names = _names(revisions)
         types = {found.key: found for found in IncidentType.objects.prefetch_related("custom_fields")}
         rows = [{"revision": revision, "changes": _changes(revision, previous, names, types)}
