@@ -6,6 +6,7 @@ a viewer, and the second may not take more queries than the first. BUDGET is wha
 written: a page that needs more now says so here (raise it knowingly)."""
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -27,7 +28,7 @@ PAGES = {
     "export-zip": (lambda w: f"/incidents/{ref(w)}/export.zip", EVERYONE, 24),
     "attachments": (lambda w: f"/incidents/{ref(w)}/attachments/", EDITORS, 7),
     "mentionable": (lambda w: f"/incidents/{ref(w)}/mentionable/?q=person", EVERYONE, 36),
-    "list": (lambda w: f"/incidents/?tag={w.tag}", EVERYONE, 14),
+    "list": (lambda w: f"/incidents/?tag={w.tag}", EVERYONE, 15),  # + the change log's head (the kept counts)
     "search": (lambda w: f"/incidents/?q={w.word}", EVERYONE, 16),
     "patterns": (lambda w: f"/patterns/?tag={w.tag}", EVERYONE, 16),
     "action-items": (lambda w: f"/action-items/?tag={w.tag}", EVERYONE, 8),
@@ -40,7 +41,14 @@ CASES = [pytest.param(name, role, id=f"{name}-{role}") for name, (_path, roles, 
          for role in roles]
 
 
+def forget():
+    """What the cache keeps (whole answers under their ETags, the list's counts): each measure is of a render."""
+    for alias in ("default", "pages"):
+        caches[alias].clear()
+
+
 def queries(client, path):
+    forget()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path)
     assert response.status_code == 200, (path, response.status_code)
@@ -55,6 +63,7 @@ def test_a_page_takes_as_many_queries_with_50_children_as_with_1(children, clien
     queries(client, make_path(children.one))  # the session, the caches (severity scale, glossary) warmed
     few, _response = queries(client, make_path(children.one))
     assert few <= budget, f"{name} takes {few} queries as {role} (budget {budget})"
+    forget()
     with django_assert_max_num_queries(few):
         response = client.get(make_path(children.many))
     assert response.status_code == 200
@@ -93,13 +102,14 @@ def test_a_whole_table_takes_as_many_queries_with_50_more_rows(children, client_
     few, _response = queries(client, path)
     assert few <= budget, f"{name} takes {few} queries as {role} (budget {budget})"
     fifty_more(table, children.one.incident)
+    forget()
     with django_assert_max_num_queries(few):
         assert client.get(path).status_code == 200
 
 
 # Pages whose queries depend on no incident's children: only their budgets.
 FIXED = {
-    "incidents": ("/incidents/", EVERYONE, 15),
+    "incidents": ("/incidents/", EVERYONE, 16),
     "patterns-all": ("/patterns/", EVERYONE, 15),
     "action-items-all": ("/action-items/", EVERYONE, 8),
     "new-incident": ("/incidents/new/", EDITORS, 9),
