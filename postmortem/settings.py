@@ -12,7 +12,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from postmortem import api_schema, logs, slack, sso, storage
+from postmortem import api_schema, logs, peers, slack, sso, storage
 from postmortem.env import env_bool
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -90,6 +90,10 @@ SEARCH_READ_YOUR_WRITES_SECONDS = env_int("SEARCH_READ_YOUR_WRITES_SECONDS", 2)
 SEARCH_REPAIR_SECONDS = env_int("SEARCH_REPAIR_SECONDS", 60, minimum=1)
 SEARCH_RECONCILE_SECONDS = env_int("SEARCH_RECONCILE_SECONDS", 300, minimum=1)
 SEARCH_CHANGE_RETENTION_DAYS = env_int("SEARCH_CHANGE_RETENTION_DAYS", 7, minimum=1)
+# A node with no index yet copies a peer's (postmortem/peers.py, incidents.search.peers) instead of rebuilding it;
+# each connect or read waits at most SEARCH_PEER_TIMEOUT_SECONDS.
+SEARCH_PEERS, SEARCH_PEER_TOKEN = peers.read()
+SEARCH_PEER_TIMEOUT_SECONDS = env_int("SEARCH_PEER_TIMEOUT_SECONDS", 10, minimum=1)
 # The search log (searches, results opened from them: the boost and /search/gaps/) is kept this many days.
 SEARCH_LOG_DAYS = env_int("SEARCH_LOG_DAYS", 90, minimum=1)
 # check_search_index exits 1 when a logged change older than this has not reached the index.
@@ -120,6 +124,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: the load balancer's probe, answered before the host check and the HTTPS redirect.
     "incidents.web.middleware.HealthCheckMiddleware",
+    # Then a peer's copy of this node's search index (with SEARCH_PEER_TOKEN only), also asked by address.
+    "incidents.web.snapshot.SnapshotMiddleware",
     "incidents.web.middleware.OutageMiddleware",  # database unavailable, storage full: 503 (and handler500)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
