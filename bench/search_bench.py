@@ -15,7 +15,12 @@ of it through ``search.rebuild()`` and times the code the API calls (``search.se
     backend=<name> size=<n> rebuild docs/s=<r> seconds=<s> index_mib=<m>
     backend=<name> size=<n> kind=<kind> p50=<ms> p95=<ms> n=<queries timed> matches=<mean count>
     backend=<name> size=<n> peak_rss_mib=<m> rebuild_workers_peak_rss_mib=<m>
+    backend=<name> size=<n> join_s=<s>
     backend=<name> skipped: <reason>
+
+``join_s`` is a new node joining (``measure_join``): from an empty data directory, the follower's repair
+copies the rebuilt index from a real server (gunicorn serving GET /search-index/snapshot/ from the
+backend's data directory), catches up from its cursor, and a search answers.
 
 A kind stops after ``--queries`` queries or, once it has timed at least MIN_QUERIES, after ``--seconds``
 (slow cases are sampled, not run for hours). Without BENCH_SIZES / ``--sizes``, Whoosh runs only up to
@@ -27,6 +32,8 @@ import argparse
 import os
 import random
 import resource
+import secrets
+import socket
 import statistics
 import subprocess
 import sys
@@ -41,6 +48,7 @@ from corpus import (  # noqa: E402 - bench/ is on the path
     EN_TERMS,
     JA_NOUNS,
     JA_PREDICATES,
+    ROOT,
     SERVICES,
     TAGS,
     database_path,
@@ -183,6 +191,58 @@ def run_backend(directory, backend, size, args):
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(f"{label} peak_rss_mib={mib(own):.0f} rebuild_workers_peak_rss_mib={mib(workers):.0f}", flush=True)
+    measure_join(directory, backend, size)
+
+
+def _serve(data_dir, token):
+    """A real node serving ``data_dir``'s index (gunicorn, one worker, no follower): (process, its URL)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "POSTMORTEM_DATA_DIR": str(data_dir), "HOST": "127.0.0.1", "PORT": str(port),
+           "WEB_CONCURRENCY": "1", "SEARCH_FOLLOWER": "0", "BACKGROUND_THREAD": "0", "SEARCH_PEER_TOKEN": token,
+           "GUNICORN_LOG_LEVEL": "warning"}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:postmortem.gunicorn",
+                               "postmortem.wsgi:application"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server, f"http://127.0.0.1:{port}"
+
+
+def measure_join(directory, backend, size):
+    """A new node joining (docs/operations.md, SEARCH_PEERS): from an empty data directory, copy the index just
+    rebuilt from a real server serving it, catch up from its cursor, answer a search; prints join_s."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    from incidents import search
+    from incidents.search import backends, follower
+
+    label = f"backend={backend} size={size}"
+    token = secrets.token_urlsafe(32)
+    server, url = _serve(settings.DATA_DIR, token)
+    try:
+        viewer = get_user_model().objects.get(username=VIEWER)
+        settings.SEARCH_INDEX_DIR = directory / f"{backend}-joined" / "search-index"  # empty
+        settings.SEARCH_PEERS, settings.SEARCH_PEER_TOKEN = [url], token
+        backends.forget()
+        began = time.perf_counter()
+        reason = follower.needs_rebuild()
+        joined = reason == "there is no index yet" and follower.join()
+        search.search("コンテナ", viewer, page_size=20)
+        seconds = time.perf_counter() - began
+    finally:
+        server.terminate()
+        server.wait(30)
+    if not joined:
+        print(f"{label} join failed: {reason or 'the new node had an index'} (see the log above)", flush=True)
+        raise SystemExit(1)
+    print(f"{label} join_s={seconds:.1f}", flush=True)
 
 
 def child(args, *arguments):

@@ -13,7 +13,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from postmortem import api_schema, cache, logs, slack, sso, storage
+from postmortem import api_schema, cache, logs, peers, slack, sso, storage
 from postmortem.env import env_bool
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -91,6 +91,10 @@ SEARCH_READ_YOUR_WRITES_SECONDS = env_int("SEARCH_READ_YOUR_WRITES_SECONDS", 2)
 SEARCH_REPAIR_SECONDS = env_int("SEARCH_REPAIR_SECONDS", 60, minimum=1)
 SEARCH_RECONCILE_SECONDS = env_int("SEARCH_RECONCILE_SECONDS", 300, minimum=1)
 SEARCH_CHANGE_RETENTION_DAYS = env_int("SEARCH_CHANGE_RETENTION_DAYS", 7, minimum=1)
+# A node with no index yet copies a peer's (postmortem/peers.py, incidents.search.peers) instead of rebuilding it;
+# each connect or read waits at most SEARCH_PEER_TIMEOUT_SECONDS.
+SEARCH_PEERS, SEARCH_PEER_TOKEN = peers.read()
+SEARCH_PEER_TIMEOUT_SECONDS = env_int("SEARCH_PEER_TIMEOUT_SECONDS", 10, minimum=1)
 # The search log (searches, results opened from them: the boost and /search/gaps/) is kept this many days.
 SEARCH_LOG_DAYS = env_int("SEARCH_LOG_DAYS", 90, minimum=1)
 # check_search_index exits 1 when a logged change older than this has not reached the index.
@@ -121,6 +125,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: the load balancer's probe, answered before the host check and the HTTPS redirect.
     "incidents.web.middleware.HealthCheckMiddleware",
+    # Then a peer's copy of this node's search index (with SEARCH_PEER_TOKEN only), also asked by address.
+    "incidents.web.snapshot.SnapshotMiddleware",
     "incidents.web.middleware.OutageMiddleware",  # database unavailable, storage full: 503 (and handler500)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -178,9 +184,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The cache (rendered Markdown and diagrams, similar incidents): CACHE_URL, a Redis server shared by every web
-# process and node (production), else each process's memory.
-CACHES = cache.caches(os.environ.get("CACHE_URL", ""))
+CACHES = cache.caches(os.environ.get("CACHE_URL", ""))  # Redis shared by processes and nodes, else each process's
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -361,8 +365,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "EXCEPTION_HANDLER": "incidents.api.views.exception_handler",
-    # JSON by orjson (several times faster than the json module on a whole incident); datetimes in UTC end in Z
-    # as DRF's own renderer writes them, integer keys (counts per year) are written as strings as json does.
+    # JSON by orjson (faster); UTC datetimes end in Z as DRF writes them, integer keys become strings as json does
     "DEFAULT_RENDERER_CLASSES": ["drf_orjson_renderer.renderers.ORJSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
     "ORJSON_RENDERER_OPTIONS": (orjson.OPT_NON_STR_KEYS, orjson.OPT_UTC_Z),
     "DEFAULT_PARSER_CLASSES": ["incidents.api.parsers.JSONParser"],  # DRF's, with a nesting limit

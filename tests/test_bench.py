@@ -32,4 +32,5 @@ def test_search_bench_prints_one_line_per_backend_and_kind_and_skips_an_unknown_
                                 line) for line in lines), kind
     assert any(re.fullmatch(r"backend=whoosh size=30 peak_rss_mib=\d+ rebuild_workers_peak_rss_mib=\d+", line)
                for line in lines)
+    assert any(re.fullmatch(r"backend=whoosh size=30 join_s=[\d.]+", line) for line in lines)  # a new node, from a peer
     assert not list(scratch.iterdir())  # the throw-away database and index are gone

@@ -5,8 +5,9 @@ as ``manage.py follow_search_index``. Whoever holds the machine's follower lock 
 process only reads. It is woken right after a commit (in-process, and by NOTIFY on PostgreSQL) and polls
 every SEARCH_POLL_SECONDS besides, so a lost wake-up costs a second, never an update. Every
 SEARCH_REPAIR_SECONDS it checks that the index is readable and rebuilds a new generation when it is
-missing, damaged or too far behind the pruned log, and prunes changes every index has passed; every
-SEARCH_RECONCILE_SECONDS it compares the index with the database and fixes what differs (``reconcile``).
+missing (copying a peer's first: ``join``), damaged or too far behind the pruned log, and prunes changes
+every index has passed; every SEARCH_RECONCILE_SECONDS it compares the index with the database and fixes
+what differs (``reconcile``).
 
 Its place in the log is (position, horizon), see ``cursor``: a change is passed over only once its
 transaction can no longer commit, so a change committed by a transaction that stayed open for an hour is
@@ -31,7 +32,7 @@ from django.utils import timezone
 from incidents.models import IndexChange, IndexCursor
 from incidents.models.changes import PRUNED
 
-from . import backends, cursor, generations, reconcile
+from . import backends, cursor, generations, peers, reconcile
 from .cursor import Place
 from .documents import FORMAT, document_for, incidents_for_index
 
@@ -185,14 +186,34 @@ def needs_rebuild():
 
 
 def repair():
-    """Rebuild the index if it needs it; returns the reason, or '' when it was fine."""
+    """Rebuild the index if it needs it (a node with none yet first copies a peer's: ``join``); returns the
+    reason, or '' when it was fine."""
     reason = needs_rebuild()
     if reason:
-        log.error("search index under %s: %s; rebuilding it from the database", generations.root(), reason)
         backends.forget()
+        if generations.current() is None and settings.SEARCH_PEERS and join():
+            return reason
+        log.error("search index under %s: %s; rebuilding it from the database", generations.root(), reason)
         count, seconds = rebuild()
         log.error("search index rebuilt: %d incidents in %.1f s", count, seconds)
     return reason
+
+
+def join():
+    """Copy a peer's current generation (search.peers), switch searches to it and apply the log from its
+    cursor. False when no peer's copy was usable."""
+    log.error("search index under %s: there is no index yet; copying it from a peer (SEARCH_PEERS)",
+              generations.root())
+    copied = peers.fetch()
+    if copied is None:
+        return False
+    directory, peer, size, seconds = copied
+    generations.switch(directory)
+    applied = catch_up(directory)
+    cursor.publish(cursor_name(), stored_place(directory))
+    log.error("search index copied from %s (%.1f MiB in %.1f s), then %d change(s) of the log applied",
+              peer, size / 2**20, seconds, applied)
+    return True
 
 
 def reconcile_now(directory=None):

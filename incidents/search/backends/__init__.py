@@ -24,6 +24,11 @@ def current():
     return ENGINES[name()][0]
 
 
+def engine(engine_name):
+    """The module of the engine named ``engine_name`` (a generation's ``engine``); KeyError for none."""
+    return ENGINES[engine_name][0]
+
+
 def similar(document, mask, limit=5, concepts=()):
     """Incidents like ``document`` by the configured engine: [(indexed document, score, matched words,
     matched glossary concept keys)]; ``concepts`` are the document's (``search.concepts``)."""

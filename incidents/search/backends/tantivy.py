@@ -14,6 +14,7 @@ One on-disk index per generation (see search.generations). A write waits for the
 microseconds and shows commits made by any process (the follower may be another one).
 """
 
+import contextlib
 import datetime
 import json
 import re
@@ -117,6 +118,20 @@ def _abandon(writer):
         writer.wait_merging_threads()  # takes the writer out of its Python object: dropped, lock released
     except Exception:
         pass
+
+
+@contextlib.contextmanager
+def writes_held(directory):
+    """Hold the index's writer lock (tantivy's, across processes, by an IndexWriter that writes nothing) for
+    the ``with`` block, waiting up to LOCK_TIMEOUT_SECONDS: no commit or merge happens meanwhile
+    (search.snapshot copies the files then). Committed files are never changed, only replaced or removed."""
+    ix = _open(directory)
+    with _writing[directory]:
+        writer = _writer(ix)
+        try:
+            yield
+        finally:
+            _abandon(writer)
 
 
 def bulk_load(directory, documents, procs=1):

@@ -6,12 +6,14 @@ failing, and a write that fails (a full disk, even mid-commit) releases the lock
 generation was switched) before each use, because opening one costs tens of milliseconds on a large index.
 """
 
+import contextlib
 import logging
 import threading
 
 from whoosh import collectors, index, query
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.searching import ResultsPage, Searcher
+from whoosh.util.filelock import try_for
 from whoosh.writing import SegmentWriter
 
 from .. import generations, snippets
@@ -148,6 +150,19 @@ def _drop(writer):
         writer._tempstorage.destroy()
     except Exception:  # already gone
         pass
+
+
+@contextlib.contextmanager
+def writes_held(directory):
+    """Hold the index's write lock (Whoosh's flock, across processes) for the ``with`` block, waiting up to
+    LOCK_TIMEOUT_SECONDS: no commit starts or ends meanwhile (search.snapshot copies the files then)."""
+    lock = _open(directory).lock("WRITELOCK")
+    if not try_for(lock.acquire, timeout=LOCK_TIMEOUT_SECONDS, delay=0.05):
+        raise TimeoutError(f"the write lock of {directory} is still held after {LOCK_TIMEOUT_SECONDS} s")
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def bulk_load(directory, documents, procs=1, limitmb=256):
