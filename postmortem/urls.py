@@ -126,6 +126,7 @@ urlpatterns = [
     path("incidents/import/", imports.ImportView.as_view(), name="incident-import"),
     path("incidents/import/<uuid:pk>/", imports.ConfirmImportView.as_view(), name="incident-import-confirm"),
     path("incidents/<str:reference>/", views.IncidentDetailView.as_view(), name="incident-detail"),
+    path("incidents/<str:reference>/related/", views.IncidentRelatedView.as_view(), name="incident-related"),
     path("incidents/<str:reference>/edit/", views.IncidentEditView.as_view(), name="incident-edit"),
     path("incidents/<str:reference>/status/", views.IncidentStatusView.as_view(), name="incident-status"),
     path("incidents/<str:reference>/review-request/", reviews.ReviewRequestView.as_view(), name="incident-review-request"),

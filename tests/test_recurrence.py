@@ -56,7 +56,7 @@ def lines(first):
 def test_the_page_says_what_the_earlier_incident_planned(pid, client_as, editor):
     first, second, _third, unrelated = pid
     for language, expected in lines(first).items():
-        page = client_as(editor).get(f"/incidents/{second.reference}/", HTTP_ACCEPT_LANGUAGE=language)
+        page = client_as(editor).get(f"/incidents/{second.reference}/related/", HTTP_ACCEPT_LANGUAGE=language)
         text = html.unescape(page.content.decode())
         section = text[text.index('id="recurrence"'):text.index('id="similar"')]
         for line in expected:
@@ -64,7 +64,7 @@ def test_the_page_says_what_the_earlier_incident_planned(pid, client_as, editor)
         assert "Dashboard of pids" not in section  # a detect item is not meant to prevent it
         assert {"en": "This happened before", "ja": "以前にも起きています"}[language] in section
     for incident in (first, unrelated):  # nothing earlier is like them
-        assert 'id="recurrence"' not in client_as(editor).get(f"/incidents/{incident.reference}/").content.decode()
+        assert 'id="recurrence"' not in client_as(editor).get(f"/incidents/{incident.reference}/related/").content.decode()
 
 
 def test_every_state_in_both_languages(db):

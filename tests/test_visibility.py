@@ -58,7 +58,7 @@ def test_the_rule_itself(world):
     assert Incident.objects.visible_to(world["outsider"]).filter(pk=world["public"].pk).exists()
 
 
-WEB_PATHS = ["/incidents/{ref}/", "/incidents/{ref}/edit/", "/incidents/{ref}/history/", "/incidents/{ref}/export.md",
+WEB_PATHS = ["/incidents/{ref}/", "/incidents/{ref}/related/", "/incidents/{ref}/related/?part=1", "/incidents/{ref}/edit/", "/incidents/{ref}/history/", "/incidents/{ref}/export.md",
              "/incidents/{ref}/export.html"]
 WEB_POSTS = ["/incidents/{ref}/status/", "/incidents/{ref}/review-request/", "/incidents/{ref}/reviews/",
              "/incidents/{ref}/comments/", "/incidents/{ref}/history/1/restore/"]
@@ -287,10 +287,10 @@ def test_recurrence_never_names_an_earlier_incident_the_reader_may_not_see(world
     member = api_as(world["member"]).get(f"/api/v1/incidents/{public.pk}/similar/").json()["recurrence"]
     assert member == [{"reference": secret.reference, "action_items": [
         {"title": "Rotate the zebra keys", "kind": "prevent", "status": "open", "due_date": None, "url": ""}]}]
-    assert "Rotate the zebra keys" in client_as(world["member"]).get(f"/incidents/{public.reference}/").content.decode()
+    assert "Rotate the zebra keys" in client_as(world["member"]).get(f"/incidents/{public.reference}/related/?part=1").content.decode()
     for who in ("outsider", "viewer"):
         assert api_as(world[who]).get(f"/api/v1/incidents/{public.pk}/similar/").json()["recurrence"] == []
-        page = client_as(world[who]).get(f"/incidents/{public.reference}/").content.decode()
+        page = client_as(world[who]).get(f"/incidents/{public.reference}/related/?part=1").content.decode()
         assert 'id="recurrence"' not in page and "Rotate the zebra keys" not in page and SECRET not in page
     # The other way round: the restricted one later. Only its member learns that the public one recurred.
     Incident.objects.filter(pk=secret.pk).update(started_at=public.started_at + datetime.timedelta(days=10))

@@ -5,8 +5,8 @@ hidden incident answers exactly like a missing one (the view's own 404).
 Read with the incident's own version and last save:
 - its changes in the change log (IndexChange): every write to an incident or its children logs a change in its
   transaction, so this covers timeline, factors, lessons, action items, links, comments and attachments (their
-  count and latest id: a change committed after a later-numbered one still counts);
-- the head of the change log: what other incidents' changes do to this page (the similar incidents, recurrence);
+  count and latest id: a change committed after a later-numbered one still counts). Other incidents are not
+  part of a page: its similar incidents are fetched after it (IncidentRelatedView), never kept;
 - its reviews, members and reviewers (not in the change log), its GitHub references' last sync (their
   titles and states), its type's last edit and the severity scale's (labels and colours on the page)."""
 
@@ -32,8 +32,7 @@ def _sql():
         return (f"(SELECT COUNT(*) FROM {name} WHERE incident_id = i.id), "
                 f"(SELECT MAX({column}) FROM {name} WHERE incident_id = i.id)")
 
-    return (f"SELECT i.version, i.updated_at, (SELECT MAX(id) FROM {table[IndexChange]}), "
-            f"{per_incident(table[IndexChange])}, {per_incident(table[Review])}, {per_incident(members)}, {per_incident(reviewers)}, "
+    return (f"SELECT i.version, i.updated_at, {per_incident(table[IndexChange])}, {per_incident(table[Review])}, {per_incident(members)}, {per_incident(reviewers)}, "
             f"(SELECT MAX(g.synced_at) FROM {table[ExternalLink]} l JOIN {refs} g ON g.id = l.github_id "
             f"WHERE l.incident_id = i.id), "
             f"(SELECT MAX(g.synced_at) FROM {table[ActionItem]} a JOIN {refs} g ON g.id = a.github_id "

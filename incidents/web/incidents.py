@@ -134,19 +134,11 @@ class IncidentDetailView(LoginRequiredMixin, DetailView):
         lessons = list(incident.lessons.all())
         linked = [child.github for child in [*incident.action_items.all(), *incident.links.all()] if child.github]
         repositories = Counter(f"{ref.owner}/{ref.repo}" for ref in linked)
-        try:
-            similar, similar_unavailable = search.similar(incident, self.request.user), False
-        except search.SearchUnavailable:  # the page never depends on the index
-            similar, similar_unavailable = [], True
-        recurred = recurrence.recurrence(incident, self.request.user, similar)
         return super().get_context_data(
             graph=diagram.factor_graph(incident.factors.all()),
             attachments=embeds.listed(incident),
             lesson_groups=[(label, [lesson for lesson in lessons if lesson.kind == kind])
                            for kind, label in Lesson.Kind.choices],
-            similar=similar,
-            similar_unavailable=similar_unavailable,
-            recurrence=recurred,
             transitions=incident.transitions_for(self.request.user)
             if self.request.user.has_perm("incidents.change_incident") else [],
             today=timezone.localdate(),
@@ -179,6 +171,28 @@ class IncidentDetailView(LoginRequiredMixin, DetailView):
             "review_form": ReviewForm() if is_editor and not is_author and incident.status == Status.IN_REVIEW else None,
             "review_required": settings.POSTMORTEM_REVIEW_REQUIRED,
         }
+
+
+class IncidentRelatedView(LoginRequiredMixin, DetailView):
+    """The similar incidents of an incident and what similar earlier ones planned: a part the incident page fetches
+    (``?part=1``, js/related.js), or a page of its own (without script). Never cached as the incident page is: it
+    depends on every other incident."""
+
+    context_object_name = "incident"
+
+    def get_template_names(self):
+        return ["incidents/_related.html" if self.request.GET.get("part") else "incidents/incident_related.html"]
+
+    def get_object(self, queryset=None):
+        return incident_or_404(Incident.objects.visible_to(self.request.user), self.kwargs["reference"])
+
+    def get_context_data(self, **kwargs):
+        try:
+            similar, unavailable = search.similar(self.object, self.request.user), False
+        except search.SearchUnavailable:  # the page never depends on the index
+            similar, unavailable = [], True
+        return super().get_context_data(similar=similar, similar_unavailable=unavailable,
+                                        recurrence=recurrence.recurrence(self.object, self.request.user, similar), **kwargs)
 
 
 class IncidentStatusView(PermissionRequiredMixin, View):

@@ -80,6 +80,7 @@ def test_search_then_read_the_incident_with_its_factor_chain(page, live_server):
     graph = page.locator("svg.factor-graph >> visible=true")
     assert graph.is_visible()
     assert graph.locator("path.edge").count() == sum(f.leads_to.count() for f in eks.factors.all())
+    page.wait_for_selector("#similar li")  # fetched after the page (js/related.js)
     assert page.locator("#similar li").count() >= 1
 
 

@@ -51,7 +51,12 @@ def test_detail_in_the_order_of_the_template_with_the_factor_chain(viewer_client
     assert drawings and all(svg.split("</svg>")[0].count('class="edge"') == sum(
         f.leads_to.count() for f in eks.factors.all()) for svg in drawings)
     assert "DataDog/datadog-agent#12997" in page and 'class="overdue"' in page
-    assert "same tags:" in page
+    assert "same tags:" not in page and 'data-related-url="/incidents/' in page  # fetched after the page
+    related = viewer_client.get(f"/incidents/{eks.reference}/related/?part=1").content.decode()
+    assert related.lstrip().startswith('<section') and "<html" not in related  # the part the page's script puts in
+    assert 'id="similar"' in related and "same tags:" in related
+    whole = viewer_client.get(f"/incidents/{eks.reference}/related/").content.decode()  # without script: a page
+    assert f"Similar to {eks.reference}" in whole and "same tags:" in whole
 
 
 def test_detail_by_id_or_reference_and_drafts_are_404_for_viewers(viewer_client, demo):
