@@ -78,6 +78,9 @@ if SEARCH_BACKEND not in SEARCH_BACKENDS:
 EXPORT_DIR = DATA_DIR / "exports"
 # Processes that analyse text during a full rebuild (manage.py rebuild_search_index).
 SEARCH_REBUILD_PROCS = env_int("SEARCH_REBUILD_PROCS", min(2, os.cpu_count() or 1), minimum=1)
+# The tantivy backend keeps what it made of each document's text by digest, so a rebuild analyses only what changed
+# (incidents.search.backends.tantivy_cache; about as large as the index).
+SEARCH_ANALYSIS_CACHE = env_bool("SEARCH_ANALYSIS_CACHE", True)
 # The search index follows the change log (incidents.search.follower): one follower per machine, a thread of the
 # app process unless SEARCH_FOLLOWER=0 (then `manage.py follow_search_index`). The timings: docs/operations.md.
 SEARCH_FOLLOWER = env_bool("SEARCH_FOLLOWER", True)

@@ -66,8 +66,8 @@ def incidents(after=0, limit=500):
     heads = list(Incident.objects.filter(pk__gt=after).order_by("pk").values_list(*INCIDENT_COLUMNS)[:limit])
     if not heads:
         return []
-    ids = [head[0] for head in heads]
-    mine = {"incident_id__in": ids}
+    # Every incident with an id in (after, last] is in the batch: a range, not a list of 500 ids to send.
+    mine = {"incident_id__gt": after, "incident_id__lte": heads[-1][0]}
 
     def related(model, *columns, order=None):
         rows = model.objects.filter(**mine).values_list("incident_id", *columns)
