@@ -24,7 +24,7 @@ def _distinctive(labels):
         return found
     total = Subquery(Incident.objects.order_by().values(n=Func("pk", function="COUNT")))
     parts = [model.objects.order_by().annotate(key=Lower("name"), kind=Value(key)).filter(key__in=labels[key])
-             .values("kind", "key").annotate(n=Count("incidents"), total=total).values_list("kind", "key", "n", "total")
+             .values("pk", "kind", "key").annotate(n=Count("incidents"), total=total).values_list("kind", "key", "n", "total")
              for key, model in (("tags", Tag), ("services", Service)) if labels[key]]
     rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     for kind, key, n, count in rows:

@@ -9,6 +9,7 @@ import collections
 
 from tantivy import Occur, Query
 
+from ...models import Visibility
 from .. import likeness
 from ..analysis import tokens as text_tokens
 from ..likeness import CONCEPTS
@@ -36,10 +37,19 @@ def _terms(document):
 
 def _frequencies(s, share):
     """Live document frequencies (``likeness.Frequencies``): tantivy's doc_freq still counts documents
-    replaced or deleted until their segment is merged; a count query skips them."""
+    replaced or deleted until their segment is merged; a count query skips them. Without such documents in
+    the searcher's segments (after a rebuild or a merge) doc_freq is the live count and no query is needed."""
+    if not _holds_deleted(s):
+        return s.doc_freq
     bound = 4 * likeness.ceiling(share, s.num_docs)
     return likeness.Frequencies(s.doc_freq, lambda field, term: s.search(_term(field, term), 1, count=True).count,
                                 bound)
+
+
+def _holds_deleted(s):
+    """Whether the searcher's segments still hold deleted (or replaced) documents: every document has one
+    visibility, so the doc_freq of the visibilities adds up to the live documents when they hold none."""
+    return sum(s.doc_freq("visibility", value) for value in Visibility.values) != s.num_docs
 
 
 def _key_words(s, document):
