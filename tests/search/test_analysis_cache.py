@@ -65,9 +65,18 @@ def test_a_rebuild_analyses_only_what_the_cache_lacks(tantivy, editor, monkeypat
 
     first.title = "別の題"
     first.save()
-    search.rebuild(procs=procs)  # its old analysis is gone from the cache: only current documents are kept
+    gone = second.pk
+    second.delete()
+    # as the follower applies the changes: one entry per incident, replaced by its new analysis, removed with it
+    backends.current().write(documents=[document_for(incidents_for_index().get(pk=first.pk))], remove_ids=[gone])
+    assert cached() == digests()
+    calls.clear()
+    search.rebuild(procs=procs)
+    if procs == 1:
+        assert calls == []
     assert cached() == digests()
     assert refs(search.search("aardvark-dns", editor)) == []
+    assert refs(search.search("証明書", editor)) == [third.reference]
 
 
 def test_a_damaged_or_disabled_cache_is_only_a_slower_rebuild(tantivy, editor, monkeypatch, settings):

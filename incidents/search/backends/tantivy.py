@@ -95,7 +95,8 @@ def write(documents=(), remove_ids=(), directory=None):
     analyses = [(document, analyse(document)) for document in documents]
     prepared = [(document["id"], tantivy_document(document, tokens)) for document, tokens in analyses]
     if tantivy_cache.enabled():  # for the next rebuild
-        tantivy_cache.store([(document["digest"], tantivy_cache.pack(tokens)) for document, tokens in analyses])
+        tantivy_cache.store([(document["id"], document["digest"], tantivy_cache.pack(tokens))
+                             for document, tokens in analyses], removed=remove_ids)
     with _writing[directory]:
         writer = _writer(ix)
         try:

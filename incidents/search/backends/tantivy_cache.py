@@ -3,9 +3,10 @@ tokens and stored JSON, the costly part of indexing it: Sudachi), kept by the do
 (``documents.digest``, which changes with any of its fields and its incident's version) in an SQLite file
 beside the generations, ``analysis-tantivy-<FORMAT>.sqlite3`` (a new format, a new file).
 
-The follower fills it as it indexes saved incidents (``store``); a rebuild reads it and analyses only the
-documents it has not seen (``Rebuild``), then replaces it with a file holding exactly the documents it loaded,
-so it never grows past the incidents there are (about 4.5 KB per benchmark document, zlib-compressed).
+One entry per incident (its id, the digest of the document analysed, the analysis): the follower replaces it as
+it indexes a saved incident and removes it with the incident (``store``); a rebuild reads it, analyses only the
+documents whose digest it lacks (``Rebuild``), then replaces the file with one holding exactly the documents it
+loaded. About 4.5 KB per benchmark document (zlib-compressed), about the index's size again.
 SEARCH_ANALYSIS_CACHE=0 turns it off. Only a cache: any failure to read or write it is logged and indexing
 goes on without it.
 """
@@ -23,7 +24,7 @@ from .. import generations
 from ..documents import FORMAT
 
 log = logging.getLogger(__name__)
-CHUNK = 500  # digests per lookup query
+CHUNK = 500  # ids per lookup query
 
 
 def path():
@@ -46,21 +47,24 @@ def _connect(where):
     connection = sqlite3.connect(where, timeout=5, isolation_level=None, check_same_thread=False)
     try:
         connection.execute("PRAGMA synchronous = OFF")  # a cache: a torn write is a miss (a damaged file, replaced)
-        connection.execute("CREATE TABLE IF NOT EXISTS analysed (digest TEXT PRIMARY KEY, data BLOB NOT NULL)")
+        connection.execute("CREATE TABLE IF NOT EXISTS analysed (id TEXT PRIMARY KEY, digest TEXT NOT NULL, data BLOB NOT NULL)")
     except sqlite3.Error:
         connection.close()
         raise
     return connection
 
 
-def store(blobs):
-    """Keep [(digest, packed analysis)] (the follower's writes)."""
-    if not blobs or not enabled():
+def store(entries, removed=()):
+    """Keep [(id, digest, packed analysis)] and forget the ``removed`` ids (the follower's writes)."""
+    if not (entries or removed) or not enabled():
         return
     try:
         generations.root().mkdir(parents=True, exist_ok=True)
         with contextlib.closing(_connect(path())) as connection:
-            connection.executemany("INSERT OR REPLACE INTO analysed VALUES (?, ?)", blobs)
+            connection.execute("BEGIN")
+            connection.executemany("DELETE FROM analysed WHERE id = ?", [(str(pk),) for pk in removed])
+            connection.executemany("INSERT OR REPLACE INTO analysed VALUES (?, ?, ?)", entries)
+            connection.execute("COMMIT")
     except (sqlite3.Error, OSError) as exc:
         log.warning("the search analysis cache %s could not be written: %s", path(), exc)
 
@@ -87,16 +91,17 @@ class Rebuild:
             log.warning("the search analysis cache %s cannot be used: %s", self.target, exc)
             self.discard()
 
-    def known(self, digests):
-        """{digest: packed analysis} of those of ``digests`` the cache holds."""
+    def known(self, ids):
+        """{digest: packed analysis} of the documents of ``ids`` the cache holds (of any digest: a document whose
+        digest is not among them was analysed as it was before a change)."""
         if self.old is None:
             return {}
         found = {}
         try:
-            for start in range(0, len(digests), CHUNK):
-                chunk = digests[start:start + CHUNK]
+            for start in range(0, len(ids), CHUNK):
+                chunk = ids[start:start + CHUNK]
                 marks = ",".join("?" * len(chunk))
-                found.update(self.old.execute(f"SELECT digest, data FROM analysed WHERE digest IN ({marks})", chunk))
+                found.update(self.old.execute(f"SELECT digest, data FROM analysed WHERE id IN ({marks})", chunk))
         except sqlite3.Error as exc:
             log.warning("the search analysis cache %s cannot be read: %s", self.target, exc)
             self.old.close()
@@ -104,12 +109,12 @@ class Rebuild:
             return {}
         return found
 
-    def keep(self, blobs):
-        """Write [(digest, packed analysis)] into the new file."""
+    def keep(self, entries):
+        """Write [(id, digest, packed analysis)] into the new file."""
         if self.new is None:
             return
         try:
-            self.new.executemany("INSERT OR REPLACE INTO analysed VALUES (?, ?)", blobs)
+            self.new.executemany("INSERT OR REPLACE INTO analysed VALUES (?, ?, ?)", entries)
         except sqlite3.Error as exc:
             log.warning("the search analysis cache %s cannot be written: %s", self.scratch, exc)
             self.discard()

@@ -140,7 +140,7 @@ def analysed(documents, procs, cache=None):
         while True:
             batch = list(itertools.islice(documents, BULK_BATCH))
             if batch:
-                known = cache.known([document["digest"] for document in batch]) if cache else {}
+                known = cache.known([document["id"] for document in batch]) if cache else {}
                 todo = [document for document in batch if document["digest"] not in known]
                 if pool is None or not todo:
                     known.update(zip((document["digest"] for document in todo), _analyse_batch(todo)))
@@ -152,7 +152,7 @@ def analysed(documents, procs, cache=None):
                 if result is not None:
                     known.update(zip((document["digest"] for document in todo), result.get()))
                 if cache:
-                    cache.keep(list(known.items()))
+                    cache.keep([(document["id"], document["digest"], known[document["digest"]]) for document in done])
                 yield from ((document, unpack(known[document["digest"]])) for document in done)
             if not batch:
                 return
