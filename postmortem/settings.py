@@ -79,8 +79,10 @@ if SEARCH_BACKEND not in SEARCH_BACKENDS:
 EXPORT_DIR = DATA_DIR / "exports"
 # Processes that analyse text during a full rebuild (manage.py rebuild_search_index).
 SEARCH_REBUILD_PROCS = env_int("SEARCH_REBUILD_PROCS", min(2, os.cpu_count() or 1), minimum=1)
-# The search index follows the change log (incidents.search.follower): one follower per machine, a thread of the
-# app process unless SEARCH_FOLLOWER=0 (then `manage.py follow_search_index`). The timings: docs/operations.md.
+# tantivy keeps each document's analysis by digest: a rebuild analyses only what changed (backends.tantivy_cache)
+SEARCH_ANALYSIS_CACHE = env_bool("SEARCH_ANALYSIS_CACHE", True)
+# One follower of the change log per machine (incidents.search.follower), a thread of the app process unless
+# SEARCH_FOLLOWER=0 (then `manage.py follow_search_index`). The timings: docs/operations.md.
 SEARCH_FOLLOWER = env_bool("SEARCH_FOLLOWER", True)
 # Similar incidents are cached this long per incident version (per web process unless CACHES says otherwise).
 SEARCH_SIMILAR_CACHE_SECONDS = env_int("SEARCH_SIMILAR_CACHE_SECONDS", 60)

@@ -257,8 +257,9 @@ def similar(incident, user, limit=5):
     key = (f"similar:{incident.pk}:{incident.version}:{generations.current()}:{get_language()}:{who}:{limit}")
     results = cache.get(key)
     if results is None:
-        results = _similar(incident, user, limit)
+        results = _similar(incident, user, limit)  # only incidents ``user`` may see, as of now
         cache.set(key, results, seconds)
+        return results
     # Checked again: an incident restricted (or drafted) since the results were kept must not show.
     visible = _visible_ids(user, [result["id"] for result in results])
     return [result for result in results if result["id"] in visible]
@@ -285,13 +286,14 @@ def _similar(incident, user, limit):
     if document is None:  # not indexed (yet): read it from the database
         document = document_for(Incident.objects.for_document().get(pk=incident.pk))
     text = "\n".join([document["title"], document["summary"], document["body"]])
-    found = [concept for concept in concepts.concepts(text, current_glossary()) if likeness.telling(concept)]
+    tokens, cjk_words = concepts.text_words(text, document.get("digest"))
+    found = [concept for concept in concepts.concepts(text, current_glossary(), tokens) if likeness.telling(concept)]
     mask = plan.hidden_from(user) if user is not None else None
     hits = _read(lambda: backends.similar(document, mask, limit=2 * limit + 5, concepts=found))
     ids = [int(other["id"]) for other, *_rest in hits]
     visible = _visible_ids(user, ids) if user is not None else set(Incident.objects.filter(pk__in=ids).values_list("pk", flat=True))
     hits = sorted((hit for hit in hits if int(hit[0]["id"]) in visible), key=lambda hit: (-hit[1], int(hit[0]["id"])))
-    results, why = [], Reasons(document, text, found)
+    results, why = [], Reasons(document, text, found, cjk_words)
     for other, score, words, keys in hits:
         reasons = why.of(other, words, keys)
         if reasons:  # only an incident with a reason a reader understands is listed

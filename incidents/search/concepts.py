@@ -7,15 +7,18 @@ incident then become similarity features: the incidents holding any term of the 
 (接続拒否 here, "connection refused" or ECONNREFUSED there).
 """
 
+import collections
 import functools
 import threading
 from dataclasses import dataclass
 
 from ..glossary import MAX_PHRASE_WORDS
-from .words import query_words
+from .words import query_words, words
 
 _lock = threading.Lock()
 _cache = {"glossary": None, "index": None}
+_texts = collections.OrderedDict()  # document digest -> text_words(), the most recently used last
+TEXTS = 2048
 
 
 @dataclass(frozen=True)
@@ -70,13 +73,42 @@ def index(glossary):
     return index
 
 
-def concepts(text, glossary):
-    """The glossary entries whose terms occur in ``text`` as words, in order of first occurrence."""
+def text_words(text, digest=None):
+    """(the word tokens of ``text`` as a query has them, one per position; its CJK words as indexed) from one
+    Sudachi pass: the first form of each position of the index tokens is the query token (a Latin run's
+    stemmed whole, a morpheme's normalized form), the others are extra index forms (pieces, noun readings).
+    Kept by ``digest`` (an indexed document's, see documents.digest) for the most recent TEXTS documents:
+    the similar incidents of one incident are asked again by other readers, languages and generations."""
+    if digest is not None:
+        with _lock:
+            known = _texts.get(digest)
+            if known is not None:
+                _texts.move_to_end(digest)
+                return known
+    query, cjk, last = [], set(), None
+    for token, position, _start, _end in words(text):
+        if position != last:
+            query.append(token)
+            last = position
+        if not token.isascii():
+            cjk.add(token)
+    found = (tuple(query), frozenset(cjk))
+    if digest is not None:
+        with _lock:
+            _texts[digest] = found
+            while len(_texts) > TEXTS:
+                _texts.popitem(last=False)
+    return found
+
+
+def concepts(text, glossary, tokens=None):
+    """The glossary entries whose terms occur in ``text`` as words, in order of first occurrence. ``tokens``:
+    the text's query tokens when known (``text_words``)."""
     if glossary is None or not len(glossary):
         return []
     by_tokens, alternatives = index(glossary)
     seen = {}
-    for _start, _end, entries in runs(query_words(text)[0], by_tokens):
+    for _start, _end, entries in runs(query_words(text)[0] if tokens is None else tokens, by_tokens):
         for key, term in entries:
             seen.setdefault(key, [])
             if term not in seen[key]:

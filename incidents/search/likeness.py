@@ -129,11 +129,11 @@ def surface_forms(text):
     return forms
 
 
-def shown_words(words, text, cjk_words):
+def shown_words(words, text, cjk_words, forms=None):
     """Of the matched key ``words``, those a reader recognises, as ``text`` writes them: Latin words of at
     least 3 characters with a letter, CJK words only when whole words of the text (``cjk_words``, not a
-    bigram cut from one), never a generic word."""
-    forms, shown = surface_forms(text), []
+    bigram cut from one), never a generic word. ``forms``: ``surface_forms(text)`` when already known."""
+    forms, shown = surface_forms(text) if forms is None else forms, []
     for word in words:
         if word.isascii():
             written = forms.get(word)

@@ -3,7 +3,7 @@ strongest first, none made of generic words, numbers or stop concepts (``likenes
 such reason is not listed as similar; a shared factor category is only said beside a stronger reason.
 """
 
-from django.db.models import Count
+from django.db.models import Count, Func, Subquery, Value
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
@@ -15,15 +15,22 @@ MAX_REASONS = 3
 MAX_NAMES = 4  # values named in one reason
 
 
-def _distinctive(model, names, count):
-    """Of ``names`` (lower-cased tag or service names), those held by few enough of the ``count`` incidents to
-    tell incidents apart (``likeness.LABEL_SHARE``): ``postmortem``, on most write-ups, says nothing."""
-    if not names:
-        return set()
-    limit = likeness.ceiling(likeness.LABEL_SHARE, count)
-    counts = (model.objects.annotate(key=Lower("name")).filter(key__in=[name.lower() for name in names])
-              .annotate(n=Count("incidents")).values_list("key", "n"))
-    return {key for key, n in counts if n <= limit and not likeness.generic(key)}
+def _distinctive(labels):
+    """Of ``labels`` ({"tags": lower-cased names, "services": …}), those held by few enough of the incidents to
+    tell incidents apart (``likeness.LABEL_SHARE``): ``postmortem``, on most write-ups, says nothing. One
+    query: the tags' and services' incident counts, each row with the number of incidents."""
+    found = {key: set() for key in labels}
+    if not any(labels.values()):
+        return found
+    total = Subquery(Incident.objects.order_by().values(n=Func("pk", function="COUNT")))
+    parts = [model.objects.order_by().annotate(key=Lower("name"), kind=Value(key)).filter(key__in=labels[key])
+             .values("pk", "kind", "key").annotate(n=Count("incidents"), total=total).values_list("kind", "key", "n", "total")
+             for key, model in (("tags", Tag), ("services", Service)) if labels[key]]
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    for kind, key, n, count in rows:
+        if n <= likeness.ceiling(likeness.LABEL_SHARE, count) and not likeness.generic(key):
+            found[kind].add(key)
+    return found
 
 
 def _shared(mine, theirs, keep=None):
@@ -36,12 +43,11 @@ class Reasons:
     """The reasons other incidents are like ``document`` (an indexed document, whose ``text`` holds the glossary
     concepts ``found``); what depends on ``document`` alone is read once, not per incident compared."""
 
-    def __init__(self, document, text, found):
+    def __init__(self, document, text, found, cjk_words=None):
         self.document, self.text, self.found = document, text, {concept.key: concept for concept in found}
-        count = Incident.objects.count() if document["tags"] or document["services"] else 0
-        self.distinctive = {key: _distinctive(model, [value.lower() for value in document[key]], count)
-                            for key, model in (("tags", Tag), ("services", Service))}
-        self._cjk_words = None
+        self.distinctive = _distinctive({key: [value.lower() for value in document[key]] for key in ("tags", "services")})
+        self._cjk_words = cjk_words  # when known (concepts.text_words)
+        self._forms = None
 
     def cjk_words(self):
         """The CJK words of the text (Sudachi's normalized forms), read when a matched key word is CJK."""
@@ -68,7 +74,9 @@ class Reasons:
         if named:
             strong.append(_("same concept: %(terms)s") % {"terms": ", ".join(named[:MAX_NAMES])})
         cjk = self.cjk_words() if any(not word.isascii() for word in words) else set()
-        shown = likeness.shown_words(words, self.text, cjk)
+        if self._forms is None and words:
+            self._forms = likeness.surface_forms(self.text)  # once for every incident compared
+        shown = likeness.shown_words(words, self.text, cjk, self._forms)
         if shown:
             strong.append(_("similar text: %(words)s") % {"words": ", ".join(shown[:MAX_NAMES])})
         if not strong:

@@ -74,17 +74,32 @@ def morphemes(text, query=False):
     for base, piece in _chunks(text):
         for morpheme in tokenizer.tokenize(piece, SPLIT_MODE):
             surface = morpheme.surface()
-            if not HAS_CJK.search(surface) and not HAS_CJK.search(unicodedata.normalize("NFKC", surface)):
-                continue
-            part = morpheme.part_of_speech()
+            if surface.isascii() or (not HAS_CJK.search(surface)
+                                     and not HAS_CJK.search(unicodedata.normalize("NFKC", surface))):
+                continue  # (ASCII has no CJK, NFKC-folded or not: the common case, checked in C)
+            dropped, continuative = _part_of_speech(morpheme)
             forms = [morpheme.normalized_form()]
-            if not query and part[0] == "動詞" and part[5].startswith("連用形") and len(surface) > 1:
+            if not query and continuative and len(surface) > 1:
                 noun = noun_reading(surface)
                 if noun and noun != forms[0]:
                     forms.append(noun)
             # A lone hiragana is a particle Sudachi misread after a space (``aws-node で``: 接続詞), never a word.
-            skip = part[0] in DROPPED or (len(surface) == 1 and "\u3040" <= surface <= "\u309f")
+            skip = dropped or (len(surface) == 1 and "\u3040" <= surface <= "\u309f")
             found.append((forms, base + morpheme.begin(), base + morpheme.end(), skip))
+    return found
+
+
+_parts = {}  # part-of-speech id (of the one dictionary, core) -> _part_of_speech()
+
+
+def _part_of_speech(morpheme):
+    """(whether the morpheme's part of speech is DROPPED, whether it is a verb's continuative form), kept per
+    part-of-speech id: building the part of speech's 6-tuple for every morpheme costs more than the lookup."""
+    key = morpheme.part_of_speech_id()
+    found = _parts.get(key)
+    if found is None:
+        part = morpheme.part_of_speech()
+        found = _parts[key] = (part[0] in DROPPED, part[0] == "動詞" and part[5].startswith("連用形"))
     return found
 
 

@@ -25,6 +25,7 @@ import tantivy
 from tantivy import FieldType, Occur, Query
 
 from .. import generations, plan, snippets
+from . import tantivy_cache
 from .tantivy_documents import FACETS, KEYWORDS, SCHEMA, TEXT_FIELDS, analyse, analysed, micros, tantivy_document
 
 LOCK_TIMEOUT_SECONDS = 60
@@ -92,7 +93,11 @@ def write(documents=(), remove_ids=(), directory=None):
     directory = directory or generations.required()
     ix = _open(directory)
     # Analysed and converted before taking the lock (a failure there leaves the index alone).
-    prepared = [(document["id"], tantivy_document(document, analyse(document))) for document in documents]
+    analyses = [(document, analyse(document)) for document in documents]
+    prepared = [(document["id"], tantivy_document(document, tokens)) for document, tokens in analyses]
+    if tantivy_cache.enabled():  # for the next rebuild
+        tantivy_cache.store([(document["id"], document["digest"], tantivy_cache.pack(tokens))
+                             for document, tokens in analyses], removed=remove_ids)
     with _writing[directory]:
         writer = _writer(ix)
         try:
@@ -138,7 +143,8 @@ def bulk_load(directory, documents, procs=1):
     """Fill a new, empty index in ``directory`` in one commit (the fast path for rebuilds). With ``procs``
     > 1 the text is analysed in that many worker processes; this process adds the tokens to the index."""
     ix = create(directory)
-    prepared = analysed(documents, procs)  # the pool is forked before tantivy's writer threads start
+    cache = tantivy_cache.Rebuild() if tantivy_cache.enabled() else None
+    prepared = analysed(documents, procs, cache)  # the pool is forked before tantivy's writer threads start
     count = 0
     with _writing[directory]:
         writer = None
@@ -154,7 +160,11 @@ def bulk_load(directory, documents, procs=1):
             if writer is not None:
                 _abandon(writer)
             prepared.close()
+            if cache:
+                cache.discard()
             raise
+    if cache:
+        cache.finish()
     return count
 
 

@@ -14,6 +14,7 @@ from .. import plan
 from ..plan import FACETS
 from ..analysis import tokens as bigram_tokens
 from ..words import words
+from .tantivy_cache import pack, unpack
 
 BULK_BATCH = 50  # documents per analysis task of a worker process
 
@@ -85,7 +86,8 @@ def analyse(document):
 
 
 def _analyse_batch(documents):
-    return [analyse(document) for document in documents]
+    """The packed analyses (``tantivy_cache.pack``: smaller to send back than the analyses themselves)."""
+    return [pack(analyse(document)) for document in documents]
 
 
 EPOCH = datetime.datetime(1970, 1, 1)
@@ -122,23 +124,38 @@ def tantivy_document(document, analysed):
     return doc
 
 
-def analysed(documents, procs):
+def analysed(documents, procs, cache=None):
     """(document, tokens) for each document, analysed in ``procs`` forked worker processes when > 1 (Sudachi
-    dominates a rebuild). The documents are read here, in this thread (they come from the database), and
-    sent in batches, a few per worker in flight, so memory stays bounded and the order is kept."""
-    if procs <= 1:
+    dominates a rebuild), or taken from ``cache`` (a ``tantivy_cache.Rebuild``) by digest, which receives
+    every analysis. The documents are read here, in this thread (they come from the database), and sent in
+    batches, a few per worker in flight, so memory stays bounded and the order is kept."""
+    if procs <= 1 and cache is None:
         for document in documents:
             yield document, analyse(document)
         return
     documents = iter(documents)
     in_flight = collections.deque()
-    with multiprocessing.get_context("fork").Pool(procs) as pool:
+    pool = multiprocessing.get_context("fork").Pool(procs) if procs > 1 else None
+    try:
         while True:
             batch = list(itertools.islice(documents, BULK_BATCH))
             if batch:
-                in_flight.append((batch, pool.apply_async(_analyse_batch, (batch,))))
+                known = cache.known([document["id"] for document in batch]) if cache else {}
+                todo = [document for document in batch if document["digest"] not in known]
+                if pool is None or not todo:
+                    known.update(zip((document["digest"] for document in todo), _analyse_batch(todo)))
+                    in_flight.append((batch, known, todo, None))
+                else:
+                    in_flight.append((batch, known, todo, pool.apply_async(_analyse_batch, (todo,))))
             while in_flight and (len(in_flight) > 2 * procs or not batch):
-                done, result = in_flight.popleft()
-                yield from zip(done, result.get())
+                done, known, todo, result = in_flight.popleft()
+                if result is not None:
+                    known.update(zip((document["digest"] for document in todo), result.get()))
+                if cache:
+                    cache.keep([(document["id"], document["digest"], known[document["digest"]]) for document in done])
+                yield from ((document, unpack(known[document["digest"]])) for document in done)
             if not batch:
                 return
+    finally:
+        if pool is not None:
+            pool.terminate()

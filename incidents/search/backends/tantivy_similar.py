@@ -9,27 +9,52 @@ import collections
 
 from tantivy import Occur, Query
 
+from ...models import Visibility
 from .. import likeness
-from ..analysis import MixedTokenizer
+from ..analysis import tokens as text_tokens
 from ..likeness import CONCEPTS
 from .tantivy import SCHEMA, masked, searcher, stored_at
 
-_ANALYZER = MixedTokenizer()
+_terms_cache = collections.OrderedDict()  # document digest -> _terms(), the oldest first (dropped first)
+TERMS_CACHE = 2048
+
+
+def _terms(document):
+    """(the title's Latin query tokens, {index token of the whole text: occurrences}): the analysis of the text
+    that ``_key_words`` ranks, kept by the document's digest for the most recent TERMS_CACHE documents."""
+    digest = document.get("digest")
+    found = _terms_cache.get(digest) if digest else None
+    if found is None:
+        title = [token for token, *_rest in text_tokens(document["title"], mode="query") if token.isascii()]
+        text = "\n".join([document["title"], document["summary"], document["body"]])
+        found = (title, collections.Counter(token for token, *_rest in text_tokens(text)))
+        if digest:
+            _terms_cache[digest] = found
+            while len(_terms_cache) > TERMS_CACHE:
+                _terms_cache.popitem(last=False)
+    return found
 
 
 def _frequencies(s, share):
     """Live document frequencies (``likeness.Frequencies``): tantivy's doc_freq still counts documents
-    replaced or deleted until their segment is merged; a count query skips them."""
+    replaced or deleted until their segment is merged; a count query skips them. Without such documents in
+    the searcher's segments (after a rebuild or a merge) doc_freq is the live count and no query is needed."""
+    if not _holds_deleted(s):
+        return s.doc_freq
     bound = 4 * likeness.ceiling(share, s.num_docs)
     return likeness.Frequencies(s.doc_freq, lambda field, term: s.search(_term(field, term), 1, count=True).count,
                                 bound)
 
 
+def _holds_deleted(s):
+    """Whether the searcher's segments still hold deleted (or replaced) documents: every document has one
+    visibility, so the doc_freq of the visibilities adds up to the live documents when they hold none."""
+    return sum(s.doc_freq("visibility", value) for value in Visibility.values) != s.num_docs
+
+
 def _key_words(s, document):
     """Distinctive words of the incident (see whoosh_similar._key_words; ``likeness.key_words_of``)."""
-    title = [token.text for token in _ANALYZER(document["title"], mode="query") if token.text.isascii()]
-    text = "\n".join([document["title"], document["summary"], document["body"]])
-    counts = collections.Counter(token.text for token in _ANALYZER(text, mode="index"))
+    title, counts = _terms(document)
     frequency = _frequencies(s, likeness.WORD_SHARE)
     return likeness.key_words_of(title, counts, lambda term: s.doc_freq("text", term),
                                  lambda term: frequency("text", term), s.num_docs)
