@@ -185,7 +185,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-
 CACHES = cache.caches(os.environ.get("CACHE_URL", ""))  # Redis shared by processes and nodes, else each process's
 
 AUTH_PASSWORD_VALIDATORS = [
