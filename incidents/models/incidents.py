@@ -76,6 +76,10 @@ class IncidentQuerySet(models.QuerySet):
             models.Prefetch("links", queryset=ExternalLink.objects.select_related("github")),
         )
 
+    def for_list(self):
+        """What a row of the incident list shows (with its tags): not the write-up's long texts."""
+        return self.defer("summary", "impact", "analysis", "resolution", "extra").prefetch_related("tags")
+
     def by_reference(self, reference):
         """The incident named by ``INC-42`` or ``42``; raises DoesNotExist otherwise."""
         match = REFERENCE_PATTERN.match(str(reference).strip())

@@ -59,7 +59,7 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
             except search.SearchUnavailable:
                 context.update(unavailable=True, rows=[], count=0, page=Paginator([], self.page_size).get_page(1))
                 return super().get_context_data(**context, **kwargs)
-            incidents = {i.pk: i for i in visible.filter(pk__in=[h.id for h in results.hits]).prefetch_related("tags")}
+            incidents = {i.pk: i for i in visible.filter(pk__in=[h.id for h in results.hits]).for_list()}
             rows = [(incidents[hit.id], hit) for hit in results.hits if hit.id in incidents]
             paginator = Paginator(range(results.count), self.page_size)
             # Where, on this page, the incidents with only some of the words begin (below a line saying so).
@@ -75,7 +75,7 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
             listed = filterset.is_valid() and not problems
             queryset = filterset.qs if listed else visible.none()
             count, top, fields = facet_counts.counted(queryset, facets.LIMIT) if listed else (0, None, None)
-            paginator = Paginator(queryset.prefetch_related("tags"), self.page_size)
+            paginator = Paginator(queryset.for_list(), self.page_size)
             paginator.count = count  # counted with the facets (kept together)
             page = paginator.get_page(page_number)
             context.update(rows=[(incident, None) for incident in page], count=count, page=page,
