@@ -5,9 +5,8 @@ than the first. BUDGET is what the first took when this was written (tests/web/t
 pages)."""
 
 import pytest
-from django.core.cache import caches
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
+
+from tests.query_counts import no_more_with_many, queries
 
 EVERYONE = ("admin", "viewer")
 API = "/api/v1"
@@ -37,18 +36,6 @@ CASES = [pytest.param(name, role, id=f"{name}-{role}") for name, (_path, roles, 
          for role in roles]
 
 
-def forget():
-    """What the cache keeps (whole answers under their ETags, the list's counts): each measure is of a render."""
-    for alias in ("default", "pages"):
-        caches[alias].clear()
-
-
-def queries(api, path):
-    forget()
-    with CaptureQueriesContext(connection) as captured:
-        response = api.get(path)
-    assert response.status_code == 200, (path, response.status_code)
-    return len(captured), response
 
 
 @pytest.mark.parametrize("name, role", CASES)
@@ -56,13 +43,8 @@ def test_an_endpoint_takes_as_many_queries_with_50_children_as_with_1(children, 
                                                                        django_assert_max_num_queries):
     make_path, _roles, budget = ENDPOINTS[name]
     api = api_as(getattr(children, role))
-    queries(api, make_path(children.one))  # the caches (severity scale, glossary) warmed
-    few, _response = queries(api, make_path(children.one))
-    assert few <= budget, f"{name} takes {few} queries as {role} (budget {budget})"
-    forget()
-    with django_assert_max_num_queries(few):
-        response = api.get(make_path(children.many))
-    assert response.status_code == 200
+    no_more_with_many(api, make_path(children.one), make_path(children.many), f"{name} as {role}", budget,
+                      django_assert_max_num_queries)
 
 
 def test_the_worlds_differ_where_it_counts(children, api_as):
@@ -95,13 +77,8 @@ def test_a_whole_table_takes_as_many_queries_with_50_more_rows(children, api_as,
 
     path, _roles, table, budget = TABLES[name]
     api = api_as(getattr(children, role))
-    queries(api, path)
-    few, _response = queries(api, path)
-    assert few <= budget, f"{name} takes {few} queries as {role} (budget {budget})"
-    fifty_more(table, children.one.incident)
-    forget()
-    with django_assert_max_num_queries(few):
-        assert api.get(path).status_code == 200
+    no_more_with_many(api, path, path, f"{name} as {role}", budget, django_assert_max_num_queries,
+                      grow=lambda: fifty_more(table, children.one.incident))
 
 
 # Endpoints whose queries depend on no incident's children: only their budgets.

@@ -6,9 +6,8 @@ a viewer, and the second may not take more queries than the first. BUDGET is wha
 written: a page that needs more now says so here (raise it knowingly)."""
 
 import pytest
-from django.core.cache import caches
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
+
+from tests.query_counts import no_more_with_many, queries
 
 EDITORS = ("admin", "editor")
 EVERYONE = ("admin", "viewer")
@@ -41,18 +40,6 @@ CASES = [pytest.param(name, role, id=f"{name}-{role}") for name, (_path, roles, 
          for role in roles]
 
 
-def forget():
-    """What the cache keeps (whole answers under their ETags, the list's counts): each measure is of a render."""
-    for alias in ("default", "pages"):
-        caches[alias].clear()
-
-
-def queries(client, path):
-    forget()
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(path)
-    assert response.status_code == 200, (path, response.status_code)
-    return len(captured), response
 
 
 @pytest.mark.parametrize("name, role", CASES)
@@ -60,13 +47,8 @@ def test_a_page_takes_as_many_queries_with_50_children_as_with_1(children, clien
                                                                    django_assert_max_num_queries):
     make_path, _roles, budget = PAGES[name]
     client = client_as(getattr(children, role))
-    queries(client, make_path(children.one))  # the session, the caches (severity scale, glossary) warmed
-    few, _response = queries(client, make_path(children.one))
-    assert few <= budget, f"{name} takes {few} queries as {role} (budget {budget})"
-    forget()
-    with django_assert_max_num_queries(few):
-        response = client.get(make_path(children.many))
-    assert response.status_code == 200
+    no_more_with_many(client, make_path(children.one), make_path(children.many), f"{name} as {role}", budget,
+                      django_assert_max_num_queries)
 
 
 def test_the_worlds_differ_where_it_counts(children, client_as):
@@ -98,13 +80,8 @@ def test_a_whole_table_takes_as_many_queries_with_50_more_rows(children, client_
 
     path, _roles, table, budget = TABLES[name]
     client = client_as(getattr(children, role))
-    queries(client, path)
-    few, _response = queries(client, path)
-    assert few <= budget, f"{name} takes {few} queries as {role} (budget {budget})"
-    fifty_more(table, children.one.incident)
-    forget()
-    with django_assert_max_num_queries(few):
-        assert client.get(path).status_code == 200
+    no_more_with_many(client, path, path, f"{name} as {role}", budget, django_assert_max_num_queries,
+                      grow=lambda: fifty_more(table, children.one.incident))
 
 
 # Pages whose queries depend on no incident's children: only their budgets.
