@@ -36,8 +36,6 @@ CASES = [pytest.param(name, role, id=f"{name}-{role}") for name, (_path, roles, 
          for role in roles]
 
 
-
-
 @pytest.mark.parametrize("name, role", CASES)
 def test_an_endpoint_takes_as_many_queries_with_50_children_as_with_1(children, api_as, name, role,
                                                                        django_assert_max_num_queries):
