@@ -7,6 +7,8 @@ from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
+from incidents.text.channels import is_channel
+
 DEFAULT_API_URL = "https://slack.com/api/"
 
 
@@ -29,9 +31,9 @@ def read():
             "(the Slack app's bot token and signing secret, from its Basic Information and OAuth pages).")
     if not token.startswith("xoxb-"):
         raise ImproperlyConfigured("SLACK_BOT_TOKEN must be the app's bot token (it starts with xoxb-).")
-    if channel and not (channel.startswith("#") or channel[:1] in {"C", "G"}):
+    if channel and not is_channel(channel):
         raise ImproperlyConfigured(
-            f"SLACK_DEFAULT_CHANNEL={channel!r} is not a channel: give #name or the channel's id (C…).")
+            f"SLACK_DEFAULT_CHANNEL={channel!r} is not a channel: give #name or the channel's id (C… or G…).")
     return {
         "bot_token": token,
         "signing_secret": secret,

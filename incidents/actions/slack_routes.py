@@ -3,23 +3,18 @@
 SLACK_DEFAULT_CHANNEL (postmortem/slack.py); the same tag or service routed twice to one channel is refused.
 Mistakes are ValidationErrors keyed by field ("channel") or NON_FIELD_ERRORS (the duplicate), for the form to show."""
 
-import re
-
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from incidents.models import Service, SlackRoute, Tag
-
-CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
+from incidents.text.channels import is_channel
 
 
 def channel_error(channel):
     """Why ``channel`` is not a Slack channel (a sentence), or "" when it is one."""
     channel = (channel or "").strip()
-    if channel.startswith("#") and len(channel) > 1 and not any(c.isspace() for c in channel):
-        return ""
-    if CHANNEL_ID.fullmatch(channel):
+    if is_channel(channel):
         return ""
     return _("“%(channel)s” is not a Slack channel: give #name or the channel's id (C… or G…).") % {
         "channel": channel}

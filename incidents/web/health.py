@@ -11,6 +11,7 @@ import os
 from celery import current_app
 from django.conf import settings
 from django.db import DatabaseError, connection
+from django.db.models import Count, Q
 
 from incidents import search
 from incidents.models import SlackMessage
@@ -107,11 +108,10 @@ def _slack(database_ok):
     check (Slack being down does not make this node unfit to serve)."""
     if not settings.SLACK or not database_ok:
         return {"ok": True, "configured": bool(settings.SLACK)}
-    undelivered = SlackMessage.objects.undelivered()
+    counts = {"retrying": Count("pk", filter=Q(state=SlackMessage.State.PENDING)),
+              "failed": Count("pk", filter=Q(state=SlackMessage.State.FAILED))}
     try:
-        return {"ok": True, "configured": True,
-                "retrying": undelivered.filter(state=SlackMessage.State.PENDING).count(),
-                "failed": undelivered.filter(state=SlackMessage.State.FAILED).count()}
+        return {"ok": True, "configured": True, **SlackMessage.objects.undelivered().aggregate(**counts)}
     except DatabaseError as error:
         return {"ok": True, "configured": True, "error": f"{error.__class__.__name__}: {error}"}
 
