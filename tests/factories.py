@@ -141,13 +141,25 @@ NEAR_MISS_SECTIONS = [
 ]
 
 
-def near_miss_type():
+# A field of every kind (tests of search, rows and facets): (key, kind, choices).
+EVERY_KIND = [("region", "choice", ["ap-northeast-1", "us-east-1"]), ("teams", "multi_choice", ["db", "net", "SRE"]),
+              ("oncall", "user", []), ("detected", "date", []), ("customers", "number", []),
+              ("cause-note", "text", []), ("details", "markdown", [])]
+
+
+def near_miss_type(fields=None):
     """A ニアミス (near miss) type: its own sections and headings, a ``region`` choice (required) and an
-    ``affected_customers`` number (unit 社), and a retired ``legacy_code`` text field."""
+    ``affected_customers`` number (unit 社), and a retired ``legacy_code`` text field. With ``fields`` ((key,
+    kind, choices), e.g. EVERY_KIND), those fields instead, labelled "<key>（日本語）" and "<Key>"."""
     from incidents.models import CustomField, IncidentType
 
     near_miss = IncidentType.objects.create(key="near-miss", name_ja="ニアミス", name_en="Near miss", order=1,
                                             sections=NEAR_MISS_SECTIONS)
+    if fields is not None:
+        for order, (key, kind, choices) in enumerate(fields):
+            CustomField.objects.create(incident_type=near_miss, key=key, label_ja=f"{key}（日本語）", label_en=key.title(),
+                                       kind=kind, choices=choices, order=order)
+        return near_miss
     CustomField.objects.create(incident_type=near_miss, key="region", label_ja="リージョン", label_en="Region",
                                kind="choice", choices=["ap-northeast-1", "us-east-1"], required=True, order=0)
     CustomField.objects.create(incident_type=near_miss, key="affected_customers", label_ja="影響顧客数",

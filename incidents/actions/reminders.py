@@ -46,10 +46,10 @@ def remind_due_action_items(today=None):
         if user is not None:
             per_user[user].append(item)
     emails = messages = 0
+    chosen = NotificationPreference.for_users(list(per_user)) if settings.SLACK else {}
     for user, user_items in per_user.items():
         by_email = bool(recipients([user]))
-        by_slack = bool(settings.SLACK and user.email
-                        and NotificationPreference.for_user(user).wants_slack(SlackMessage.Kind.DUE))
+        by_slack = bool(settings.SLACK and user.email and chosen[user.pk].wants_slack(SlackMessage.Kind.DUE))
         if not (by_email or by_slack):
             continue
         if any(item.incident.status != Status.PUBLISHED for item in user_items):

@@ -70,9 +70,9 @@ def direct(kind, users, *, incident=None, payload=None):
     if not settings.SLACK:
         return []
     users = [user for user in users if user is not None and user.is_active and user.email]
-    chosen = {preference.user_id: preference for preference in NotificationPreference.objects.filter(user__in=users)}
+    chosen = NotificationPreference.for_users(users)
     return [_store(kind, incident=incident, user=user, payload=payload) for user in users
-            if chosen.get(user.pk, NotificationPreference(user=user)).wants_slack(kind)]
+            if chosen[user.pk].wants_slack(kind)]
 
 
 def retry(messages):

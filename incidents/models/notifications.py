@@ -58,6 +58,12 @@ class NotificationPreference(models.Model):
         """The user's stored preference, or the default one (not saved)."""
         return cls.objects.filter(user=user).first() or cls(user=user)
 
+    @classmethod
+    def for_users(cls, users):
+        """{user's pk: their stored preference, or the default one} for ``users``, in one query."""
+        stored = {preference.user_id: preference for preference in cls.objects.filter(user__in=users)}
+        return {user.pk: stored.get(user.pk) or cls(user=user) for user in users}
+
     def wants_slack(self, kind):
         """Whether this user gets Slack direct messages of ``kind`` (a SlackMessage.Kind value)."""
         return bool(getattr(self, f"slack_{kind}", False))

@@ -5,22 +5,15 @@ reader's visibility, and unknown keys searched as plain words."""
 import pytest
 
 from incidents import search
-from incidents.models import CustomField, IncidentType
 from incidents.search import query
+from tests import factories
 from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def near_miss_type():
-    kind = IncidentType.objects.create(key="near-miss", name_ja="ニアミス", name_en="Near miss")
-    for order, (key, field_kind, choices) in enumerate([
-            ("region", "choice", ["ap-northeast-1", "us-east-1"]), ("teams", "multi_choice", ["db", "net", "SRE"]),
-            ("oncall", "user", []), ("detected", "date", []), ("customers", "number", []),
-            ("cause-note", "text", []), ("details", "markdown", [])]):
-        CustomField.objects.create(incident_type=kind, key=key, label_ja=f"{key}（日本語）", label_en=key.title(),
-                                   kind=field_kind, choices=choices, order=order)
-    return kind
+    return factories.near_miss_type(fields=factories.EVERY_KIND)
 
 
 @pytest.fixture
