@@ -40,10 +40,11 @@ def _message(text, mrkdwn):
 def published(incident, site=""):
     url = sites.base(site) + incident.get_absolute_url()
     head = pgettext("slack", "Postmortem published")
-    facts = [f"{_('Severity')}: {incident.get_severity_display()}"]
+    severity, services_label = _("Severity"), _("Services")  # outside the f-strings, where makemessages finds them
+    facts = [f"{severity}: {incident.get_severity_display()}"]
     services = ", ".join(service.name for service in incident.services.all())
     if services:
-        facts.append(f"{_('Services')}: {services}")
+        facts.append(f"{services_label}: {services}")
     summary = _truncate(" ".join(plain_text(incident.summary).split()), SUMMARY_CHARS)
     lines = [f"{escape(head)}: *{_link(url, incident)}*", escape(" · ".join(facts))]
     if summary:

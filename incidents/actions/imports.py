@@ -152,9 +152,11 @@ def _import_one(source, *, user, status, dry_run, zone, review_gate):
     except _Invalid as invalid:
         report.problems = [f"{name}: {line}" for line in invalid.lines]
     except IntegrityError:  # another writer imported the same source at this moment
-        report.problems = [f"{name}: {_('imported by another writer at the same time; run the import again')}"]
+        why = _("imported by another writer at the same time; run the import again")  # not in an f-string: xgettext
+        report.problems = [f"{name}: {why}"]
     except DatabaseError as exc:
-        report.problems = [f"{name}: {_('could not be stored')}: {exc}".strip()]
+        why = _("could not be stored")
+        report.problems = [f"{name}: {why}: {exc}".strip()]
     if not committed:
         Attachment.forget_stored(stored)
     if report.problems:

@@ -84,5 +84,6 @@ class Reasons:
         names = dict(FactorCategory.choices)  # stored as values; shown by their names in the current language
         categories = [str(names.get(value, value)) for value in _shared(document["categories"], other["categories"])]
         if categories:
-            strong.append(f"{_('same factor categories')}: {', '.join(categories[:MAX_NAMES])}")
+            label = _("same factor categories")  # outside the f-string, where makemessages finds it
+            strong.append(f"{label}: {', '.join(categories[:MAX_NAMES])}")
         return strong[:MAX_REASONS]
