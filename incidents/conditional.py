@@ -12,6 +12,7 @@ made of, the same ETag asked again without If-None-Match (another tab, a client 
 answered from there without rendering. What a page is made of is decided by the database on every request;
 only the bytes are reused."""
 
+import functools
 import hashlib
 from pathlib import Path
 
@@ -25,23 +26,19 @@ from django.utils.translation import get_language
 from .models import Incident
 from .models.stamps import stamp
 
-_build = []
-
-
+@functools.cache
 def build():
     """This release, as a digest of what renders pages (the code, templates, translations, static files' hashed
     names), read once per process: the same on every node running the same release, new with the next one."""
-    if not _build:
-        base = Path(settings.BASE_DIR)
-        files = sorted([*base.glob("incidents/**/*.py"), *base.glob("templates/**/*"), *base.glob("incidents/locale/**/*.mo"),
-                        Path(settings.STATIC_ROOT) / "staticfiles.json"])
-        digest = hashlib.sha256()
-        for path in files:
-            if path.is_file():
-                digest.update(str(path.relative_to(base) if path.is_relative_to(base) else path.name).encode())
-                digest.update(path.read_bytes())
-        _build.append(digest.hexdigest())
-    return _build[0]
+    base = Path(settings.BASE_DIR)
+    files = sorted([*base.glob("incidents/**/*.py"), *base.glob("templates/**/*"), *base.glob("incidents/locale/**/*.mo"),
+                    Path(settings.STATIC_ROOT) / "staticfiles.json"])
+    digest = hashlib.sha256()
+    for path in files:
+        if path.is_file():
+            digest.update(str(path.relative_to(base) if path.is_relative_to(base) else path.name).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 _configured = {}
@@ -56,6 +53,8 @@ def configured():
         _configured.update(holder=holder, text=repr(sorted((name, value) for name in dir(settings) if name.isupper()
                                                           and isinstance(value := getattr(settings, name), plain))))
     return _configured["text"]
+
+
 PAGES = "pages"  # the cache alias of kept answers (settings.CACHES)
 VARY = ("Cookie", "Authorization", "Accept", "Accept-Language")
 

@@ -6,8 +6,6 @@ them for a search). One aggregate query per facet, whatever the number of incide
 with the list's length until the change log moves on.
 """
 
-KEPT_SECONDS = 300  # at most this long after a custom field's definition changes (its facets' labels)
-
 import hashlib
 
 from django.core.cache import cache
@@ -18,6 +16,8 @@ from django.utils import timezone
 from .models import ContributingFactor, Incident, IndexChange
 from .models.types import facet_fields, facet_sections
 from .text.fieldsearch import facet_values
+
+KEPT_SECONDS = 300  # at most this long after a custom field's definition changes (its facets' labels)
 
 
 def _top(rows, key, limit):

@@ -10,6 +10,8 @@ Read with the incident's own version and last save:
 - its reviews, members and reviewers (not in the change log), its GitHub references' last sync (their
   titles and states), its type's last edit and the severity scale's (labels and colours on the page)."""
 
+import functools
+
 from django.db import connection
 
 from .changes import IndexChange
@@ -21,6 +23,7 @@ from .scales import SeverityLevel
 from .types import IncidentType
 
 
+@functools.cache
 def _sql():
     """The query's text (table names from the models), once: composing it with the ORM costs more than running it."""
     table = {model: model._meta.db_table for model in (IndexChange, Review, ExternalLink, ActionItem, GitHubReference,
@@ -32,7 +35,8 @@ def _sql():
         return (f"(SELECT COUNT(*) FROM {name} WHERE incident_id = i.id), "
                 f"(SELECT MAX({column}) FROM {name} WHERE incident_id = i.id)")
 
-    return (f"SELECT i.version, i.updated_at, {per_incident(table[IndexChange])}, {per_incident(table[Review])}, {per_incident(members)}, {per_incident(reviewers)}, "
+    return (f"SELECT i.version, i.updated_at, {per_incident(table[IndexChange])}, {per_incident(table[Review])}, "
+            f"{per_incident(members)}, {per_incident(reviewers)}, "
             f"(SELECT MAX(g.synced_at) FROM {table[ExternalLink]} l JOIN {refs} g ON g.id = l.github_id "
             f"WHERE l.incident_id = i.id), "
             f"(SELECT MAX(g.synced_at) FROM {table[ActionItem]} a JOIN {refs} g ON g.id = a.github_id "
@@ -42,16 +46,11 @@ def _sql():
             f"FROM {table[Incident]} i WHERE i.id IN (%s)")
 
 
-_query = []
-
-
 def stamp(incidents, pk):
     """A text that changes whenever the page or document of incident ``pk`` may change, or None when
     ``incidents`` (a ``visible_to`` QuerySet: the database decides) does not hold it."""
-    if not _query:
-        _query.append(_sql())
     visible, params = incidents.filter(pk=pk).order_by().values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(_query[0] % visible, params)
+        cursor.execute(_sql() % visible, params)
         row = cursor.fetchone()
     return None if row is None else "|".join(str(value) for value in row)
